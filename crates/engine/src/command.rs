@@ -1,0 +1,359 @@
+//! The command table, the single source of truth, and the dispatcher that does all generic work
+//! from it: lookup, arity errors with Redis's exact text, per-command stats, COMMAND's replies.
+//!
+//! Every family module ends with its rows (`pub const COMMANDS: &[Command]`); [`Registry`]
+//! flattens them (subcommands as `container|sub`) and keeps a stats slot per row.
+
+use crate::error::CmdError;
+use crate::Ctx;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// What a handler returns; an `Err` becomes the error reply and counts as a failed call.
+pub type CmdResult = Result<(), CmdError>;
+/// A command's implementation. `args[0]` is the command name as sent.
+pub type Handler = fn(&mut Ctx<'_>, &[&[u8]]) -> CmdResult;
+
+/// Command flags, named as COMMAND INFO names them.
+pub mod flags {
+    /// May modify the keyspace.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory (refused when out of memory).
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 8;
+    /// O(1) or O(log N).
+    pub const FAST: u32 = 1 << 9;
+    /// Allowed before AUTH.
+    pub const NO_AUTH: u32 = 1 << 10;
+    /// Keys are optional.
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 11;
+    /// Not allowed inside MULTI.
+    pub const NO_MULTI: u32 = 1 << 12;
+    /// Allowed while a script is busy.
+    pub const ALLOW_BUSY: u32 = 1 << 13;
+    /// Not shown to MONITOR.
+    pub const SKIP_MONITOR: u32 = 1 << 14;
+    /// Not logged in the slowlog.
+    pub const SKIP_SLOWLOG: u32 = 1 << 15;
+    /// May replicate even though it is not a write.
+    pub const MAY_REPLICATE: u32 = 1 << 16;
+
+    /// Names in COMMAND INFO order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// One row of the command table.
+pub struct Command {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// N: exactly N arguments (name included); -N: at least N.
+    pub arity: i32,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// Position of the first key (0: none).
+    pub first_key: i32,
+    /// Position of the last key (-1: the last argument).
+    pub last_key: i32,
+    /// Step between keys.
+    pub step: i32,
+    /// ACL categories beyond those implied by flags (without `@`).
+    pub acl: &'static [&'static str],
+    /// Documentation group (`string`, `generic`, `connection`, `server`).
+    pub group: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// First Redis version with the command.
+    pub since: &'static str,
+    /// Time complexity.
+    pub complexity: &'static str,
+    /// The implementation (containers have one that is never called).
+    pub handler: Handler,
+    /// Subcommands, for containers such as CLIENT.
+    pub subcommands: &'static [Command],
+}
+
+/// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
+/// since, complexity, handler)`.
+#[macro_export]
+macro_rules! cmd {
+    ($name:expr, $arity:expr, $flags:expr, $first:expr, $last:expr, $step:expr, [$($acl:expr),*],
+     $group:expr, $summary:expr, $since:expr, $cx:expr, $handler:expr) => {
+        $crate::command::Command {
+            name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
+            step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
+            complexity: $cx, handler: $handler, subcommands: &[],
+        }
+    };
+}
+
+/// Runtime statistics of one command (INFO commandstats).
+#[derive(Default)]
+pub struct CommandStats {
+    /// Successful or failed executions.
+    pub calls: AtomicU64,
+    /// Total microseconds spent executing.
+    pub usec: AtomicU64,
+    /// Refused before execution (arity, unknown subcommand...).
+    pub rejected: AtomicU64,
+    /// Executions that replied with an error.
+    pub failed: AtomicU64,
+}
+
+/// A command ready to run: its row, its full name and its stats slot.
+pub struct Entry {
+    /// The row.
+    pub cmd: &'static Command,
+    /// `name` or `container|sub`.
+    pub full_name: String,
+    /// Index of the container's entry for subcommands.
+    pub parent: Option<usize>,
+    /// Stats.
+    pub stats: CommandStats,
+}
+
+/// All commands, flattened, with name lookup.
+pub struct Registry {
+    /// Every entry, top-level commands and subcommands.
+    pub entries: Vec<Entry>,
+    top: HashMap<&'static str, usize>,
+    subs: HashMap<(usize, &'static str), usize>,
+}
+
+impl Registry {
+    /// Builds the registry from the family tables.
+    pub fn new(tables: &[&'static [Command]]) -> Registry {
+        let mut r = Registry {
+            entries: Vec::new(),
+            top: HashMap::new(),
+            subs: HashMap::new(),
+        };
+        for table in tables {
+            for cmd in table.iter() {
+                let idx = r.entries.len();
+                r.entries.push(Entry {
+                    cmd,
+                    full_name: cmd.name.to_string(),
+                    parent: None,
+                    stats: CommandStats::default(),
+                });
+                let dup = r.top.insert(cmd.name, idx);
+                assert!(dup.is_none(), "command {} declared twice", cmd.name);
+                for sub in cmd.subcommands {
+                    let sidx = r.entries.len();
+                    r.entries.push(Entry {
+                        cmd: sub,
+                        full_name: format!("{}|{}", cmd.name, sub.name),
+                        parent: Some(idx),
+                        stats: CommandStats::default(),
+                    });
+                    r.subs.insert((idx, sub.name), sidx);
+                }
+            }
+        }
+        r
+    }
+
+    /// Finds a top-level command by name, case-insensitively.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        lower_lookup(name, |n| self.top.get(n).copied())
+    }
+
+    /// Finds a subcommand of container `parent`.
+    pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
+        lower_lookup(name, |n| self.subs.get(&(parent, n)).copied())
+    }
+
+    /// Top-level entries only.
+    pub fn top_level(&self) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.parent.is_none())
+    }
+
+    /// Subcommand entries of `parent`.
+    pub fn children(&self, parent: usize) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.parent == Some(parent))
+    }
+
+    /// Resolves `args` to the entry that will run (the subcommand for containers). Errors carry
+    /// Redis's texts; the caller counts them as rejected.
+    pub fn resolve(&self, args: &[&[u8]]) -> Result<usize, (Option<usize>, CmdError)> {
+        let Some(idx) = self.lookup(args[0]) else {
+            return Err((None, unknown_command(args)));
+        };
+        let e = &self.entries[idx];
+        if !e.cmd.subcommands.is_empty() {
+            // A container that accepts being called alone (COMMAND) runs its own handler.
+            if args.len() < 2 && e.cmd.arity == -1 {
+                return Ok(idx);
+            }
+            if args.len() < 2 {
+                return Err((Some(idx), CmdError::arity(&e.full_name)));
+            }
+            let Some(sidx) = self.lookup_sub(idx, args[1]) else {
+                return Err((
+                    Some(idx),
+                    CmdError::new(format!(
+                        "ERR unknown subcommand '{}'. Try {} HELP.",
+                        truncated(args[1], 128),
+                        e.cmd.name.to_uppercase()
+                    )),
+                ));
+            };
+            return self.check_arity(sidx, args).map(|_| sidx);
+        }
+        self.check_arity(idx, args).map(|_| idx)
+    }
+
+    fn check_arity(&self, idx: usize, args: &[&[u8]]) -> Result<(), (Option<usize>, CmdError)> {
+        let e = &self.entries[idx];
+        let arity = e.cmd.arity;
+        let n = args.len() as i64;
+        if (arity > 0 && n != i64::from(arity)) || n < -i64::from(arity) {
+            return Err((Some(idx), CmdError::arity(&e.full_name)));
+        }
+        Ok(())
+    }
+
+    /// The key positions of a resolved command, from its first/last/step.
+    pub fn key_positions(&self, idx: usize, argc: usize) -> Vec<usize> {
+        let cmd = self.entries[idx].cmd;
+        if cmd.first_key <= 0 {
+            return Vec::new();
+        }
+        let first = cmd.first_key as usize;
+        let last = if cmd.last_key < 0 {
+            argc as i64 + i64::from(cmd.last_key)
+        } else {
+            i64::from(cmd.last_key)
+        };
+        let step = cmd.step.max(1) as usize;
+        let mut out = Vec::new();
+        let mut i = first;
+        while (i as i64) <= last && i < argc {
+            out.push(i);
+            i += step;
+        }
+        out
+    }
+
+    /// Records one execution.
+    pub fn record(&self, idx: usize, usec: u64, failed: bool) {
+        let s = &self.entries[idx].stats;
+        s.calls.fetch_add(1, Relaxed);
+        s.usec.fetch_add(usec, Relaxed);
+        if failed {
+            s.failed.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Clears every counter (CONFIG RESETSTAT).
+    pub fn reset_stats(&self) {
+        for e in &self.entries {
+            e.stats.calls.store(0, Relaxed);
+            e.stats.usec.store(0, Relaxed);
+            e.stats.rejected.store(0, Relaxed);
+            e.stats.failed.store(0, Relaxed);
+        }
+    }
+}
+
+fn lower_lookup(name: &[u8], f: impl FnOnce(&str) -> Option<usize>) -> Option<usize> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    f(std::str::from_utf8(&buf[..name.len()]).ok()?)
+}
+
+/// At most `max` bytes of `b` as text, the way Redis's `%.128s` prints an argument.
+pub fn truncated(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+fn unknown_command(args: &[&[u8]]) -> CmdError {
+    let mut rest = String::new();
+    for a in &args[1..] {
+        if rest.len() >= 128 {
+            break;
+        }
+        let room = 128 - rest.len();
+        rest.push_str(&format!("'{}' ", truncated(a, room)));
+    }
+    CmdError::new(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncated(args[0], 128),
+        rest
+    ))
+}
+
+/// The ACL categories of a command, as COMMAND INFO lists them.
+pub fn acl_categories(cmd: &Command) -> Vec<String> {
+    let mut out = Vec::new();
+    let f = cmd.flags;
+    if f & flags::WRITE != 0 {
+        out.push("@write".to_string());
+    }
+    if f & flags::READONLY != 0 {
+        out.push("@read".to_string());
+    }
+    for c in cmd.acl {
+        out.push(format!("@{c}"));
+    }
+    if f & flags::ADMIN != 0 {
+        out.push("@admin".to_string());
+        if !cmd.acl.contains(&"dangerous") {
+            out.push("@dangerous".to_string());
+        }
+    }
+    if f & flags::PUBSUB != 0 {
+        out.push("@pubsub".to_string());
+    }
+    if f & flags::FAST != 0 {
+        out.push("@fast".to_string());
+    } else {
+        out.push("@slow".to_string());
+    }
+    if f & flags::BLOCKING != 0 {
+        out.push("@blocking".to_string());
+    }
+    out
+}

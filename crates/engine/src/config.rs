@@ -1,0 +1,319 @@
+//! Settings with redis.conf names. One table ([`PARAMS`]) drives the config file parser, the
+//! command-line flags, CONFIG GET (glob patterns) and CONFIG SET.
+
+use crate::glob;
+use std::sync::RwLock;
+
+/// One setting's current values.
+#[derive(Clone, Debug)]
+pub struct Values {
+    /// `port`
+    pub port: u16,
+    /// `bind`: addresses to listen on.
+    pub bind: Vec<String>,
+    /// `databases`
+    pub databases: usize,
+    /// `dir`
+    pub dir: String,
+    /// `proto-max-bulk-len`
+    pub proto_max_bulk_len: u64,
+    /// `client-query-buffer-limit`
+    pub client_query_buffer_limit: u64,
+    /// `maxclients`
+    pub maxclients: u64,
+    /// `hz`: active expiry cycles per second.
+    pub hz: u64,
+    /// `loglevel`
+    pub loglevel: String,
+    /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
+    pub worker_threads: u64,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            port: 6379,
+            bind: vec!["127.0.0.1".to_string()],
+            databases: 16,
+            dir: ".".to_string(),
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            maxclients: 10000,
+            hz: 10,
+            loglevel: "notice".to_string(),
+            worker_threads: 0,
+        }
+    }
+}
+
+/// How a parameter's value is read and printed.
+pub struct Param {
+    /// redis.conf name.
+    pub name: &'static str,
+    /// False when only the config file and flags may set it.
+    pub mutable: bool,
+    get: fn(&Values) -> String,
+    set: fn(&mut Values, &str) -> Result<(), String>,
+}
+
+fn parse_u64(v: &str, min: u64, max: u64) -> Result<u64, String> {
+    let n =
+        parse_memory(v).ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+/// Parses `1gb`, `512mb`, `100k`, plain numbers (redis.conf memory units).
+pub fn parse_memory(v: &str) -> Option<u64> {
+    let lower = v.to_ascii_lowercase();
+    let units: [(&str, u64); 8] = [
+        ("kb", 1024),
+        ("mb", 1024 * 1024),
+        ("gb", 1024 * 1024 * 1024),
+        ("k", 1000),
+        ("m", 1000 * 1000),
+        ("g", 1000 * 1000 * 1000),
+        ("b", 1),
+        ("", 1),
+    ];
+    for (suffix, mul) in units {
+        if let Some(num) = lower.strip_suffix(suffix) {
+            if num.is_empty() || !num.bytes().all(|c| c.is_ascii_digit()) {
+                if suffix.is_empty() {
+                    return None;
+                }
+                continue;
+            }
+            return num.parse::<u64>().ok()?.checked_mul(mul);
+        }
+    }
+    None
+}
+
+/// Every setting.
+pub const PARAMS: &[Param] = &[
+    Param {
+        name: "port",
+        mutable: false,
+        get: |v| v.port.to_string(),
+        set: |v, s| {
+            v.port = parse_u64(s, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Param {
+        name: "bind",
+        mutable: false,
+        get: |v| v.bind.join(" "),
+        set: |v, s| {
+            v.bind = s.split_whitespace().map(str::to_string).collect();
+            Ok(())
+        },
+    },
+    Param {
+        name: "databases",
+        mutable: false,
+        get: |v| v.databases.to_string(),
+        set: |v, s| {
+            v.databases = parse_u64(s, 1, 1 << 20)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "dir",
+        mutable: false,
+        get: |v| v.dir.clone(),
+        set: |v, s| {
+            v.dir = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        get: |v| v.proto_max_bulk_len.to_string(),
+        set: |v, s| {
+            v.proto_max_bulk_len = parse_u64(s, 1024 * 1024, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        get: |v| v.client_query_buffer_limit.to_string(),
+        set: |v, s| {
+            v.client_query_buffer_limit = parse_u64(s, 1024 * 1024, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxclients",
+        mutable: true,
+        get: |v| v.maxclients.to_string(),
+        set: |v, s| {
+            v.maxclients = parse_u64(s, 1, u32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hz",
+        mutable: true,
+        get: |v| v.hz.to_string(),
+        set: |v, s| {
+            // Redis clamps hz to 1..=500 rather than refusing.
+            let n = parse_u64(s, 0, i64::MAX as u64)?;
+            v.hz = n.clamp(1, 500);
+            Ok(())
+        },
+    },
+    Param {
+        name: "loglevel",
+        mutable: true,
+        get: |v| v.loglevel.clone(),
+        set: |v, s| {
+            let s = s.to_ascii_lowercase();
+            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&s.as_str()) {
+                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into());
+            }
+            v.loglevel = s;
+            Ok(())
+        },
+    },
+    Param {
+        name: "worker-threads",
+        mutable: false,
+        get: |v| v.worker_threads.to_string(),
+        set: |v, s| {
+            v.worker_threads = parse_u64(s, 0, 1024)?;
+            Ok(())
+        },
+    },
+];
+
+/// Finds a parameter by name (case-insensitive).
+pub fn param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// The live configuration.
+#[derive(Default)]
+pub struct Config {
+    values: RwLock<Values>,
+}
+
+impl Config {
+    /// A configuration with these values.
+    pub fn new(values: Values) -> Config {
+        Config {
+            values: RwLock::new(values),
+        }
+    }
+
+    /// A snapshot of every value.
+    pub fn values(&self) -> Values {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `databases`.
+    pub fn databases(&self) -> usize {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .databases
+    }
+
+    /// `proto-max-bulk-len`.
+    pub fn proto_max_bulk_len(&self) -> u64 {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .proto_max_bulk_len
+    }
+
+    /// `client-query-buffer-limit`.
+    pub fn client_query_buffer_limit(&self) -> u64 {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .client_query_buffer_limit
+    }
+
+    /// `(name, value)` of every parameter matching any of `patterns` (CONFIG GET).
+    pub fn get(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+        let v = self.values.read().unwrap_or_else(|e| e.into_inner());
+        PARAMS
+            .iter()
+            .filter(|p| {
+                patterns
+                    .iter()
+                    .any(|pat| glob::matches(pat, p.name.as_bytes(), true))
+            })
+            .map(|p| (p.name, (p.get)(&v)))
+            .collect()
+    }
+
+    /// Applies settings all-or-nothing, from the config file or flags (`startup`) or CONFIG SET.
+    /// Errors carry Redis's CONFIG SET wording.
+    pub fn set(&self, pairs: &[(String, String)], startup: bool) -> Result<(), String> {
+        let mut v = self.values.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = v.clone();
+        for (name, value) in pairs {
+            let Some(p) = param(name) else {
+                return Err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
+            };
+            if !startup && !p.mutable {
+                return Err(format!(
+                    "CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
+                    p.name
+                ));
+            }
+            (p.set)(&mut next, value).map_err(|e| {
+                format!(
+                    "CONFIG SET failed (possibly related to argument '{}') - {e}",
+                    p.name
+                )
+            })?;
+        }
+        *v = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_with_globs_and_set_atomically() {
+        let c = Config::default();
+        let got = c.get(&[b"data*"]);
+        assert_eq!(got, vec![("databases", "16".to_string())]);
+        assert!(c
+            .set(
+                &[
+                    ("hz".into(), "20".into()),
+                    ("maxclients".into(), "x".into())
+                ],
+                false
+            )
+            .is_err());
+        assert_eq!(c.values().hz, 10, "a failed CONFIG SET changes nothing");
+        c.set(&[("hz".into(), "1000".into())], false).unwrap();
+        assert_eq!(c.values().hz, 500);
+        assert!(c
+            .set(&[("port".into(), "1".into())], false)
+            .unwrap_err()
+            .contains("immutable"));
+        assert_eq!(parse_memory("1gb"), Some(1 << 30));
+        assert_eq!(parse_memory("12x"), None);
+    }
+}

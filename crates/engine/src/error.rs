@@ -1,0 +1,71 @@
+//! Command errors. An error's text *is* the Redis wire text (`ERR syntax error`); the dispatcher
+//! writes it as `-<text>\r\n`. A command error never closes the connection.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An error reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CmdError(Cow<'static, str>);
+
+impl CmdError {
+    /// An error with a computed text (which must start with its code, e.g. `ERR `).
+    pub fn new(text: String) -> CmdError {
+        CmdError(Cow::Owned(text))
+    }
+
+    /// An error with a static text.
+    pub const fn from_static(text: &'static str) -> CmdError {
+        CmdError(Cow::Borrowed(text))
+    }
+
+    /// The wire text without the leading `-`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `ERR wrong number of arguments for '<name>' command`.
+    pub fn arity(full_name: &str) -> CmdError {
+        CmdError::new(format!(
+            "ERR wrong number of arguments for '{full_name}' command"
+        ))
+    }
+
+    /// `ERR invalid expire time in '<name>' command`.
+    pub fn expire_time(name: &str) -> CmdError {
+        CmdError::new(format!("ERR invalid expire time in '{name}' command"))
+    }
+}
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CmdError {}
+
+/// `ERR syntax error`
+pub const SYNTAX: CmdError = CmdError::from_static("ERR syntax error");
+/// `WRONGTYPE ...`
+pub const WRONG_TYPE: CmdError =
+    CmdError::from_static("WRONGTYPE Operation against a key holding the wrong kind of value");
+/// `ERR value is not an integer or out of range`
+pub const NOT_INTEGER: CmdError =
+    CmdError::from_static("ERR value is not an integer or out of range");
+/// `ERR value is not a valid float`
+pub const NOT_FLOAT: CmdError = CmdError::from_static("ERR value is not a valid float");
+/// `ERR increment or decrement would overflow`
+pub const OVERFLOW: CmdError = CmdError::from_static("ERR increment or decrement would overflow");
+/// `ERR no such key`
+pub const NO_SUCH_KEY: CmdError = CmdError::from_static("ERR no such key");
+/// `ERR DB index is out of range`
+pub const DB_RANGE: CmdError = CmdError::from_static("ERR DB index is out of range");
+/// `ERR source and destination objects are the same`
+pub const SAME_OBJECT: CmdError =
+    CmdError::from_static("ERR source and destination objects are the same");
+/// `ERR string exceeds maximum allowed size (proto-max-bulk-len)`
+pub const STRING_TOO_LONG: CmdError =
+    CmdError::from_static("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+/// `ERR invalid cursor`
+pub const INVALID_CURSOR: CmdError = CmdError::from_static("ERR invalid cursor");

@@ -1,0 +1,801 @@
+//! The generic (keyspace) family: DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, expiry commands,
+//! FLUSHDB/FLUSHALL, COPY, MOVE, SWAPDB, OBJECT.
+
+use super::{db_arg, i32_arg, int_arg, is, read_key, read_keys};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::entry::{Entry, EntryRef, Kind};
+use crate::error::{self, CmdError};
+use crate::glob;
+use crate::keyspace::{Key, Shard, SHARDS, SHARD_BITS};
+use crate::{cmd, Ctx};
+use std::cell::Cell;
+
+/// `DEL key [key ...]` and `UNLINK key [key ...]`: the number of keys removed.
+fn del(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let (db, now) = (ctx.db(), ctx.now);
+    let keys: Vec<Key<'_>> = args[1..].iter().map(|k| ctx.key(k)).collect();
+    let mut l = ctx.ks().lock(db, &keys);
+    let mut n = 0;
+    for k in &keys {
+        if l.get(db, k, now).is_some() {
+            l.remove(db, k);
+            n += 1;
+        }
+    }
+    ctx.out.int(n);
+    Ok(())
+}
+
+/// `EXISTS key [key ...]`: repeated keys count each time.
+fn exists(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_keys(ctx, &args[1..], |out, e| {
+        out.int(e.iter().filter(|e| e.is_some()).count() as i64)
+    });
+    Ok(())
+}
+
+/// `TOUCH key [key ...]`: updates access times, returns how many exist.
+fn touch(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    exists(ctx, args)
+}
+
+/// `TYPE key`
+fn type_(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_key(ctx, args[1], |out, e| {
+        out.simple(e.map_or("none", |e| e.kind().name()))
+    });
+    Ok(())
+}
+
+/// The common core of RENAME and RENAMENX.
+fn rename_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], nx: bool) -> CmdResult {
+    let (db, now) = (ctx.db(), ctx.now);
+    let (src, dst) = (ctx.key(args[1]), ctx.key(args[2]));
+    let mut l = ctx.ks().lock(db, &[src, dst]);
+    if l.get(db, &src, now).is_none() {
+        return Err(error::NO_SUCH_KEY);
+    }
+    if src.bytes == dst.bytes {
+        if nx {
+            ctx.out.int(0);
+        } else {
+            ctx.out.ok();
+        }
+        return Ok(());
+    }
+    if l.get(db, &dst, now).is_some() && nx {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let Some(old) = l.remove(db, &src) else {
+        return Err(error::NO_SUCH_KEY);
+    };
+    l.put(db, &dst, rekey(&old.view(), dst.bytes));
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+/// A copy of an entry under another key, with the same value, expiry and encoding.
+fn rekey(e: &EntryRef<'_>, key: &[u8]) -> Entry {
+    Entry::new(key, e.value(), e.meta_copy())
+}
+
+/// `RENAME key newkey`
+fn rename(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    rename_generic(ctx, args, false)
+}
+
+/// `RENAMENX key newkey`
+fn renamenx(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    rename_generic(ctx, args, true)
+}
+
+/// `KEYS pattern`
+fn keys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let pattern = args[1];
+    let all = pattern == b"*";
+    let db = ctx.ks().db(ctx.db());
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    for s in 0..SHARDS {
+        let shard = db.read(s);
+        shard.table.for_each(|e| {
+            if !e.is_expired(ctx.now) && (all || glob::matches(pattern, e.key(), false)) {
+                found.push(e.key().to_vec());
+            }
+        });
+    }
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
+    Ok(())
+}
+
+/// Parses a SCAN cursor as Redis does with `strtoul`: optional sign, decimal digits, a negative
+/// number wraps around, overflow and trailing garbage are refused, the empty string is 0.
+pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let (neg, digits) = match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(error::INVALID_CURSOR);
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            .ok_or(error::INVALID_CURSOR)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+///
+/// The cursor packs the shard (low [`SHARD_BITS`] bits) and the shard table's reverse-binary
+/// bucket cursor (the rest), so every shard keeps Redis's guarantee across resizes.
+fn scan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let cursor = parse_cursor(args[1])?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut kind: Option<&[u8]> = None;
+    let mut j = 2;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if is(args[j], "count") && more {
+            count = int_arg(args[j + 1])?;
+            if count < 1 {
+                return Err(error::SYNTAX);
+            }
+        } else if is(args[j], "match") && more {
+            pattern = Some(args[j + 1]).filter(|p| *p != b"*");
+        } else if is(args[j], "type") && more {
+            kind = Some(args[j + 1]);
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 2;
+    }
+    let db = ctx.ks().db(ctx.db());
+    let mut shard = (cursor & (SHARDS as u64 - 1)) as usize;
+    let mut bucket = cursor >> SHARD_BITS;
+    let max_iterations = count.saturating_mul(10);
+    let mut iterations = 0i64;
+    let mut examined = 0i64;
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    while shard < SHARDS {
+        let guard = db.read(shard);
+        if guard.table.is_empty() {
+            drop(guard);
+            shard += 1;
+            bucket = 0;
+            continue;
+        }
+        bucket = guard.table.scan(bucket, |e| {
+            examined += 1;
+            if e.is_expired(ctx.now) {
+                return;
+            }
+            if let Some(p) = pattern {
+                if !glob::matches(p, e.key(), false) {
+                    return;
+                }
+            }
+            if let Some(t) = kind {
+                if !t.eq_ignore_ascii_case(e.kind().name().as_bytes()) {
+                    return;
+                }
+            }
+            found.push(e.key().to_vec());
+        });
+        drop(guard);
+        if bucket == 0 {
+            shard += 1;
+        }
+        iterations += 1;
+        if examined >= count || iterations >= max_iterations {
+            break;
+        }
+    }
+    let next = if shard >= SHARDS {
+        0
+    } else {
+        (bucket << SHARD_BITS) | shard as u64
+    };
+    ctx.out.array(2);
+    let mut text = Vec::new();
+    resp::number::write_u64(&mut text, next);
+    ctx.out.bulk(&text);
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
+    Ok(())
+}
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(
+        std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8) | 1
+    );
+}
+
+/// A fast thread-local pseudo-random number (xorshift64*), for RANDOMKEY.
+pub fn random_u64() -> u64 {
+    RNG.with(|r| {
+        let mut x = r.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        r.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
+
+/// `RANDOMKEY`
+fn randomkey(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let db = ctx.ks().db(ctx.db());
+    // A handful of tries: an expired key found on the way is skipped, as Redis retries.
+    for _ in 0..100 {
+        let sizes: Vec<usize> = (0..SHARDS).map(|s| db.read(s).table.len()).collect();
+        let total: usize = sizes.iter().sum();
+        if total == 0 {
+            break;
+        }
+        let mut r = (random_u64() % total as u64) as usize;
+        let shard = sizes
+            .iter()
+            .position(|&n| {
+                if r < n {
+                    true
+                } else {
+                    r -= n;
+                    false
+                }
+            })
+            .unwrap_or(0);
+        let guard = db.read(shard);
+        if let Some(e) = guard.table.random(random_u64) {
+            if !e.is_expired(ctx.now) {
+                ctx.out.bulk(e.key());
+                return Ok(());
+            }
+        }
+    }
+    ctx.out.null();
+    Ok(())
+}
+
+/// `DBSIZE`: keys in the selected database (keys past their expiry but not yet reclaimed are
+/// counted, as in Redis).
+fn dbsize(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let db = ctx.ks().db(ctx.db());
+    let n: usize = (0..SHARDS).map(|s| db.read(s).table.len()).sum();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; true means asynchronous.
+fn flush_mode(args: &[&[u8]]) -> Result<bool, CmdError> {
+    match args.len() {
+        1 => Ok(false),
+        2 if is(args[1], "async") => Ok(true),
+        2 if is(args[1], "sync") => Ok(false),
+        _ => Err(error::SYNTAX),
+    }
+}
+
+/// Empties the given databases atomically; the memory is freed after the locks are released,
+/// on a background thread when `lazy`.
+fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
+    let mut garbage: Vec<Shard> = Vec::new();
+    {
+        let mut l = ctx.ks().lock_dbs(dbs);
+        for &d in dbs {
+            for shard in l.shards_of(d) {
+                let expired = shard.expired;
+                let mut old = std::mem::take(shard);
+                shard.expired = expired;
+                old.expired = 0;
+                garbage.push(old);
+            }
+        }
+    }
+    if lazy {
+        std::thread::spawn(move || drop(garbage));
+    } else {
+        drop(garbage);
+    }
+}
+
+/// `FLUSHDB [ASYNC | SYNC]`
+fn flushdb(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let lazy = flush_mode(args)?;
+    flush(ctx, &[ctx.db()], lazy);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `FLUSHALL [ASYNC | SYNC]`
+fn flushall(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let lazy = flush_mode(args)?;
+    let all: Vec<usize> = (0..ctx.ks().databases()).collect();
+    flush(ctx, &all, lazy);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `COPY source destination [DB destination-db] [REPLACE]`
+fn copy(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let src_db = ctx.db();
+    let mut dst_db = src_db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < args.len() {
+        if is(args[j], "replace") {
+            replace = true;
+        } else if is(args[j], "db") && j + 1 < args.len() {
+            dst_db = db_arg(ctx, args[j + 1])?;
+            j += 1;
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 1;
+    }
+    if src_db == dst_db && args[1] == args[2] {
+        return Err(error::SAME_OBJECT);
+    }
+    let now = ctx.now;
+    let (src, dst) = (ctx.key(args[1]), ctx.key(args[2]));
+    let mut l = ctx
+        .ks()
+        .lock_pairs(&mut vec![(src_db, src.shard), (dst_db, dst.shard)]);
+    let Some(e) = l.get(src_db, &src, now) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let copied = rekey(&e, dst.bytes);
+    if l.get(dst_db, &dst, now).is_some() && !replace {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    l.put(dst_db, &dst, copied);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// `MOVE key db`
+fn move_(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let dst_db = db_arg(ctx, args[2])?;
+    let (src_db, now) = (ctx.db(), ctx.now);
+    if src_db == dst_db {
+        return Err(error::SAME_OBJECT);
+    }
+    let k = ctx.key(args[1]);
+    let mut l = ctx
+        .ks()
+        .lock_pairs(&mut vec![(src_db, k.shard), (dst_db, k.shard)]);
+    if l.get(src_db, &k, now).is_none() || l.get(dst_db, &k, now).is_some() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    if let Some(old) = l.remove(src_db, &k) {
+        l.put(dst_db, &k, old);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// `SWAPDB index1 index2`
+fn swapdb(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let a = i32_arg(args[1]).map_err(|_| CmdError::from_static("ERR invalid first DB index"))?;
+    let b = i32_arg(args[2]).map_err(|_| CmdError::from_static("ERR invalid second DB index"))?;
+    let n = ctx.ks().databases() as i64;
+    if a < 0 || b < 0 || i64::from(a) >= n || i64::from(b) >= n {
+        return Err(error::DB_RANGE);
+    }
+    let (a, b) = (a as usize, b as usize);
+    if a != b {
+        let mut l = ctx.ks().lock_dbs(&[a, b]);
+        l.swap_dbs(a, b);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Which way an expiry condition (NX XX GT LT) constrains EXPIRE.
+#[derive(Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+/// The common core of EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. `relative`: add the current time;
+/// `seconds`: the argument is in seconds.
+fn expire_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], relative: bool, seconds: bool) -> CmdResult {
+    let name = String::from_utf8_lossy(args[0]).to_ascii_lowercase();
+    let mut f = ExpireFlags::default();
+    for opt in &args[3..] {
+        if is(opt, "nx") {
+            f.nx = true;
+        } else if is(opt, "xx") {
+            f.xx = true;
+        } else if is(opt, "gt") {
+            f.gt = true;
+        } else if is(opt, "lt") {
+            f.lt = true;
+        } else {
+            return Err(CmdError::new(format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(opt)
+            )));
+        }
+    }
+    if f.nx && (f.xx || f.gt || f.lt) {
+        return Err(CmdError::from_static(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if f.gt && f.lt {
+        return Err(CmdError::from_static(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    let mut when = int_arg(args[2])?;
+    if seconds {
+        when = when
+            .checked_mul(1000)
+            .ok_or_else(|| CmdError::expire_time(&name))?;
+    }
+    if relative {
+        when = when
+            .checked_add(ctx.now as i64)
+            .ok_or_else(|| CmdError::expire_time(&name))?;
+    }
+    let (db, now) = (ctx.db(), ctx.now);
+    let k = ctx.key(args[1]);
+    let mut l = ctx.ks().lock(db, &[k]);
+    let Some(e) = l.get(db, &k, now) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let current = e.expire().map(|at| at as i64);
+    let refused = (f.nx && current.is_some())
+        || (f.xx && current.is_none())
+        || (f.gt && current.is_none_or(|c| when <= c))
+        || (f.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    if when <= now as i64 {
+        l.remove(db, &k);
+    } else {
+        l.set_expire(db, &k, Some(when as u64));
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// `EXPIRE key seconds [NX | XX | GT | LT]`
+fn expire(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    expire_generic(ctx, args, true, true)
+}
+
+/// `PEXPIRE key milliseconds [NX | XX | GT | LT]`
+fn pexpire(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    expire_generic(ctx, args, true, false)
+}
+
+/// `EXPIREAT key unix-time-seconds [NX | XX | GT | LT]`
+fn expireat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    expire_generic(ctx, args, false, true)
+}
+
+/// `PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]`
+fn pexpireat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    expire_generic(ctx, args, false, false)
+}
+
+/// What TTL-family commands report.
+#[derive(Clone, Copy)]
+enum TtlKind {
+    Ttl,
+    Pttl,
+    ExpireTime,
+    PexpireTime,
+}
+
+fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], kind: TtlKind) -> CmdResult {
+    let now = ctx.now as i64;
+    read_key(ctx, key, |out, e| {
+        let Some(e) = e else {
+            out.int(-2);
+            return;
+        };
+        let Some(at) = e.expire().map(|at| at as i64) else {
+            out.int(-1);
+            return;
+        };
+        let left = (at - now).max(0);
+        out.int(match kind {
+            TtlKind::Ttl => (left + 500) / 1000,
+            TtlKind::Pttl => left,
+            TtlKind::ExpireTime => at / 1000,
+            TtlKind::PexpireTime => at,
+        });
+    });
+    Ok(())
+}
+
+/// `TTL key`
+fn ttl(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ttl_generic(ctx, args[1], TtlKind::Ttl)
+}
+
+/// `PTTL key`
+fn pttl(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ttl_generic(ctx, args[1], TtlKind::Pttl)
+}
+
+/// `EXPIRETIME key`
+fn expiretime(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ttl_generic(ctx, args[1], TtlKind::ExpireTime)
+}
+
+/// `PEXPIRETIME key`
+fn pexpiretime(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ttl_generic(ctx, args[1], TtlKind::PexpireTime)
+}
+
+/// `PERSIST key`
+fn persist(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let (db, now) = (ctx.db(), ctx.now);
+    let k = ctx.key(args[1]);
+    let mut l = ctx.ks().lock(db, &[k]);
+    let had = l.get(db, &k, now).and_then(|e| e.expire()).is_some();
+    if had {
+        l.set_expire(db, &k, None);
+    }
+    ctx.out.int(i64::from(had));
+    Ok(())
+}
+
+/// Redis's name for how a string is stored: `int` for integers that fit 64 bits, `embstr` up
+/// to 44 bytes, `raw` beyond and for strings modified in place.
+pub fn encoding_of(e: &EntryRef<'_>) -> &'static str {
+    match e.kind() {
+        Kind::String => {
+            let v = e.value();
+            if e.is_raw() {
+                "raw"
+            } else if !e.is_noint() && v.len() <= 20 && resp::number::parse_i64(v).is_some() {
+                "int"
+            } else if v.len() <= 44 {
+                "embstr"
+            } else {
+                "raw"
+            }
+        }
+    }
+}
+
+/// Redis shares the integers 0..10000 between keys; OBJECT REFCOUNT reports them as shared.
+const SHARED_INTEGERS: i64 = 10_000;
+
+fn object_lookup(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    f: impl FnOnce(&mut resp::ReplyBuf, EntryRef<'_>),
+) -> CmdResult {
+    let k = ctx.key(key);
+    let shard = ctx.ks().db(ctx.db()).read(k.shard);
+    match shard.get(k.hash, key, ctx.now) {
+        Some(e) => f(ctx.out, e),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// `OBJECT ENCODING key`
+fn object_encoding(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    object_lookup(ctx, args[2], |out, e| out.bulk(encoding_of(&e).as_bytes()))
+}
+
+/// `OBJECT REFCOUNT key`
+fn object_refcount(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    object_lookup(ctx, args[2], |out, e| {
+        let shared = encoding_of(&e) == "int"
+            && resp::number::parse_i64(e.value())
+                .is_some_and(|v| (0..SHARED_INTEGERS).contains(&v));
+        out.int(if shared { i64::from(i32::MAX) } else { 1 });
+    })
+}
+
+/// `OBJECT IDLETIME key`: seconds since the last access.
+fn object_idletime(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let clock = ctx.clock();
+    object_lookup(ctx, args[2], |out, e| {
+        let idle = clock.wrapping_sub(e.clock()) & 0x00ff_ffff;
+        out.int(i64::from(idle));
+    })
+}
+
+/// `OBJECT FREQ key`: frequency is tracked only under an LFU eviction policy, which this build
+/// does not offer yet, so the reply is Redis's error for that case.
+fn object_freq(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let k = ctx.key(args[2]);
+    let exists = ctx
+        .ks()
+        .db(ctx.db())
+        .read(k.shard)
+        .get(k.hash, args[2], ctx.now)
+        .is_some();
+    if !exists {
+        ctx.out.null();
+        return Ok(());
+    }
+    Err(CmdError::from_static("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."))
+}
+
+/// `OBJECT HELP`
+fn object_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    super::server::help_reply(
+        ctx,
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+    Ok(())
+}
+
+fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Err(error::SYNTAX)
+}
+
+/// OBJECT's subcommands.
+const OBJECT: &[Command] = &[
+    cmd!(
+        "encoding",
+        3,
+        READONLY,
+        2,
+        2,
+        1,
+        ["keyspace"],
+        "generic",
+        "Returns the internal encoding of a Redis object.",
+        "2.2.3",
+        "O(1)",
+        object_encoding
+    ),
+    cmd!(
+        "freq",
+        3,
+        READONLY,
+        2,
+        2,
+        1,
+        ["keyspace"],
+        "generic",
+        "Returns the logarithmic access frequency counter of a Redis object.",
+        "4.0.0",
+        "O(1)",
+        object_freq
+    ),
+    cmd!(
+        "idletime",
+        3,
+        READONLY,
+        2,
+        2,
+        1,
+        ["keyspace"],
+        "generic",
+        "Returns the time since the last access to a Redis object.",
+        "2.2.3",
+        "O(1)",
+        object_idletime
+    ),
+    cmd!(
+        "refcount",
+        3,
+        READONLY,
+        2,
+        2,
+        1,
+        ["keyspace"],
+        "generic",
+        "Returns the reference count of a value of a key.",
+        "2.2.3",
+        "O(1)",
+        object_refcount
+    ),
+    cmd!(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["keyspace"],
+        "generic",
+        "Returns helpful text about the different subcommands.",
+        "6.2.0",
+        "O(1)",
+        object_help
+    ),
+];
+
+/// The generic family's rows of the command table.
+pub const COMMANDS: &[Command] = &[
+    cmd!("del", -2, WRITE, 1, -1, 1, ["keyspace"], "generic", "Deletes one or more keys.", "1.0.0", "O(N) where N is the number of keys that will be removed.", del),
+    cmd!("unlink", -2, WRITE | FAST, 1, -1, 1, ["keyspace"], "generic", "Asynchronously deletes one or more keys.", "4.0.0", "O(1) for each key removed regardless of its size.", del),
+    cmd!("exists", -2, READONLY | FAST, 1, -1, 1, ["keyspace"], "generic", "Determines whether one or more keys exist.", "1.0.0", "O(N) where N is the number of keys to check.", exists),
+    cmd!("touch", -2, READONLY | FAST, 1, -1, 1, ["keyspace"], "generic", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", "O(N) where N is the number of keys that will be touched.", touch),
+    cmd!("type", 2, READONLY | FAST, 1, 1, 1, ["keyspace"], "generic", "Determines the type of value stored at a key.", "1.0.0", "O(1)", type_),
+    cmd!("rename", 3, WRITE, 1, 2, 1, ["keyspace"], "generic", "Renames a key and overwrites the destination.", "1.0.0", "O(1)", rename),
+    cmd!("renamenx", 3, WRITE | FAST, 1, 2, 1, ["keyspace"], "generic", "Renames a key only when the target key name doesn't exist.", "1.0.0", "O(1)", renamenx),
+    cmd!("keys", 2, READONLY, 0, 0, 0, ["keyspace", "dangerous"], "generic", "Returns all key names that match a pattern.", "1.0.0", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", keys),
+    cmd!("scan", -2, READONLY, 0, 0, 0, ["keyspace"], "generic", "Iterates over the key names in the database.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", scan),
+    cmd!("randomkey", 1, READONLY, 0, 0, 0, ["keyspace"], "generic", "Returns a random key name from the database.", "1.0.0", "O(1)", randomkey),
+    cmd!("dbsize", 1, READONLY | FAST, 0, 0, 0, ["keyspace"], "server", "Returns the number of keys in the database.", "1.0.0", "O(1)", dbsize),
+    cmd!("flushdb", -1, WRITE, 0, 0, 0, ["keyspace", "dangerous"], "server", "Remove all keys from the current database.", "1.0.0", "O(N) where N is the number of keys in the selected database", flushdb),
+    cmd!("flushall", -1, WRITE, 0, 0, 0, ["keyspace", "dangerous"], "server", "Removes all keys from all databases.", "1.0.0", "O(N) where N is the total number of keys in all databases", flushall),
+    cmd!("copy", -3, WRITE | DENYOOM, 1, 2, 1, ["keyspace"], "generic", "Copies the value of a key to a new key.", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", copy),
+    cmd!("move", 3, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Moves a key to another database.", "1.0.0", "O(1)", move_),
+    cmd!("swapdb", 3, WRITE | FAST, 0, 0, 0, ["keyspace", "dangerous"], "server", "Swaps two Redis databases.", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", swapdb),
+    cmd!("expire", -3, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Sets the expiration time of a key in seconds.", "1.0.0", "O(1)", expire),
+    cmd!("pexpire", -3, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Sets the expiration time of a key in milliseconds.", "2.6.0", "O(1)", pexpire),
+    cmd!("expireat", -3, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", "O(1)", expireat),
+    cmd!("pexpireat", -3, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", "O(1)", pexpireat),
+    cmd!("ttl", 2, READONLY | FAST, 1, 1, 1, ["keyspace"], "generic", "Returns the expiration time in seconds of a key.", "1.0.0", "O(1)", ttl),
+    cmd!("pttl", 2, READONLY | FAST, 1, 1, 1, ["keyspace"], "generic", "Returns the expiration time in milliseconds of a key.", "2.6.0", "O(1)", pttl),
+    cmd!("expiretime", 2, READONLY | FAST, 1, 1, 1, ["keyspace"], "generic", "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", "O(1)", expiretime),
+    cmd!("pexpiretime", 2, READONLY | FAST, 1, 1, 1, ["keyspace"], "generic", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", "O(1)", pexpiretime),
+    cmd!("persist", 2, WRITE | FAST, 1, 1, 1, ["keyspace"], "generic", "Removes the expiration time of a key.", "2.2.0", "O(1)", persist),
+    Command {
+        subcommands: OBJECT,
+        ..cmd!("object", -2, 0, 0, 0, 0, [], "generic", "A container for object introspection commands.", "2.2.3", "Depends on subcommand.", container)
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursor_parsing_follows_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"007"), Ok(7));
+        assert_eq!(parse_cursor(b"+5"), Ok(5));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert!(parse_cursor(b"18446744073709551616").is_err());
+        assert!(parse_cursor(b"1x").is_err());
+        assert!(parse_cursor(b" 1").is_err());
+        assert!(parse_cursor(b"-").is_err());
+    }
+}

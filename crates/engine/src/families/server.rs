@@ -1,0 +1,1073 @@
+//! Connection and server commands: PING, ECHO, HELLO, SELECT, QUIT, RESET, CLIENT, COMMAND,
+//! INFO, CONFIG, TIME, SHUTDOWN.
+
+use super::{int_arg, is};
+use crate::command::{acl_categories, flags, flags::*, truncated, CmdResult, Command, Registry};
+use crate::error::{self, CmdError};
+use crate::session::ClientInfo;
+use crate::{cmd, Ctx, Engine};
+use resp::ReplyBuf;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// The version clients see in HELLO and INFO: the Redis release whose behaviour ferrokv
+/// follows, so client libraries enable exactly the features that work.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Writes Redis's standard HELP reply: a header naming the command, the lines, and the footer.
+pub fn help_reply(ctx: &mut Ctx<'_>, header: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(header);
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+/// `PING [message]`
+fn ping(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args[1]),
+        _ => return Err(CmdError::arity("ping")),
+    }
+    Ok(())
+}
+
+/// `ECHO message`
+fn echo(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ctx.out.bulk(args[1]);
+    Ok(())
+}
+
+/// `SELECT index`
+fn select(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let db = super::db_arg(ctx, args[1])?;
+    ctx.session.select(db);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `QUIT`: replies OK, then the connection closes.
+fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.ok();
+    ctx.session.close_after_reply = true;
+    Ok(())
+}
+
+/// `RESET`: back to a fresh connection's state.
+fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.session.select(0);
+    ctx.session.set_resp3(false);
+    ctx.out.resp3 = false;
+    ctx.session
+        .client
+        .name
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+    ctx.out.simple("RESET");
+    Ok(())
+}
+
+/// Checks a client name as Redis does: printable ASCII without spaces.
+fn valid_client_name(name: &[u8]) -> Result<(), CmdError> {
+    if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        return Err(CmdError::from_static(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    Ok(())
+}
+
+fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
+    *ctx.session
+        .client
+        .name
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = name.to_vec();
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
+fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let mut version = None;
+    if args.len() >= 2 {
+        let v = int_arg(args[1]).map_err(|_| {
+            CmdError::from_static("ERR Protocol version is not an integer or out of range")
+        })?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::from_static(
+                "NOPROTO unsupported protocol version",
+            ));
+        }
+        version = Some(v);
+    }
+    let mut name = None;
+    let mut j = 2;
+    while j < args.len() {
+        let more = args.len() - 1 - j;
+        if is(args[j], "auth") && more >= 2 {
+            // No password is configured: like Redis's passwordless `default` user, any password
+            // authenticates as `default`; other users do not exist.
+            if args[j + 1] != b"default" {
+                return Err(CmdError::from_static(
+                    "WRONGPASS invalid username-password pair or user is disabled.",
+                ));
+            }
+            j += 3;
+        } else if is(args[j], "setname") && more >= 1 {
+            valid_client_name(args[j + 1])?;
+            name = Some(args[j + 1]);
+            j += 2;
+        } else {
+            return Err(CmdError::new(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                truncated(args[j], 128)
+            )));
+        }
+    }
+    if let Some(n) = name {
+        set_name(ctx, n);
+    }
+    if let Some(v) = version {
+        ctx.session.set_resp3(v == 3);
+        ctx.out.resp3 = v == 3;
+    }
+    let out = &mut *ctx.out;
+    out.map(7);
+    out.bulk(b"server");
+    // Redis compatibility: clients branch on this field, so it names the protocol's dialect.
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(if ctx.session.resp3 { 3 } else { 2 });
+    out.bulk(b"id");
+    out.int(ctx.session.client.id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+/// `TIME`
+fn time(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let us = ctx.engine.clock.now_us();
+    ctx.out.array(2);
+    ctx.out.bulk((us / 1_000_000).to_string().as_bytes());
+    ctx.out.bulk((us % 1_000_000).to_string().as_bytes());
+    Ok(())
+}
+
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: nothing is persisted yet, so SAVE and NOSAVE
+/// differ in nothing; the server stops after the current replies are flushed.
+fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let mut abort = false;
+    let (mut save, mut nosave) = (false, false);
+    for a in &args[1..] {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "now") || is(a, "force") {
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    if (save && nosave) || (abort && args.len() > 2) {
+        return Err(error::SYNTAX);
+    }
+    if abort {
+        return Err(CmdError::from_static("ERR No shutdown in progress."));
+    }
+    ctx.session.close_after_reply = true;
+    ctx.engine.request_shutdown();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIENT
+
+fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
+    let idle = now_ms.saturating_sub(c.last_interaction_ms.load(Relaxed)) / 1000;
+    let age = now_ms.saturating_sub(c.created_ms) / 1000;
+    let last = c.last_command.load(Relaxed);
+    let cmd = engine
+        .registry
+        .entries
+        .get(last)
+        .map_or("NULL".to_string(), |e| e.full_name.clone());
+    let qbuf = c.qbuf.load(Relaxed);
+    let omem = c.omem.load(Relaxed);
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.fd,
+        c.name_lossy(),
+        age,
+        idle,
+        c.db.load(Relaxed),
+        qbuf,
+        16384usize.saturating_sub(qbuf),
+        omem,
+        qbuf + omem + 16384,
+        cmd,
+        c.resp.load(Relaxed),
+    )
+}
+
+/// `CLIENT ID`
+fn client_id(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.int(ctx.session.client.id as i64);
+    Ok(())
+}
+
+/// `CLIENT SETNAME connection-name`
+fn client_setname(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    valid_client_name(args[2])?;
+    set_name(ctx, args[2]);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CLIENT GETNAME`
+fn client_getname(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let name = ctx
+        .session
+        .client
+        .name
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if name.is_empty() {
+        ctx.out.null();
+    } else {
+        ctx.out.bulk(&name);
+    }
+    Ok(())
+}
+
+/// `CLIENT INFO`
+fn client_info(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let line = client_line(ctx.engine, &ctx.session.client, ctx.now);
+    ctx.out.verbatim("txt", line.as_bytes());
+    Ok(())
+}
+
+/// `CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]`
+fn client_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut type_filter: Option<String> = None;
+    let mut j = 2;
+    while j < args.len() {
+        if is(args[j], "type") && j + 1 < args.len() {
+            let t = String::from_utf8_lossy(args[j + 1]).to_ascii_lowercase();
+            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+                return Err(CmdError::new(format!(
+                    "ERR Unknown client type '{}'",
+                    truncated(args[j + 1], 128)
+                )));
+            }
+            type_filter = Some(t);
+            j += 2;
+        } else if is(args[j], "id") && j + 1 < args.len() {
+            let mut list = Vec::new();
+            j += 1;
+            while j < args.len() {
+                match resp::number::parse_i64(args[j]) {
+                    Some(v) if v > 0 => list.push(v as u64),
+                    _ => return Err(CmdError::from_static("ERR Invalid client ID")),
+                }
+                j += 1;
+            }
+            ids = Some(list);
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    let mut text = String::new();
+    for c in ctx.engine.clients.list() {
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        // Every client is a normal client until replication and pub/sub exist.
+        if type_filter.as_deref().is_some_and(|t| t != "normal") {
+            continue;
+        }
+        text.push_str(&client_line(ctx.engine, &c, ctx.now));
+    }
+    ctx.out.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+/// `CLIENT KILL ip:port` or `CLIENT KILL [ID id] [TYPE type] [ADDR ip:port] [LADDR ip:port]
+/// [USER username] [SKIPME yes|no] ...`
+fn client_kill(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let me = ctx.session.client.id;
+    if args.len() == 3 {
+        let addr = args[2];
+        let target = ctx
+            .engine
+            .clients
+            .list()
+            .into_iter()
+            .find(|c| c.addr.as_bytes() == addr);
+        let Some(c) = target else {
+            return Err(CmdError::from_static("ERR No such client"));
+        };
+        kill(ctx, &c, me);
+        ctx.out.ok();
+        return Ok(());
+    }
+    if args.len() % 2 != 0 {
+        return Err(error::SYNTAX);
+    }
+    let mut id: Option<u64> = None;
+    let mut addr: Option<&[u8]> = None;
+    let mut laddr: Option<&[u8]> = None;
+    let mut user: Option<&[u8]> = None;
+    let mut ctype: Option<String> = None;
+    let mut skipme = true;
+    for pair in args[2..].chunks(2) {
+        let (opt, val) = (pair[0], pair[1]);
+        if is(opt, "id") {
+            match resp::number::parse_i64(val) {
+                Some(v) if v > 0 => id = Some(v as u64),
+                _ => {
+                    return Err(CmdError::from_static(
+                        "ERR client-id should be greater than 0",
+                    ))
+                }
+            }
+        } else if is(opt, "type") {
+            let t = String::from_utf8_lossy(val).to_ascii_lowercase();
+            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+                return Err(CmdError::new(format!(
+                    "ERR Unknown client type '{}'",
+                    truncated(val, 128)
+                )));
+            }
+            ctype = Some(t);
+        } else if is(opt, "addr") {
+            addr = Some(val);
+        } else if is(opt, "laddr") {
+            laddr = Some(val);
+        } else if is(opt, "user") {
+            if val != b"default" {
+                return Err(CmdError::new(format!(
+                    "ERR No such user '{}'",
+                    truncated(val, 128)
+                )));
+            }
+            user = Some(val);
+        } else if is(opt, "skipme") {
+            if is(val, "yes") {
+                skipme = true;
+            } else if is(val, "no") {
+                skipme = false;
+            } else {
+                return Err(error::SYNTAX);
+            }
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    let _ = user;
+    let mut killed = 0;
+    for c in ctx.engine.clients.list() {
+        let matched = id.is_none_or(|i| i == c.id)
+            && addr.is_none_or(|a| a == c.addr.as_bytes())
+            && laddr.is_none_or(|a| a == c.laddr.as_bytes())
+            && ctype.as_deref().is_none_or(|t| t == "normal")
+            && !(skipme && c.id == me);
+        if matched {
+            kill(ctx, &c, me);
+            killed += 1;
+        }
+    }
+    ctx.out.int(killed);
+    Ok(())
+}
+
+fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo, me: u64) {
+    if c.id == me {
+        ctx.session.close_after_reply = true;
+    } else {
+        c.kill();
+    }
+}
+
+/// `CLIENT HELP`
+fn client_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    help_reply(
+        ctx,
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * ID <client-id>",
+            "      Kill connections by client id.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ],
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// COMMAND
+
+fn command_info(reg: &Registry, idx: usize, out: &mut ReplyBuf) {
+    let e = &reg.entries[idx];
+    let c = e.cmd;
+    out.array(10);
+    out.bulk(e.full_name.as_bytes());
+    out.int(i64::from(c.arity));
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(bit, _)| c.flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(names.len());
+    for n in names {
+        out.simple(n);
+    }
+    out.int(i64::from(c.first_key));
+    out.int(i64::from(c.last_key));
+    out.int(i64::from(c.step));
+    let cats = acl_categories(c);
+    out.set(cats.len());
+    for cat in &cats {
+        out.simple(cat);
+    }
+    out.set(0);
+    key_specs(c, out);
+    let children: Vec<usize> = reg.children(idx).map(|(i, _)| i).collect();
+    out.array(children.len());
+    for i in children {
+        command_info(reg, i, out);
+    }
+}
+
+/// Key specifications derived from first/last/step, in Redis 7's shape.
+fn key_specs(c: &Command, out: &mut ReplyBuf) {
+    if c.first_key <= 0 {
+        out.array(0);
+        return;
+    }
+    out.array(1);
+    out.map(3);
+    out.bulk(b"flags");
+    let f: &[&str] = if c.flags & WRITE != 0 {
+        &["RW", "UPDATE"]
+    } else {
+        &["RO", "ACCESS"]
+    };
+    out.set(f.len());
+    for x in f {
+        out.simple(x);
+    }
+    out.bulk(b"begin_search");
+    out.map(2);
+    out.bulk(b"type");
+    out.bulk(b"index");
+    out.bulk(b"spec");
+    out.map(1);
+    out.bulk(b"index");
+    out.int(i64::from(c.first_key));
+    out.bulk(b"find_keys");
+    out.map(2);
+    out.bulk(b"type");
+    out.bulk(b"range");
+    out.bulk(b"spec");
+    out.map(3);
+    out.bulk(b"lastkey");
+    out.int(if c.last_key < 0 {
+        i64::from(c.last_key)
+    } else {
+        i64::from(c.last_key - c.first_key)
+    });
+    out.bulk(b"keystep");
+    out.int(i64::from(c.step));
+    out.bulk(b"limit");
+    out.int(0);
+}
+
+fn command_docs_entry(reg: &Registry, idx: usize, out: &mut ReplyBuf) {
+    let e = &reg.entries[idx];
+    let c = e.cmd;
+    let children: Vec<usize> = reg.children(idx).map(|(i, _)| i).collect();
+    out.map(if children.is_empty() { 4 } else { 5 });
+    out.bulk(b"summary");
+    out.bulk(c.summary.as_bytes());
+    out.bulk(b"since");
+    out.bulk(c.since.as_bytes());
+    out.bulk(b"group");
+    out.bulk(c.group.as_bytes());
+    out.bulk(b"complexity");
+    out.bulk(c.complexity.as_bytes());
+    if !children.is_empty() {
+        out.bulk(b"subcommands");
+        out.map(children.len());
+        for i in children {
+            out.bulk(reg.entries[i].full_name.as_bytes());
+            command_docs_entry(reg, i, out);
+        }
+    }
+}
+
+/// `COMMAND`: every command's COMMAND INFO.
+fn command_all(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let reg = &ctx.engine.registry;
+    let top: Vec<usize> = reg.top_level().map(|(i, _)| i).collect();
+    ctx.out.array(top.len());
+    for i in top {
+        command_info(reg, i, ctx.out);
+    }
+    Ok(())
+}
+
+/// `COMMAND COUNT`
+fn command_count(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.int(ctx.engine.registry.top_level().count() as i64);
+    Ok(())
+}
+
+/// Resolves `name` or `container|sub`.
+fn find_command(reg: &Registry, name: &[u8]) -> Option<usize> {
+    match name.iter().position(|&c| c == b'|') {
+        Some(p) => reg.lookup_sub(reg.lookup(&name[..p])?, &name[p + 1..]),
+        None => reg.lookup(name),
+    }
+}
+
+/// `COMMAND INFO [command-name ...]`
+fn command_info_cmd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() == 2 {
+        return command_all(ctx, args);
+    }
+    let reg = &ctx.engine.registry;
+    ctx.out.array(args.len() - 2);
+    for name in &args[2..] {
+        match find_command(reg, name) {
+            Some(i) => command_info(reg, i, ctx.out),
+            None => ctx.out.null_array(),
+        }
+    }
+    Ok(())
+}
+
+/// `COMMAND DOCS [command-name ...]`
+fn command_docs(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let reg = &ctx.engine.registry;
+    let wanted: Vec<usize> = if args.len() == 2 {
+        reg.top_level().map(|(i, _)| i).collect()
+    } else {
+        args[2..]
+            .iter()
+            .filter_map(|n| find_command(reg, n))
+            .collect()
+    };
+    ctx.out.map(wanted.len());
+    for i in wanted {
+        ctx.out.bulk(reg.entries[i].full_name.as_bytes());
+        command_docs_entry(reg, i, ctx.out);
+    }
+    Ok(())
+}
+
+/// `COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]`
+fn command_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let reg = &ctx.engine.registry;
+    let filter: Option<(&[u8], &[u8])> = match args.len() {
+        2 => None,
+        5 if is(args[2], "filterby") => Some((args[3], args[4])),
+        _ => return Err(error::SYNTAX),
+    };
+    let mut names = Vec::new();
+    for (i, e) in reg.entries.iter().enumerate() {
+        let keep = match filter {
+            None => true,
+            Some((kind, value)) if is(kind, "module") => {
+                let _ = value;
+                false
+            }
+            Some((kind, value)) if is(kind, "aclcat") => {
+                let want = format!("@{}", String::from_utf8_lossy(value).to_ascii_lowercase());
+                acl_categories(e.cmd).contains(&want)
+            }
+            Some((kind, value)) if is(kind, "pattern") => {
+                crate::glob::matches(value, e.full_name.as_bytes(), true)
+            }
+            Some(_) => return Err(error::SYNTAX),
+        };
+        let _ = i;
+        if keep {
+            names.push(e.full_name.clone());
+        }
+    }
+    ctx.out.array(names.len());
+    for n in names {
+        ctx.out.bulk(n.as_bytes());
+    }
+    Ok(())
+}
+
+/// `COMMAND GETKEYS command [arg ...]`
+fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let reg = &ctx.engine.registry;
+    let sub = &args[2..];
+    let Some(top) = reg.lookup(sub[0]) else {
+        return Err(CmdError::from_static("ERR Invalid command specified"));
+    };
+    let idx = if reg.entries[top].cmd.subcommands.is_empty() {
+        top
+    } else {
+        match sub.get(1).and_then(|s| reg.lookup_sub(top, s)) {
+            Some(i) => i,
+            None => return Err(CmdError::from_static("ERR Invalid command specified")),
+        }
+    };
+    let cmd = reg.entries[idx].cmd;
+    if cmd.first_key <= 0 {
+        return Err(CmdError::from_static(
+            "ERR The command has no key arguments",
+        ));
+    }
+    let argc = sub.len() as i64;
+    if (cmd.arity > 0 && i64::from(cmd.arity) != argc) || argc < -i64::from(cmd.arity) {
+        return Err(CmdError::from_static(
+            "ERR Invalid number of arguments specified for command",
+        ));
+    }
+    let pos = reg.key_positions(idx, sub.len());
+    if pos.is_empty() {
+        return Err(CmdError::from_static(
+            "ERR Invalid arguments specified for command",
+        ));
+    }
+    ctx.out.array(pos.len());
+    for p in pos {
+        ctx.out.bulk(sub[p]);
+    }
+    Ok(())
+}
+
+/// `COMMAND HELP`
+fn command_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    help_reply(
+        ctx,
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+        ],
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CONFIG and INFO
+
+/// `CONFIG GET parameter [parameter ...]`
+fn config_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let found = ctx.engine.config.get(&args[2..]);
+    ctx.out.map(found.len());
+    for (name, value) in found {
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+/// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
+fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() % 2 != 0 {
+        return Err(CmdError::arity("config|set"));
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for p in args[2..].chunks(2) {
+        let name = String::from_utf8_lossy(p[0]).to_ascii_lowercase();
+        if pairs.iter().any(|(n, _)| *n == name) {
+            return Err(CmdError::new(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+            )));
+        }
+        pairs.push((name, String::from_utf8_lossy(p[1]).into_owned()));
+    }
+    ctx.engine
+        .config
+        .set(&pairs, false)
+        .map_err(|e| CmdError::new(format!("ERR {e}")))?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CONFIG RESETSTAT`
+fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let e = ctx.engine;
+    e.registry.reset_stats();
+    let s = &e.stats;
+    for c in [
+        &s.commands,
+        &s.connections,
+        &s.rejected_connections,
+        &s.keyspace_hits,
+        &s.keyspace_misses,
+        &s.net_input_bytes,
+        &s.net_output_bytes,
+        &s.error_replies,
+        &s.expire_cycle_us,
+    ] {
+        c.store(0, Relaxed);
+    }
+    s.errors_by_code
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CONFIG HELP`
+fn config_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    help_reply(
+        ctx,
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    );
+    Ok(())
+}
+
+/// `INFO [section [section ...]]`
+fn info(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let text = crate::info::render(ctx.engine, &args[1..], ctx.now);
+    ctx.out.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Err(error::SYNTAX)
+}
+
+const CLIENT: &[Command] = &[
+    cmd!(
+        "id",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Returns the unique client ID of the connection.",
+        "5.0.0",
+        "O(1)",
+        client_id
+    ),
+    cmd!(
+        "info",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Returns information about the connection.",
+        "6.2.0",
+        "O(1)",
+        client_info
+    ),
+    cmd!(
+        "list",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Lists open connections.",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
+        client_list
+    ),
+    cmd!(
+        "kill",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Terminates open connections.",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
+        client_kill
+    ),
+    cmd!(
+        "setname",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Sets the connection name.",
+        "2.6.9",
+        "O(1)",
+        client_setname
+    ),
+    cmd!(
+        "getname",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Returns the name of the connection.",
+        "2.6.9",
+        "O(1)",
+        client_getname
+    ),
+    cmd!(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "connection",
+        "Returns helpful text about the different subcommands.",
+        "5.0.0",
+        "O(1)",
+        client_help
+    ),
+];
+
+const COMMAND: &[Command] = &[
+    cmd!(
+        "count",
+        2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Returns a count of commands.",
+        "2.8.13",
+        "O(1)",
+        command_count
+    ),
+    cmd!(
+        "info",
+        -2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Returns information about one, multiple or all commands.",
+        "2.8.13",
+        "O(N) where N is the number of commands to look up",
+        command_info_cmd
+    ),
+    cmd!(
+        "docs",
+        -2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Returns documentary information about one, multiple or all commands.",
+        "7.0.0",
+        "O(N) where N is the number of commands to look up",
+        command_docs
+    ),
+    cmd!(
+        "list",
+        -2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Returns a list of command names.",
+        "7.0.0",
+        "O(N) where N is the total number of Redis commands",
+        command_list
+    ),
+    cmd!(
+        "getkeys",
+        -3,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Extracts the key names from an arbitrary command.",
+        "2.8.13",
+        "O(N) where N is the number of arguments to the command",
+        command_getkeys
+    ),
+    cmd!(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        ["connection"],
+        "server",
+        "Returns helpful text about the different subcommands.",
+        "5.0.0",
+        "O(1)",
+        command_help
+    ),
+];
+
+const CONFIG: &[Command] = &[
+    cmd!(
+        "get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        [],
+        "server",
+        "Returns the effective values of configuration parameters.",
+        "2.0.0",
+        "O(N) when N is the number of configuration parameters provided",
+        config_get
+    ),
+    cmd!(
+        "set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        [],
+        "server",
+        "Sets configuration parameters in-flight.",
+        "2.0.0",
+        "O(N) when N is the number of configuration parameters provided",
+        config_set
+    ),
+    cmd!(
+        "resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        0,
+        0,
+        [],
+        "server",
+        "Resets the server's statistics.",
+        "2.0.0",
+        "O(1)",
+        config_resetstat
+    ),
+    cmd!(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        0,
+        0,
+        [],
+        "server",
+        "Returns helpful text about the different subcommands.",
+        "5.0.0",
+        "O(1)",
+        config_help
+    ),
+];
+
+/// The server family's rows of the command table.
+pub const COMMANDS: &[Command] = &[
+    cmd!("ping", -1, FAST, 0, 0, 0, ["connection"], "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)", ping),
+    cmd!("echo", 2, FAST, 0, 0, 0, ["connection"], "connection", "Returns the given string.", "1.0.0", "O(1)", echo),
+    cmd!("select", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], "connection", "Changes the selected database.", "1.0.0", "O(1)", select),
+    cmd!("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, 0, 0, 0, ["connection"], "connection", "Closes the connection.", "1.0.0", "O(1)", quit),
+    cmd!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Resets the connection.", "6.2.0", "O(1)", reset),
+    cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)", hello),
+    cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
+    cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", shutdown),
+    cmd!("info", -1, LOADING | STALE, 0, 0, 0, [], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
+    Command {
+        subcommands: CLIENT,
+        ..cmd!("client", -2, 0, 0, 0, 0, [], "connection", "A container for client connection commands.", "2.4.0", "Depends on subcommand.", container)
+    },
+    Command {
+        subcommands: COMMAND,
+        ..cmd!("command", -1, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns detailed information about all commands.", "2.8.13", "O(N) where N is the total number of Redis commands", command_all)
+    },
+    Command {
+        subcommands: CONFIG,
+        ..cmd!("config", -2, 0, 0, 0, 0, [], "server", "A container for server configuration commands.", "2.0.0", "Depends on subcommand.", container)
+    },
+];

@@ -1,0 +1,257 @@
+//! The INFO reply, in Redis's `field:value` format and section order.
+
+use crate::keyspace::SHARDS;
+use crate::Engine;
+use std::fmt::Write;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// Sections INFO prints without arguments (and for `default`).
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "errorstats",
+    "keyspace",
+];
+/// Sections `all` and `everything` add.
+const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes}B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// Resident set size of this process, from /proc (0 where unavailable).
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// (user, system) CPU seconds of this process, from /proc.
+fn cpu_seconds() -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0.0, 0.0);
+    };
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (tick(11), tick(12))
+}
+
+/// Renders the sections named in `args` (all default sections when empty).
+pub fn render(engine: &Engine, args: &[&[u8]], now_ms: u64) -> String {
+    let mut wanted: Vec<&str> = Vec::new();
+    if args.is_empty() {
+        wanted.extend(DEFAULT_SECTIONS);
+    }
+    for a in args {
+        let a = String::from_utf8_lossy(a).to_ascii_lowercase();
+        match a.as_str() {
+            "default" => wanted.extend(DEFAULT_SECTIONS),
+            "all" | "everything" => {
+                wanted.extend(DEFAULT_SECTIONS);
+                wanted.extend(EXTRA_SECTIONS);
+            }
+            other => {
+                if let Some(s) = DEFAULT_SECTIONS
+                    .iter()
+                    .chain(EXTRA_SECTIONS)
+                    .find(|s| **s == other)
+                {
+                    wanted.push(s);
+                }
+            }
+        }
+    }
+    let order: Vec<&str> = DEFAULT_SECTIONS
+        .iter()
+        .chain(EXTRA_SECTIONS)
+        .copied()
+        .filter(|s| wanted.contains(s))
+        .collect();
+    let mut out = String::new();
+    for (i, section) in order.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\r\n");
+        }
+        section_text(engine, section, now_ms, &mut out);
+    }
+    out
+}
+
+fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
+    let cfg = e.config.values();
+    let s = &e.stats;
+    // A key starting with "# " is a section header and has no value.
+    let mut line = |k: &str, v: &dyn std::fmt::Display| {
+        let _ = if k.starts_with("# ") {
+            write!(out, "{k}\r\n")
+        } else {
+            write!(out, "{k}:{v}\r\n")
+        };
+    };
+    match section {
+        "server" => {
+            let up = e.uptime().as_secs();
+            line("# Server", &"");
+            line("redis_version", &crate::families::server::REDIS_VERSION);
+            line("ferrokv_version", &env!("CARGO_PKG_VERSION"));
+            line("redis_git_sha1", &"00000000");
+            line("redis_git_dirty", &0);
+            line("redis_mode", &"standalone");
+            line("os", &std::env::consts::OS);
+            line("arch_bits", &(usize::BITS));
+            line("multiplexing_api", &"epoll");
+            line("process_id", &std::process::id());
+            line("process_supervised", &"no");
+            line("run_id", &e.run_id);
+            line("tcp_port", &cfg.port);
+            line("server_time_usec", &(now_ms * 1000));
+            line("uptime_in_seconds", &up);
+            line("uptime_in_days", &(up / 86400));
+            line("hz", &cfg.hz);
+            line("configured_hz", &cfg.hz);
+            line("lru_clock", &((now_ms / 1000) & 0x00ff_ffff));
+            line(
+                "executable",
+                &std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            );
+            line("io_threads_active", &0);
+        }
+        "clients" => {
+            line("# Clients", &"");
+            line("connected_clients", &e.clients.len());
+            line("cluster_connections", &0);
+            line("maxclients", &cfg.maxclients);
+            line("blocked_clients", &0);
+            line("tracking_clients", &0);
+            line("clients_in_timeout_table", &0);
+        }
+        "memory" => {
+            let rss = rss_bytes();
+            line("# Memory", &"");
+            // Without an accounting allocator the resident set is the honest figure for both.
+            line("used_memory", &rss);
+            line("used_memory_human", &human(rss));
+            line("used_memory_rss", &rss);
+            line("used_memory_rss_human", &human(rss));
+            line("maxmemory", &0);
+            line("maxmemory_human", &"0B");
+            line("maxmemory_policy", &"noeviction");
+            line("mem_allocator", &"libc");
+        }
+        "persistence" => {
+            line("# Persistence", &"");
+            line("loading", &0);
+            line("async_loading", &0);
+            line("rdb_bgsave_in_progress", &0);
+            line("aof_enabled", &0);
+            line("aof_rewrite_in_progress", &0);
+        }
+        "stats" => {
+            line("# Stats", &"");
+            line("total_connections_received", &s.connections.load(Relaxed));
+            line("total_commands_processed", &s.commands.load(Relaxed));
+            line("total_net_input_bytes", &s.net_input_bytes.load(Relaxed));
+            line("total_net_output_bytes", &s.net_output_bytes.load(Relaxed));
+            line(
+                "rejected_connections",
+                &s.rejected_connections.load(Relaxed),
+            );
+            line("expired_keys", &e.expired_keys());
+            line(
+                "expire_cycle_cpu_milliseconds",
+                &(s.expire_cycle_us.load(Relaxed) / 1000),
+            );
+            line("expire_cycle_lag_ms", &s.expire_lag_ms.load(Relaxed));
+            line("evicted_keys", &0);
+            line("keyspace_hits", &s.keyspace_hits.load(Relaxed));
+            line("keyspace_misses", &s.keyspace_misses.load(Relaxed));
+            line("pubsub_channels", &0);
+            line("pubsub_patterns", &0);
+            line("total_error_replies", &s.error_replies.load(Relaxed));
+        }
+        "replication" => {
+            line("# Replication", &"");
+            line("role", &"master");
+            line("connected_slaves", &0);
+            line("master_repl_offset", &0);
+        }
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            line("# CPU", &"");
+            line("used_cpu_sys", &format!("{sys:.6}"));
+            line("used_cpu_user", &format!("{user:.6}"));
+        }
+        "errorstats" => {
+            line("# Errorstats", &"");
+            let map = s.errors_by_code.lock().unwrap_or_else(|e| e.into_inner());
+            for (code, n) in map.iter() {
+                line(&format!("errorstat_{code}"), &format!("count={n}"));
+            }
+        }
+        "commandstats" => {
+            line("# Commandstats", &"");
+            for entry in &e.registry.entries {
+                let st = &entry.stats;
+                let (calls, usec) = (st.calls.load(Relaxed), st.usec.load(Relaxed));
+                let (rejected, failed) = (st.rejected.load(Relaxed), st.failed.load(Relaxed));
+                if calls == 0 && rejected == 0 && failed == 0 {
+                    continue;
+                }
+                let per = if calls == 0 {
+                    0.0
+                } else {
+                    usec as f64 / calls as f64
+                };
+                line(
+                    &format!("cmdstat_{}", entry.full_name),
+                    &format!("calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}"),
+                );
+            }
+        }
+        "keyspace" => {
+            line("# Keyspace", &"");
+            for d in 0..e.keyspace.databases() {
+                let db = e.keyspace.db(d);
+                let (mut keys, mut expires, mut sum) = (0usize, 0usize, 0u128);
+                for sh in 0..SHARDS {
+                    let g = db.read(sh);
+                    keys += g.table.len();
+                    expires += g.ttl_keys();
+                    sum += g.ttl_sum();
+                }
+                if keys == 0 {
+                    continue;
+                }
+                let avg_ttl = if expires == 0 {
+                    0
+                } else {
+                    ((sum / expires as u128) as u64).saturating_sub(now_ms)
+                };
+                line(
+                    &format!("db{d}"),
+                    &format!("keys={keys},expires={expires},avg_ttl={avg_ttl}"),
+                );
+            }
+        }
+        _ => {}
+    }
+}

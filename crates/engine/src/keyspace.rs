@@ -1,0 +1,477 @@
+//! The sharded keyspace: databases, shards, locking order, lazy and active expiry.
+//!
+//! Each database is split into [`SHARDS`] shards, each a [`Table`] behind its own reader-writer
+//! lock, so commands on different keys run in parallel. A key's shard is the top bits of its hash
+//! and its bucket the low bits, so the two choices are independent. A command that touches several
+//! shards locks them in ascending (database, shard) order, which rules out deadlock; holding all of
+//! them for the command's duration makes MSET, RENAME, SWAPDB or FLUSHALL atomic to every other
+//! client. Why `std::sync::RwLock` and not an async lock: no lock is ever held across an `.await`,
+//! critical sections are short, and the std lock is a single futex word.
+//!
+//! Expiry: each shard keeps a min-heap of `(deadline, key hash)`. The active cycle pops what is
+//! due and deletes the keys whose expiry really passed (a heap item is stale when the key's TTL
+//! changed since; stale items are skipped, and the heap is rebuilt when stale items outnumber
+//! live ones). That makes active expiry exact and prompt, at 16 heap bytes per TTL key, where
+//! Redis samples a second dict at random.
+
+use crate::entry::{Entry, EntryMeta, EntryRef};
+use crate::table::Table;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// log2 of the shards per database.
+pub const SHARD_BITS: u32 = 6;
+/// Shards per database: several per core for up to 16 cores, few enough that whole-database
+/// operations (DBSIZE, FLUSHDB, SCAN) stay cheap.
+pub const SHARDS: usize = 1 << SHARD_BITS;
+
+/// One shard: a table, its expiry index and counters.
+#[derive(Default)]
+pub struct Shard {
+    /// The entries.
+    pub table: Table,
+    expires: BinaryHeap<Reverse<(u64, u64)>>,
+    ttl_keys: usize,
+    ttl_sum: u128,
+    /// Keys deleted because their expiry passed.
+    pub expired: u64,
+}
+
+impl Shard {
+    /// Number of keys with an expiry.
+    pub fn ttl_keys(&self) -> usize {
+        self.ttl_keys
+    }
+
+    /// Sum of the deadlines of keys with an expiry (for INFO's avg_ttl).
+    pub fn ttl_sum(&self) -> u128 {
+        self.ttl_sum
+    }
+
+    /// The earliest pending deadline in the index (may be stale).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.expires.peek().map(|Reverse((at, _))| *at)
+    }
+
+    fn account_add(&mut self, hash: u64, expire: Option<u64>) {
+        if let Some(at) = expire {
+            self.ttl_keys += 1;
+            self.ttl_sum += u128::from(at);
+            self.expires.push(Reverse((at, hash)));
+        }
+    }
+
+    fn account_remove(&mut self, expire: Option<u64>) {
+        if let Some(at) = expire {
+            self.ttl_keys -= 1;
+            self.ttl_sum -= u128::from(at);
+        }
+    }
+
+    /// The live entry for `key` (an expired one is invisible).
+    pub fn get(&self, hash: u64, key: &[u8], now: u64) -> Option<EntryRef<'_>> {
+        self.table.get(hash, key).filter(|e| !e.is_expired(now))
+    }
+
+    /// The live entry for `key`, first deleting it if its expiry passed.
+    pub fn get_for_write<S: BuildHasher>(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        now: u64,
+        hasher: &S,
+    ) -> Option<EntryRef<'_>> {
+        let expired = self.table.get(hash, key)?.is_expired(now);
+        if expired {
+            self.remove(hash, key, hasher);
+            self.expired += 1;
+            return None;
+        }
+        self.table.get(hash, key)
+    }
+
+    /// Stores `value` under `key` with `meta`, replacing any previous entry.
+    pub fn set<S: BuildHasher>(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        value: &[u8],
+        meta: EntryMeta,
+        hasher: &S,
+    ) {
+        let entry = Entry::new(key, value, meta);
+        self.put(hash, key, entry, hasher);
+    }
+
+    /// Stores a built entry, replacing any previous one.
+    pub fn put<S: BuildHasher>(&mut self, hash: u64, key: &[u8], entry: Entry, hasher: &S) {
+        let expire = entry.view().expire();
+        debug_assert_eq!(entry.view().key(), key);
+        if let Some(old) = self.table.upsert(hash, entry, hasher) {
+            self.account_remove(old.view().expire());
+        }
+        self.account_add(hash, expire);
+    }
+
+    /// Removes `key`, returning its entry.
+    pub fn remove<S: BuildHasher>(&mut self, hash: u64, key: &[u8], hasher: &S) -> Option<Entry> {
+        let old = self.table.remove(hash, key, hasher)?;
+        self.account_remove(old.view().expire());
+        Some(old)
+    }
+
+    /// Sets or clears the expiry of an existing key. Returns false when the key is missing.
+    pub fn set_expire<S: BuildHasher>(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        at: Option<u64>,
+        hasher: &S,
+    ) -> bool {
+        let Some(e) = self.table.get(hash, key) else {
+            return false;
+        };
+        let old = e.expire();
+        match (old, at) {
+            (Some(_), Some(new)) => {
+                e.set_expire_in_place(new);
+            }
+            (None, None) => return true,
+            _ => {
+                let meta = EntryMeta {
+                    expire: at,
+                    ..e.meta_copy()
+                };
+                let rebuilt = Entry::new(e.key(), e.value(), meta);
+                self.table.upsert(hash, rebuilt, hasher);
+            }
+        }
+        self.account_remove(old);
+        self.account_add(hash, at);
+        self.maybe_compact_index(hasher);
+        true
+    }
+
+    /// Rebuilds the expiry index when stale items dominate, so repeated EXPIRE calls on one key
+    /// cannot grow it without bound.
+    fn maybe_compact_index<S: BuildHasher>(&mut self, hasher: &S) {
+        if self.expires.len() > 2 * self.ttl_keys + 64 {
+            let mut items = Vec::with_capacity(self.ttl_keys);
+            self.table.for_each(|e| {
+                if let Some(at) = e.expire() {
+                    items.push(Reverse((at, hasher.hash_one(e.key()))));
+                }
+            });
+            self.expires = BinaryHeap::from(items);
+        }
+    }
+
+    /// Deletes up to `budget` keys whose expiry is at or before `now`. Returns (deleted, index
+    /// items examined); the caller loops while work remains.
+    pub fn active_expire<S: BuildHasher>(
+        &mut self,
+        now: u64,
+        budget: usize,
+        hasher: &S,
+    ) -> (usize, usize) {
+        let mut deleted = 0;
+        let mut examined = 0;
+        while examined < budget {
+            match self.expires.peek() {
+                Some(Reverse((at, _))) if *at <= now => {}
+                _ => break,
+            }
+            let Some(Reverse((_, hash))) = self.expires.pop() else {
+                break;
+            };
+            examined += 1;
+            // Every key in the bucket with this hash whose expiry passed goes; a stale item
+            // finds nothing to delete.
+            let mut due = Vec::new();
+            let bucket_cursor = hash;
+            if self.table.is_empty() {
+                continue;
+            }
+            self.table.scan(bucket_cursor, |e| {
+                if e.is_expired(now) && hasher.hash_one(e.key()) == hash {
+                    due.push(e.key().to_vec());
+                }
+            });
+            for key in due {
+                self.remove(hash, &key, hasher);
+                self.expired += 1;
+                deleted += 1;
+            }
+        }
+        self.maybe_compact_index(hasher);
+        (deleted, examined)
+    }
+
+    /// Drops every key.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.expires = BinaryHeap::new();
+        self.ttl_keys = 0;
+        self.ttl_sum = 0;
+    }
+}
+
+/// One database: its shards.
+pub struct Db {
+    shards: Box<[RwLock<Shard>]>,
+}
+
+impl Db {
+    fn new() -> Db {
+        Db {
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
+        }
+    }
+
+    /// Read-locks shard `i`.
+    pub fn read(&self, i: usize) -> RwLockReadGuard<'_, Shard> {
+        // A panic under a lock is caught by the dispatcher; the shard's data stays consistent
+        // because every mutation completes before any code that can panic, so poisoning is
+        // ignored rather than turned into an outage.
+        self.shards[i].read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Write-locks shard `i`.
+    pub fn write(&self, i: usize) -> RwLockWriteGuard<'_, Shard> {
+        self.shards[i].write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A key with its hash and shard, computed once per command.
+#[derive(Clone, Copy, Debug)]
+pub struct Key<'a> {
+    /// The key bytes.
+    pub bytes: &'a [u8],
+    /// Its hash.
+    pub hash: u64,
+    /// Its shard index.
+    pub shard: usize,
+}
+
+/// All databases.
+pub struct Keyspace {
+    dbs: Box<[Db]>,
+    hasher: RandomState,
+}
+
+impl Keyspace {
+    /// A keyspace with `databases` empty databases.
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::new()).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Number of databases.
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Database `i`.
+    pub fn db(&self, i: usize) -> &Db {
+        &self.dbs[i]
+    }
+
+    /// The hasher every shard uses.
+    pub fn hasher(&self) -> &RandomState {
+        &self.hasher
+    }
+
+    /// Hashes a key and finds its shard.
+    pub fn key<'a>(&self, bytes: &'a [u8]) -> Key<'a> {
+        let hash = self.hasher.hash_one(bytes);
+        Key {
+            bytes,
+            hash,
+            shard: (hash >> (64 - SHARD_BITS)) as usize,
+        }
+    }
+
+    /// Write-locks the shards of `keys` in database `db` (ascending order, each once).
+    pub fn lock(&self, db: usize, keys: &[Key<'_>]) -> Locked<'_> {
+        let mut want: Vec<(usize, usize)> = keys.iter().map(|k| (db, k.shard)).collect();
+        self.lock_pairs(&mut want)
+    }
+
+    /// Write-locks the given (database, shard) pairs in ascending order.
+    pub fn lock_pairs(&self, want: &mut Vec<(usize, usize)>) -> Locked<'_> {
+        want.sort_unstable();
+        want.dedup();
+        Locked {
+            ks: self,
+            guards: want
+                .iter()
+                .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
+                .collect(),
+        }
+    }
+
+    /// Write-locks every shard of the given databases (ascending).
+    pub fn lock_dbs(&self, dbs: &[usize]) -> Locked<'_> {
+        let mut want: Vec<(usize, usize)> = dbs
+            .iter()
+            .flat_map(|&d| (0..SHARDS).map(move |s| (d, s)))
+            .collect();
+        self.lock_pairs(&mut want)
+    }
+}
+
+/// A set of write-locked shards, released on drop.
+pub struct Locked<'a> {
+    ks: &'a Keyspace,
+    guards: Vec<((usize, usize), RwLockWriteGuard<'a, Shard>)>,
+}
+
+impl<'a> Locked<'a> {
+    /// The locked shard holding `key` in `db`. Panics if it was not locked (a bug).
+    pub fn shard(&mut self, db: usize, key: &Key<'_>) -> &mut Shard {
+        self.shard_at(db, key.shard)
+    }
+
+    /// The locked shard `(db, shard)`.
+    pub fn shard_at(&mut self, db: usize, shard: usize) -> &mut Shard {
+        let i = self
+            .guards
+            .iter()
+            .position(|(id, _)| *id == (db, shard))
+            .expect("shard not locked");
+        &mut self.guards[i].1
+    }
+
+    /// The live entry for `key`, deleting it first if expired.
+    pub fn get(&mut self, db: usize, key: &Key<'_>, now: u64) -> Option<EntryRef<'_>> {
+        let hasher = &self.ks.hasher;
+        let i = self.index(db, key.shard);
+        self.guards[i]
+            .1
+            .get_for_write(key.hash, key.bytes, now, hasher)
+    }
+
+    fn index(&self, db: usize, shard: usize) -> usize {
+        self.guards
+            .iter()
+            .position(|(id, _)| *id == (db, shard))
+            .expect("shard not locked")
+    }
+
+    /// Stores a string value, replacing what was there.
+    pub fn set(&mut self, db: usize, key: &Key<'_>, value: &[u8], meta: EntryMeta) {
+        let hasher = &self.ks.hasher;
+        let i = self.index(db, key.shard);
+        self.guards[i]
+            .1
+            .set(key.hash, key.bytes, value, meta, hasher);
+    }
+
+    /// Stores a built entry for `key`, replacing what was there.
+    pub fn put(&mut self, db: usize, key: &Key<'_>, entry: Entry) {
+        let hasher = &self.ks.hasher;
+        let i = self.index(db, key.shard);
+        self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
+    }
+
+    /// Removes `key` (expired or not), returning its entry.
+    pub fn remove(&mut self, db: usize, key: &Key<'_>) -> Option<Entry> {
+        let hasher = &self.ks.hasher;
+        let i = self.index(db, key.shard);
+        self.guards[i].1.remove(key.hash, key.bytes, hasher)
+    }
+
+    /// Sets or clears the expiry of an existing key.
+    pub fn set_expire(&mut self, db: usize, key: &Key<'_>, at: Option<u64>) -> bool {
+        let hasher = &self.ks.hasher;
+        let i = self.index(db, key.shard);
+        self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher)
+    }
+
+    /// The locked shards of database `db`, in shard order.
+    pub fn shards_of(&mut self, db: usize) -> impl Iterator<Item = &mut Shard> + use<'_, 'a> {
+        self.guards
+            .iter_mut()
+            .filter(move |((d, _), _)| *d == db)
+            .map(|(_, g)| &mut **g)
+    }
+
+    /// Swaps the contents of two fully locked databases.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        for s in 0..SHARDS {
+            let ia = self.index(a, s);
+            let ib = self.index(b, s);
+            let (lo, hi) = (ia.min(ib), ia.max(ib));
+            let (left, right) = self.guards.split_at_mut(hi);
+            std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_expiry_is_exact_and_skips_stale_items() {
+        let ks = Keyspace::new(1);
+        let k1 = ks.key(b"a");
+        let mut l = ks.lock(0, &[k1]);
+        l.set(
+            0,
+            &k1,
+            b"1",
+            EntryMeta {
+                expire: Some(100),
+                ..Default::default()
+            },
+        );
+        // Push the deadline later: the first heap item becomes stale.
+        assert!(l.set_expire(0, &k1, Some(500)));
+        let h = ks.hasher().clone();
+        let shard = l.shard(0, &k1);
+        assert_eq!(shard.active_expire(200, 100, &h), (0, 1));
+        assert_eq!(shard.table.len(), 1);
+        assert_eq!(shard.active_expire(500, 100, &h), (1, 1));
+        assert_eq!(shard.table.len(), 0);
+        assert_eq!(shard.ttl_keys(), 0);
+        assert_eq!(shard.expired, 1);
+    }
+
+    #[test]
+    fn repeated_expire_does_not_grow_the_index_without_bound() {
+        let ks = Keyspace::new(1);
+        let k = ks.key(b"a");
+        let mut l = ks.lock(0, &[k]);
+        l.set(0, &k, b"1", EntryMeta::default());
+        for i in 0..10_000 {
+            l.set_expire(0, &k, Some(1_000_000 + i));
+            l.set_expire(0, &k, None);
+        }
+        assert!(l.shard(0, &k).expires.len() < 200);
+    }
+
+    #[test]
+    fn lazy_expiry_hides_and_deletes() {
+        let ks = Keyspace::new(1);
+        let k = ks.key(b"a");
+        let mut l = ks.lock(0, &[k]);
+        l.set(
+            0,
+            &k,
+            b"1",
+            EntryMeta {
+                expire: Some(10),
+                ..Default::default()
+            },
+        );
+        assert!(l.shard(0, &k).get(k.hash, b"a", 9).is_some());
+        assert!(l.shard(0, &k).get(k.hash, b"a", 10).is_none());
+        assert!(l.get(0, &k, 10).is_none());
+        assert_eq!(l.shard(0, &k).table.len(), 0);
+    }
+}

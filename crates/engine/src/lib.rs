@@ -1,0 +1,331 @@
+//! The ferrokv engine: the keyspace and every command, as pure logic. Input: a parsed command and
+//! a session; output: reply bytes. No sockets, no files, no async runtime: the RESP server, the
+//! HTTP API and the embedded library all drive the same [`Engine::execute`].
+//!
+//! # Layout
+//! - [`entry`]: one keyspace entry (key, value, expiry, type, access clock) in one allocation.
+//! - [`table`]: a shard's hash table of entries, with Redis's reverse-binary SCAN cursor.
+//! - [`keyspace`]: databases split into shards behind reader-writer locks, the locking order,
+//!   lazy expiry and the per-shard deadline index behind active expiry.
+//! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
+//! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
+//!   ending with its table rows.
+//! - [`session`]: per-connection state and the registry of connected clients (CLIENT LIST/KILL).
+//! - [`config`]: the settings CONFIG GET/SET know, with redis.conf names.
+//! - [`info`]: the INFO reply.
+//! - [`glob`], [`float`], [`error`], [`clock`]: Redis's glob rules, Redis's float formatting,
+//!   command errors whose `Display` is the wire text, and the injected clock.
+
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod command;
+pub mod config;
+pub mod entry;
+pub mod error;
+pub mod families;
+pub mod float;
+pub mod glob;
+pub mod info;
+pub mod keyspace;
+pub mod session;
+pub mod table;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use error::CmdError;
+pub use resp::ReplyBuf;
+pub use session::{ClientInfo, Session};
+
+use command::Registry;
+use keyspace::{Key, Keyspace, SHARDS};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Server-wide counters reported by INFO.
+#[derive(Default)]
+pub struct Stats {
+    /// Commands executed.
+    pub commands: AtomicU64,
+    /// Connections accepted.
+    pub connections: AtomicU64,
+    /// Connections refused (maxclients).
+    pub rejected_connections: AtomicU64,
+    /// Lookups that found a key.
+    pub keyspace_hits: AtomicU64,
+    /// Lookups that found nothing.
+    pub keyspace_misses: AtomicU64,
+    /// Bytes read from clients.
+    pub net_input_bytes: AtomicU64,
+    /// Bytes written to clients.
+    pub net_output_bytes: AtomicU64,
+    /// Error replies sent.
+    pub error_replies: AtomicU64,
+    /// Error replies by error code (errorstats).
+    pub errors_by_code: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Microseconds spent in active expiry.
+    pub expire_cycle_us: AtomicU64,
+    /// How far behind its deadlines active expiry was at its last cycle, in ms.
+    pub expire_lag_ms: AtomicU64,
+}
+
+/// The engine: keyspace, command registry, configuration, clients and counters.
+pub struct Engine {
+    /// All databases.
+    pub keyspace: Keyspace,
+    /// The command registry.
+    pub registry: Registry,
+    /// Settings.
+    pub config: Config,
+    /// Counters.
+    pub stats: Stats,
+    /// Connected clients.
+    pub clients: session::Clients,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// 40 hex characters identifying this run (INFO run_id).
+    pub run_id: String,
+    started: Instant,
+    shutdown: AtomicBool,
+    shutdown_hook: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+}
+
+/// What a command sees: the engine, its session, the reply buffer and the time it started.
+pub struct Ctx<'a> {
+    /// The engine.
+    pub engine: &'a Engine,
+    /// The calling client's session.
+    pub session: &'a mut Session,
+    /// Where the reply goes.
+    pub out: &'a mut ReplyBuf,
+    /// Unix ms when the command started; every expiry check of the command uses it.
+    pub now: u64,
+}
+
+impl<'a> Ctx<'a> {
+    /// The keyspace.
+    pub fn ks(&self) -> &'a Keyspace {
+        &self.engine.keyspace
+    }
+
+    /// The selected database.
+    pub fn db(&self) -> usize {
+        self.session.db
+    }
+
+    /// Hashes a key.
+    pub fn key<'k>(&self, bytes: &'k [u8]) -> Key<'k> {
+        self.engine.keyspace.key(bytes)
+    }
+
+    /// Counts a keyspace hit or miss.
+    pub fn hit(&self, found: bool) {
+        let s = &self.engine.stats;
+        if found {
+            s.keyspace_hits.fetch_add(1, Relaxed);
+        } else {
+            s.keyspace_misses.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// The access clock value for now (seconds, 24 bits).
+    pub fn clock(&self) -> u32 {
+        ((self.now / 1000) & 0x00ff_ffff) as u32
+    }
+}
+
+/// Upper bound on work one active-expiry cycle does per lock acquisition, so a shard is never
+/// held for long while many keys expire at once.
+pub const ACTIVE_EXPIRE_KEYS_PER_LOCK: usize = 64;
+
+impl Engine {
+    /// An engine with the given configuration and clock.
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> Engine {
+        let databases = config.databases();
+        let mut seed = [0u8; 20];
+        let mut x =
+            std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), clock.now_ms());
+        for b in seed.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        Engine {
+            keyspace: Keyspace::new(databases),
+            registry: Registry::new(&[
+                families::strings::COMMANDS,
+                families::keys::COMMANDS,
+                families::server::COMMANDS,
+            ]),
+            config,
+            stats: Stats::default(),
+            clients: session::Clients::default(),
+            clock,
+            run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
+            started: Instant::now(),
+            shutdown: AtomicBool::new(false),
+            shutdown_hook: Mutex::new(None),
+        }
+    }
+
+    /// An engine with default settings and the system clock.
+    pub fn with_defaults() -> Engine {
+        Engine::new(Config::default(), Arc::new(SystemClock))
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Runs one command and appends its reply to `out`. Never panics into the caller: a bug in
+    /// a command becomes an error reply.
+    pub fn execute(&self, session: &mut Session, args: &[&[u8]], out: &mut ReplyBuf) {
+        if args.is_empty() {
+            return;
+        }
+        let idx = match self.registry.resolve(args) {
+            Ok(idx) => idx,
+            Err((idx, err)) => {
+                if let Some(i) = idx {
+                    self.registry.entries[i]
+                        .stats
+                        .rejected
+                        .fetch_add(1, Relaxed);
+                }
+                self.count_error(err.as_str());
+                out.error(err.as_str());
+                return;
+            }
+        };
+        let cmd = self.registry.entries[idx].cmd;
+        session.client.last_command.store(idx, Relaxed);
+        let start = Instant::now();
+        let mark = out.len();
+        let result = {
+            let mut ctx = Ctx {
+                engine: self,
+                session: &mut *session,
+                out: &mut *out,
+                now: self.clock.now_ms(),
+            };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (cmd.handler)(&mut ctx, args)
+            }))
+        };
+        let failed = match result {
+            Ok(Ok(())) => false,
+            Ok(Err(err)) => {
+                out.truncate(mark);
+                self.count_error(err.as_str());
+                out.error(err.as_str());
+                true
+            }
+            Err(_) => {
+                out.truncate(mark);
+                let msg = "ERR internal error while executing the command";
+                self.count_error(msg);
+                out.error(msg);
+                true
+            }
+        };
+        self.stats.commands.fetch_add(1, Relaxed);
+        self.registry
+            .record(idx, start.elapsed().as_micros() as u64, failed);
+    }
+
+    fn count_error(&self, msg: &str) {
+        self.stats.error_replies.fetch_add(1, Relaxed);
+        let code = msg.split(' ').next().unwrap_or("ERR").to_string();
+        let mut map = self
+            .stats
+            .errors_by_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Redis caps the distinct error codes it tracks at 128.
+        if map.len() < 128 || map.contains_key(&code) {
+            *map.entry(code).or_insert(0) += 1;
+        }
+    }
+
+    /// One active-expiry cycle over every shard: deletes due keys until none is due or
+    /// `budget` has been spent. Returns the number of keys deleted.
+    pub fn active_expire_cycle(&self, budget: Duration) -> usize {
+        let started = Instant::now();
+        let now = self.clock.now_ms();
+        let hasher = self.keyspace.hasher();
+        let mut deleted = 0;
+        let mut lag = 0u64;
+        'outer: for d in 0..self.keyspace.databases() {
+            let db = self.keyspace.db(d);
+            for s in 0..SHARDS {
+                // Peek under the read lock first: most shards have nothing due.
+                let due = matches!(db.read(s).next_deadline(), Some(at) if at <= now);
+                if !due {
+                    continue;
+                }
+                loop {
+                    let mut shard = db.write(s);
+                    let (n, examined) =
+                        shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher);
+                    deleted += n;
+                    let pending = shard.next_deadline().filter(|&at| at <= now);
+                    drop(shard);
+                    if let Some(at) = pending {
+                        lag = lag.max(now - at);
+                    }
+                    if examined < ACTIVE_EXPIRE_KEYS_PER_LOCK || pending.is_none() {
+                        break;
+                    }
+                    if started.elapsed() >= budget {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        self.stats
+            .expire_cycle_us
+            .fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+        self.stats.expire_lag_ms.store(lag, Relaxed);
+        deleted
+    }
+
+    /// Keys deleted by expiry so far, over all shards.
+    pub fn expired_keys(&self) -> u64 {
+        let mut n = 0;
+        for d in 0..self.keyspace.databases() {
+            for s in 0..SHARDS {
+                n += self.keyspace.db(d).read(s).expired;
+            }
+        }
+        n
+    }
+
+    /// Asks the server to shut down (SHUTDOWN, signals).
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Relaxed);
+        if let Some(hook) = self
+            .shutdown_hook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            hook();
+        }
+    }
+
+    /// True once shutdown was requested.
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(Relaxed)
+    }
+
+    /// Installs the function SHUTDOWN calls to stop the server.
+    pub fn on_shutdown(&self, hook: Box<dyn Fn() + Send + Sync>) {
+        *self.shutdown_hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,165 @@
+//! Per-connection state ([`Session`]) and the registry of connected clients ([`Clients`]), which
+//! CLIENT LIST, CLIENT INFO and CLIENT KILL read.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+/// What other connections can see and change of a client.
+pub struct ClientInfo {
+    /// Unique, increasing id (CLIENT ID).
+    pub id: u64,
+    /// Peer address `ip:port`.
+    pub addr: String,
+    /// Local address `ip:port`.
+    pub laddr: String,
+    /// Socket descriptor, -1 when there is none.
+    pub fd: i64,
+    /// Unix ms of connection.
+    pub created_ms: u64,
+    /// CLIENT SETNAME value.
+    pub name: Mutex<Vec<u8>>,
+    /// Selected database.
+    pub db: AtomicUsize,
+    /// Registry index of the last command, `usize::MAX` before the first.
+    pub last_command: AtomicUsize,
+    /// Unix ms of the last command.
+    pub last_interaction_ms: AtomicU64,
+    /// Protocol version (2 or 3).
+    pub resp: AtomicUsize,
+    /// Bytes waiting in the query buffer.
+    pub qbuf: AtomicUsize,
+    /// Bytes waiting in the output buffer.
+    pub omem: AtomicUsize,
+    killed: AtomicBool,
+    waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+}
+
+impl ClientInfo {
+    /// Marks the client for disconnection and wakes its connection task.
+    pub fn kill(&self) {
+        self.killed.store(true, Relaxed);
+        if let Some(w) = self
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            w();
+        }
+    }
+
+    /// True once killed.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Relaxed)
+    }
+
+    /// Installs what [`Self::kill`] calls to wake the connection.
+    pub fn set_waker(&self, w: Box<dyn Fn() + Send + Sync>) {
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(w);
+    }
+
+    /// The name as text.
+    pub fn name_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.name.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+/// All connected clients.
+#[derive(Default)]
+pub struct Clients {
+    next_id: AtomicU64,
+    map: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+}
+
+impl Clients {
+    /// Registers a new client.
+    pub fn register(&self, addr: String, laddr: String, fd: i64, now_ms: u64) -> Arc<ClientInfo> {
+        let id = self.next_id.fetch_add(1, Relaxed) + 1;
+        let info = Arc::new(ClientInfo {
+            id,
+            addr,
+            laddr,
+            fd,
+            created_ms: now_ms,
+            name: Mutex::new(Vec::new()),
+            db: AtomicUsize::new(0),
+            last_command: AtomicUsize::new(usize::MAX),
+            last_interaction_ms: AtomicU64::new(now_ms),
+            resp: AtomicUsize::new(2),
+            qbuf: AtomicUsize::new(0),
+            omem: AtomicUsize::new(0),
+            killed: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        });
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, info.clone());
+        info
+    }
+
+    /// Removes a client that disconnected.
+    pub fn unregister(&self, id: u64) {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// Every connected client, by id.
+    pub fn list(&self) -> Vec<Arc<ClientInfo>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Number of connected clients.
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// True when nobody is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A connection's state as commands see it.
+pub struct Session {
+    /// The shared part (registry entry).
+    pub client: Arc<ClientInfo>,
+    /// Selected database.
+    pub db: usize,
+    /// True after `HELLO 3`.
+    pub resp3: bool,
+    /// Set by QUIT and CLIENT KILL of oneself: close after writing the replies.
+    pub close_after_reply: bool,
+}
+
+impl Session {
+    /// A session for a new connection, registered with `clients`.
+    pub fn new(clients: &Clients, addr: String, laddr: String, fd: i64, now_ms: u64) -> Session {
+        Session {
+            client: clients.register(addr, laddr, fd, now_ms),
+            db: 0,
+            resp3: false,
+            close_after_reply: false,
+        }
+    }
+
+    /// Selects database `db`.
+    pub fn select(&mut self, db: usize) {
+        self.db = db;
+        self.client.db.store(db, Relaxed);
+    }
+
+    /// Switches protocol.
+    pub fn set_resp3(&mut self, on: bool) {
+        self.resp3 = on;
+        self.client.resp.store(if on { 3 } else { 2 }, Relaxed);
+    }
+}

@@ -1,0 +1,413 @@
+//! The incremental request parser.
+//!
+//! A request is either a multibulk array of bulk strings or an inline line, chosen by the first
+//! byte as Redis does. The parser keeps its position inside an unfinished multibulk request, so a
+//! command that arrives one byte at a time costs linear work, and it never allocates for a length
+//! a client merely announces: a `$536870912` header reserves nothing, the bytes wait in the
+//! caller's read buffer until they have all arrived.
+
+use crate::number::parse_i64;
+use std::fmt;
+use std::ops::Range;
+
+/// Redis's `PROTO_INLINE_MAX_SIZE`: the longest inline request, and the longest length header.
+pub const INLINE_MAX_BYTES: usize = 64 * 1024;
+/// Redis's default `proto-max-bulk-len`: 512 MB.
+pub const DEFAULT_MAX_BULK_BYTES: usize = 512 * 1024 * 1024;
+
+/// Limits a parser enforces.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The largest bulk string accepted (`proto-max-bulk-len`).
+    pub max_bulk_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bulk_len: DEFAULT_MAX_BULK_BYTES,
+        }
+    }
+}
+
+/// A malformed request. Its `Display` is Redis's error text (without the `-ERR ` prefix); after
+/// replying with it the server closes the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// `*` header is not a valid count.
+    InvalidMultibulkLength,
+    /// `$` header is not a valid length or exceeds the limit.
+    InvalidBulkLength,
+    /// A multibulk element did not start with `$`.
+    ExpectedDollar(u8),
+    /// No `\r\n` within 64 KB of a `*` header.
+    TooBigMultibulkCount,
+    /// No `\r\n` within 64 KB of a `$` header.
+    TooBigBulkCount,
+    /// No `\n` within 64 KB of an inline request.
+    TooBigInline,
+    /// An inline request with an unterminated quote.
+    UnbalancedQuotes,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::InvalidMultibulkLength => {
+                f.write_str("Protocol error: invalid multibulk length")
+            }
+            ProtocolError::InvalidBulkLength => f.write_str("Protocol error: invalid bulk length"),
+            ProtocolError::ExpectedDollar(c) => {
+                write!(f, "Protocol error: expected '$', got '{}'", char::from(*c))
+            }
+            ProtocolError::TooBigMultibulkCount => {
+                f.write_str("Protocol error: too big mbulk count string")
+            }
+            ProtocolError::TooBigBulkCount => {
+                f.write_str("Protocol error: too big bulk count string")
+            }
+            ProtocolError::TooBigInline => f.write_str("Protocol error: too big inline request"),
+            ProtocolError::UnbalancedQuotes => {
+                f.write_str("Protocol error: unbalanced quotes in request")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// The resumable parser. Feed it the unconsumed part of the read buffer; see [`Self::parse`].
+#[derive(Debug, Default)]
+pub struct RequestParser {
+    limits: Limits,
+    /// Bytes of the current request already parsed (relative to the slice passed to `parse`).
+    pos: usize,
+    /// Elements still expected in the current multibulk request; 0 when between requests.
+    remaining: usize,
+    /// Ranges of the arguments of a multibulk request, relative to the request's start.
+    ranges: Vec<Range<usize>>,
+    /// Arguments of an inline request (unescaped, so they are owned).
+    inline: Vec<Vec<u8>>,
+    is_inline: bool,
+}
+
+impl RequestParser {
+    /// A parser enforcing `limits`.
+    pub fn new(limits: Limits) -> Self {
+        RequestParser {
+            limits,
+            ..Default::default()
+        }
+    }
+
+    /// Changes the limits (takes effect for the next header read).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// Parses one request from the start of `buf`, which must begin where the previous complete
+    /// request ended (and hold the same bytes as last time, plus more, while a request is
+    /// unfinished).
+    ///
+    /// Returns `Ok(Some(n))` when a request of `n` bytes is complete: its arguments are then
+    /// available through [`Self::args`] (an empty list for requests Redis ignores, such as `*0` or a
+    /// blank line). `Ok(None)` means more bytes are needed.
+    pub fn parse(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        if self.remaining == 0 {
+            self.pos = 0;
+            self.ranges.clear();
+            self.inline.clear();
+            let Some(&first) = buf.first() else {
+                return Ok(None);
+            };
+            if first != b'*' {
+                self.is_inline = true;
+                return self.parse_inline(buf);
+            }
+            self.is_inline = false;
+            let Some(line_end) = find_cr(buf, 0) else {
+                if buf.len() > INLINE_MAX_BYTES {
+                    return Err(ProtocolError::TooBigMultibulkCount);
+                }
+                return Ok(None);
+            };
+            let count = match parse_i64(&buf[1..line_end]) {
+                Some(n) if n <= i64::from(i32::MAX) => n,
+                _ => return Err(ProtocolError::InvalidMultibulkLength),
+            };
+            if count <= 0 {
+                return Ok(Some(line_end + 2));
+            }
+            self.pos = line_end + 2;
+            // Redis compatibility: like Redis we cap what we reserve for the argument vector, so
+            // an announced count of two billion reserves nothing large.
+            self.ranges.reserve((count as usize).min(1024));
+            self.remaining = count as usize;
+        }
+        while self.remaining > 0 {
+            let start = self.pos;
+            let Some(line_end) = find_cr(buf, start) else {
+                if buf.len() - start > INLINE_MAX_BYTES {
+                    return Err(ProtocolError::TooBigBulkCount);
+                }
+                return Ok(None);
+            };
+            if buf[start] != b'$' {
+                return Err(ProtocolError::ExpectedDollar(buf[start]));
+            }
+            let len = match parse_i64(&buf[start + 1..line_end]) {
+                Some(n) if n >= 0 && (n as u64) <= self.limits.max_bulk_len as u64 => n as usize,
+                _ => return Err(ProtocolError::InvalidBulkLength),
+            };
+            let body = line_end + 2;
+            // Redis compatibility: the two bytes after the body are skipped, not checked.
+            let end = body + len;
+            if buf.len() < end + 2 {
+                return Ok(None);
+            }
+            self.ranges.push(body..end);
+            self.pos = end + 2;
+            self.remaining -= 1;
+        }
+        Ok(Some(self.pos))
+    }
+
+    fn parse_inline(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        let Some(nl) = buf.iter().position(|&c| c == b'\n') else {
+            if buf.len() > INLINE_MAX_BYTES {
+                return Err(ProtocolError::TooBigInline);
+            }
+            return Ok(None);
+        };
+        let mut line = &buf[..nl];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        split_args(line, &mut self.inline)?;
+        Ok(Some(nl + 1))
+    }
+
+    /// The arguments of the request `parse` just completed; `buf` is the slice that was parsed.
+    pub fn args<'a>(&'a self, buf: &'a [u8], out: &mut Vec<&'a [u8]>) {
+        out.clear();
+        if self.is_inline {
+            out.extend(self.inline.iter().map(|a| a.as_slice()));
+        } else {
+            out.extend(self.ranges.iter().map(|r| &buf[r.clone()]));
+        }
+    }
+
+    /// True while a multibulk request is partly read.
+    pub fn in_progress(&self) -> bool {
+        self.remaining > 0
+    }
+}
+
+/// Position of the `\r` of a complete `\r\n`-terminated line starting at `from`, if the `\n` has
+/// arrived too. Like Redis's `strchr(p, '\r')`, the first `\r` ends the line.
+fn find_cr(buf: &[u8], from: usize) -> Option<usize> {
+    let i = from + buf[from..].iter().position(|&c| c == b'\r')?;
+    if i + 1 < buf.len() {
+        Some(i)
+    } else {
+        None
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Splits an inline request line into arguments with the rules of Redis's `sdssplitargs`:
+/// whitespace separates, `"..."` understands `\xHH`, `\n`, `\r`, `\t`, `\b`, `\a` and `\<c>`,
+/// `'...'` understands only `\'`, and a closing quote must be followed by a space or the end.
+pub fn split_args(line: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ProtocolError> {
+    out.clear();
+    let mut i = 0;
+    loop {
+        while i < line.len() && is_space(line[i]) {
+            i += 1;
+        }
+        if i == line.len() {
+            return Ok(());
+        }
+        let mut arg = Vec::new();
+        let mut in_double = false;
+        let mut in_single = false;
+        loop {
+            if in_double {
+                let Some(&c) = line.get(i) else {
+                    return Err(ProtocolError::UnbalancedQuotes);
+                };
+                if c == b'\\'
+                    && i + 3 < line.len()
+                    && line[i + 1] == b'x'
+                    && hex_value(line[i + 2]).is_some()
+                    && hex_value(line[i + 3]).is_some()
+                {
+                    arg.push(
+                        hex_value(line[i + 2]).unwrap_or(0) * 16
+                            + hex_value(line[i + 3]).unwrap_or(0),
+                    );
+                    i += 3;
+                } else if c == b'\\' && i + 1 < line.len() {
+                    i += 1;
+                    arg.push(match line[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
+                        return Err(ProtocolError::UnbalancedQuotes);
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    arg.push(c);
+                }
+            } else if in_single {
+                let Some(&c) = line.get(i) else {
+                    return Err(ProtocolError::UnbalancedQuotes);
+                };
+                if c == b'\\' && i + 1 < line.len() && line[i + 1] == b'\'' {
+                    i += 1;
+                    arg.push(b'\'');
+                } else if c == b'\'' {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
+                        return Err(ProtocolError::UnbalancedQuotes);
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    arg.push(c);
+                }
+            } else {
+                match line.get(i) {
+                    None => break,
+                    Some(&c) if is_space(c) => break,
+                    Some(b'"') => in_double = true,
+                    Some(b'\'') => in_single = true,
+                    Some(&c) => arg.push(c),
+                }
+            }
+            i += 1;
+        }
+        out.push(arg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, ProtocolError> {
+        let mut p = RequestParser::default();
+        let mut out = Vec::new();
+        let mut start = 0;
+        while let Some(n) = p.parse(&input[start..])? {
+            let mut args = Vec::new();
+            p.args(&input[start..], &mut args);
+            out.push(args.iter().map(|a| a.to_vec()).collect());
+            start += n;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multibulk_and_inline() {
+        let cmds = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nSET a \"b c\"\r\n").unwrap();
+        assert_eq!(cmds.len(), 3);
+        assert_eq!(cmds[0], vec![b"GET".to_vec(), b"k".to_vec()]);
+        assert_eq!(cmds[1], vec![b"PING".to_vec()]);
+        assert_eq!(
+            cmds[2],
+            vec![b"SET".to_vec(), b"a".to_vec(), b"b c".to_vec()]
+        );
+    }
+
+    #[test]
+    fn every_split_point_works() {
+        let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva\r\nl\r\n";
+        for split in 0..input.len() {
+            let mut p = RequestParser::default();
+            assert_eq!(p.parse(&input[..split]).unwrap(), None, "split at {split}");
+            assert_eq!(p.parse(&input[..]).unwrap(), Some(input.len()));
+            let mut args = Vec::new();
+            p.args(input, &mut args);
+            assert_eq!(args, vec![&b"SET"[..], b"key", b"va\r\nl"]);
+        }
+    }
+
+    #[test]
+    fn protocol_errors_have_redis_texts() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"*abc\r\n", "Protocol error: invalid multibulk length"),
+            (
+                b"*3000000000\r\n",
+                "Protocol error: invalid multibulk length",
+            ),
+            (b"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"),
+            (
+                b"*1\r\n$536870913\r\n",
+                "Protocol error: invalid bulk length",
+            ),
+            (b"*1\r\nfoo\r\n", "Protocol error: expected '$', got 'f'"),
+            (
+                b"SET \"a\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
+            (
+                b"ECHO \"a\"b\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
+        ];
+        for (input, text) in cases {
+            let err = parse_all(input).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                *text,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        let long = vec![b'a'; INLINE_MAX_BYTES + 1];
+        assert_eq!(parse_all(&long).unwrap_err(), ProtocolError::TooBigInline);
+    }
+
+    #[test]
+    fn announced_bulk_does_not_allocate() {
+        let mut p = RequestParser::default();
+        assert_eq!(p.parse(b"*1\r\n$536870912\r\nabc").unwrap(), None);
+        assert!(p.ranges.capacity() <= 1024);
+    }
+
+    #[test]
+    fn empty_requests_are_skipped() {
+        let cmds = parse_all(b"*0\r\n*-1\r\n\r\n  \r\nPING\r\n").unwrap();
+        assert_eq!(cmds.iter().filter(|c| !c.is_empty()).count(), 1);
+    }
+
+    #[test]
+    fn inline_escapes() {
+        let mut out = Vec::new();
+        split_args(br#"set "\x41\n" 'it\'s' plain"#, &mut out).unwrap();
+        assert_eq!(
+            out,
+            vec![
+                b"set".to_vec(),
+                b"A\n".to_vec(),
+                b"it's".to_vec(),
+                b"plain".to_vec()
+            ]
+        );
+    }
+}

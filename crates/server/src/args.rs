@@ -1,0 +1,146 @@
+//! Settings from the command line and redis.conf-style files, with redis-server's conventions:
+//! `ferrokv-server [/path/to/ferrokv.conf] [--directive value ...]`, later settings win, a flag
+//! takes every following argument up to the next `--flag` as its value.
+
+use engine::config::{Config, Values};
+use resp::request::split_args;
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Action {
+    /// Run with these settings.
+    Run(Box<Values>),
+    /// Print the version and exit.
+    Version,
+    /// Print usage and exit.
+    Help,
+}
+
+/// Usage text.
+pub const USAGE: &str = "Usage: ferrokv-server [/path/to/ferrokv.conf] [options]
+       ferrokv-server -v or --version
+       ferrokv-server -h or --help
+
+Options are redis.conf directives given as flags, for example:
+       ferrokv-server --port 7000 --bind 127.0.0.1 --databases 16 --dir ./data
+       ferrokv-server ferrokv.conf --port 7001";
+
+/// Parses a config file's text into (directive, value) pairs.
+pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = Vec::new();
+        split_args(line.as_bytes(), &mut words)
+            .map_err(|_| format!("line {}: unbalanced quotes in configuration line", n + 1))?;
+        let Some((name, values)) = words.split_first() else {
+            continue;
+        };
+        let values: Vec<String> = values
+            .iter()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        pairs.push((
+            String::from_utf8_lossy(name).to_ascii_lowercase(),
+            values.join(" "),
+        ));
+    }
+    Ok(pairs)
+}
+
+/// Interprets the command line (without the program name).
+pub fn parse(args: &[String]) -> Result<Action, String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rest = args;
+    if let Some(first) = rest.first() {
+        match first.as_str() {
+            "-v" | "--version" => return Ok(Action::Version),
+            "-h" | "--help" => return Ok(Action::Help),
+            path if !path.starts_with("--") => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("Fatal error, can't open config file '{path}': {e}"))?;
+                pairs.extend(parse_conf(&text).map_err(|e| format!("{path}: {e}"))?);
+                rest = &rest[1..];
+            }
+            _ => {}
+        }
+    }
+    let mut i = 0;
+    while i < rest.len() {
+        let Some(name) = rest[i].strip_prefix("--") else {
+            return Err(format!(
+                "Invalid argument '{}': options start with --",
+                rest[i]
+            ));
+        };
+        if name == "version" {
+            return Ok(Action::Version);
+        }
+        let mut values = Vec::new();
+        i += 1;
+        while i < rest.len() && !rest[i].starts_with("--") {
+            values.push(rest[i].clone());
+            i += 1;
+        }
+        pairs.push((name.to_ascii_lowercase(), values.join(" ")));
+    }
+    let config = Config::default();
+    for (name, value) in &pairs {
+        if engine::config::param(name).is_none() {
+            return Err(format!(
+                "Bad directive or wrong number of arguments: '{name}'"
+            ));
+        }
+        config
+            .set(&[(name.clone(), value.clone())], true)
+            .map_err(|e| format!("'{name} {value}': {e}"))?;
+    }
+    Ok(Action::Run(Box::new(config.values())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Values {
+        match parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap() {
+            Action::Run(v) => *v,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        let v = run(&[]);
+        assert_eq!((v.port, v.databases), (6379, 16));
+        assert_eq!(v.bind, vec!["127.0.0.1".to_string()]);
+        let v = run(&[
+            "--port",
+            "7000",
+            "--bind",
+            "127.0.0.1",
+            "::1",
+            "--databases",
+            "4",
+        ]);
+        assert_eq!(v.port, 7000);
+        assert_eq!(v.bind.len(), 2);
+        assert_eq!(v.databases, 4);
+        assert!(parse(&["--nonsense".to_string(), "1".to_string()]).is_err());
+        assert!(parse(&["--port".to_string(), "99999".to_string()]).is_err());
+    }
+
+    #[test]
+    fn config_file_then_flags_later_wins() {
+        let dir = std::env::temp_dir().join(format!("ferrokv-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ferrokv.conf");
+        std::fs::write(&path, "# comment\nport 7001\nbind \"127.0.0.1\"\nhz 20\n").unwrap();
+        let v = run(&[path.to_str().unwrap(), "--port", "7002"]);
+        assert_eq!((v.port, v.hz), (7002, 20));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,177 @@
+//! One client connection. Each read is parsed for every complete command it holds; all of them
+//! run in order and their replies leave in one write, which is what makes pipelining cheap. A
+//! protocol error is answered with Redis's text and closes the connection after the replies of
+//! the commands before it.
+
+use engine::{Engine, ReplyBuf, Session};
+use resp::{Limits, RequestParser};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// Bytes requested from the socket per read when the buffer has no spare room.
+const READ_CHUNK: usize = 16 * 1024;
+/// A read buffer that grew past this is given back once drained (a large value passed).
+const KEEP_BUFFER_CAPACITY: usize = 1024 * 1024;
+
+/// Accepts connections forever, one task each.
+pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        engine.stats.connections.fetch_add(1, Relaxed);
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            serve(engine, stream, peer.to_string()).await;
+        });
+    }
+}
+
+/// Serves one connection until it closes, is killed or the server stops.
+pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
+    let _ = stream.set_nodelay(true);
+    let maxclients = engine.config.values().maxclients as usize;
+    if engine.clients.len() >= maxclients {
+        engine.stats.rejected_connections.fetch_add(1, Relaxed);
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+    let local = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let fd = i64::from(stream.as_raw_fd());
+    let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
+    let kill = Arc::new(Notify::new());
+    let waker = kill.clone();
+    session
+        .client
+        .set_waker(Box::new(move || waker.notify_one()));
+    let id = session.client.id;
+    if !engine.shutdown_requested() {
+        run(&engine, &mut stream, &mut session, &kill).await;
+    }
+    engine.clients.unregister(id);
+}
+
+async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kill: &Notify) {
+    let mut parser = RequestParser::new(limits(engine));
+    let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut out = ReplyBuf::new(false);
+    loop {
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let n = tokio::select! {
+            r = stream.read_buf(&mut rbuf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+            _ = kill.notified() => return,
+        };
+        if session.client.is_killed() {
+            return;
+        }
+        engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+        session
+            .client
+            .last_interaction_ms
+            .store(engine.clock.now_ms(), Relaxed);
+        out.resp3 = session.resp3;
+        let (consumed, close) = execute_all(engine, session, &mut parser, &rbuf, &mut out);
+        rbuf.drain(..consumed);
+        session.client.qbuf.store(rbuf.len(), Relaxed);
+        if !out.is_empty() {
+            engine
+                .stats
+                .net_output_bytes
+                .fetch_add(out.len() as u64, Relaxed);
+            if stream.write_all(&out.buf).await.is_err() {
+                return;
+            }
+            out.buf.clear();
+            if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
+                out.buf = Vec::new();
+            }
+        }
+        if close || session.close_after_reply {
+            return;
+        }
+        // Redis compatibility: a client whose unparsed input exceeds client-query-buffer-limit
+        // is disconnected without a reply.
+        if rbuf.len() as u64 > engine.config.client_query_buffer_limit() {
+            tracing::warn!(
+                "closing client {}: query buffer limit reached",
+                session.client.addr
+            );
+            return;
+        }
+        if rbuf.is_empty() && rbuf.capacity() > KEEP_BUFFER_CAPACITY {
+            rbuf = Vec::with_capacity(READ_CHUNK);
+        }
+        // CONFIG SET proto-max-bulk-len applies from the next request on.
+        if !parser.in_progress() {
+            parser.set_limits(limits(engine));
+        }
+    }
+}
+
+fn limits(engine: &Engine) -> Limits {
+    Limits {
+        max_bulk_len: usize::try_from(engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX),
+    }
+}
+
+/// Runs every complete command in `buf`. Returns the bytes consumed and whether the connection
+/// must close (protocol error).
+fn execute_all(
+    engine: &Engine,
+    session: &mut Session,
+    parser: &mut RequestParser,
+    buf: &[u8],
+    out: &mut ReplyBuf,
+) -> (usize, bool) {
+    let mut start = 0;
+    let mut spare: Vec<&[u8]> = Vec::new();
+    loop {
+        match parser.parse(&buf[start..]) {
+            Ok(Some(n)) => {
+                let mut args = recycle(std::mem::take(&mut spare));
+                parser.args(&buf[start..], &mut args);
+                if !args.is_empty() {
+                    engine.execute(session, &args, out);
+                }
+                spare = recycle(args);
+                start += n;
+                if session.close_after_reply {
+                    return (start, true);
+                }
+            }
+            Ok(None) => return (start, false),
+            Err(e) => {
+                tracing::debug!("protocol error from {}: {e}", session.client.addr);
+                out.error(&format!("ERR {e}"));
+                return (start, true);
+            }
+        }
+    }
+}
+
+/// Empties a vector of borrowed arguments and hands back its allocation with a new lifetime, so
+/// one allocation serves every command of a read (an empty `into_iter().collect()` reuses the
+/// buffer in place).
+fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| -> &'b [u8] { &[] }).collect()
+}

@@ -1,0 +1,151 @@
+//! The ferrokv server: configuration from redis.conf-style files and flags, the RESP listener,
+//! the connection loop, background active expiry and graceful shutdown.
+//!
+//! # Layout
+//! - [`args`]: command-line flags and config files into a [`engine::config::Values`].
+//! - [`conn`]: one client connection: read, parse every complete command, execute, one write.
+//! - this file: [`Server`], which binds the listeners, runs the accept loops and the expiry
+//!   thread, and stops on SHUTDOWN, SIGTERM or SIGINT.
+//!
+//! The binary (`main.rs`) only parses flags, sets up logging and calls [`Server::run`]; tests
+//! start a [`Server`] in-process on `127.0.0.1:0`.
+
+#![deny(missing_docs)]
+
+pub mod args;
+pub mod conn;
+
+use engine::config::{Config, Values};
+use engine::{Engine, SystemClock};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+/// How often active expiry runs. Redis runs it at `hz` (10/s) and lets keys linger; a 10 ms
+/// tick with an exact deadline index reclaims keys within about one tick.
+pub const ACTIVE_EXPIRE_TICK: Duration = Duration::from_millis(10);
+/// CPU budget of one active-expiry cycle: a quarter of the tick, as Redis's 25% slow-cycle cap.
+pub const ACTIVE_EXPIRE_BUDGET: Duration = Duration::from_micros(2500);
+
+/// A bound, not yet running server.
+pub struct Server {
+    engine: Arc<Engine>,
+    listeners: Vec<TcpListener>,
+    stop: Arc<Notify>,
+}
+
+impl Server {
+    /// Creates the engine and binds every `bind` address on `port` (0: an ephemeral port).
+    /// Must be called inside a tokio runtime.
+    pub async fn bind(values: Values) -> std::io::Result<Server> {
+        let mut listeners = Vec::new();
+        for addr in &values.bind {
+            let addr = addr.trim_start_matches('-');
+            let l = TcpListener::bind((addr, values.port)).await?;
+            listeners.push(l);
+        }
+        let engine = Arc::new(Engine::new(Config::new(values), Arc::new(SystemClock)));
+        let stop = Arc::new(Notify::new());
+        let hook_stop = stop.clone();
+        engine.on_shutdown(Box::new(move || hook_stop.notify_one()));
+        Ok(Server {
+            engine,
+            listeners,
+            stop,
+        })
+    }
+
+    /// The engine, for embedding and tests.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.clone()
+    }
+
+    /// The addresses actually bound.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// Serves until SHUTDOWN, or until `signal` completes.
+    pub async fn run(self, signal: impl std::future::Future<Output = ()>) {
+        let Server {
+            engine,
+            listeners,
+            stop,
+        } = self;
+        let running = Arc::new(AtomicBool::new(true));
+        let expiry = spawn_active_expiry(engine.clone(), running.clone());
+        let mut accepts = Vec::new();
+        for l in listeners {
+            if let Ok(addr) = l.local_addr() {
+                tracing::info!("Ready to accept connections tcp on {addr}");
+            }
+            accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
+        }
+        tokio::select! {
+            _ = stop.notified() => tracing::info!("User requested shutdown..."),
+            _ = signal => tracing::info!("Received shutdown signal, scheduling shutdown..."),
+        }
+        for a in &accepts {
+            a.abort();
+        }
+        engine.request_shutdown();
+        for c in engine.clients.list() {
+            c.kill();
+        }
+        running.store(false, Ordering::Relaxed);
+        let _ = expiry.join();
+        tracing::info!("ferrokv is now ready to exit, bye bye...");
+    }
+}
+
+/// The background thread that reclaims expired keys nobody reads. A plain thread, not a task:
+/// it takes shard locks and does CPU work, which must not stall the runtime's workers.
+fn spawn_active_expiry(
+    engine: Arc<Engine>,
+    running: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("active-expire".into())
+        .spawn(move || {
+            while running.load(Ordering::Relaxed) {
+                engine.active_expire_cycle(ACTIVE_EXPIRE_BUDGET);
+                std::thread::sleep(ACTIVE_EXPIRE_TICK);
+            }
+        })
+        .expect("spawn active-expire thread")
+}
+
+/// Worker threads to use: the configured number, or the CPUs this process may run on (which
+/// respects `taskset`), at least one.
+pub fn worker_threads(values: &Values) -> usize {
+    if values.worker_threads > 0 {
+        return values.worker_threads as usize;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
