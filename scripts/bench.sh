@@ -104,9 +104,12 @@ if [[ $(basename -- "$FERROKV_BIN") == redis-server* ]] \
 fi
 if [[ -n ${FERROKV_ARGS+set} ]]; then
     # shell-style split so that e.g. --save '' survives
-    mapfile -d '' -t OURS_EXTRA < <(python3 -c '
+    python3 -c '
 import shlex, sys
-sys.stdout.write("".join(a + "\0" for a in shlex.split(sys.argv[1])))' "$FERROKV_ARGS")
+sys.stdout.write("".join(a + "\0" for a in shlex.split(sys.argv[1])))' "$FERROKV_ARGS" >"${TMPDIR:-/tmp}/.ferrokv-args.$$" \
+        || { rm -f "${TMPDIR:-/tmp}/.ferrokv-args.$$"; die "cannot parse FERROKV_ARGS: $FERROKV_ARGS"; }
+    mapfile -d '' -t OURS_EXTRA <"${TMPDIR:-/tmp}/.ferrokv-args.$$"
+    rm -f "${TMPDIR:-/tmp}/.ferrokv-args.$$"
 elif (( OURS_IS_REDIS )); then
     OURS_EXTRA=(--save '' --appendonly no --daemonize no)
 else

@@ -1,1 +1,351 @@
+//! Engine tests through `Engine::execute`, with an injected clock: no sockets, no sleeps.
 
+use crate::clock::ManualClock;
+use crate::config::Config;
+use crate::{Engine, ReplyBuf, Session};
+use resp::{parse_value, Value};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+const T0: u64 = 1_700_000_000_000;
+
+struct Harness {
+    engine: Engine,
+    clock: Arc<ManualClock>,
+    session: Session,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let clock = Arc::new(ManualClock::new(T0));
+        let engine = Engine::new(Config::default(), clock.clone());
+        let session = Session::new(&engine.clients, "test:1".into(), "test:0".into(), -1, T0);
+        Harness {
+            engine,
+            clock,
+            session,
+        }
+    }
+
+    fn run(&mut self, cmd: &str) -> Value {
+        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+        self.run_args(&args)
+    }
+
+    fn run_args(&mut self, args: &[&[u8]]) -> Value {
+        let mut out = ReplyBuf::new(self.session.resp3);
+        self.engine.execute(&mut self.session, args, &mut out);
+        let (v, n) = parse_value(&out.buf).expect("one complete reply");
+        assert_eq!(n, out.buf.len(), "exactly one reply");
+        v
+    }
+}
+
+fn bulk(s: &str) -> Value {
+    Value::Bulk(s.as_bytes().to_vec())
+}
+
+fn err(s: &str) -> Value {
+    Value::Error(s.to_string())
+}
+
+#[test]
+fn lazy_expiry_hides_keys_at_their_deadline() {
+    let mut h = Harness::new();
+    assert_eq!(h.run("SET k v PX 100"), Value::Simple("OK".into()));
+    h.clock.advance(99);
+    assert_eq!(h.run("GET k"), bulk("v"));
+    assert_eq!(h.run("PTTL k"), Value::Int(1));
+    h.clock.advance(1);
+    assert_eq!(h.run("GET k"), Value::Null);
+    assert_eq!(h.run("EXISTS k"), Value::Int(0));
+    assert_eq!(h.run("TTL k"), Value::Int(-2));
+    // A write access reclaims it and counts it as expired.
+    assert_eq!(h.run("SETNX k w"), Value::Int(1));
+    assert_eq!(h.engine.expired_keys(), 1);
+}
+
+#[test]
+fn active_expiry_reclaims_unread_keys_exactly() {
+    let mut h = Harness::new();
+    for i in 0..1000 {
+        let ttl = if i % 2 == 0 { "50" } else { "5000" };
+        h.run(&format!("SET key:{i} v PX {ttl}"));
+    }
+    h.run("SET forever v");
+    assert_eq!(h.run("DBSIZE"), Value::Int(1001));
+    h.clock.advance(49);
+    assert_eq!(
+        h.engine
+            .active_expire_cycle(std::time::Duration::from_secs(1)),
+        0
+    );
+    h.clock.advance(1);
+    assert_eq!(
+        h.engine
+            .active_expire_cycle(std::time::Duration::from_secs(1)),
+        500
+    );
+    assert_eq!(h.run("DBSIZE"), Value::Int(501));
+    h.clock.advance(5000);
+    h.engine
+        .active_expire_cycle(std::time::Duration::from_secs(1));
+    assert_eq!(h.run("DBSIZE"), Value::Int(1));
+    assert_eq!(h.engine.expired_keys(), 1000);
+}
+
+#[test]
+fn expire_options_follow_redis() {
+    let mut h = Harness::new();
+    h.run("SET k v");
+    assert_eq!(h.run("EXPIRE k 100 XX"), Value::Int(0));
+    assert_eq!(h.run("EXPIRE k 100 GT"), Value::Int(0));
+    assert_eq!(h.run("EXPIRE k 100 LT"), Value::Int(1));
+    assert_eq!(h.run("EXPIRE k 50 NX"), Value::Int(0));
+    assert_eq!(h.run("EXPIRE k 200 GT"), Value::Int(1));
+    assert_eq!(h.run("TTL k"), Value::Int(200));
+    assert_eq!(h.run("EXPIRETIME k"), Value::Int((T0 / 1000) as i64 + 200));
+    assert_eq!(
+        h.run("EXPIRE k 1 NX XX"),
+        err("ERR NX and XX, GT or LT options at the same time are not compatible")
+    );
+    assert_eq!(h.run("EXPIRE k 1 FOO"), err("ERR Unsupported option FOO"));
+    assert_eq!(
+        h.run("EXPIRE k 9223372036854775807"),
+        err("ERR invalid expire time in 'expire' command")
+    );
+    assert_eq!(h.run("PERSIST k"), Value::Int(1));
+    assert_eq!(h.run("TTL k"), Value::Int(-1));
+    assert_eq!(h.run("EXPIRE k -1"), Value::Int(1));
+    assert_eq!(h.run("EXISTS k"), Value::Int(0));
+}
+
+#[test]
+fn set_options_and_errors() {
+    let mut h = Harness::new();
+    assert_eq!(h.run("SET k v NX XX"), err("ERR syntax error"));
+    assert_eq!(
+        h.run("SET k v EX 0"),
+        err("ERR invalid expire time in 'set' command")
+    );
+    assert_eq!(
+        h.run("SET k v EX abc"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(h.run("SET k v KEEPTTL EX 1"), err("ERR syntax error"));
+    assert_eq!(
+        h.run("EXISTS k"),
+        Value::Int(0),
+        "a refused SET changes nothing"
+    );
+    assert_eq!(h.run("SET k v EX 10 GET"), Value::Null);
+    assert_eq!(h.run("SET k w KEEPTTL GET"), bulk("v"));
+    assert_eq!(h.run("TTL k"), Value::Int(10));
+    assert_eq!(h.run("SET k x NX GET"), bulk("w"));
+    assert_eq!(h.run("SET k x XX"), Value::Simple("OK".into()));
+    assert_eq!(h.run("TTL k"), Value::Int(-1));
+}
+
+#[test]
+fn counters_check_overflow_and_keep_ttl() {
+    let mut h = Harness::new();
+    h.run("SET n 9223372036854775806 EX 100");
+    assert_eq!(h.run("INCR n"), Value::Int(i64::MAX));
+    assert_eq!(
+        h.run("INCR n"),
+        err("ERR increment or decrement would overflow")
+    );
+    assert_eq!(h.run("GET n"), bulk("9223372036854775807"));
+    assert_eq!(h.run("TTL n"), Value::Int(100));
+    assert_eq!(
+        h.run("DECRBY n -9223372036854775808"),
+        err("ERR decrement would overflow")
+    );
+    h.run("SET f 1.5");
+    assert_eq!(
+        h.run("INCR f"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(h.run("INCRBYFLOAT f 0.1"), bulk("1.6"));
+    assert_eq!(h.run("OBJECT ENCODING f"), bulk("embstr"));
+    assert_eq!(
+        h.run("INCRBYFLOAT f inf"),
+        err("ERR increment would produce NaN or Infinity")
+    );
+    h.run("SET i 12");
+    assert_eq!(h.run("OBJECT ENCODING i"), bulk("int"));
+    h.run("APPEND i 3");
+    assert_eq!(h.run("OBJECT ENCODING i"), bulk("raw"));
+    assert_eq!(h.run("INCR i"), Value::Int(124));
+    assert_eq!(h.run("OBJECT ENCODING i"), bulk("int"));
+}
+
+#[test]
+fn setrange_and_getrange_limits() {
+    let mut h = Harness::new();
+    assert_eq!(
+        h.run("SETRANGE k 536870912 x"),
+        err("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+    );
+    assert_eq!(h.run("SETRANGE k 0 "), Value::Int(0));
+    assert_eq!(h.run("EXISTS k"), Value::Int(0));
+    assert_eq!(h.run("SETRANGE k 3 abc"), Value::Int(6));
+    assert_eq!(h.run("GET k"), Value::Bulk(b"\0\0\0abc".to_vec()));
+    assert_eq!(h.run("GETRANGE k -3 -1"), bulk("abc"));
+    assert_eq!(h.run("SETRANGE k -1 x"), err("ERR offset is out of range"));
+}
+
+#[test]
+fn lcs_matches_redis_examples() {
+    let mut h = Harness::new();
+    h.run("MSET key1 ohmytext key2 mynewtext");
+    assert_eq!(h.run("LCS key1 key2"), bulk("mytext"));
+    assert_eq!(h.run("LCS key1 key2 LEN"), Value::Int(6));
+    let idx = h.run("LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN");
+    let range = |a: i64, b: i64| Value::Array(vec![Value::Int(a), Value::Int(b)]);
+    assert_eq!(
+        idx,
+        Value::Array(vec![
+            bulk("matches"),
+            Value::Array(vec![Value::Array(vec![
+                range(4, 7),
+                range(5, 8),
+                Value::Int(4)
+            ])]),
+            bulk("len"),
+            Value::Int(6),
+        ])
+    );
+}
+
+#[test]
+fn scan_returns_every_key_present_throughout_while_the_keyspace_grows() {
+    let mut h = Harness::new();
+    for i in 0..500 {
+        h.run(&format!("SET base:{i} v"));
+    }
+    let mut seen = HashSet::new();
+    let mut cursor = b"0".to_vec();
+    let mut round = 0;
+    loop {
+        let reply = h.run_args(&[b"SCAN", &cursor, b"COUNT", b"20"]);
+        let Value::Array(parts) = reply else {
+            panic!("{reply:?}")
+        };
+        let (Value::Bulk(next), Value::Array(keys)) = (&parts[0], &parts[1]) else {
+            panic!()
+        };
+        for k in keys {
+            if let Value::Bulk(k) = k {
+                seen.insert(k.clone());
+            }
+        }
+        round += 1;
+        if round < 40 {
+            for j in 0..100 {
+                h.run(&format!("SET grow:{round}:{j} v"));
+            }
+        }
+        if next == b"0" {
+            break;
+        }
+        cursor = next.clone();
+    }
+    for i in 0..500 {
+        assert!(
+            seen.contains(format!("base:{i}").as_bytes()),
+            "base:{i} missed"
+        );
+    }
+}
+
+#[test]
+fn keys_and_scan_match_and_type() {
+    let mut h = Harness::new();
+    h.run("MSET hello 1 hallo 2 hxllo 3 other 4");
+    let Value::Array(mut keys) = h.run("KEYS h[ae]llo") else {
+        panic!()
+    };
+    keys.sort_by_key(|v| match v {
+        Value::Bulk(b) => b.clone(),
+        _ => Vec::new(),
+    });
+    assert_eq!(keys, vec![bulk("hallo"), bulk("hello")]);
+    let Value::Array(parts) = h.run("SCAN 0 MATCH h*llo COUNT 1000 TYPE string") else {
+        panic!()
+    };
+    assert_eq!(parts[0], bulk("0"));
+    assert!(matches!(&parts[1], Value::Array(k) if k.len() == 3));
+    assert_eq!(h.run("SCAN 0 COUNT 0"), err("ERR syntax error"));
+    assert_eq!(h.run("SCAN x"), err("ERR invalid cursor"));
+}
+
+#[test]
+fn databases_copy_move_swap() {
+    let mut h = Harness::new();
+    h.run("SET k v EX 100");
+    assert_eq!(
+        h.run("COPY k k"),
+        err("ERR source and destination objects are the same")
+    );
+    assert_eq!(h.run("COPY k k DB 1"), Value::Int(1));
+    assert_eq!(h.run("MOVE k 1"), Value::Int(0));
+    assert_eq!(h.run("MOVE k 16"), err("ERR DB index is out of range"));
+    assert_eq!(h.run("SWAPDB 0 1"), Value::Simple("OK".into()));
+    h.run("SELECT 1");
+    assert_eq!(h.run("TTL k"), Value::Int(100));
+    assert_eq!(h.run("SWAPDB 0 x"), err("ERR invalid second DB index"));
+    assert_eq!(h.run("RENAME k j"), Value::Simple("OK".into()));
+    assert_eq!(h.run("TTL j"), Value::Int(100));
+    assert_eq!(h.run("RENAME nope j"), err("ERR no such key"));
+    assert_eq!(h.run("FLUSHALL ASYNC"), Value::Simple("OK".into()));
+    assert_eq!(h.run("DBSIZE"), Value::Int(0));
+}
+
+#[test]
+fn dispatcher_errors_and_stats() {
+    let mut h = Harness::new();
+    assert_eq!(
+        h.run("GET"),
+        err("ERR wrong number of arguments for 'get' command")
+    );
+    assert_eq!(
+        h.run("NOPE a b"),
+        err("ERR unknown command 'NOPE', with args beginning with: 'a' 'b' ")
+    );
+    assert_eq!(
+        h.run("CLIENT SETNAME"),
+        err("ERR wrong number of arguments for 'client|setname' command")
+    );
+    assert_eq!(
+        h.run("CLIENT FOO"),
+        err("ERR unknown subcommand 'FOO'. Try CLIENT HELP.")
+    );
+    h.run("GET x");
+    let Value::Bulk(info) = h.run("INFO commandstats") else {
+        panic!()
+    };
+    let info = String::from_utf8(info).unwrap();
+    assert!(info.contains("cmdstat_get:calls=1,"), "{info}");
+    assert!(info.contains("rejected_calls=1"), "{info}");
+    assert_eq!(
+        h.run("COMMAND GETKEYS MSET a 1 b 2"),
+        Value::Array(vec![bulk("a"), bulk("b")])
+    );
+}
+
+#[test]
+fn hello_switches_protocol() {
+    let mut h = Harness::new();
+    let Value::Map(fields) = h.run("HELLO 3") else {
+        panic!()
+    };
+    assert!(fields.contains(&(bulk("proto"), Value::Int(3))));
+    assert_eq!(h.run("GET missing"), Value::Null);
+    assert_eq!(
+        h.run("HELLO 4"),
+        err("NOPROTO unsupported protocol version")
+    );
+    assert_eq!(h.run("RESET"), Value::Simple("RESET".into()));
+    assert!(!h.session.resp3);
+}

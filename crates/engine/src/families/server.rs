@@ -326,7 +326,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ctx.out.ok();
         return Ok(());
     }
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(error::SYNTAX);
     }
     let mut id: Option<u64> = None;
@@ -725,7 +725,7 @@ fn config_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
 fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(CmdError::arity("config|set"));
     }
     let mut pairs: Vec<(String, String)> = Vec::new();

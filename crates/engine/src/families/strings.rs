@@ -220,7 +220,7 @@ fn mget(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 }
 
 fn lock_pairs<'k>(ctx: &Ctx<'_>, args: &[&'k [u8]]) -> Result<Vec<(Key<'k>, &'k [u8])>, CmdError> {
-    if args.len() % 2 != 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::arity(
             &String::from_utf8_lossy(args[0]).to_ascii_lowercase(),
         ));
