@@ -7,6 +7,32 @@
 use crate::error::CmdError;
 use crate::Ctx;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a for the command-name maps: names are short and the maps fixed, so a keyed hash buys
+/// nothing there and this one costs a few nanoseconds per command.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameMap<K> = HashMap<K, usize, BuildHasherDefault<Fnv>>;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// What a handler returns; an `Err` becomes the error reply and counts as a failed call.
@@ -146,8 +172,8 @@ pub struct Entry {
 pub struct Registry {
     /// Every entry, top-level commands and subcommands.
     pub entries: Vec<Entry>,
-    top: HashMap<&'static str, usize>,
-    subs: HashMap<(usize, &'static str), usize>,
+    top: NameMap<&'static str>,
+    subs: NameMap<(usize, &'static str)>,
 }
 
 impl Registry {
@@ -155,8 +181,8 @@ impl Registry {
     pub fn new(tables: &[&'static [Command]]) -> Registry {
         let mut r = Registry {
             entries: Vec::new(),
-            top: HashMap::new(),
-            subs: HashMap::new(),
+            top: NameMap::default(),
+            subs: NameMap::default(),
         };
         for table in tables {
             for cmd in table.iter() {
@@ -270,6 +296,24 @@ impl Registry {
             i += step;
         }
         out
+    }
+
+    /// Commands executed so far (INFO total_commands_processed).
+    pub fn total_calls(&self) -> u64 {
+        self.entries
+            .iter()
+            .map(|e| e.stats.calls.load(Relaxed))
+            .sum()
+    }
+
+    /// The first key argument of a command, if its table row declares keys (for prefetching).
+    pub fn first_key<'a>(&self, args: &[&'a [u8]]) -> Option<&'a [u8]> {
+        let idx = self.lookup(args.first()?)?;
+        let pos = self.entries[idx].cmd.first_key;
+        if pos <= 0 {
+            return None;
+        }
+        args.get(pos as usize).copied()
     }
 
     /// Records one execution.

@@ -168,7 +168,7 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
         "stats" => {
             line("# Stats", &"");
             line("total_connections_received", &s.connections.load(Relaxed));
-            line("total_commands_processed", &s.commands.load(Relaxed));
+            line("total_commands_processed", &e.registry.total_calls());
             line("total_net_input_bytes", &s.net_input_bytes.load(Relaxed));
             line("total_net_output_bytes", &s.net_output_bytes.load(Relaxed));
             line(

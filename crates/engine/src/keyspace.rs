@@ -287,11 +287,28 @@ impl Keyspace {
 
     /// Hashes a key and finds its shard.
     pub fn key<'a>(&self, bytes: &'a [u8]) -> Key<'a> {
-        let hash = self.hasher.hash_one(bytes);
+        Self::key_with_hash(bytes, self.hasher.hash_one(bytes))
+    }
+
+    /// A key whose hash is already known.
+    pub fn key_with_hash(bytes: &[u8], hash: u64) -> Key<'_> {
         Key {
             bytes,
             hash,
             shard: (hash >> (64 - SHARD_BITS)) as usize,
+        }
+    }
+
+    /// Pipeline prefetching: stage 0 starts loading the key's bucket slot, stage 1 (once the
+    /// slot is cached) the first entry of its chain. Skips a shard another thread holds.
+    pub fn prefetch(&self, db: usize, key: &Key<'_>, stage: u8) {
+        let Some(db) = self.dbs.get(db) else { return };
+        if let Ok(shard) = db.shards[key.shard].try_read() {
+            if stage == 0 {
+                shard.table.prefetch_bucket(key.hash);
+            } else {
+                shard.table.prefetch_head(key.hash);
+            }
         }
     }
 

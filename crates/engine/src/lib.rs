@@ -46,8 +46,6 @@ use std::time::{Duration, Instant};
 /// Server-wide counters reported by INFO.
 #[derive(Default)]
 pub struct Stats {
-    /// Commands executed.
-    pub commands: AtomicU64,
     /// Connections accepted.
     pub connections: AtomicU64,
     /// Connections refused (maxclients).
@@ -114,8 +112,13 @@ impl<'a> Ctx<'a> {
         self.session.db
     }
 
-    /// Hashes a key.
+    /// Hashes a key (reusing the hash computed while prefetching, when it is this argument).
     pub fn key<'k>(&self, bytes: &'k [u8]) -> Key<'k> {
+        if let Some((ptr, len, hash)) = self.session.key_hint {
+            if ptr == bytes.as_ptr() as usize && len == bytes.len() {
+                return Keyspace::key_with_hash(bytes, hash);
+            }
+        }
         self.engine.keyspace.key(bytes)
     }
 
@@ -183,8 +186,23 @@ impl Engine {
     /// Runs one command and appends its reply to `out`. Never panics into the caller: a bug in
     /// a command becomes an error reply.
     pub fn execute(&self, session: &mut Session, args: &[&[u8]], out: &mut ReplyBuf) {
+        self.execute_at(session, args, out, self.clock.now_ms(), Instant::now());
+    }
+
+    /// [`Engine::execute`] for callers that run many commands at once (a pipeline): `now_ms` is
+    /// the time every expiry check of the command uses, `started` when its timing starts.
+    /// Returns when it finished, which serves as the next command's `started`, so a pipeline
+    /// reads the clock once per command instead of three times.
+    pub fn execute_at(
+        &self,
+        session: &mut Session,
+        args: &[&[u8]],
+        out: &mut ReplyBuf,
+        now_ms: u64,
+        started: Instant,
+    ) -> Instant {
         if args.is_empty() {
-            return;
+            return started;
         }
         let idx = match self.registry.resolve(args) {
             Ok(idx) => idx,
@@ -197,19 +215,18 @@ impl Engine {
                 }
                 self.count_error(err.as_str());
                 out.error(err.as_str());
-                return;
+                return started;
             }
         };
         let cmd = self.registry.entries[idx].cmd;
         session.client.last_command.store(idx, Relaxed);
-        let start = Instant::now();
         let mark = out.len();
         let result = {
             let mut ctx = Ctx {
                 engine: self,
                 session: &mut *session,
                 out: &mut *out,
-                now: self.clock.now_ms(),
+                now: now_ms,
             };
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 (cmd.handler)(&mut ctx, args)
@@ -231,9 +248,13 @@ impl Engine {
                 true
             }
         };
-        self.stats.commands.fetch_add(1, Relaxed);
-        self.registry
-            .record(idx, start.elapsed().as_micros() as u64, failed);
+        let finished = Instant::now();
+        self.registry.record(
+            idx,
+            finished.duration_since(started).as_micros() as u64,
+            failed,
+        );
+        finished
     }
 
     fn count_error(&self, msg: &str) {
@@ -248,6 +269,19 @@ impl Engine {
         if map.len() < 128 || map.contains_key(&code) {
             *map.entry(code).or_insert(0) += 1;
         }
+    }
+
+    /// The first key of a command, hashed, for [`Engine::prefetch`] and [`Session::key_hint`].
+    pub fn key_hint(&self, args: &[&[u8]]) -> Option<(usize, usize, u64)> {
+        let key = self.registry.first_key(args)?;
+        let k = self.keyspace.key(key);
+        Some((key.as_ptr() as usize, key.len(), k.hash))
+    }
+
+    /// Starts loading what a command on this key will touch (see [`Keyspace::prefetch`]).
+    pub fn prefetch(&self, db: usize, hint: (usize, usize, u64), stage: u8) {
+        let k = Keyspace::key_with_hash(&[], hint.2);
+        self.keyspace.prefetch(db, &k, stage);
     }
 
     /// One active-expiry cycle over every shard: deletes due keys until none is due or

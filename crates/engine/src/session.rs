@@ -138,6 +138,9 @@ pub struct Session {
     pub resp3: bool,
     /// Set by QUIT and CLIENT KILL of oneself: close after writing the replies.
     pub close_after_reply: bool,
+    /// The hash of the current command's first key, computed while prefetching:
+    /// (address, length, hash) of the argument it belongs to.
+    pub key_hint: Option<(usize, usize, u64)>,
 }
 
 impl Session {
@@ -148,6 +151,7 @@ impl Session {
             db: 0,
             resp3: false,
             close_after_reply: false,
+            key_hint: None,
         }
     }
 

@@ -247,10 +247,41 @@ impl Table {
         }
     }
 
+    /// Asks the CPU to start loading the bucket slot of `hash` (first stage of pipeline
+    /// prefetching: a batch of commands overlaps its cache misses instead of taking them in turn).
+    pub fn prefetch_bucket(&self, hash: u64) {
+        if !self.buckets.is_empty() {
+            prefetch(&self.buckets[self.bucket_of(hash)] as *const *mut u8 as *const u8);
+        }
+    }
+
+    /// Asks the CPU to start loading the first entry of `hash`'s chain (second stage).
+    pub fn prefetch_head(&self, hash: u64) {
+        if !self.buckets.is_empty() {
+            let p = self.buckets[self.bucket_of(hash)];
+            if !p.is_null() {
+                prefetch(p);
+                // The key of a small entry may start in the next cache line.
+                prefetch(p.wrapping_add(32));
+            }
+        }
+    }
+
     /// Bytes used by the bucket array.
     pub fn bucket_bytes(&self) -> usize {
         self.buckets.len() * std::mem::size_of::<*mut u8>()
     }
+}
+
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint to the cache; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 #[cfg(test)]

@@ -198,6 +198,12 @@ impl RequestParser {
         }
     }
 
+    /// The argument ranges of the multibulk request `parse` just completed, relative to the
+    /// slice that was parsed; None for an inline request (whose arguments are unescaped copies).
+    pub fn ranges(&self) -> Option<&[Range<usize>]> {
+        (!self.is_inline).then_some(&self.ranges[..])
+    }
+
     /// True while a multibulk request is partly read.
     pub fn in_progress(&self) -> bool {
         self.remaining > 0

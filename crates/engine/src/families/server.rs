@@ -752,7 +752,6 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     e.registry.reset_stats();
     let s = &e.stats;
     for c in [
-        &s.commands,
         &s.connections,
         &s.rejected_connections,
         &s.keyspace_hits,
