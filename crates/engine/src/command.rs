@@ -4,7 +4,7 @@
 //! Every family module ends with its rows (`pub const COMMANDS: &[Command]`); [`Registry`]
 //! flattens them (subcommands as `container|sub`) and keeps a stats slot per row.
 
-use crate::error::CmdError;
+use crate::error::{c_str, CmdError};
 use crate::Ctx;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -252,13 +252,16 @@ impl Registry {
                 return Err((Some(idx), CmdError::arity(&e.full_name)));
             }
             let Some(sidx) = self.lookup_sub(idx, args[1]) else {
+                let upper = e.cmd.name.to_uppercase();
                 return Err((
                     Some(idx),
-                    CmdError::new(format!(
-                        "ERR unknown subcommand '{}'. Try {} HELP.",
-                        truncated(args[1], 128),
-                        e.cmd.name.to_uppercase()
-                    )),
+                    CmdError::concat(&[
+                        b"ERR unknown subcommand '",
+                        c_str(args[1], 128),
+                        b"'. Try ",
+                        upper.as_bytes(),
+                        b" HELP.",
+                    ]),
                 ));
             };
             return self.check_arity(sidx, args).map(|_| sidx);
@@ -348,25 +351,25 @@ fn lower_lookup(name: &[u8], f: impl FnOnce(&str) -> Option<usize>) -> Option<us
     f(std::str::from_utf8(&buf[..name.len()]).ok()?)
 }
 
-/// At most `max` bytes of `b` as text, the way Redis's `%.128s` prints an argument.
-pub fn truncated(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
-}
-
+/// Redis's text, built as its `sdscatprintf` calls build it: each argument printed with
+/// `'%.*s' ` until 128 bytes of them have been written.
 fn unknown_command(args: &[&[u8]]) -> CmdError {
-    let mut rest = String::new();
+    let mut rest: Vec<u8> = Vec::new();
     for a in &args[1..] {
         if rest.len() >= 128 {
             break;
         }
         let room = 128 - rest.len();
-        rest.push_str(&format!("'{}' ", truncated(a, room)));
+        rest.push(b'\'');
+        rest.extend_from_slice(c_str(a, room));
+        rest.extend_from_slice(b"' ");
     }
-    CmdError::new(format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncated(args[0], 128),
-        rest
-    ))
+    CmdError::concat(&[
+        b"ERR unknown command '",
+        c_str(args[0], 128),
+        b"', with args beginning with: ",
+        &rest,
+    ])
 }
 
 /// The ACL categories of a command, as COMMAND INFO lists them.

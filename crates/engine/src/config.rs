@@ -245,18 +245,30 @@ impl Config {
             .client_query_buffer_limit
     }
 
-    /// `(name, value)` of every parameter matching any of `patterns` (CONFIG GET).
-    pub fn get(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+    /// `(name, value)` of every parameter matching any of `patterns` (CONFIG GET), each once.
+    /// Redis compatibility: a pattern without glob characters is looked up directly and the
+    /// reply names it as the client spelled it (`CONFIG GET DATABASES` answers `DATABASES`).
+    pub fn get(&self, patterns: &[&[u8]]) -> Vec<(Vec<u8>, String)> {
         let v = self.values.read().unwrap_or_else(|e| e.into_inner());
-        PARAMS
-            .iter()
-            .filter(|p| {
-                patterns
-                    .iter()
-                    .any(|pat| glob::matches(pat, p.name.as_bytes(), true))
-            })
-            .map(|p| (p.name, (p.get)(&v)))
-            .collect()
+        let mut out: Vec<(Vec<u8>, String)> = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for pat in patterns {
+            if !pat.iter().any(|c| matches!(c, b'*' | b'?' | b'[')) {
+                let found = std::str::from_utf8(pat).ok().and_then(param);
+                if let Some(p) = found.filter(|p| !seen.contains(&p.name)) {
+                    seen.push(p.name);
+                    out.push((pat.to_vec(), (p.get)(&v)));
+                }
+                continue;
+            }
+            for p in PARAMS {
+                if !seen.contains(&p.name) && glob::matches(pat, p.name.as_bytes(), true) {
+                    seen.push(p.name);
+                    out.push((p.name.as_bytes().to_vec(), (p.get)(&v)));
+                }
+            }
+        }
+        out
     }
 
     /// Applies settings all-or-nothing, from the config file or flags (`startup`) or CONFIG SET.
@@ -295,8 +307,10 @@ mod tests {
     #[test]
     fn get_with_globs_and_set_atomically() {
         let c = Config::default();
-        let got = c.get(&[b"data*"]);
-        assert_eq!(got, vec![("databases", "16".to_string())]);
+        let got = c.get(&[b"data*", b"DATABASES"]);
+        assert_eq!(got, vec![(b"databases".to_vec(), "16".to_string())]);
+        let got = c.get(&[b"DATABASES"]);
+        assert_eq!(got, vec![(b"DATABASES".to_vec(), "16".to_string())]);
         assert!(c
             .set(
                 &[

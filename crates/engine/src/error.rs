@@ -4,23 +4,29 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// An error reply.
+/// An error reply. The text is bytes, not `str`: Redis echoes arguments into some errors
+/// (unknown command, unknown subcommand) and they need not be UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CmdError(Cow<'static, str>);
+pub struct CmdError(Cow<'static, [u8]>);
 
 impl CmdError {
     /// An error with a computed text (which must start with its code, e.g. `ERR `).
     pub fn new(text: String) -> CmdError {
-        CmdError(Cow::Owned(text))
+        CmdError(Cow::Owned(text.into_bytes()))
+    }
+
+    /// An error assembled from pieces, some of them client bytes.
+    pub fn concat(parts: &[&[u8]]) -> CmdError {
+        CmdError(Cow::Owned(parts.concat()))
     }
 
     /// An error with a static text.
     pub const fn from_static(text: &'static str) -> CmdError {
-        CmdError(Cow::Borrowed(text))
+        CmdError(Cow::Borrowed(text.as_bytes()))
     }
 
     /// The wire text without the leading `-`.
-    pub fn as_str(&self) -> &str {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
@@ -39,7 +45,7 @@ impl CmdError {
 
 impl fmt::Display for CmdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&String::from_utf8_lossy(&self.0))
     }
 }
 
@@ -69,3 +75,14 @@ pub const STRING_TOO_LONG: CmdError =
     CmdError::from_static("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
 /// `ERR invalid cursor`
 pub const INVALID_CURSOR: CmdError = CmdError::from_static("ERR invalid cursor");
+
+/// An argument as C's `%.Ns` prints it in Redis's messages: up to its first NUL byte, at most
+/// `max` bytes.
+pub fn c_str(arg: &[u8], max: usize) -> &[u8] {
+    let end = arg
+        .iter()
+        .position(|&c| c == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    &arg[..end]
+}

@@ -213,8 +213,8 @@ impl Engine {
                         .rejected
                         .fetch_add(1, Relaxed);
                 }
-                self.count_error(err.as_str());
-                out.error(err.as_str());
+                self.count_error(err.as_bytes());
+                out.error(err.as_bytes());
                 return started;
             }
         };
@@ -236,14 +236,14 @@ impl Engine {
             Ok(Ok(())) => false,
             Ok(Err(err)) => {
                 out.truncate(mark);
-                self.count_error(err.as_str());
-                out.error(err.as_str());
+                self.count_error(err.as_bytes());
+                out.error(err.as_bytes());
                 true
             }
             Err(_) => {
                 out.truncate(mark);
                 let msg = "ERR internal error while executing the command";
-                self.count_error(msg);
+                self.count_error(msg.as_bytes());
                 out.error(msg);
                 true
             }
@@ -257,9 +257,10 @@ impl Engine {
         finished
     }
 
-    fn count_error(&self, msg: &str) {
+    fn count_error(&self, msg: &[u8]) {
         self.stats.error_replies.fetch_add(1, Relaxed);
-        let code = msg.split(' ').next().unwrap_or("ERR").to_string();
+        let code = msg.split(|&c| c == b' ').next().unwrap_or(b"ERR");
+        let code = String::from_utf8_lossy(code).into_owned();
         let mut map = self
             .stats
             .errors_by_code

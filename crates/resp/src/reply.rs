@@ -44,12 +44,15 @@ impl ReplyBuf {
 
     /// An error reply. `msg` is the full text including its code (`ERR ...`, `WRONGTYPE ...`).
     /// Like Redis, newlines inside the message become spaces so the protocol stays intact.
-    pub fn error(&mut self, msg: &str) {
+    pub fn error(&mut self, msg: impl AsRef<[u8]>) {
         self.buf.push(b'-');
-        self.buf.extend(
-            msg.bytes()
-                .map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
-        );
+        self.buf.extend(msg.as_ref().iter().copied().map(|c| {
+            if c == b'\r' || c == b'\n' {
+                b' '
+            } else {
+                c
+            }
+        }));
         self.buf.extend_from_slice(b"\r\n");
     }
 

@@ -4,7 +4,7 @@
 use super::{db_arg, i32_arg, int_arg, is, read_key, read_keys};
 use crate::command::{flags::*, CmdResult, Command};
 use crate::entry::{Entry, EntryRef, Kind};
-use crate::error::{self, CmdError};
+use crate::error::{self, c_str, CmdError};
 use crate::glob;
 use crate::keyspace::{Key, Shard, SHARDS, SHARD_BITS};
 use crate::{cmd, Ctx};
@@ -435,10 +435,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], relative: bool, seconds: bo
         } else if is(opt, "lt") {
             f.lt = true;
         } else {
-            return Err(CmdError::new(format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(opt)
-            )));
+            return Err(CmdError::concat(&[
+                b"ERR Unsupported option ",
+                c_str(opt, usize::MAX),
+            ]));
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {

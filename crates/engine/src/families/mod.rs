@@ -21,9 +21,14 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
     resp::number::parse_i64(arg).ok_or(error::NOT_INTEGER)
 }
 
-/// Parses an argument that must fit a C `int`, as Redis's `getIntFromObjectOrReply`.
+/// Parses an argument that must fit a C `int`, with the two errors of Redis's
+/// `getIntFromObjectOrReply`.
 pub fn i32_arg(arg: &[u8]) -> Result<i32, CmdError> {
-    i32::try_from(int_arg(arg)?).map_err(|_| error::NOT_INTEGER)
+    i32::try_from(int_arg(arg)?).map_err(|_| {
+        CmdError::from_static(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        )
+    })
 }
 
 /// Parses a database index argument and checks its range.

@@ -2,8 +2,8 @@
 //! INFO, CONFIG, TIME, SHUTDOWN.
 
 use super::{int_arg, is};
-use crate::command::{acl_categories, flags, flags::*, truncated, CmdResult, Command, Registry};
-use crate::error::{self, CmdError};
+use crate::command::{acl_categories, flags, flags::*, CmdResult, Command, Registry};
+use crate::error::{self, c_str, CmdError};
 use crate::session::ClientInfo;
 use crate::{cmd, Ctx, Engine};
 use resp::ReplyBuf;
@@ -120,10 +120,11 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             name = Some(args[j + 1]);
             j += 2;
         } else {
-            return Err(CmdError::new(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                truncated(args[j], 128)
-            )));
+            return Err(CmdError::concat(&[
+                b"ERR Syntax error in HELLO option '",
+                c_str(args[j], 128),
+                b"'",
+            ]));
         }
     }
     if let Some(n) = name {
@@ -223,6 +224,19 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
     )
 }
 
+/// A CLIENT LIST/KILL `TYPE` argument, lowercased.
+fn client_type(arg: &[u8]) -> Result<String, CmdError> {
+    let t = String::from_utf8_lossy(arg).to_ascii_lowercase();
+    if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
+        return Err(CmdError::concat(&[
+            b"ERR Unknown client type '",
+            c_str(arg, 128),
+            b"'",
+        ]));
+    }
+    Ok(t)
+}
+
 /// `CLIENT ID`
 fn client_id(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.out.int(ctx.session.client.id as i64);
@@ -268,14 +282,7 @@ fn client_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut j = 2;
     while j < args.len() {
         if is(args[j], "type") && j + 1 < args.len() {
-            let t = String::from_utf8_lossy(args[j + 1]).to_ascii_lowercase();
-            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
-                return Err(CmdError::new(format!(
-                    "ERR Unknown client type '{}'",
-                    truncated(args[j + 1], 128)
-                )));
-            }
-            type_filter = Some(t);
+            type_filter = Some(client_type(args[j + 1])?);
             j += 2;
         } else if is(args[j], "id") && j + 1 < args.len() {
             let mut list = Vec::new();
@@ -347,24 +354,18 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 }
             }
         } else if is(opt, "type") {
-            let t = String::from_utf8_lossy(val).to_ascii_lowercase();
-            if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
-                return Err(CmdError::new(format!(
-                    "ERR Unknown client type '{}'",
-                    truncated(val, 128)
-                )));
-            }
-            ctype = Some(t);
+            ctype = Some(client_type(val)?);
         } else if is(opt, "addr") {
             addr = Some(val);
         } else if is(opt, "laddr") {
             laddr = Some(val);
         } else if is(opt, "user") {
             if val != b"default" {
-                return Err(CmdError::new(format!(
-                    "ERR No such user '{}'",
-                    truncated(val, 128)
-                )));
+                return Err(CmdError::concat(&[
+                    b"ERR No such user '",
+                    c_str(val, 128),
+                    b"'",
+                ]));
             }
             user = Some(val);
         } else if is(opt, "skipme") {
@@ -717,7 +718,7 @@ fn config_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let found = ctx.engine.config.get(&args[2..]);
     ctx.out.map(found.len());
     for (name, value) in found {
-        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(&name);
         ctx.out.bulk(value.as_bytes());
     }
     Ok(())
@@ -959,7 +960,7 @@ const COMMAND: &[Command] = &[
     ),
     cmd!(
         "getkeys",
-        -3,
+        -4,
         LOADING | STALE,
         0,
         0,
