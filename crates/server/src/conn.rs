@@ -186,7 +186,7 @@ fn execute_all(
                     return (start, true);
                 }
                 tracing::debug!("protocol error from {}: {e}", session.client.addr);
-                out.error(&format!("ERR {e}"));
+                out.error(format!("ERR {e}"));
                 return (start, true);
             }
         }
