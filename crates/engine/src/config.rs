@@ -183,6 +183,32 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    // Persistence does not exist yet; these two report that truthfully (tools such as
+    // redis-benchmark read them) and accept only the values that describe it.
+    Param {
+        name: "save",
+        mutable: true,
+        get: |_| String::new(),
+        set: |_, s| {
+            if s.trim().is_empty() {
+                Ok(())
+            } else {
+                Err("snapshots are not available in this version".into())
+            }
+        },
+    },
+    Param {
+        name: "appendonly",
+        mutable: true,
+        get: |_| "no".to_string(),
+        set: |_, s| {
+            if s.eq_ignore_ascii_case("no") {
+                Ok(())
+            } else {
+                Err("the append-only file is not available in this version".into())
+            }
+        },
+    },
     Param {
         name: "worker-threads",
         mutable: false,
