@@ -24,11 +24,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-/// How often active expiry runs. Redis runs it at `hz` (10/s) and lets keys linger; a 10 ms
-/// tick with an exact deadline index reclaims keys within about one tick.
-pub const ACTIVE_EXPIRE_TICK: Duration = Duration::from_millis(10);
-/// CPU budget of one active-expiry cycle: a quarter of the tick, as Redis's 25% slow-cycle cap.
-pub const ACTIVE_EXPIRE_BUDGET: Duration = Duration::from_micros(2500);
+/// Share of each active-expiry tick (1/hz) a cycle may spend deleting keys: Redis's 25% cap.
+pub const ACTIVE_EXPIRE_CPU_SHARE: u32 = 4;
 
 /// A bound, not yet running server.
 pub struct Server {
@@ -104,7 +101,9 @@ impl Server {
     }
 }
 
-/// The background thread that reclaims expired keys nobody reads. A plain thread, not a task:
+/// The background thread that reclaims expired keys nobody reads, `hz` times a second. With the
+/// exact deadline index a cycle finds due keys without sampling, so a key is reclaimed about one
+/// tick after its deadline. A plain thread, not a task:
 /// it takes shard locks and does CPU work, which must not stall the runtime's workers.
 fn spawn_active_expiry(
     engine: Arc<Engine>,
@@ -114,8 +113,10 @@ fn spawn_active_expiry(
         .name("active-expire".into())
         .spawn(move || {
             while running.load(Ordering::Relaxed) {
-                engine.active_expire_cycle(ACTIVE_EXPIRE_BUDGET);
-                std::thread::sleep(ACTIVE_EXPIRE_TICK);
+                // `hz` is read every cycle so CONFIG SET hz applies at once.
+                let tick = Duration::from_secs(1) / engine.config.values().hz.max(1) as u32;
+                engine.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+                std::thread::sleep(tick);
             }
         })
         .expect("spawn active-expire thread")

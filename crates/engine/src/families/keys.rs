@@ -676,80 +676,17 @@ fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 }
 
 /// OBJECT's subcommands.
+#[rustfmt::skip]
 const OBJECT: &[Command] = &[
-    cmd!(
-        "encoding",
-        3,
-        READONLY,
-        2,
-        2,
-        1,
-        ["keyspace"],
-        "generic",
-        "Returns the internal encoding of a Redis object.",
-        "2.2.3",
-        "O(1)",
-        object_encoding
-    ),
-    cmd!(
-        "freq",
-        3,
-        READONLY,
-        2,
-        2,
-        1,
-        ["keyspace"],
-        "generic",
-        "Returns the logarithmic access frequency counter of a Redis object.",
-        "4.0.0",
-        "O(1)",
-        object_freq
-    ),
-    cmd!(
-        "idletime",
-        3,
-        READONLY,
-        2,
-        2,
-        1,
-        ["keyspace"],
-        "generic",
-        "Returns the time since the last access to a Redis object.",
-        "2.2.3",
-        "O(1)",
-        object_idletime
-    ),
-    cmd!(
-        "refcount",
-        3,
-        READONLY,
-        2,
-        2,
-        1,
-        ["keyspace"],
-        "generic",
-        "Returns the reference count of a value of a key.",
-        "2.2.3",
-        "O(1)",
-        object_refcount
-    ),
-    cmd!(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        0,
-        0,
-        ["keyspace"],
-        "generic",
-        "Returns helpful text about the different subcommands.",
-        "6.2.0",
-        "O(1)",
-        object_help
-    ),
+    cmd!("encoding", 3, READONLY, 2, 2, 1, ["keyspace"], "generic", "Returns the internal encoding of a Redis object.", "2.2.3", "O(1)", object_encoding),
+    cmd!("freq", 3, READONLY, 2, 2, 1, ["keyspace"], "generic", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", "O(1)", object_freq),
+    cmd!("idletime", 3, READONLY, 2, 2, 1, ["keyspace"], "generic", "Returns the time since the last access to a Redis object.", "2.2.3", "O(1)", object_idletime),
+    cmd!("refcount", 3, READONLY, 2, 2, 1, ["keyspace"], "generic", "Returns the reference count of a value of a key.", "2.2.3", "O(1)", object_refcount),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["keyspace"], "generic", "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", object_help),
 ];
 
 /// The generic family's rows of the command table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
     cmd!("del", -2, WRITE, 1, -1, 1, ["keyspace"], "generic", "Deletes one or more keys.", "1.0.0", "O(N) where N is the number of keys that will be removed.", del),
     cmd!("unlink", -2, WRITE | FAST, 1, -1, 1, ["keyspace"], "generic", "Asynchronously deletes one or more keys.", "4.0.0", "O(1) for each key removed regardless of its size.", del),

@@ -663,6 +663,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 }
 
 /// The string family's rows of the command table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
     cmd!("get", 2, READONLY | FAST, 1, 1, 1, ["string"], "string", "Returns the string value of a key.", "1.0.0", "O(1)", get),
     cmd!("set", -3, WRITE | DENYOOM, 1, 1, 1, ["string"], "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", "O(1)", set),
