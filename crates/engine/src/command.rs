@@ -172,8 +172,8 @@ pub struct Entry {
 pub struct Registry {
     /// Every entry, top-level commands and subcommands.
     pub entries: Vec<Entry>,
-    top: NameMap<&'static str>,
-    subs: NameMap<(usize, &'static str)>,
+    top: NameMap<&'static [u8]>,
+    subs: NameMap<(usize, &'static [u8])>,
 }
 
 impl Registry {
@@ -193,7 +193,7 @@ impl Registry {
                     parent: None,
                     stats: CommandStats::default(),
                 });
-                let dup = r.top.insert(cmd.name, idx);
+                let dup = r.top.insert(cmd.name.as_bytes(), idx);
                 assert!(dup.is_none(), "command {} declared twice", cmd.name);
                 for sub in cmd.subcommands {
                     let sidx = r.entries.len();
@@ -203,7 +203,7 @@ impl Registry {
                         parent: Some(idx),
                         stats: CommandStats::default(),
                     });
-                    r.subs.insert((idx, sub.name), sidx);
+                    r.subs.insert((idx, sub.name.as_bytes()), sidx);
                 }
             }
         }
@@ -340,7 +340,7 @@ impl Registry {
     }
 }
 
-fn lower_lookup(name: &[u8], f: impl FnOnce(&str) -> Option<usize>) -> Option<usize> {
+fn lower_lookup(name: &[u8], f: impl FnOnce(&[u8]) -> Option<usize>) -> Option<usize> {
     let mut buf = [0u8; 32];
     if name.len() > buf.len() {
         return None;
@@ -348,7 +348,7 @@ fn lower_lookup(name: &[u8], f: impl FnOnce(&str) -> Option<usize>) -> Option<us
     for (d, s) in buf.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
-    f(std::str::from_utf8(&buf[..name.len()]).ok()?)
+    f(&buf[..name.len()])
 }
 
 /// Redis's text, built as its `sdscatprintf` calls build it: each argument printed with

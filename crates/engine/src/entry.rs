@@ -289,6 +289,34 @@ impl<'a> EntryRef<'a> {
         }
     }
 
+    /// True when a value of `len` bytes with (or without) an expiry fits this entry's layout
+    /// exactly, so [`Self::overwrite`] can replace the value without reallocating.
+    pub fn can_overwrite(&self, len: usize, has_expire: bool) -> bool {
+        self.value().len() == len && (self.flags() & FLAG_HAS_EXPIRE != 0) == has_expire
+    }
+
+    /// Replaces the value bytes, expiry, encoding flags and clock in place. Callers hold the
+    /// shard's write lock and checked [`Self::can_overwrite`]; no reference into the old value
+    /// is alive.
+    pub(crate) fn overwrite(&self, value: &[u8], meta: EntryMeta) {
+        let (k, v, off) = self.data_offset();
+        assert_eq!(v, value.len(), "overwrite needs an equal length");
+        if let Some(at) = meta.expire {
+            self.set_expire_in_place(at);
+        }
+        let mut flags = self.flags() & !(FLAG_RAW | FLAG_NOINT);
+        if meta.raw {
+            flags |= FLAG_RAW;
+        }
+        if meta.noint {
+            flags |= FLAG_NOINT;
+        }
+        self.meta()
+            .store(flags | (meta.clock & CLOCK_MASK), Ordering::Relaxed);
+        // SAFETY: the value region is `v` bytes at `off + k`, exclusively ours under the lock.
+        unsafe { ptr::copy_nonoverlapping(value.as_ptr(), self.p.add(off + k), v) };
+    }
+
     /// Overwrites the expiry in place; only valid when one exists.
     pub(crate) fn set_expire_in_place(&self, at: u64) -> bool {
         if self.flags() & FLAG_HAS_EXPIRE == 0 {

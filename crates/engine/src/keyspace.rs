@@ -92,7 +92,9 @@ impl Shard {
         self.table.get(hash, key)
     }
 
-    /// Stores `value` under `key` with `meta`, replacing any previous entry.
+    /// Stores `value` under `key` with `meta`, replacing any previous entry. A value of the
+    /// same length as the old one (INCR, most SETs of fixed-size values) is written in place,
+    /// without an allocation.
     pub fn set<S: BuildHasher>(
         &mut self,
         hash: u64,
@@ -101,6 +103,18 @@ impl Shard {
         meta: EntryMeta,
         hasher: &S,
     ) {
+        if let Some(e) = self.table.get(hash, key) {
+            if e.can_overwrite(value.len(), meta.expire.is_some()) {
+                let old = e.expire();
+                e.overwrite(value, meta);
+                if old != meta.expire {
+                    self.account_remove(old);
+                    self.account_add(hash, meta.expire);
+                    self.maybe_compact_index(hasher);
+                }
+                return;
+            }
+        }
         let entry = Entry::new(key, value, meta);
         self.put(hash, key, entry, hasher);
     }
@@ -314,6 +328,13 @@ impl Keyspace {
 
     /// Write-locks the shards of `keys` in database `db` (ascending order, each once).
     pub fn lock(&self, db: usize, keys: &[Key<'_>]) -> Locked<'_> {
+        if let [k] = keys {
+            // The common single-key case takes no allocation.
+            return Locked {
+                ks: self,
+                guards: Guards::One([((db, k.shard), self.dbs[db].write(k.shard))]),
+            };
+        }
         let mut want: Vec<(usize, usize)> = keys.iter().map(|k| (db, k.shard)).collect();
         self.lock_pairs(&mut want)
     }
@@ -324,10 +345,11 @@ impl Keyspace {
         want.dedup();
         Locked {
             ks: self,
-            guards: want
-                .iter()
-                .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
-                .collect(),
+            guards: Guards::Many(
+                want.iter()
+                    .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
+                    .collect(),
+            ),
         }
     }
 
@@ -344,7 +366,34 @@ impl Keyspace {
 /// A set of write-locked shards, released on drop.
 pub struct Locked<'a> {
     ks: &'a Keyspace,
-    guards: Vec<((usize, usize), RwLockWriteGuard<'a, Shard>)>,
+    guards: Guards<'a>,
+}
+
+type Guard<'a> = ((usize, usize), RwLockWriteGuard<'a, Shard>);
+
+/// The held guards, inline for one shard.
+enum Guards<'a> {
+    One([Guard<'a>; 1]),
+    Many(Vec<Guard<'a>>),
+}
+
+impl<'a> std::ops::Deref for Guards<'a> {
+    type Target = [Guard<'a>];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Guards::One(g) => g,
+            Guards::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Guards<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Guards::One(g) => g,
+            Guards::Many(v) => v,
+        }
+    }
 }
 
 impl<'a> Locked<'a> {

@@ -349,3 +349,22 @@ fn hello_switches_protocol() {
     assert_eq!(h.run("RESET"), Value::Simple("RESET".into()));
     assert!(!h.session.resp3);
 }
+
+#[test]
+fn in_place_overwrites_keep_expiry_accounting_exact() {
+    let mut h = Harness::new();
+    h.run("SET k 10 EX 100");
+    assert_eq!(h.run("INCR k"), Value::Int(11));
+    assert_eq!(h.run("TTL k"), Value::Int(100));
+    assert_eq!(h.run("SET k 12 PX 50"), Value::Simple("OK".into()));
+    assert_eq!(h.run("GET k"), bulk("12"));
+    h.run("SET j ab EX 100");
+    h.run("SET j cd");
+    assert_eq!(h.run("TTL j"), Value::Int(-1));
+    h.clock.advance(50);
+    assert_eq!(h.engine.active_expire_cycle(std::time::Duration::from_secs(1)), 1);
+    assert_eq!(h.run("EXISTS k"), Value::Int(0));
+    assert_eq!(h.run("GET j"), bulk("cd"));
+    let Value::Bulk(info) = h.run("INFO keyspace") else { panic!() };
+    assert!(String::from_utf8(info).unwrap().contains("db0:keys=1,expires=0,"));
+}

@@ -402,6 +402,94 @@ mod tests {
         assert_eq!(cmds.iter().filter(|c| !c.is_empty()).count(), 1);
     }
 
+    /// A tiny deterministic generator, so the property tests need no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Parses `input` fed in the given chunk sizes, as a connection would receive it.
+    fn parse_chunked(input: &[u8], cuts: &[usize]) -> Result<Vec<Vec<Vec<u8>>>, ProtocolError> {
+        let mut p = RequestParser::default();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut out = Vec::new();
+        let mut fed = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+            let cut = cut.clamp(fed, input.len());
+            buf.extend_from_slice(&input[fed..cut]);
+            fed = cut;
+            let mut start = 0;
+            while let Some(n) = p.parse(&buf[start..])? {
+                let mut args = Vec::new();
+                p.args(&buf[start..], &mut args);
+                out.push(args.iter().map(|a| a.to_vec()).collect());
+                start += n;
+            }
+            buf.drain(..start);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn random_streams_parse_the_same_however_they_are_split() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let pieces: &[&[u8]] = &[
+            b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+            b"*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\n\r\n\r\n\r\n",
+            b"PING\r\n",
+            b"SET a \"b\\x41 c\"\r\n",
+            b"*0\r\n",
+            b"\r\n",
+            b"*1\r\n$4\r\nPING\r\n",
+            b"ECHO 'it\\'s'\n",
+        ];
+        for _ in 0..300 {
+            let mut input = Vec::new();
+            for _ in 0..rng.below(12) + 1 {
+                input.extend_from_slice(pieces[rng.below(pieces.len())]);
+            }
+            let whole = parse_all(&input).unwrap();
+            let mut cuts: Vec<usize> = (0..rng.below(8))
+                .map(|_| rng.below(input.len() + 1))
+                .collect();
+            cuts.sort_unstable();
+            assert_eq!(parse_chunked(&input, &cuts).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics_and_errors_consistently() {
+        let mut rng = Rng(42);
+        let alphabet = b"*$\r\n0123456789-abc \"'\\x";
+        for _ in 0..3000 {
+            let len = rng.below(40);
+            let input: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            let whole = parse_all(&input);
+            let cut = rng.below(input.len() + 1);
+            let split = parse_chunked(&input, &[cut]);
+            // Splitting may only delay an error or a command, never change what it is.
+            match (&whole, &split) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{:?}", String::from_utf8_lossy(&input)),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{:?}", String::from_utf8_lossy(&input)),
+                _ => panic!(
+                    "{:?}: {whole:?} vs {split:?}",
+                    String::from_utf8_lossy(&input)
+                ),
+            }
+        }
+    }
+
     #[test]
     fn inline_escapes() {
         let mut out = Vec::new();

@@ -133,9 +133,12 @@ fn limits(engine: &Engine) -> Limits {
     }
 }
 
-/// Commands parsed ahead and prefetched together before they run. Enough to overlap the cache
-/// misses of a deep pipeline, few enough that the slots are still cached when they run.
-const PREFETCH_GROUP: usize = 16;
+/// Commands parsed ahead before they run: a whole pipeline of common depth.
+const PREFETCH_GROUP: usize = 64;
+/// How many commands ahead of the one running its key's bucket slot is prefetched...
+const PREFETCH_BUCKET_AHEAD: usize = 8;
+/// ...and its chain head (by then the slot has arrived, so reading it does not stall).
+const PREFETCH_HEAD_AHEAD: usize = 4;
 
 /// Runs every complete command in `buf`. Returns the bytes consumed and whether the connection
 /// must close (protocol error, QUIT).
@@ -212,7 +215,9 @@ impl Group {
         self.frames.push((lo, self.ranges.len()));
     }
 
-    /// Prefetches, then runs every queued command. Returns true when the connection must close.
+    /// Runs every queued command, software-pipelined: while command `i` runs, command
+    /// `i + PREFETCH_HEAD_AHEAD`'s chain head and command `i + PREFETCH_BUCKET_AHEAD`'s bucket slot
+    /// are on their way into the cache. Returns true when the connection must close.
     fn run(
         &mut self,
         engine: &Engine,
@@ -220,28 +225,41 @@ impl Group {
         buf: &[u8],
         out: &mut ReplyBuf,
     ) -> bool {
-        if self.frames.is_empty() {
+        let n = self.frames.len();
+        if n == 0 {
             return false;
         }
         let mut args: Vec<&[u8]> = Vec::new();
         let mut hints = [None; PREFETCH_GROUP];
-        let prefetch = self.frames.len() > 1;
-        if prefetch {
+        if n > 1 {
             for (i, &(lo, hi)) in self.frames.iter().enumerate() {
                 args.clear();
                 args.extend(self.ranges[lo..hi].iter().map(|r| &buf[r.clone()]));
                 hints[i] = engine.key_hint(&args);
             }
-            for stage in 0..2 {
-                for h in hints.iter().take(self.frames.len()).flatten() {
-                    engine.prefetch(session.db, *h, stage);
-                }
+            for h in hints[..n.min(PREFETCH_BUCKET_AHEAD)].iter().flatten() {
+                engine.prefetch(session.db, *h, 0);
+            }
+            for h in hints[..n.min(PREFETCH_HEAD_AHEAD)].iter().flatten() {
+                engine.prefetch(session.db, *h, 1);
             }
         }
         let mut close = false;
         let now = engine.clock.now_ms();
         let mut started = std::time::Instant::now();
         for (i, &(lo, hi)) in self.frames.iter().enumerate() {
+            if let Some(Some(h)) = hints
+                .get(i + PREFETCH_BUCKET_AHEAD)
+                .filter(|_| i + PREFETCH_BUCKET_AHEAD < n)
+            {
+                engine.prefetch(session.db, *h, 0);
+            }
+            if let Some(Some(h)) = hints
+                .get(i + PREFETCH_HEAD_AHEAD)
+                .filter(|_| i + PREFETCH_HEAD_AHEAD < n)
+            {
+                engine.prefetch(session.db, *h, 1);
+            }
             args.clear();
             args.extend(self.ranges[lo..hi].iter().map(|r| &buf[r.clone()]));
             if args.is_empty() {
