@@ -2,7 +2,9 @@
 //! protocol and semantics, the real binary for flags, config files, SHUTDOWN and signals.
 //! Raw RESP bytes are asserted where the protocol itself is under test.
 
-use ferrokv_server::Server;
+mod http;
+
+use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,12 +14,17 @@ use std::time::{Duration, Instant};
 /// A server running on its own runtime thread; stopped when dropped.
 struct TestServer {
     addr: SocketAddr,
+    http: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestServer {
     fn start() -> TestServer {
+        Self::start_with(engine::config::Values::default())
+    }
+
+    fn start_with(values: engine::config::Values) -> TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -29,10 +36,15 @@ impl TestServer {
             rt.block_on(async move {
                 let values = engine::config::Values {
                     port: 0,
-                    ..Default::default()
+                    http_port: 0,
+                    ..values
                 };
-                let server = Server::bind(values).await.unwrap();
-                tx.send(server.local_addrs()[0]).unwrap();
+                let mut server = Server::bind(values).await.unwrap();
+                let http = server
+                    .bind_http("127.0.0.1:0".parse().unwrap(), HttpRole::Api)
+                    .await
+                    .unwrap();
+                tx.send((server.local_addrs()[0], http)).unwrap();
                 server
                     .run(async {
                         let _ = stop_rx.await;
@@ -40,9 +52,10 @@ impl TestServer {
                     .await;
             });
         });
-        let addr = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let (addr, http) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         TestServer {
             addr,
+            http,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -381,7 +394,15 @@ fn binary_takes_config_file_then_flags_and_stops_on_shutdown() {
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("ferrokv.conf");
     std::fs::write(&conf, "port 1\nhz 20\ndatabases 4\n").unwrap();
-    let mut b = Binary::spawn(&[conf.to_str().unwrap(), "--port", "0", "--hz", "30"]);
+    let mut b = Binary::spawn(&[
+        conf.to_str().unwrap(),
+        "--port",
+        "0",
+        "--hz",
+        "30",
+        "--http-port",
+        "0",
+    ]);
     let mut c = Client::connect(b.addr);
     assert_eq!(
         c.cmd("CONFIG GET hz"),
@@ -399,7 +420,7 @@ fn binary_takes_config_file_then_flags_and_stops_on_shutdown() {
 
 #[test]
 fn binary_exits_cleanly_on_sigterm() {
-    let mut b = Binary::spawn(&["--port", "0"]);
+    let mut b = Binary::spawn(&["--port", "0", "--http-port", "0"]);
     let mut c = Client::connect(b.addr);
     assert_eq!(c.cmd("PING"), Value::Simple("PONG".into()));
     let pid = b.child.id().to_string();

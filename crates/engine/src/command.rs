@@ -154,7 +154,13 @@ pub struct CommandStats {
     pub rejected: AtomicU64,
     /// Executions that replied with an error.
     pub failed: AtomicU64,
+    /// Latency histogram: executions that took at most `LATENCY_BUCKETS_US[i]` µs (the last
+    /// slot counts the rest). Not cumulative; /metrics sums them into Prometheus buckets.
+    pub latency: [AtomicU64; LATENCY_BUCKETS_US.len() + 1],
 }
+
+/// Upper bounds (µs) of the per-command latency histogram buckets.
+pub const LATENCY_BUCKETS_US: [u64; 10] = [1, 5, 10, 25, 50, 100, 250, 1000, 10_000, 100_000];
 
 /// A command ready to run: its row, its full name and its stats slot.
 pub struct Entry {
@@ -324,6 +330,11 @@ impl Registry {
         let s = &self.entries[idx].stats;
         s.calls.fetch_add(1, Relaxed);
         s.usec.fetch_add(usec, Relaxed);
+        let bucket = LATENCY_BUCKETS_US
+            .iter()
+            .position(|&b| usec <= b)
+            .unwrap_or(LATENCY_BUCKETS_US.len());
+        s.latency[bucket].fetch_add(1, Relaxed);
         if failed {
             s.failed.fetch_add(1, Relaxed);
         }
@@ -336,6 +347,9 @@ impl Registry {
             e.stats.usec.store(0, Relaxed);
             e.stats.rejected.store(0, Relaxed);
             e.stats.failed.store(0, Relaxed);
+            for b in &e.stats.latency {
+                b.store(0, Relaxed);
+            }
         }
     }
 }

@@ -28,6 +28,13 @@ pub struct Values {
     pub loglevel: String,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
+    /// `http-port`: the HTTP API's port; 0 disables it.
+    pub http_port: u16,
+    /// `http-bind`: the HTTP API's address.
+    pub http_bind: String,
+    /// `metrics-port`: a second listener serving only /metrics; 0 for none (/metrics is always
+    /// on the HTTP port too).
+    pub metrics_port: u16,
 }
 
 impl Default for Values {
@@ -43,6 +50,9 @@ impl Default for Values {
             hz: 100,
             loglevel: "notice".to_string(),
             worker_threads: 0,
+            http_port: 7379,
+            http_bind: "127.0.0.1".to_string(),
+            metrics_port: 0,
         }
     }
 }
@@ -185,6 +195,33 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    Param {
+        name: "http-port",
+        mutable: false,
+        get: |v| v.http_port.to_string(),
+        set: |v, s| {
+            v.http_port = parse_u64(s, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Param {
+        name: "http-bind",
+        mutable: false,
+        get: |v| v.http_bind.clone(),
+        set: |v, s| {
+            v.http_bind = s.trim().to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "metrics-port",
+        mutable: false,
+        get: |v| v.metrics_port.to_string(),
+        set: |v, s| {
+            v.metrics_port = parse_u64(s, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
     // Persistence does not exist yet; these two report that truthfully (tools such as
     // redis-benchmark read them) and accept only the values that describe it.
     Param {
@@ -263,6 +300,11 @@ impl Config {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .proto_max_bulk_len
+    }
+
+    /// `hz`.
+    pub fn hz(&self) -> u64 {
+        self.values.read().unwrap_or_else(|e| e.into_inner()).hz
     }
 
     /// `client-query-buffer-limit`.

@@ -141,6 +141,8 @@ impl<'a> Ctx<'a> {
 /// Upper bound on work one active-expiry cycle does per lock acquisition, so a shard is never
 /// held for long while many keys expire at once.
 pub const ACTIVE_EXPIRE_KEYS_PER_LOCK: usize = 64;
+/// Share of each active-expiry tick (1/hz) a cycle may spend deleting keys: Redis's 25% cap.
+pub const ACTIVE_EXPIRE_CPU_SHARE: u32 = 4;
 
 impl Engine {
     /// An engine with the given configuration and clock.
@@ -325,6 +327,20 @@ impl Engine {
             .fetch_add(started.elapsed().as_micros() as u64, Relaxed);
         self.stats.expire_lag_ms.store(lag, Relaxed);
         deleted
+    }
+
+    /// Runs active expiry `hz` times a second on the calling thread until `engine` is gone or
+    /// `running` turns false. The server runs it on a thread of its own; the embedded library
+    /// holds only a weak reference, so the loop ends when the last `Db` handle drops.
+    pub fn run_active_expiry(engine: std::sync::Weak<Engine>, running: Arc<AtomicBool>) {
+        while running.load(Relaxed) {
+            let Some(e) = engine.upgrade() else { return };
+            // `hz` is read every cycle so CONFIG SET hz applies at once.
+            let tick = Duration::from_secs(1) / e.config.hz().max(1) as u32;
+            e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+            drop(e);
+            std::thread::sleep(tick);
+        }
     }
 
     /// Keys deleted by expiry so far, over all shards.

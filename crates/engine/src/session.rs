@@ -99,6 +99,28 @@ impl Clients {
         info
     }
 
+    /// A client that is not listed (HTTP requests, the embedded library): it gets an id but
+    /// CLIENT LIST does not show it and nothing needs to unregister it.
+    pub fn detached(&self, addr: &str, now_ms: u64) -> Arc<ClientInfo> {
+        let id = self.next_id.fetch_add(1, Relaxed) + 1;
+        Arc::new(ClientInfo {
+            id,
+            addr: addr.to_string(),
+            laddr: String::new(),
+            fd: -1,
+            created_ms: now_ms,
+            name: Mutex::new(Vec::new()),
+            db: AtomicUsize::new(0),
+            last_command: AtomicUsize::new(usize::MAX),
+            last_interaction_ms: AtomicU64::new(now_ms),
+            resp: AtomicUsize::new(3),
+            qbuf: AtomicUsize::new(0),
+            omem: AtomicUsize::new(0),
+            killed: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        })
+    }
+
     /// Removes a client that disconnected.
     pub fn unregister(&self, id: u64) {
         self.map
@@ -150,6 +172,19 @@ impl Session {
             client: clients.register(addr, laddr, fd, now_ms),
             db: 0,
             resp3: false,
+            close_after_reply: false,
+            key_hint: None,
+        }
+    }
+
+    /// A RESP3 session on database `db` for one request of the HTTP API or the library.
+    pub fn detached(clients: &Clients, addr: &str, db: usize, now_ms: u64) -> Session {
+        let client = clients.detached(addr, now_ms);
+        client.db.store(db, Relaxed);
+        Session {
+            client,
+            db,
+            resp3: true,
             close_after_reply: false,
             key_hint: None,
         }

@@ -362,9 +362,17 @@ fn in_place_overwrites_keep_expiry_accounting_exact() {
     h.run("SET j cd");
     assert_eq!(h.run("TTL j"), Value::Int(-1));
     h.clock.advance(50);
-    assert_eq!(h.engine.active_expire_cycle(std::time::Duration::from_secs(1)), 1);
+    assert_eq!(
+        h.engine
+            .active_expire_cycle(std::time::Duration::from_secs(1)),
+        1
+    );
     assert_eq!(h.run("EXISTS k"), Value::Int(0));
     assert_eq!(h.run("GET j"), bulk("cd"));
-    let Value::Bulk(info) = h.run("INFO keyspace") else { panic!() };
-    assert!(String::from_utf8(info).unwrap().contains("db0:keys=1,expires=0,"));
+    let Value::Bulk(info) = h.run("INFO keyspace") else {
+        panic!()
+    };
+    assert!(String::from_utf8(info)
+        .unwrap()
+        .contains("db0:keys=1,expires=0,"));
 }

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`args`]: command-line flags and config files into a [`engine::config::Values`].
 //! - [`conn`]: one client connection: read, parse every complete command, execute, one write.
+//! - [`http`]: the HTTP/JSON API (axum) on the same engine, and [`metrics`] for `/metrics`.
 //! - this file: [`Server`], which binds the listeners, runs the accept loops and the expiry
 //!   thread, and stops on SHUTDOWN, SIGTERM or SIGINT.
 //!
@@ -14,24 +15,32 @@
 
 pub mod args;
 pub mod conn;
+pub mod http;
+pub mod metrics;
 
 use engine::config::{Config, Values};
 use engine::{Engine, SystemClock};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-
-/// Share of each active-expiry tick (1/hz) a cycle may spend deleting keys: Redis's 25% cap.
-pub const ACTIVE_EXPIRE_CPU_SHARE: u32 = 4;
 
 /// A bound, not yet running server.
 pub struct Server {
     engine: Arc<Engine>,
     listeners: Vec<TcpListener>,
+    http: Vec<(TcpListener, HttpRole)>,
     stop: Arc<Notify>,
+}
+
+/// What an HTTP listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpRole {
+    /// The whole HTTP API, /metrics included.
+    Api,
+    /// Only /metrics (`metrics-port`).
+    Metrics,
 }
 
 impl Server {
@@ -44,6 +53,15 @@ impl Server {
             let l = TcpListener::bind((addr, values.port)).await?;
             listeners.push(l);
         }
+        let mut http = Vec::new();
+        if values.http_port != 0 {
+            let l = TcpListener::bind((values.http_bind.as_str(), values.http_port)).await?;
+            http.push((l, HttpRole::Api));
+        }
+        if values.metrics_port != 0 {
+            let l = TcpListener::bind((values.http_bind.as_str(), values.metrics_port)).await?;
+            http.push((l, HttpRole::Metrics));
+        }
         let engine = Arc::new(Engine::new(Config::new(values), Arc::new(SystemClock)));
         let stop = Arc::new(Notify::new());
         let hook_stop = stop.clone();
@@ -51,8 +69,29 @@ impl Server {
         Ok(Server {
             engine,
             listeners,
+            http,
             stop,
         })
+    }
+
+    /// Adds an HTTP listener on `addr` (port 0 picks a free one) and returns its address.
+    pub async fn bind_http(
+        &mut self,
+        addr: SocketAddr,
+        role: HttpRole,
+    ) -> std::io::Result<SocketAddr> {
+        let l = TcpListener::bind(addr).await?;
+        let local = l.local_addr()?;
+        self.http.push((l, role));
+        Ok(local)
+    }
+
+    /// The addresses of the HTTP listeners.
+    pub fn http_addrs(&self) -> Vec<SocketAddr> {
+        self.http
+            .iter()
+            .filter_map(|(l, _)| l.local_addr().ok())
+            .collect()
     }
 
     /// The engine, for embedding and tests.
@@ -73,6 +112,7 @@ impl Server {
         let Server {
             engine,
             listeners,
+            http,
             stop,
         } = self;
         let running = Arc::new(AtomicBool::new(true));
@@ -83,6 +123,12 @@ impl Server {
                 tracing::info!("Ready to accept connections tcp on {addr}");
             }
             accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
+        }
+        for (l, role) in http {
+            if let Ok(addr) = l.local_addr() {
+                tracing::info!("Ready to accept connections http on {addr} ({role:?})");
+            }
+            accepts.push(tokio::spawn(http::serve(engine.clone(), l, role)));
         }
         tokio::select! {
             _ = stop.notified() => tracing::info!("User requested shutdown..."),
@@ -103,22 +149,16 @@ impl Server {
 
 /// The background thread that reclaims expired keys nobody reads, `hz` times a second. With the
 /// exact deadline index a cycle finds due keys without sampling, so a key is reclaimed about one
-/// tick after its deadline. A plain thread, not a task:
-/// it takes shard locks and does CPU work, which must not stall the runtime's workers.
+/// tick after its deadline. A plain thread, not a task: it takes shard locks and does CPU work,
+/// which must not stall the runtime's workers.
 fn spawn_active_expiry(
     engine: Arc<Engine>,
     running: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
+    let weak = Arc::downgrade(&engine);
     std::thread::Builder::new()
         .name("active-expire".into())
-        .spawn(move || {
-            while running.load(Ordering::Relaxed) {
-                // `hz` is read every cycle so CONFIG SET hz applies at once.
-                let tick = Duration::from_secs(1) / engine.config.values().hz.max(1) as u32;
-                engine.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
-                std::thread::sleep(tick);
-            }
-        })
+        .spawn(move || Engine::run_active_expiry(weak, running))
         .expect("spawn active-expire thread")
 }
 

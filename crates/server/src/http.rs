@@ -1,0 +1,826 @@
+//! The HTTP/JSON API and `/metrics`, on the same engine as RESP: every route runs commands
+//! through [`Engine::execute`], so there is no second implementation of any command.
+//!
+//! # Reply to JSON mapping (RESP3 reply type -> JSON)
+//! | RESP3 | JSON |
+//! |---|---|
+//! | simple string, verbatim string, big number | string |
+//! | bulk string | string when UTF-8, else `{"base64": "..."}` |
+//! | integer | number |
+//! | double | number; `"inf"`, `"-inf"`, `"nan"` as strings (JSON has no such numbers) |
+//! | boolean | `true` / `false` |
+//! | null | `null` |
+//! | array, set, push | array |
+//! | map | object when every key is a UTF-8 string, else an array of `[key, value]` pairs |
+//! | error | HTTP 4xx with `{"error": {"code": "WRONGTYPE", "message": "<Redis error text>"}}` |
+//!
+//! Command arguments in JSON are strings, numbers (sent as their decimal text) or
+//! `{"base64": "..."}` for bytes that are not UTF-8. Keys in paths are percent-decoded bytes.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use engine::{Engine, ReplyBuf, Session};
+use resp::{parse_value, Value};
+use serde_json::{json, Map as JsonMap, Value as Json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Every route served, as (method, OpenAPI path). The OpenAPI document and the router are both
+/// checked against this list by the tests.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/keys"),
+    ("GET", "/v1/keys/{key}"),
+    ("PUT", "/v1/keys/{key}"),
+    ("DELETE", "/v1/keys/{key}"),
+    ("GET", "/v1/keys/{key}/ttl"),
+    ("PUT", "/v1/keys/{key}/ttl"),
+    ("DELETE", "/v1/keys/{key}/ttl"),
+    ("POST", "/v1/command"),
+    ("POST", "/v1/pipeline"),
+];
+
+type Shared = Arc<Engine>;
+type Params = Query<HashMap<String, String>>;
+
+/// The router of the HTTP API.
+pub fn router(engine: Shared) -> Router {
+    // Redis compatibility: a body may be as large as a bulk string may be.
+    let limit = usize::try_from(engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/keys", get(scan_keys))
+        .route(
+            "/v1/keys/{key}",
+            get(get_key).put(put_key).delete(delete_key),
+        )
+        .route(
+            "/v1/keys/{key}/ttl",
+            get(get_ttl).put(put_ttl).delete(delete_ttl),
+        )
+        .route("/v1/command", post(command))
+        .route("/v1/pipeline", post(pipeline))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(engine)
+}
+
+/// Serves the API (or only /metrics) on `listener` until the task is dropped.
+pub async fn serve(engine: Shared, listener: tokio::net::TcpListener, role: crate::HttpRole) {
+    let app = match role {
+        crate::HttpRole::Api => router(engine),
+        crate::HttpRole::Metrics => Router::new()
+            .route("/metrics", get(metrics))
+            .fallback(no_route)
+            .with_state(engine),
+    };
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::warn!("HTTP server stopped: {e}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// An API error: a status and the JSON body `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: &str) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(self.status, &self.code, &self.message)
+    }
+}
+
+/// A JSON error body with a status.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"code": code, "message": message}});
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn json_response(status: StatusCode, body: Json) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The HTTP status for a Redis error reply.
+fn error_status(code: &str) -> StatusCode {
+    match code {
+        "WRONGTYPE" | "EXECABORT" => StatusCode::CONFLICT,
+        "NOAUTH" | "WRONGPASS" => StatusCode::UNAUTHORIZED,
+        "NOPERM" => StatusCode::FORBIDDEN,
+        "LOADING" | "BUSY" | "MISCONF" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn redis_error(text: &str) -> Response {
+    let code = text.split(' ').next().unwrap_or("ERR");
+    error(error_status(code), code, text)
+}
+
+/// Runs one command in database `db` and decodes its RESP3 reply.
+fn run(engine: &Engine, db: usize, args: &[&[u8]]) -> Value {
+    let now = engine.clock.now_ms();
+    let mut session = Session::detached(&engine.clients, "http", db, now);
+    let mut out = ReplyBuf::new(true);
+    engine.execute(&mut session, args, &mut out);
+    match parse_value(&out.buf) {
+        Ok((v, _)) => v,
+        Err(_) => Value::Error("ERR internal error: undecodable reply".into()),
+    }
+}
+
+/// Percent-decodes a raw path segment into bytes (binary-safe keys).
+fn percent_decode(s: &str) -> Result<Vec<u8>, ApiError> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(v) => out.push(v),
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_key",
+                        "invalid percent-encoding in key",
+                    ))
+                }
+            }
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The `{key}` segment of `/v1/keys/{key}[/ttl]`, taken from the raw path and percent-decoded
+/// once into bytes (axum's own extractors insist on UTF-8, and keys are binary).
+fn key_param(uri: &Uri) -> Result<Vec<u8>, ApiError> {
+    let path = uri.path();
+    let rest = path
+        .strip_prefix("/v1/keys/")
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_key", "missing key"))?;
+    let raw = rest.strip_suffix("/ttl").unwrap_or(rest);
+    percent_decode(raw)
+}
+
+/// A query flag: present without value, `true` or `1` is on; `false` or `0` is off.
+fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(|s| s.as_str()) {
+        None => Ok(false),
+        Some("" | "true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+            &format!("{name} must be true, false, 1 or 0, not '{other}'"),
+        )),
+    }
+}
+
+fn positive_int(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
+    match q.get(name) {
+        None => Ok(None),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_parameter",
+                &format!("{name} must be a positive integer"),
+            )),
+        },
+    }
+}
+
+fn db_param(engine: &Engine, q: &HashMap<String, String>) -> Result<usize, ApiError> {
+    match q.get("db") {
+        None => Ok(0),
+        Some(v) => match v.parse::<usize>() {
+            Ok(d) if d < engine.keyspace.databases() => Ok(d),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_parameter",
+                "db is out of range",
+            )),
+        },
+    }
+}
+
+/// A binary-safe string as JSON.
+fn bytes_json(b: &[u8]) -> Json {
+    match std::str::from_utf8(b) {
+        Ok(s) => Json::String(s.to_string()),
+        Err(_) => json!({ "base64": B64.encode(b) }),
+    }
+}
+
+/// The documented reply mapping (see the module docs).
+pub fn reply_json(v: &Value) -> Json {
+    match v {
+        Value::Simple(s) | Value::BigNumber(s) => Json::String(s.clone()),
+        Value::Error(e) => {
+            json!({"error": {"code": e.split(' ').next().unwrap_or("ERR"), "message": e}})
+        }
+        Value::Int(n) => json!(n),
+        Value::Bulk(b) => bytes_json(b),
+        Value::Verbatim(_, b) => bytes_json(b),
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Double(text) => match text.parse::<f64>() {
+            Ok(d) if d.is_finite() => json!(d),
+            _ => Json::String(text.clone()),
+        },
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => {
+            Json::Array(items.iter().map(reply_json).collect())
+        }
+        Value::Map(pairs) => {
+            let all_strings = pairs.iter().all(|(k, _)| match k {
+                Value::Simple(_) => true,
+                Value::Bulk(b) => std::str::from_utf8(b).is_ok(),
+                _ => false,
+            });
+            if all_strings {
+                let mut m = JsonMap::new();
+                for (k, v) in pairs {
+                    let key = match k {
+                        Value::Simple(s) => s.clone(),
+                        Value::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                        _ => unreachable!("checked above"),
+                    };
+                    m.insert(key, reply_json(v));
+                }
+                Json::Object(m)
+            } else {
+                Json::Array(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| Json::Array(vec![reply_json(k), reply_json(v)]))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// One command argument from JSON.
+fn json_arg(v: &Json) -> Result<Vec<u8>, String> {
+    match v {
+        Json::String(s) => Ok(s.as_bytes().to_vec()),
+        Json::Number(n) => Ok(n.to_string().into_bytes()),
+        Json::Object(o) if o.len() == 1 => match o.get("base64") {
+            Some(Json::String(s)) => B64.decode(s).map_err(|e| format!("invalid base64: {e}")),
+            _ => Err("an object argument must be {\"base64\": \"...\"}".into()),
+        },
+        _ => Err("arguments must be strings, numbers or {\"base64\": \"...\"}".into()),
+    }
+}
+
+fn json_command(v: &Json) -> Result<Vec<Vec<u8>>, String> {
+    let Json::Array(items) = v else {
+        return Err("a command is a JSON array such as [\"SET\", \"k\", \"v\"]".into());
+    };
+    if items.is_empty() {
+        return Err("a command needs at least its name".into());
+    }
+    items.iter().map(json_arg).collect()
+}
+
+fn parse_json_body(body: &Bytes) -> Result<Json, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            &format!("invalid JSON: {e}"),
+        )
+    })
+}
+
+/// Runs a command from JSON and wraps the outcome: `{"reply": ...}` or `{"error": {...}}`.
+fn run_json(engine: &Engine, db: usize, cmd: &[Vec<u8>]) -> (Option<String>, Json) {
+    let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+    match run(engine, db, &args) {
+        Value::Error(e) => {
+            let body = reply_json(&Value::Error(e.clone()));
+            (Some(e), body)
+        }
+        v => (None, json!({ "reply": reply_json(&v) })),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, json!({"status": "ok"}))
+}
+
+async fn readyz(State(engine): State<Shared>) -> Response {
+    if engine.shutdown_requested() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        );
+    }
+    json_response(StatusCode::OK, json!({"status": "ready"}))
+}
+
+async fn metrics(State(engine): State<Shared>) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(&engine),
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    json_response(StatusCode::OK, openapi_document())
+}
+
+async fn no_route(req: Request) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        &format!("no route for {} {}", req.method(), req.uri().path()),
+    )
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", "no such key")
+}
+
+async fn get_key(
+    State(engine): State<Shared>,
+    uri: Uri,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    let key = match key_param(&uri) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let db = match db_param(&engine, &q) {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    match run(&engine, db, &[b"GET", &key]) {
+        Value::Null => not_found(),
+        Value::Error(e) => redis_error(&e),
+        Value::Bulk(value) => {
+            if !wants_json(&headers) {
+                return (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    Body::from(value),
+                )
+                    .into_response();
+            }
+            let ttl = match run(&engine, db, &[b"PTTL", &key]) {
+                Value::Int(n) if n >= 0 => json!(n),
+                _ => Json::Null,
+            };
+            json_response(
+                StatusCode::OK,
+                json!({"key": bytes_json(&key), "value": bytes_json(&value), "ttl_ms": ttl}),
+            )
+        }
+        other => json_response(StatusCode::OK, reply_json(&other)),
+    }
+}
+
+async fn put_key(
+    State(engine): State<Shared>,
+    uri: Uri,
+    Query(q): Params,
+    body: Bytes,
+) -> Response {
+    let key = match key_param(&uri) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let parsed = (|| {
+        Ok::<_, ApiError>((
+            db_param(&engine, &q)?,
+            flag(&q, "nx")?,
+            flag(&q, "xx")?,
+            positive_int(&q, "ttl")?,
+            positive_int(&q, "ttl_ms")?,
+        ))
+    })();
+    let (db, nx, xx, ttl, ttl_ms) = match parsed {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    if nx && xx {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+            "nx and xx exclude each other",
+        );
+    }
+    if ttl.is_some() && ttl_ms.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+            "give ttl or ttl_ms, not both",
+        );
+    }
+    let mut args: Vec<Vec<u8>> = vec![b"SET".to_vec(), key, body.to_vec()];
+    if let Some(s) = ttl {
+        args.extend([b"EX".to_vec(), s.to_string().into_bytes()]);
+    }
+    if let Some(ms) = ttl_ms {
+        args.extend([b"PX".to_vec(), ms.to_string().into_bytes()]);
+    }
+    if nx {
+        args.push(b"NX".to_vec());
+    }
+    if xx {
+        args.push(b"XX".to_vec());
+    }
+    // GET tells created from replaced atomically: the old value, or null when there was none.
+    args.push(b"GET".to_vec());
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+    let reply = match run(&engine, db, &argv) {
+        Value::Error(e) if e.starts_with("WRONGTYPE") && !nx && !xx => {
+            // Replacing a value of another type: SET without GET, which always succeeds.
+            match run(&engine, db, &argv[..argv.len() - 1]) {
+                Value::Error(e) => return redis_error(&e),
+                _ => return json_response(StatusCode::OK, json!({"created": false})),
+            }
+        }
+        Value::Error(e) => return redis_error(&e),
+        v => v,
+    };
+    let existed = !matches!(reply, Value::Null);
+    if (nx && existed) || (xx && !existed) {
+        let why = if nx {
+            "the key exists (nx)"
+        } else {
+            "the key does not exist (xx)"
+        };
+        return error(StatusCode::CONFLICT, "condition_failed", why);
+    }
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    json_response(status, json!({"created": !existed}))
+}
+
+async fn delete_key(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Response {
+    let (key, db) = match key_param(&uri).and_then(|k| Ok((k, db_param(&engine, &q)?))) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    match run(&engine, db, &[b"DEL", &key]) {
+        Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
+        Value::Error(e) => redis_error(&e),
+        _ => not_found(),
+    }
+}
+
+async fn scan_keys(State(engine): State<Shared>, Query(q): Params) -> Response {
+    let db = match db_param(&engine, &q) {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    let mut args: Vec<Vec<u8>> = vec![
+        b"SCAN".to_vec(),
+        q.get("cursor").cloned().unwrap_or("0".into()).into_bytes(),
+    ];
+    for (param, opt) in [("match", "MATCH"), ("count", "COUNT"), ("type", "TYPE")] {
+        if let Some(v) = q.get(param) {
+            args.extend([opt.as_bytes().to_vec(), v.clone().into_bytes()]);
+        }
+    }
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+    match run(&engine, db, &argv) {
+        Value::Array(parts) if parts.len() == 2 => {
+            let cursor = match &parts[0] {
+                Value::Bulk(c) => String::from_utf8_lossy(c).into_owned(),
+                _ => "0".into(),
+            };
+            json_response(
+                StatusCode::OK,
+                json!({"cursor": cursor, "keys": reply_json(&parts[1])}),
+            )
+        }
+        Value::Error(e) => redis_error(&e),
+        other => json_response(StatusCode::OK, reply_json(&other)),
+    }
+}
+
+async fn get_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Response {
+    let (key, db) = match key_param(&uri).and_then(|k| Ok((k, db_param(&engine, &q)?))) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    match run(&engine, db, &[b"PTTL", &key]) {
+        Value::Int(-2) => not_found(),
+        Value::Int(-1) => json_response(StatusCode::OK, json!({"ttl_ms": null})),
+        Value::Int(n) => json_response(StatusCode::OK, json!({"ttl_ms": n})),
+        Value::Error(e) => redis_error(&e),
+        other => json_response(StatusCode::OK, reply_json(&other)),
+    }
+}
+
+async fn put_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Response {
+    let parsed = key_param(&uri).and_then(|k| {
+        Ok((
+            k,
+            db_param(&engine, &q)?,
+            positive_int(&q, "ttl")?,
+            positive_int(&q, "ttl_ms")?,
+        ))
+    });
+    let (key, db, ttl, ttl_ms) = match parsed {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let ms = match (ttl, ttl_ms) {
+        (Some(s), None) => s.checked_mul(1000),
+        (None, Some(ms)) => Some(ms),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_parameter",
+                "give exactly one of ttl or ttl_ms",
+            )
+        }
+    };
+    let Some(ms) = ms.filter(|&m| m <= i64::MAX as u64) else {
+        return error(StatusCode::BAD_REQUEST, "bad_parameter", "ttl is too large");
+    };
+    match run(&engine, db, &[b"PEXPIRE", &key, ms.to_string().as_bytes()]) {
+        Value::Int(1) => json_response(StatusCode::OK, json!({"ttl_ms": ms})),
+        Value::Error(e) => redis_error(&e),
+        _ => not_found(),
+    }
+}
+
+async fn delete_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Response {
+    let (key, db) = match key_param(&uri).and_then(|k| Ok((k, db_param(&engine, &q)?))) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    match run(&engine, db, &[b"PERSIST", &key]) {
+        Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
+        Value::Error(e) => redis_error(&e),
+        _ => match run(&engine, db, &[b"EXISTS", &key]) {
+            Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
+            _ => not_found(),
+        },
+    }
+}
+
+async fn command(State(engine): State<Shared>, Query(q): Params, body: Bytes) -> Response {
+    let db = match db_param(&engine, &q) {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    let cmd = match parse_json_body(&body).and_then(|j| {
+        json_command(&j).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_command", &e))
+    }) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    match run_json(&engine, db, &cmd) {
+        (Some(e), _) => redis_error(&e),
+        (None, body) => json_response(StatusCode::OK, body),
+    }
+}
+
+async fn pipeline(State(engine): State<Shared>, Query(q): Params, body: Bytes) -> Response {
+    let db = match db_param(&engine, &q) {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    let json = match parse_json_body(&body) {
+        Ok(j) => j,
+        Err(r) => return r.into_response(),
+    };
+    let Json::Array(cmds) = json else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_command",
+            "a pipeline is a JSON array of commands",
+        );
+    };
+    let mut parsed = Vec::with_capacity(cmds.len());
+    for (i, c) in cmds.iter().enumerate() {
+        match json_command(c) {
+            Ok(c) => parsed.push(c),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_command",
+                    &format!("command {i}: {e}"),
+                )
+            }
+        }
+    }
+    let replies: Vec<Json> = parsed.iter().map(|c| run_json(&engine, db, c).1).collect();
+    json_response(StatusCode::OK, Json::Array(replies))
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI
+
+fn key_path_param() -> Json {
+    json!({"name": "key", "in": "path", "required": true,
+           "description": "The key, percent-encoded; any bytes.", "schema": {"type": "string"}})
+}
+
+fn query_param(name: &str, description: &str, schema: Json) -> Json {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn db_query() -> Json {
+    query_param(
+        "db",
+        "Database index (default 0).",
+        json!({"type": "integer", "minimum": 0}),
+    )
+}
+
+fn err_response(description: &str) -> Json {
+    json!({"description": description,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn flag_schema() -> Json {
+    json!({"type": "string", "enum": ["", "true", "false", "1", "0"]})
+}
+
+/// The OpenAPI 3 document describing [`ROUTES`].
+pub fn openapi_document() -> Json {
+    let command_body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Command"}}}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "ferrokv HTTP API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Key-value access and any Redis command over HTTP. Replies map to JSON as documented in crates/server/src/http.rs."},
+        "paths": {
+            "/healthz": {"get": {"operationId": "healthz", "summary": "Liveness.",
+                "responses": {"200": {"description": "The process serves requests."}}}},
+            "/readyz": {"get": {"operationId": "readyz", "summary": "Readiness.",
+                "responses": {"200": {"description": "Ready."}, "503": err_response("Loading or shutting down.")}}},
+            "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics.",
+                "responses": {"200": {"description": "Prometheus text format 0.0.4.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3 document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/v1/keys": {"get": {"operationId": "scanKeys", "summary": "Iterate key names (SCAN).",
+                "parameters": [
+                    query_param("cursor", "Cursor from the previous call; 0 starts.", json!({"type": "string"})),
+                    query_param("match", "Glob pattern.", json!({"type": "string"})),
+                    query_param("count", "Work hint per call.", json!({"type": "integer", "minimum": 1})),
+                    query_param("type", "Only keys of this type.", json!({"type": "string"})),
+                    db_query()],
+                "responses": {"200": {"description": "A page of keys; iteration ends when cursor is \"0\".",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScanPage"}}}},
+                    "400": err_response("Invalid cursor or parameters.")}}},
+            "/v1/keys/{key}": {
+                "get": {"operationId": "getKey", "summary": "Read a value.",
+                    "parameters": [key_path_param(), db_query()],
+                    "responses": {"200": {"description": "The value: raw bytes, or JSON when Accept asks for application/json.",
+                        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                                    "application/json": {"schema": {"$ref": "#/components/schemas/KeyValue"}}}},
+                        "404": err_response("No such key (or it expired)."),
+                        "409": err_response("The key holds another type."),
+                        "400": err_response("Bad key or parameter.")}},
+                "put": {"operationId": "putKey", "summary": "Write a value (SET).",
+                    "parameters": [key_path_param(), db_query(),
+                        query_param("ttl", "Expire after this many seconds.", json!({"type": "integer", "minimum": 1})),
+                        query_param("ttl_ms", "Expire after this many milliseconds.", json!({"type": "integer", "minimum": 1})),
+                        query_param("nx", "Only if the key does not exist.", flag_schema()),
+                        query_param("xx", "Only if the key exists.", flag_schema())],
+                    "requestBody": {"required": false, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                    "responses": {"201": {"description": "Created.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Written"}}}},
+                        "200": {"description": "Replaced.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Written"}}}},
+                        "409": err_response("nx or xx prevented the write."),
+                        "400": err_response("Bad key or parameter."),
+                        "413": {"description": "Body larger than proto-max-bulk-len."}}},
+                "delete": {"operationId": "deleteKey", "summary": "Delete a key.",
+                    "parameters": [key_path_param(), db_query()],
+                    "responses": {"204": {"description": "Deleted."}, "404": err_response("No such key."),
+                        "400": err_response("Bad key or parameter.")}}},
+            "/v1/keys/{key}/ttl": {
+                "get": {"operationId": "getTtl", "summary": "Remaining time to live.",
+                    "parameters": [key_path_param(), db_query()],
+                    "responses": {"200": {"description": "ttl_ms, null when the key does not expire.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ttl"}}}},
+                        "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}},
+                "put": {"operationId": "putTtl", "summary": "Set the time to live.",
+                    "parameters": [key_path_param(), db_query(),
+                        query_param("ttl", "Seconds.", json!({"type": "integer", "minimum": 1})),
+                        query_param("ttl_ms", "Milliseconds.", json!({"type": "integer", "minimum": 1}))],
+                    "responses": {"200": {"description": "Set.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ttl"}}}},
+                        "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}},
+                "delete": {"operationId": "deleteTtl", "summary": "Remove the expiry (PERSIST).",
+                    "parameters": [key_path_param(), db_query()],
+                    "responses": {"204": {"description": "The key no longer expires."},
+                        "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}}},
+            "/v1/command": {"post": {"operationId": "command", "summary": "Run any command.",
+                "parameters": [db_query()], "requestBody": command_body,
+                "responses": {"200": {"description": "The reply.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
+                    "400": err_response("Bad JSON, or the command replied with an error."),
+                    "409": err_response("WRONGTYPE and similar conflicts.")}}},
+            "/v1/pipeline": {"post": {"operationId": "pipeline", "summary": "Run commands in order.",
+                "parameters": [db_query()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Command"}}}}},
+                "responses": {"200": {"description": "One {\"reply\"} or {\"error\"} per command, in order.",
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
+                    "400": err_response("Bad JSON.")}}}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+            "Command": {"type": "array", "minItems": 1, "items": {"oneOf": [{"type": "string"}, {"type": "number"},
+                {"type": "object", "required": ["base64"], "properties": {"base64": {"type": "string"}}}]}},
+            "Reply": {"type": "object", "required": ["reply"], "properties": {"reply": {}}},
+            "KeyValue": {"type": "object", "properties": {"key": {}, "value": {}, "ttl_ms": {"type": "integer", "nullable": true}}},
+            "Written": {"type": "object", "properties": {"created": {"type": "boolean"}}},
+            "Ttl": {"type": "object", "properties": {"ttl_ms": {"type": "integer", "nullable": true}}},
+            "ScanPage": {"type": "object", "properties": {"cursor": {"type": "string"}, "keys": {"type": "array"}}}
+        }}
+    })
+}
+
+/// (method, path) of every operation in [`openapi_document`].
+pub fn documented_routes() -> Vec<(String, String)> {
+    let doc = openapi_document();
+    let mut out = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for (path, ops) in paths {
+            for method in ops.as_object().into_iter().flat_map(|o| o.keys()) {
+                out.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,244 @@
+//! `/metrics` in Prometheus text format 0.0.4. Names follow Prometheus conventions
+//! (`ferrokv_<what>_<unit>`, `_total` for counters) and report the same counters as INFO.
+
+use engine::command::LATENCY_BUCKETS_US;
+use engine::keyspace::SHARDS;
+use engine::Engine;
+use std::fmt::Write;
+use std::sync::atomic::Ordering::Relaxed;
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    family(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// Escapes a label value (backslash, quote, newline).
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Renders every metric.
+pub fn render(engine: &Engine) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let s = &engine.stats;
+    let used: Vec<_> = engine
+        .registry
+        .entries
+        .iter()
+        .filter(|e| {
+            let st = &e.stats;
+            st.calls.load(Relaxed) + st.rejected.load(Relaxed) + st.failed.load(Relaxed) > 0
+        })
+        .collect();
+
+    family(
+        &mut out,
+        "ferrokv_commands_total",
+        "counter",
+        "Commands executed, by command.",
+    );
+    for e in &used {
+        let _ = writeln!(
+            out,
+            "ferrokv_commands_total{{cmd=\"{}\"}} {}",
+            label(&e.full_name),
+            e.stats.calls.load(Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "ferrokv_commands_failed_total",
+        "counter",
+        "Commands that replied with an error, by command.",
+    );
+    for e in &used {
+        let _ = writeln!(
+            out,
+            "ferrokv_commands_failed_total{{cmd=\"{}\"}} {}",
+            label(&e.full_name),
+            e.stats.failed.load(Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "ferrokv_commands_rejected_total",
+        "counter",
+        "Commands refused before execution (arity, unknown subcommand), by command.",
+    );
+    for e in &used {
+        let _ = writeln!(
+            out,
+            "ferrokv_commands_rejected_total{{cmd=\"{}\"}} {}",
+            label(&e.full_name),
+            e.stats.rejected.load(Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "ferrokv_command_duration_seconds",
+        "histogram",
+        "Command execution time, by command.",
+    );
+    for e in &used {
+        let name = label(&e.full_name);
+        let mut cumulative = 0u64;
+        for (i, bound) in LATENCY_BUCKETS_US.iter().enumerate() {
+            cumulative += e.stats.latency[i].load(Relaxed);
+            let le = *bound as f64 / 1e6;
+            let _ = writeln!(out, "ferrokv_command_duration_seconds_bucket{{cmd=\"{name}\",le=\"{le}\"}} {cumulative}");
+        }
+        cumulative += e.stats.latency[LATENCY_BUCKETS_US.len()].load(Relaxed);
+        let _ = writeln!(
+            out,
+            "ferrokv_command_duration_seconds_bucket{{cmd=\"{name}\",le=\"+Inf\"}} {cumulative}"
+        );
+        let _ = writeln!(
+            out,
+            "ferrokv_command_duration_seconds_sum{{cmd=\"{name}\"}} {}",
+            e.stats.usec.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "ferrokv_command_duration_seconds_count{{cmd=\"{name}\"}} {cumulative}"
+        );
+    }
+
+    single(
+        &mut out,
+        "ferrokv_connected_clients",
+        "gauge",
+        "Client connections open.",
+        engine.clients.len(),
+    );
+    single(
+        &mut out,
+        "ferrokv_blocked_clients",
+        "gauge",
+        "Clients blocked in a blocking command.",
+        0,
+    );
+    single(
+        &mut out,
+        "ferrokv_connections_received_total",
+        "counter",
+        "Connections accepted.",
+        s.connections.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_rejected_connections_total",
+        "counter",
+        "Connections refused (maxclients).",
+        s.rejected_connections.load(Relaxed),
+    );
+
+    family(&mut out, "ferrokv_keys", "gauge", "Keys per database.");
+    let mut expiring = Vec::new();
+    for d in 0..engine.keyspace.databases() {
+        let db = engine.keyspace.db(d);
+        let (mut keys, mut ttl) = (0usize, 0usize);
+        for sh in 0..SHARDS {
+            let g = db.read(sh);
+            keys += g.table.len();
+            ttl += g.ttl_keys();
+        }
+        if keys > 0 {
+            let _ = writeln!(out, "ferrokv_keys{{db=\"{d}\"}} {keys}");
+            expiring.push((d, ttl));
+        }
+    }
+    family(
+        &mut out,
+        "ferrokv_expiring_keys",
+        "gauge",
+        "Keys with an expiry per database.",
+    );
+    for (d, ttl) in expiring {
+        let _ = writeln!(out, "ferrokv_expiring_keys{{db=\"{d}\"}} {ttl}");
+    }
+    single(
+        &mut out,
+        "ferrokv_expired_keys_total",
+        "counter",
+        "Keys deleted because their expiry passed.",
+        engine.expired_keys(),
+    );
+    single(
+        &mut out,
+        "ferrokv_evicted_keys_total",
+        "counter",
+        "Keys evicted by maxmemory.",
+        0,
+    );
+    single(
+        &mut out,
+        "ferrokv_expire_lag_seconds",
+        "gauge",
+        "How far behind its deadlines active expiry was at its last cycle.",
+        s.expire_lag_ms.load(Relaxed) as f64 / 1e3,
+    );
+    single(
+        &mut out,
+        "ferrokv_keyspace_hits_total",
+        "counter",
+        "Key lookups that found a key.",
+        s.keyspace_hits.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_keyspace_misses_total",
+        "counter",
+        "Key lookups that found nothing.",
+        s.keyspace_misses.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_error_replies_total",
+        "counter",
+        "Error replies sent.",
+        s.error_replies.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_memory_used_bytes",
+        "gauge",
+        "Resident memory of the process.",
+        engine::info::rss_bytes(),
+    );
+    single(
+        &mut out,
+        "ferrokv_net_input_bytes_total",
+        "counter",
+        "Bytes read from RESP clients.",
+        s.net_input_bytes.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_net_output_bytes_total",
+        "counter",
+        "Bytes written to RESP clients.",
+        s.net_output_bytes.load(Relaxed),
+    );
+    single(
+        &mut out,
+        "ferrokv_uptime_seconds",
+        "gauge",
+        "Seconds since the server started.",
+        engine.uptime().as_secs_f64(),
+    );
+    single(
+        &mut out,
+        "ferrokv_persistence_enabled",
+        "gauge",
+        "1 when a persistence mechanism is on (none exists yet).",
+        0,
+    );
+    out
+}

@@ -1,0 +1,444 @@
+//! The HTTP API through a real HTTP client (ureq) against servers on 127.0.0.1:0.
+
+use crate::{bulk, Client, TestServer};
+use resp::Value;
+use serde_json::{json, Value as Json};
+use std::collections::{BTreeMap, BTreeSet};
+
+struct Http {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// A response: status, content type, body bytes.
+struct Got {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+impl Http {
+    fn new(s: &TestServer) -> Http {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Http {
+            base: format!("http://{}", s.http),
+            agent,
+        }
+    }
+
+    fn finish(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Got {
+        let mut r = r.expect("HTTP request");
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        Got {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    fn get(&self, path: &str) -> Got {
+        Self::finish(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    fn get_json(&self, path: &str) -> Got {
+        Self::finish(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("Accept", "application/json")
+                .call(),
+        )
+    }
+
+    fn put(&self, path: &str, body: &[u8]) -> Got {
+        Self::finish(self.agent.put(format!("{}{path}", self.base)).send(body))
+    }
+
+    fn delete(&self, path: &str) -> Got {
+        Self::finish(self.agent.delete(format!("{}{path}", self.base)).call())
+    }
+
+    fn post(&self, path: &str, body: &str) -> Got {
+        Self::finish(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/json")
+                .send(body),
+        )
+    }
+
+    fn request(&self, method: &str, path: &str) -> Got {
+        let url = format!("{}{path}", self.base);
+        match method {
+            "GET" => Self::finish(self.agent.get(url).call()),
+            "DELETE" => Self::finish(self.agent.delete(url).call()),
+            "PUT" => Self::finish(self.agent.put(url).send(&b"x"[..])),
+            "POST" => Self::finish(self.agent.post(url).send("[\"PING\"]")),
+            other => panic!("method {other}"),
+        }
+    }
+}
+
+#[test]
+fn keys_create_read_replace_delete() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let put = h.put("/v1/keys/greeting?ttl=60", b"hello");
+    assert_eq!((put.status, put.json()), (201, json!({"created": true})));
+    assert_eq!(h.put("/v1/keys/greeting?ttl=60", b"hello").status, 200);
+    let raw = h.get("/v1/keys/greeting");
+    assert_eq!((raw.status, raw.body.as_slice()), (200, &b"hello"[..]));
+    assert_eq!(raw.content_type, "application/octet-stream");
+    let j = h.get_json("/v1/keys/greeting").json();
+    assert_eq!(
+        (j["key"].clone(), j["value"].clone()),
+        (json!("greeting"), json!("hello"))
+    );
+    let ttl = j["ttl_ms"].as_i64().unwrap();
+    assert!(ttl > 59_000 && ttl <= 60_000, "{ttl}");
+    let nx = h.put("/v1/keys/greeting?nx", b"x");
+    assert_eq!(
+        (nx.status, nx.error_code()),
+        (409, "condition_failed".to_string())
+    );
+    let xx = h.put("/v1/keys/absent?xx=true", b"x");
+    assert_eq!(xx.status, 409);
+    assert_eq!(h.put("/v1/keys/greeting?xx=1", b"bye").status, 200);
+    assert_eq!(h.put("/v1/keys/fresh?nx=1", b"new").status, 201);
+    assert_eq!(h.put("/v1/keys/k?nx=maybe", b"x").status, 400);
+    assert_eq!(h.put("/v1/keys/k?nx&xx", b"x").status, 400);
+    assert_eq!(h.put("/v1/keys/k?ttl=0", b"x").status, 400);
+    assert_eq!(h.put("/v1/keys/k?ttl=1&ttl_ms=5", b"x").status, 400);
+    assert_eq!(h.put("/v1/keys/k?db=99", b"x").status, 400);
+    // The same data over RESP.
+    assert_eq!(s.client().cmd("GET greeting"), bulk("bye"));
+    assert_eq!(h.delete("/v1/keys/greeting").status, 204);
+    let gone = h.delete("/v1/keys/greeting");
+    assert_eq!(
+        (gone.status, gone.error_code()),
+        (404, "not_found".to_string())
+    );
+    let missing = h.get("/v1/keys/greeting");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.content_type, "application/json");
+}
+
+#[test]
+fn keys_are_percent_decoded_and_binary_safe() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let value = [0u8, 255, 13, 10, 7];
+    assert_eq!(h.put("/v1/keys/a%00b%2Fc%FF", &value).status, 201);
+    let mut c = s.client();
+    assert_eq!(
+        c.cmd_args(&[b"GET", b"a\0b/c\xff"]),
+        Value::Bulk(value.to_vec())
+    );
+    assert_eq!(h.get("/v1/keys/a%00b%2Fc%FF").body, value);
+    let j = h.get_json("/v1/keys/a%00b%2Fc%FF").json();
+    assert!(
+        j["key"]["base64"].is_string() && j["value"]["base64"].is_string(),
+        "{j}"
+    );
+    assert_eq!(h.get("/v1/keys/bad%zz").status, 400);
+    // Decoded exactly once: %25 is a literal percent sign.
+    assert_eq!(h.put("/v1/keys/100%2541", b"p").status, 201);
+    assert_eq!(c.cmd("GET 100%41"), bulk("p"));
+    assert_eq!(h.put("/v1/keys/other?db=3", b"in three").status, 201);
+    assert_eq!(h.get("/v1/keys/other").status, 404);
+    assert_eq!(h.get("/v1/keys/other?db=3").body, b"in three");
+}
+
+#[test]
+fn ttl_routes() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    h.put("/v1/keys/k", b"v");
+    assert_eq!(h.get("/v1/keys/k/ttl").json(), json!({"ttl_ms": null}));
+    let set = h.put("/v1/keys/k/ttl?ttl=100", b"");
+    assert_eq!((set.status, set.json()), (200, json!({"ttl_ms": 100_000})));
+    let left = h.get("/v1/keys/k/ttl").json()["ttl_ms"].as_i64().unwrap();
+    assert!(left > 99_000 && left <= 100_000);
+    assert_eq!(h.put("/v1/keys/k/ttl?ttl_ms=5000", b"").status, 200);
+    assert_eq!(h.put("/v1/keys/k/ttl", b"").status, 400);
+    assert_eq!(h.put("/v1/keys/k/ttl?ttl=-1", b"").status, 400);
+    assert_eq!(h.delete("/v1/keys/k/ttl").status, 204);
+    assert_eq!(
+        h.delete("/v1/keys/k/ttl").status,
+        204,
+        "idempotent on a persistent key"
+    );
+    assert_eq!(h.get("/v1/keys/k/ttl").json(), json!({"ttl_ms": null}));
+    assert_eq!(h.get("/v1/keys/nope/ttl").status, 404);
+    assert_eq!(h.put("/v1/keys/nope/ttl?ttl=5", b"").status, 404);
+    assert_eq!(h.delete("/v1/keys/nope/ttl").status, 404);
+}
+
+#[test]
+fn scan_route_pages_through_every_key() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    for i in 0..60 {
+        h.put(&format!("/v1/keys/user:{i}"), b"x");
+    }
+    h.put("/v1/keys/other", b"x");
+    let mut seen = BTreeSet::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let page = h
+            .get(&format!("/v1/keys?match=user:*&count=7&cursor={cursor}"))
+            .json();
+        for k in page["keys"].as_array().unwrap() {
+            seen.insert(k.as_str().unwrap().to_string());
+        }
+        cursor = page["cursor"].as_str().unwrap().to_string();
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 60);
+    assert!(!seen.contains("other"));
+    let bad = h.get("/v1/keys?cursor=abc");
+    assert_eq!((bad.status, bad.error_code()), (400, "ERR".to_string()));
+    assert_eq!(
+        h.get("/v1/keys?type=string&count=1000").json()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        61
+    );
+}
+
+#[test]
+fn command_and_pipeline_routes() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let r = h.post("/v1/command", r#"["SET", "n", 10]"#);
+    assert_eq!((r.status, r.json()), (200, json!({"reply": "OK"})));
+    assert_eq!(
+        h.post("/v1/command", r#"["INCRBY", "n", 5]"#).json(),
+        json!({"reply": 15})
+    );
+    assert_eq!(
+        h.post("/v1/command", r#"["GET", "missing"]"#).json(),
+        json!({"reply": null})
+    );
+    let hello = h.post("/v1/command", r#"["HELLO", "3"]"#).json();
+    assert_eq!(hello["reply"]["proto"], json!(3));
+    let bin = h.post(
+        "/v1/command",
+        r#"["SET", {"base64": "AP8="}, {"base64": "/wA="}]"#,
+    );
+    assert_eq!(bin.status, 200);
+    let got = h
+        .post("/v1/command", r#"["GET", {"base64": "AP8="}]"#)
+        .json();
+    assert_eq!(got, json!({"reply": {"base64": "/wA="}}));
+    let err = h.post("/v1/command", r#"["GET"]"#);
+    assert_eq!(err.status, 400);
+    assert_eq!(
+        err.json(),
+        json!({"error": {"code": "ERR", "message": "ERR wrong number of arguments for 'get' command"}})
+    );
+    assert_eq!(h.post("/v1/command", "not json").error_code(), "bad_json");
+    assert_eq!(h.post("/v1/command", "[]").error_code(), "bad_command");
+    assert_eq!(
+        h.post("/v1/command", r#"[["nested"]]"#).error_code(),
+        "bad_command"
+    );
+    let p = h.post(
+        "/v1/pipeline",
+        r#"[["SET","a","1"],["INCR","a"],["INCR","nope","x"],["MGET","a","zz"]]"#,
+    );
+    assert_eq!(p.status, 200);
+    let replies = p.json();
+    assert_eq!(replies[0], json!({"reply": "OK"}));
+    assert_eq!(replies[1], json!({"reply": 2}));
+    assert_eq!(replies[2]["error"]["code"], json!("ERR"));
+    assert_eq!(replies[3], json!({"reply": ["2", null]}));
+    assert_eq!(h.post("/v1/pipeline", r#"{"a": 1}"#).status, 400);
+}
+
+#[test]
+fn health_readiness_and_unknown_routes() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    assert_eq!(h.get("/healthz").json(), json!({"status": "ok"}));
+    assert_eq!(h.get("/readyz").json(), json!({"status": "ready"}));
+    let none = h.get("/nope");
+    assert_eq!(
+        (none.status, none.error_code()),
+        (404, "no_route".to_string())
+    );
+    let wrong = h.request("POST", "/healthz");
+    assert_eq!(
+        (wrong.status, wrong.error_code()),
+        (405, "method_not_allowed".to_string())
+    );
+}
+
+#[test]
+fn bodies_larger_than_the_bulk_limit_are_refused() {
+    let values = engine::config::Values {
+        proto_max_bulk_len: 1024 * 1024,
+        ..Default::default()
+    };
+    let s = TestServer::start_with(values);
+    let h = Http::new(&s);
+    assert_eq!(h.put("/v1/keys/big", &vec![b'x'; 1024 * 1024]).status, 201);
+    assert_eq!(
+        h.put("/v1/keys/big", &vec![b'x'; 1024 * 1024 + 1]).status,
+        413
+    );
+}
+
+#[test]
+fn openapi_document_lists_exactly_the_routes_served() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let doc = h.get("/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], json!("3.0.3"));
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let declared: BTreeSet<(String, String)> = ferrokv_server::http::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, declared);
+    // Every declared route is really routed: neither the no-route fallback nor 405.
+    for (method, path) in &declared {
+        let concrete = path.replace("{key}", "some-key");
+        let got = h.request(method, &concrete);
+        assert!(
+            got.status != 405 && !(got.status == 404 && got.error_code() == "no_route"),
+            "{method} {path} is not served: {}",
+            got.status
+        );
+    }
+    // And methods that are not declared are refused.
+    assert_eq!(h.request("DELETE", "/v1/command").status, 405);
+}
+
+/// Parses Prometheus text format 0.0.4 strictly: every sample line is `name{labels} value` with
+/// a name declared by a preceding `# TYPE` line (histograms through their suffixes).
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    let mut types: BTreeMap<String, String> = BTreeMap::new();
+    let mut samples = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+            assert!(
+                types.insert(name.to_string(), kind.to_string()).is_none(),
+                "duplicate {name}"
+            );
+            continue;
+        }
+        if line.starts_with("# HELP ") || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("sample value");
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value in {line}")),
+        };
+        let name = series.split('{').next().unwrap();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad name {name}"
+        );
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| {
+                name.strip_suffix(s)
+                    .filter(|f| types.get(*f).is_some_and(|k| k == "histogram"))
+            })
+            .unwrap_or(name);
+        assert!(types.contains_key(family), "sample {name} without # TYPE");
+        if let Some(labels) = series.strip_prefix(name) {
+            if !labels.is_empty() {
+                assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+                for pair in labels[1..labels.len() - 1].split(',') {
+                    let (k, v) = pair.split_once('=').expect("label k=v");
+                    assert!(
+                        !k.is_empty() && v.starts_with('"') && v.ends_with('"'),
+                        "{line}"
+                    );
+                }
+            }
+        }
+        samples.insert(series.to_string(), value);
+    }
+    samples
+}
+
+#[test]
+fn metrics_parse_and_move_with_commands() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut c: Client = s.client();
+    c.cmd("SET a 1");
+    let before = parse_prometheus(&String::from_utf8(h.get("/metrics").body).unwrap());
+    for _ in 0..5 {
+        c.cmd("GET a");
+    }
+    c.cmd("GET missing");
+    c.cmd("INCR a x");
+    let got = h.get("/metrics");
+    assert!(got.content_type.starts_with("text/plain"));
+    let after = parse_prometheus(&String::from_utf8(got.body).unwrap());
+    let get_calls = |m: &BTreeMap<String, f64>| {
+        m.get("ferrokv_commands_total{cmd=\"get\"}")
+            .copied()
+            .unwrap_or(0.0)
+    };
+    assert_eq!(get_calls(&after) - get_calls(&before), 6.0);
+    assert_eq!(
+        after["ferrokv_command_duration_seconds_count{cmd=\"get\"}"],
+        get_calls(&after)
+    );
+    assert_eq!(after["ferrokv_commands_rejected_total{cmd=\"incr\"}"], 1.0);
+    assert!(after["ferrokv_keyspace_hits_total"] >= before["ferrokv_keyspace_hits_total"] + 5.0);
+    assert!(after["ferrokv_keyspace_misses_total"] >= 1.0);
+    assert_eq!(after["ferrokv_keys{db=\"0\"}"], 1.0);
+    assert!(after["ferrokv_connected_clients"] >= 1.0);
+    assert!(after["ferrokv_memory_used_bytes"] > 0.0);
+}
