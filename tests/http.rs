@@ -442,3 +442,45 @@ fn metrics_parse_and_move_with_commands() {
     assert!(after["ferrokv_connected_clients"] >= 1.0);
     assert!(after["ferrokv_memory_used_bytes"] > 0.0);
 }
+
+#[test]
+fn a_password_protects_every_route_but_healthz() {
+    let s = TestServer::start_with(engine::config::Values {
+        requirepass: "s3cret".into(),
+        ..Default::default()
+    });
+    let h = Http::new(&s);
+    assert_eq!(h.get("/healthz").status, 200);
+    let denied = Http::finish(h.agent.get(format!("{}/v1/keys/k", h.base)).call());
+    assert_eq!(
+        (denied.status, denied.error_code()),
+        (401, "NOAUTH".to_string())
+    );
+    for auth in ["Bearer wrong", "Basic ZGVmYXVsdDp3cm9uZw==", "Token s3cret"] {
+        let got = Http::finish(
+            h.agent
+                .get(format!("{}/metrics", h.base))
+                .header("Authorization", auth)
+                .call(),
+        );
+        assert_eq!(got.status, 401, "{auth}");
+    }
+    let bearer = Http::finish(
+        h.agent
+            .get(format!("{}/v1/keys/k", h.base))
+            .header("Authorization", "Bearer s3cret")
+            .call(),
+    );
+    assert_eq!(
+        (bearer.status, bearer.error_code()),
+        (404, "not_found".to_string())
+    );
+    // Basic default:s3cret
+    let basic = Http::finish(
+        h.agent
+            .put(format!("{}/v1/keys/k", h.base))
+            .header("Authorization", "Basic ZGVmYXVsdDpzM2NyZXQ=")
+            .send(&b"v"[..]),
+    );
+    assert_eq!(basic.status, 201);
+}

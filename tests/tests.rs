@@ -441,3 +441,61 @@ fn binary_refuses_unknown_directives() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Bad directive"));
 }
+
+#[test]
+fn requirepass_gates_every_command_until_auth() {
+    let s = TestServer::start_with(engine::config::Values {
+        requirepass: "s3cret".into(),
+        ..Default::default()
+    });
+    let mut c = s.client();
+    assert_eq!(
+        c.cmd("GET k"),
+        Value::Error("NOAUTH Authentication required.".into())
+    );
+    assert_eq!(
+        c.cmd("PING"),
+        Value::Error("NOAUTH Authentication required.".into())
+    );
+    assert!(
+        matches!(c.cmd("HELLO 3"), Value::Error(e) if e.starts_with("NOAUTH HELLO must be called"))
+    );
+    assert_eq!(
+        c.cmd("AUTH wrong"),
+        Value::Error("WRONGPASS invalid username-password pair or user is disabled.".into())
+    );
+    assert_eq!(
+        c.cmd("AUTH nobody s3cret"),
+        Value::Error("WRONGPASS invalid username-password pair or user is disabled.".into())
+    );
+    assert_eq!(c.cmd("AUTH s3cret"), ok());
+    assert_eq!(c.cmd("SET k v"), ok());
+    assert_eq!(c.cmd("RESET"), Value::Simple("RESET".into()));
+    assert_eq!(
+        c.cmd("GET k"),
+        Value::Error("NOAUTH Authentication required.".into())
+    );
+    assert!(matches!(
+        c.cmd("HELLO 3 AUTH default s3cret"),
+        Value::Map(_)
+    ));
+    assert_eq!(c.cmd("GET k"), bulk("v"));
+    // Before authentication a request may not announce much.
+    let mut raw = s.client();
+    raw.send_raw(b"*11\r\n");
+    assert_eq!(
+        raw.read_to_close(),
+        b"-ERR Protocol error: unauthenticated multibulk length\r\n"
+    );
+}
+
+#[test]
+fn auth_without_a_password_configured() {
+    let s = TestServer::start();
+    let mut c = s.client();
+    assert!(
+        matches!(c.cmd("AUTH x"), Value::Error(e) if e.starts_with("ERR AUTH <password> called without"))
+    );
+    assert_eq!(c.cmd("AUTH default anything"), ok());
+    assert_eq!(c.cmd("AUTH a b c"), Value::Error("ERR syntax error".into()));
+}

@@ -35,6 +35,10 @@ pub struct Values {
     /// `metrics-port`: a second listener serving only /metrics; 0 for none (/metrics is always
     /// on the HTTP port too).
     pub metrics_port: u16,
+    /// `requirepass`: the `default` user's password; empty means none is required.
+    pub requirepass: String,
+    /// `protected-mode`: without a password, refuse clients that are not on loopback.
+    pub protected_mode: bool,
 }
 
 impl Default for Values {
@@ -53,6 +57,8 @@ impl Default for Values {
             http_port: 7379,
             http_bind: "127.0.0.1".to_string(),
             metrics_port: 0,
+            requirepass: String::new(),
+            protected_mode: true,
         }
     }
 }
@@ -76,6 +82,14 @@ fn parse_u64(v: &str, min: u64, max: u64) -> Result<u64, String> {
         ));
     }
     Ok(n)
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
 }
 
 /// Parses `1gb`, `512mb`, `100k`, plain numbers (redis.conf memory units).
@@ -222,6 +236,24 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    Param {
+        name: "requirepass",
+        mutable: true,
+        get: |v| v.requirepass.clone(),
+        set: |v, s| {
+            v.requirepass = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "protected-mode",
+        mutable: true,
+        get: |v| if v.protected_mode { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.protected_mode = parse_bool(s)?;
+            Ok(())
+        },
+    },
     // Persistence does not exist yet; these two report that truthfully (tools such as
     // redis-benchmark read them) and accept only the values that describe it.
     Param {
@@ -302,6 +334,20 @@ impl Config {
             .proto_max_bulk_len
     }
 
+    /// The password clients must present, if one is configured.
+    pub fn password(&self) -> Option<String> {
+        let v = self.values.read().unwrap_or_else(|e| e.into_inner());
+        (!v.requirepass.is_empty()).then(|| v.requirepass.clone())
+    }
+
+    /// True when `candidate` is the configured password, compared in constant time.
+    pub fn check_password(&self, candidate: &[u8]) -> bool {
+        match self.password() {
+            Some(p) => constant_time_eq(p.as_bytes(), candidate),
+            None => false,
+        }
+    }
+
     /// `hz`.
     pub fn hz(&self) -> u64 {
         self.values.read().unwrap_or_else(|e| e.into_inner()).hz
@@ -368,6 +414,17 @@ impl Config {
         *v = next;
         Ok(())
     }
+}
+
+/// Compares without an early exit, so the time taken does not tell how many leading bytes of a
+/// guessed password were right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len().max(b.len());
+    let mut diff = (a.len() ^ b.len()) as u8 | u8::from(a.len() != b.len());
+    for i in 0..n {
+        diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xff);
+    }
+    diff == 0
 }
 
 #[cfg(test)]

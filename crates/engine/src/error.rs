@@ -73,6 +73,11 @@ pub const SAME_OBJECT: CmdError =
 /// `ERR string exceeds maximum allowed size (proto-max-bulk-len)`
 pub const STRING_TOO_LONG: CmdError =
     CmdError::from_static("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+/// `NOAUTH Authentication required.`
+pub const NOAUTH: CmdError = CmdError::from_static("NOAUTH Authentication required.");
+/// `WRONGPASS ...`
+pub const WRONGPASS: CmdError =
+    CmdError::from_static("WRONGPASS invalid username-password pair or user is disabled.");
 /// `ERR invalid cursor`
 pub const INVALID_CURSOR: CmdError = CmdError::from_static("ERR invalid cursor");
 

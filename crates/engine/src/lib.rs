@@ -221,6 +221,16 @@ impl Engine {
             }
         };
         let cmd = self.registry.entries[idx].cmd;
+        if !session.authenticated && cmd.flags & command::flags::NO_AUTH == 0 {
+            let err = error::NOAUTH;
+            self.registry.entries[idx]
+                .stats
+                .rejected
+                .fetch_add(1, Relaxed);
+            self.count_error(err.as_bytes());
+            out.error(err.as_bytes());
+            return started;
+        }
         session.client.last_command.store(idx, Relaxed);
         let mark = out.len();
         let result = {

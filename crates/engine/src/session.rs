@@ -160,6 +160,8 @@ pub struct Session {
     pub resp3: bool,
     /// Set by QUIT and CLIENT KILL of oneself: close after writing the replies.
     pub close_after_reply: bool,
+    /// False while a password is required and the client has not presented it.
+    pub authenticated: bool,
     /// The hash of the current command's first key, computed while prefetching:
     /// (address, length, hash) of the argument it belongs to.
     pub key_hint: Option<(usize, usize, u64)>,
@@ -173,6 +175,7 @@ impl Session {
             db: 0,
             resp3: false,
             close_after_reply: false,
+            authenticated: true,
             key_hint: None,
         }
     }
@@ -186,6 +189,7 @@ impl Session {
             db,
             resp3: true,
             close_after_reply: false,
+            authenticated: true,
             key_hint: None,
         }
     }

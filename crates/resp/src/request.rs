@@ -20,12 +20,22 @@ pub const DEFAULT_MAX_BULK_BYTES: usize = 512 * 1024 * 1024;
 pub struct Limits {
     /// The largest bulk string accepted (`proto-max-bulk-len`).
     pub max_bulk_len: usize,
+    /// False until the client authenticated when a password is required: then, as in Redis,
+    /// requests may hold at most 10 elements of at most 16 KB, so an unauthenticated client
+    /// cannot make the server buffer much.
+    pub authenticated: bool,
 }
+
+/// Largest multibulk count accepted before authentication.
+pub const UNAUTHENTICATED_MAX_ARGS: i64 = 10;
+/// Largest bulk length accepted before authentication.
+pub const UNAUTHENTICATED_MAX_BULK: i64 = 16384;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bulk_len: DEFAULT_MAX_BULK_BYTES,
+            authenticated: true,
         }
     }
 }
@@ -45,6 +55,10 @@ pub enum ProtocolError {
     TooBigMultibulkCount,
     /// No `\r\n` within 64 KB of a `$` header.
     TooBigBulkCount,
+    /// More than 10 elements before authentication.
+    UnauthenticatedMultibulkLength,
+    /// A bulk longer than 16 KB before authentication.
+    UnauthenticatedBulkLength,
     /// No `\n` within 64 KB of an inline request.
     TooBigInline,
     /// An inline request with an unterminated quote.
@@ -68,6 +82,12 @@ impl fmt::Display for ProtocolError {
                 f.write_str("Protocol error: too big bulk count string")
             }
             ProtocolError::TooBigInline => f.write_str("Protocol error: too big inline request"),
+            ProtocolError::UnauthenticatedMultibulkLength => {
+                f.write_str("Protocol error: unauthenticated multibulk length")
+            }
+            ProtocolError::UnauthenticatedBulkLength => {
+                f.write_str("Protocol error: unauthenticated bulk length")
+            }
             ProtocolError::UnbalancedQuotes => {
                 f.write_str("Protocol error: unbalanced quotes in request")
             }
@@ -136,6 +156,9 @@ impl RequestParser {
                 Some(n) if n <= i64::from(i32::MAX) => n,
                 _ => return Err(ProtocolError::InvalidMultibulkLength),
             };
+            if count > UNAUTHENTICATED_MAX_ARGS && !self.limits.authenticated {
+                return Err(ProtocolError::UnauthenticatedMultibulkLength);
+            }
             if count <= 0 {
                 return Ok(Some(line_end + 2));
             }
@@ -157,9 +180,13 @@ impl RequestParser {
                 return Err(ProtocolError::ExpectedDollar(buf[start]));
             }
             let len = match parse_i64(&buf[start + 1..line_end]) {
-                Some(n) if n >= 0 && (n as u64) <= self.limits.max_bulk_len as u64 => n as usize,
+                Some(n) if n >= 0 && (n as u64) <= self.limits.max_bulk_len as u64 => n,
                 _ => return Err(ProtocolError::InvalidBulkLength),
             };
+            if len > UNAUTHENTICATED_MAX_BULK && !self.limits.authenticated {
+                return Err(ProtocolError::UnauthenticatedBulkLength);
+            }
+            let len = len as usize;
             let body = line_end + 2;
             // Redis compatibility: the two bytes after the body are skipped, not checked.
             let end = body + len;
@@ -387,6 +414,26 @@ mod tests {
         }
         let long = vec![b'a'; INLINE_MAX_BYTES + 1];
         assert_eq!(parse_all(&long).unwrap_err(), ProtocolError::TooBigInline);
+    }
+
+    #[test]
+    fn unauthenticated_clients_get_small_limits() {
+        let mut p = RequestParser::new(Limits {
+            authenticated: false,
+            ..Limits::default()
+        });
+        assert_eq!(
+            p.parse(b"*11\r\n"),
+            Err(ProtocolError::UnauthenticatedMultibulkLength)
+        );
+        let mut p = RequestParser::new(Limits {
+            authenticated: false,
+            ..Limits::default()
+        });
+        assert_eq!(
+            p.parse(b"*2\r\n$4\r\nAUTH\r\n$16385\r\n"),
+            Err(ProtocolError::UnauthenticatedBulkLength)
+        );
     }
 
     #[test]

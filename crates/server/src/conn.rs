@@ -36,6 +36,16 @@ pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
     }
 }
 
+/// The reply to a remote client in protected mode.
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED ferrokv is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. Set a password (requirepass) or disable protected mode (CONFIG SET protected-mode no, from the loopback interface) to accept remote clients.\r\n";
+
+fn is_loopback(stream: &TcpStream) -> bool {
+    stream
+        .peer_addr()
+        .map(|a| a.ip().is_loopback())
+        .unwrap_or(false)
+}
+
 /// Serves one connection until it closes, is killed or the server stops.
 pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     let _ = stream.set_nodelay(true);
@@ -52,7 +62,14 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let fd = i64::from(stream.as_raw_fd());
+    let password = engine.config.password();
+    if password.is_none() && engine.config.values().protected_mode && !is_loopback(&stream) {
+        // Redis compatibility: protected mode refuses remote clients while no password is set.
+        let _ = stream.write_all(PROTECTED_MODE_DENIED).await;
+        return;
+    }
     let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
+    session.authenticated = password.is_none();
     let kill = Arc::new(Notify::new());
     let waker = kill.clone();
     session
@@ -66,7 +83,7 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
 }
 
 async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kill: &Notify) {
-    let mut parser = RequestParser::new(limits(engine));
+    let mut parser = RequestParser::new(limits(engine, session));
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut out = ReplyBuf::new(false);
     loop {
@@ -122,14 +139,15 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
         }
         // CONFIG SET proto-max-bulk-len applies from the next request on.
         if !parser.in_progress() {
-            parser.set_limits(limits(engine));
+            parser.set_limits(limits(engine, session));
         }
     }
 }
 
-fn limits(engine: &Engine) -> Limits {
+fn limits(engine: &Engine, session: &Session) -> Limits {
     Limits {
         max_bulk_len: usize::try_from(engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX),
+        authenticated: session.authenticated,
     }
 }
 

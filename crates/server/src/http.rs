@@ -20,6 +20,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -57,7 +58,6 @@ pub fn router(engine: Shared) -> Router {
     // Redis compatibility: a body may be as large as a bulk string may be.
     let limit = usize::try_from(engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX);
     Router::new()
-        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
@@ -72,6 +72,10 @@ pub fn router(engine: Shared) -> Router {
         )
         .route("/v1/command", post(command))
         .route("/v1/pipeline", post(pipeline))
+        // Every route above needs the password when one is set; /healthz (added after the
+        // layer) never does, so a load balancer can probe without credentials.
+        .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
+        .route("/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -84,6 +88,7 @@ pub async fn serve(engine: Shared, listener: tokio::net::TcpListener, role: crat
         crate::HttpRole::Api => router(engine),
         crate::HttpRole::Metrics => Router::new()
             .route("/metrics", get(metrics))
+            .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
             .fallback(no_route)
             .with_state(engine),
     };
@@ -348,6 +353,52 @@ fn run_json(engine: &Engine, db: usize, cmd: &[Vec<u8>]) -> (Option<String>, Jso
         }
         v => (None, json!({ "reply": reply_json(&v) })),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+/// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
+/// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
+/// left empty). Passwords are compared in constant time.
+async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) -> Response {
+    if engine.config.password().is_none() {
+        return next.run(req).await;
+    }
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if header.is_some_and(|h| credentials_ok(&engine, h)) {
+        return next.run(req).await;
+    }
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "NOAUTH",
+        "Authentication required: send Authorization: Bearer <password>.",
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer realm=\"ferrokv\", Basic realm=\"ferrokv\""),
+    );
+    r
+}
+
+fn credentials_ok(engine: &Engine, header: &str) -> bool {
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        return engine.config.check_password(token.trim().as_bytes());
+    }
+    if let Some(encoded) = header.strip_prefix("Basic ") {
+        let Ok(decoded) = B64.decode(encoded.trim()) else {
+            return false;
+        };
+        let Some(colon) = decoded.iter().position(|&c| c == b':') else {
+            return false;
+        };
+        let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
+        return (user.is_empty() || user == b"default") && engine.config.check_password(password);
+    }
+    false
 }
 
 // ---------------------------------------------------------------------------------------------

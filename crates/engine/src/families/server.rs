@@ -57,6 +57,7 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 /// `RESET`: back to a fresh connection's state.
 fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.session.authenticated = ctx.engine.config.password().is_none();
     ctx.session.select(0);
     ctx.session.set_resp3(false);
     ctx.out.resp3 = false;
@@ -88,6 +89,38 @@ fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
         .unwrap_or_else(|e| e.into_inner()) = name.to_vec();
 }
 
+/// Checks credentials for AUTH and HELLO. The only user is `default`; without `requirepass` it
+/// needs no password (AUTH with a bare password is then an error, as in Redis).
+fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdResult {
+    let config = &ctx.engine.config;
+    let ok = match user {
+        Some(u) if u != b"default" => false,
+        Some(_) => config.password().is_none() || config.check_password(password),
+        None => {
+            if config.password().is_none() {
+                return Err(CmdError::from_static("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
+            }
+            config.check_password(password)
+        }
+    };
+    if !ok {
+        return Err(error::WRONGPASS);
+    }
+    ctx.session.authenticated = true;
+    Ok(())
+}
+
+/// `AUTH [username] password`
+fn auth(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    match args.len() {
+        2 => authenticate(ctx, None, args[1])?,
+        3 => authenticate(ctx, Some(args[1]), args[2])?,
+        _ => return Err(error::SYNTAX),
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
 fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut version = None;
@@ -107,13 +140,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     while j < args.len() {
         let more = args.len() - 1 - j;
         if is(args[j], "auth") && more >= 2 {
-            // No password is configured: like Redis's passwordless `default` user, any password
-            // authenticates as `default`; other users do not exist.
-            if args[j + 1] != b"default" {
-                return Err(CmdError::from_static(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                ));
-            }
+            authenticate(ctx, Some(args[j + 1]), args[j + 2])?;
             j += 3;
         } else if is(args[j], "setname") && more >= 1 {
             valid_client_name(args[j + 1])?;
@@ -126,6 +153,9 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 b"'",
             ]));
         }
+    }
+    if !ctx.session.authenticated {
+        return Err(CmdError::from_static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(n) = name {
         set_name(ctx, n);
@@ -837,6 +867,7 @@ pub const COMMANDS: &[Command] = &[
     cmd!("select", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], "connection", "Changes the selected database.", "1.0.0", "O(1)", select),
     cmd!("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, 0, 0, 0, ["connection"], "connection", "Closes the connection.", "1.0.0", "O(1)", quit),
     cmd!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Resets the connection.", "6.2.0", "O(1)", reset),
+    cmd!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user", auth),
     cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)", hello),
     cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
     cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", shutdown),
