@@ -431,8 +431,8 @@ async fn metrics(State(engine): State<Shared>) -> Response {
         .into_response()
 }
 
-async fn openapi() -> Response {
-    json_response(StatusCode::OK, openapi_document())
+async fn openapi(State(engine): State<Shared>) -> Response {
+    json_response(StatusCode::OK, openapi_document(engine.keyspace.databases()))
 }
 
 async fn no_route(req: Request) -> Response {
@@ -750,11 +750,11 @@ fn query_param(name: &str, description: &str, schema: Json) -> Json {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
-fn db_query() -> Json {
+fn db_query(databases: usize) -> Json {
     query_param(
         "db",
         "Database index (default 0).",
-        json!({"type": "integer", "minimum": 0}),
+        json!({"type": "integer", "minimum": 0, "maximum": databases.saturating_sub(1)}),
     )
 }
 
@@ -767,8 +767,8 @@ fn flag_schema() -> Json {
     json!({"type": "string", "enum": ["", "true", "false", "1", "0"]})
 }
 
-/// The OpenAPI 3 document describing [`ROUTES`].
-pub fn openapi_document() -> Json {
+/// The OpenAPI 3 document describing [`ROUTES`] for a server with `databases` databases.
+pub fn openapi_document(databases: usize) -> Json {
     let command_body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Command"}}}});
     json!({
         "openapi": "3.0.3",
@@ -791,13 +791,13 @@ pub fn openapi_document() -> Json {
                     query_param("match", "Glob pattern.", json!({"type": "string"})),
                     query_param("count", "Work hint per call.", json!({"type": "integer", "minimum": 1})),
                     query_param("type", "Only keys of this type.", json!({"type": "string"})),
-                    db_query()],
+                    db_query(databases)],
                 "responses": {"200": {"description": "A page of keys; iteration ends when cursor is \"0\".",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScanPage"}}}},
                     "400": err_response("Invalid cursor or parameters.")}}},
             "/v1/keys/{key}": {
                 "get": {"operationId": "getKey", "summary": "Read a value.",
-                    "parameters": [key_path_param(), db_query()],
+                    "parameters": [key_path_param(), db_query(databases)],
                     "responses": {"200": {"description": "The value: raw bytes, or JSON when Accept asks for application/json.",
                         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                                     "application/json": {"schema": {"$ref": "#/components/schemas/KeyValue"}}}},
@@ -805,7 +805,7 @@ pub fn openapi_document() -> Json {
                         "409": err_response("The key holds another type."),
                         "400": err_response("Bad key or parameter.")}},
                 "put": {"operationId": "putKey", "summary": "Write a value (SET).",
-                    "parameters": [key_path_param(), db_query(),
+                    "parameters": [key_path_param(), db_query(databases),
                         query_param("ttl", "Expire after this many seconds.", json!({"type": "integer", "minimum": 1})),
                         query_param("ttl_ms", "Expire after this many milliseconds.", json!({"type": "integer", "minimum": 1})),
                         query_param("nx", "Only if the key does not exist.", flag_schema()),
@@ -817,32 +817,32 @@ pub fn openapi_document() -> Json {
                         "400": err_response("Bad key or parameter."),
                         "413": {"description": "Body larger than proto-max-bulk-len."}}},
                 "delete": {"operationId": "deleteKey", "summary": "Delete a key.",
-                    "parameters": [key_path_param(), db_query()],
+                    "parameters": [key_path_param(), db_query(databases)],
                     "responses": {"204": {"description": "Deleted."}, "404": err_response("No such key."),
                         "400": err_response("Bad key or parameter.")}}},
             "/v1/keys/{key}/ttl": {
                 "get": {"operationId": "getTtl", "summary": "Remaining time to live.",
-                    "parameters": [key_path_param(), db_query()],
+                    "parameters": [key_path_param(), db_query(databases)],
                     "responses": {"200": {"description": "ttl_ms, null when the key does not expire.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ttl"}}}},
                         "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}},
                 "put": {"operationId": "putTtl", "summary": "Set the time to live.",
-                    "parameters": [key_path_param(), db_query(),
+                    "parameters": [key_path_param(), db_query(databases),
                         query_param("ttl", "Seconds.", json!({"type": "integer", "minimum": 1})),
                         query_param("ttl_ms", "Milliseconds.", json!({"type": "integer", "minimum": 1}))],
                     "responses": {"200": {"description": "Set.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ttl"}}}},
                         "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}},
                 "delete": {"operationId": "deleteTtl", "summary": "Remove the expiry (PERSIST).",
-                    "parameters": [key_path_param(), db_query()],
+                    "parameters": [key_path_param(), db_query(databases)],
                     "responses": {"204": {"description": "The key no longer expires."},
                         "404": err_response("No such key."), "400": err_response("Bad key or parameter.")}}},
             "/v1/command": {"post": {"operationId": "command", "summary": "Run any command.",
-                "parameters": [db_query()], "requestBody": command_body,
+                "parameters": [db_query(databases)], "requestBody": command_body,
                 "responses": {"200": {"description": "The reply.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
                     "400": err_response("Bad JSON, or the command replied with an error."),
                     "409": err_response("WRONGTYPE and similar conflicts.")}}},
             "/v1/pipeline": {"post": {"operationId": "pipeline", "summary": "Run commands in order.",
-                "parameters": [db_query()],
+                "parameters": [db_query(databases)],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Command"}}}}},
                 "responses": {"200": {"description": "One {\"reply\"} or {\"error\"} per command, in order.",
                     "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
@@ -860,18 +860,4 @@ pub fn openapi_document() -> Json {
             "ScanPage": {"type": "object", "properties": {"cursor": {"type": "string"}, "keys": {"type": "array"}}}
         }}
     })
-}
-
-/// (method, path) of every operation in [`openapi_document`].
-pub fn documented_routes() -> Vec<(String, String)> {
-    let doc = openapi_document();
-    let mut out = Vec::new();
-    if let Some(paths) = doc["paths"].as_object() {
-        for (path, ops) in paths {
-            for method in ops.as_object().into_iter().flat_map(|o| o.keys()) {
-                out.push((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    out
 }
