@@ -432,7 +432,10 @@ async fn metrics(State(engine): State<Shared>) -> Response {
 }
 
 async fn openapi(State(engine): State<Shared>) -> Response {
-    json_response(StatusCode::OK, openapi_document(engine.keyspace.databases()))
+    json_response(
+        StatusCode::OK,
+        openapi_document(engine.keyspace.databases()),
+    )
 }
 
 async fn no_route(req: Request) -> Response {
