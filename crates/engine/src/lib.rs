@@ -209,26 +209,13 @@ impl Engine {
         let idx = match self.registry.resolve(args) {
             Ok(idx) => idx,
             Err((idx, err)) => {
-                if let Some(i) = idx {
-                    self.registry.entries[i]
-                        .stats
-                        .rejected
-                        .fetch_add(1, Relaxed);
-                }
-                self.count_error(err.as_bytes());
-                out.error(err.as_bytes());
+                self.reject(idx, &err, out);
                 return started;
             }
         };
         let cmd = self.registry.entries[idx].cmd;
         if !session.authenticated && cmd.flags & command::flags::NO_AUTH == 0 {
-            let err = error::NOAUTH;
-            self.registry.entries[idx]
-                .stats
-                .rejected
-                .fetch_add(1, Relaxed);
-            self.count_error(err.as_bytes());
-            out.error(err.as_bytes());
+            self.reject(Some(idx), &error::NOAUTH, out);
             return started;
         }
         session.client.last_command.store(idx, Relaxed);
@@ -267,6 +254,18 @@ impl Engine {
             failed,
         );
         finished
+    }
+
+    /// Refuses a command before it runs: Redis counts these as rejected calls.
+    fn reject(&self, idx: Option<usize>, err: &CmdError, out: &mut ReplyBuf) {
+        if let Some(i) = idx {
+            self.registry.entries[i]
+                .stats
+                .rejected
+                .fetch_add(1, Relaxed);
+        }
+        self.count_error(err.as_bytes());
+        out.error(err.as_bytes());
     }
 
     fn count_error(&self, msg: &[u8]) {

@@ -1,11 +1,11 @@
 //! `/metrics` in Prometheus text format 0.0.4. Names follow Prometheus conventions
 //! (`ferrokv_<what>_<unit>`, `_total` for counters) and report the same counters as INFO.
 
-use engine::command::LATENCY_BUCKETS_US;
+use engine::command::{CommandStats, LATENCY_BUCKETS_US};
 use engine::keyspace::SHARDS;
 use engine::Engine;
 use std::fmt::Write;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
@@ -16,6 +16,9 @@ fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     family(out, name, kind, help);
     let _ = writeln!(out, "{name} {value}");
 }
+
+/// Picks one counter out of a command's stats.
+type Counter = fn(&CommandStats) -> &AtomicU64;
 
 /// Escapes a label value (backslash, quote, newline).
 fn label(v: &str) -> String {
@@ -38,47 +41,33 @@ pub fn render(engine: &Engine) -> String {
         })
         .collect();
 
-    family(
-        &mut out,
-        "ferrokv_commands_total",
-        "counter",
-        "Commands executed, by command.",
-    );
-    for e in &used {
-        let _ = writeln!(
-            out,
-            "ferrokv_commands_total{{cmd=\"{}\"}} {}",
-            label(&e.full_name),
-            e.stats.calls.load(Relaxed)
-        );
-    }
-    family(
-        &mut out,
-        "ferrokv_commands_failed_total",
-        "counter",
-        "Commands that replied with an error, by command.",
-    );
-    for e in &used {
-        let _ = writeln!(
-            out,
-            "ferrokv_commands_failed_total{{cmd=\"{}\"}} {}",
-            label(&e.full_name),
-            e.stats.failed.load(Relaxed)
-        );
-    }
-    family(
-        &mut out,
-        "ferrokv_commands_rejected_total",
-        "counter",
-        "Commands refused before execution (arity, unknown subcommand), by command.",
-    );
-    for e in &used {
-        let _ = writeln!(
-            out,
-            "ferrokv_commands_rejected_total{{cmd=\"{}\"}} {}",
-            label(&e.full_name),
-            e.stats.rejected.load(Relaxed)
-        );
+    let per_command: [(&str, &str, Counter); 3] = [
+        (
+            "ferrokv_commands_total",
+            "Commands executed, by command.",
+            |s| &s.calls,
+        ),
+        (
+            "ferrokv_commands_failed_total",
+            "Commands that replied with an error, by command.",
+            |s| &s.failed,
+        ),
+        (
+            "ferrokv_commands_rejected_total",
+            "Commands refused before execution (arity, unknown subcommand, NOAUTH), by command.",
+            |s| &s.rejected,
+        ),
+    ];
+    for (name, help, counter) in per_command {
+        family(&mut out, name, "counter", help);
+        for e in &used {
+            let _ = writeln!(
+                out,
+                "{name}{{cmd=\"{}\"}} {}",
+                label(&e.full_name),
+                counter(&e.stats).load(Relaxed)
+            );
+        }
     }
     family(
         &mut out,
