@@ -275,7 +275,8 @@ impl Registry {
         self.check_arity(idx, args).map(|_| idx)
     }
 
-    fn check_arity(&self, idx: usize, args: &[&[u8]]) -> Result<(), (Option<usize>, CmdError)> {
+    /// Checks the argument count of resolved command `idx`.
+    pub fn check_arity(&self, idx: usize, args: &[&[u8]]) -> Result<(), (Option<usize>, CmdError)> {
         let e = &self.entries[idx];
         let arity = e.cmd.arity;
         let n = args.len() as i64;
@@ -316,13 +317,13 @@ impl Registry {
     }
 
     /// The first key argument of a command, if its table row declares keys (for prefetching).
-    pub fn first_key<'a>(&self, args: &[&'a [u8]]) -> Option<&'a [u8]> {
+    pub fn first_key<'a>(&self, args: &[&'a [u8]]) -> Option<(usize, &'a [u8])> {
         let idx = self.lookup(args.first()?)?;
-        let pos = self.entries[idx].cmd.first_key;
-        if pos <= 0 {
+        let cmd = self.entries[idx].cmd;
+        if cmd.first_key <= 0 || !cmd.subcommands.is_empty() {
             return None;
         }
-        args.get(pos as usize).copied()
+        args.get(cmd.first_key as usize).map(|k| (idx, *k))
     }
 
     /// Records one execution.

@@ -19,6 +19,7 @@ use crate::table::Table;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// log2 of the shards per database.
@@ -235,13 +236,37 @@ impl Shard {
 /// One database: its shards.
 pub struct Db {
     shards: Box<[RwLock<Shard>]>,
+    /// Where each shard's bucket array was when its write lock was last released, so the first
+    /// prefetch stage can compute a slot address without taking the lock. A stale hint only
+    /// makes a prefetch useless: prefetching never dereferences.
+    hints: Box<[BucketHint]>,
+}
+
+#[derive(Default)]
+struct BucketHint {
+    base: AtomicUsize,
+    mask: AtomicUsize,
+}
+
+impl BucketHint {
+    fn publish(&self, table: &Table) {
+        let (base, len) = table.raw_buckets();
+        self.base.store(base, Relaxed);
+        self.mask.store(len.wrapping_sub(1), Relaxed);
+    }
 }
 
 impl Db {
     fn new() -> Db {
         Db {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
+            hints: (0..SHARDS).map(|_| BucketHint::default()).collect(),
         }
+    }
+
+    /// Records shard `i`'s bucket array for lock-free prefetching; call with its lock held.
+    pub fn publish_hint(&self, i: usize, shard: &Shard) {
+        self.hints[i].publish(&shard.table);
     }
 
     /// Read-locks shard `i`.
@@ -317,12 +342,16 @@ impl Keyspace {
     /// slot is cached) the first entry of its chain. Skips a shard another thread holds.
     pub fn prefetch(&self, db: usize, key: &Key<'_>, stage: u8) {
         let Some(db) = self.dbs.get(db) else { return };
-        if let Ok(shard) = db.shards[key.shard].try_read() {
-            if stage == 0 {
-                shard.table.prefetch_bucket(key.hash);
-            } else {
-                shard.table.prefetch_head(key.hash);
+        if stage == 0 {
+            let hint = &db.hints[key.shard];
+            let mask = hint.mask.load(Relaxed);
+            if mask != usize::MAX {
+                let slot = hint.base.load(Relaxed)
+                    + (key.hash as usize & mask) * std::mem::size_of::<usize>();
+                crate::table::prefetch(slot as *const u8);
             }
+        } else if let Ok(shard) = db.shards[key.shard].try_read() {
+            shard.table.prefetch_head(key.hash);
         }
     }
 
@@ -360,6 +389,14 @@ impl Keyspace {
             .flat_map(|&d| (0..SHARDS).map(move |s| (d, s)))
             .collect();
         self.lock_pairs(&mut want)
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        for ((d, s), guard) in self.guards.iter() {
+            self.ks.dbs[*d].hints[*s].publish(&guard.table);
+        }
     }
 }
 

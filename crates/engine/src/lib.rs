@@ -35,7 +35,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use error::CmdError;
 pub use resp::ReplyBuf;
-pub use session::{ClientInfo, Session};
+pub use session::{ClientInfo, KeyHint, Session};
 
 use command::Registry;
 use keyspace::{Key, Keyspace, SHARDS};
@@ -114,9 +114,9 @@ impl<'a> Ctx<'a> {
 
     /// Hashes a key (reusing the hash computed while prefetching, when it is this argument).
     pub fn key<'k>(&self, bytes: &'k [u8]) -> Key<'k> {
-        if let Some((ptr, len, hash)) = self.session.key_hint {
-            if ptr == bytes.as_ptr() as usize && len == bytes.len() {
-                return Keyspace::key_with_hash(bytes, hash);
+        if let Some(h) = self.session.key_hint {
+            if h.ptr == bytes.as_ptr() as usize && h.len == bytes.len() {
+                return Keyspace::key_with_hash(bytes, h.hash);
             }
         }
         self.engine.keyspace.key(bytes)
@@ -206,7 +206,12 @@ impl Engine {
         if args.is_empty() {
             return started;
         }
-        let idx = match self.registry.resolve(args) {
+        let resolved = match session.key_hint {
+            // Prefetching resolved the command already (never a container): only arity is left.
+            Some(h) => self.registry.check_arity(h.cmd, args).map(|_| h.cmd),
+            None => self.registry.resolve(args),
+        };
+        let idx = match resolved {
             Ok(idx) => idx,
             Err((idx, err)) => {
                 self.reject(idx, &err, out);
@@ -284,15 +289,20 @@ impl Engine {
     }
 
     /// The first key of a command, hashed, for [`Engine::prefetch`] and [`Session::key_hint`].
-    pub fn key_hint(&self, args: &[&[u8]]) -> Option<(usize, usize, u64)> {
-        let key = self.registry.first_key(args)?;
+    pub fn key_hint(&self, args: &[&[u8]]) -> Option<KeyHint> {
+        let (cmd, key) = self.registry.first_key(args)?;
         let k = self.keyspace.key(key);
-        Some((key.as_ptr() as usize, key.len(), k.hash))
+        Some(KeyHint {
+            ptr: key.as_ptr() as usize,
+            len: key.len(),
+            hash: k.hash,
+            cmd,
+        })
     }
 
     /// Starts loading what a command on this key will touch (see [`Keyspace::prefetch`]).
-    pub fn prefetch(&self, db: usize, hint: (usize, usize, u64), stage: u8) {
-        let k = Keyspace::key_with_hash(&[], hint.2);
+    pub fn prefetch(&self, db: usize, hint: KeyHint, stage: u8) {
+        let k = Keyspace::key_with_hash(&[], hint.hash);
         self.keyspace.prefetch(db, &k, stage);
     }
 
@@ -316,6 +326,7 @@ impl Engine {
                     let mut shard = db.write(s);
                     let (n, examined) =
                         shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher);
+                    db.publish_hint(s, &shard);
                     deleted += n;
                     let pending = shard.next_deadline().filter(|&at| at <= now);
                     drop(shard);

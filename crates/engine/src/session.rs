@@ -162,9 +162,22 @@ pub struct Session {
     pub close_after_reply: bool,
     /// False while a password is required and the client has not presented it.
     pub authenticated: bool,
-    /// The hash of the current command's first key, computed while prefetching:
-    /// (address, length, hash) of the argument it belongs to.
-    pub key_hint: Option<(usize, usize, u64)>,
+    /// What prefetching already worked out for the command about to run.
+    pub key_hint: Option<KeyHint>,
+}
+
+/// A command's registry index and its first key's hash, computed while a pipeline is
+/// prefetched so that running the command does not look them up again.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyHint {
+    /// Address of the key argument the hash belongs to.
+    pub ptr: usize,
+    /// Its length.
+    pub len: usize,
+    /// Its hash.
+    pub hash: u64,
+    /// The command's registry index.
+    pub cmd: usize,
 }
 
 impl Session {

@@ -247,6 +247,11 @@ impl Table {
         }
     }
 
+    /// The bucket array's address and length, for lock-free prefetch hints.
+    pub fn raw_buckets(&self) -> (usize, usize) {
+        (self.buckets.as_ptr() as usize, self.buckets.len())
+    }
+
     /// Asks the CPU to start loading the bucket slot of `hash` (first stage of pipeline
     /// prefetching: a batch of commands overlaps its cache misses instead of taking them in turn).
     pub fn prefetch_bucket(&self, hash: u64) {
@@ -273,8 +278,9 @@ impl Table {
     }
 }
 
+/// Asks the CPU to load the cache line at `p`. Any address is fine: a prefetch never faults.
 #[inline(always)]
-fn prefetch(p: *const u8) {
+pub fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint to the cache; it never faults, whatever the address.
     unsafe {
