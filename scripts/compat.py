@@ -19,10 +19,20 @@ Parts:
           --exclude CMD,... keeps known-broken commands out of the stream.
           To reproduce a random failure, rerun with the printed seed/count.
 
+Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
+with plain RESP2 connections, then a second pass in which every connection of
+the hand and random parts sends ``HELLO 3`` first on both servers, so every
+reply is compared in its RESP3 encoding (``_`` nulls, ``%`` maps, ``~`` sets,
+``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
+``[resp3:...]``.  The proto part is about request framing and runs only once,
+on raw sockets, in the first pass.  ``--resp3`` is short for ``--protocols 3``.
+The final ``N passed, M failed`` line counts all passes.
+
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,random] [-k SUBSTR] [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
+                    [--protocols 2,3 | --resp3]
 
   --ferrokv PATH: defaults to target/release/ferrokv-server if it exists, else
   target/debug/ferrokv-server.  If the basename of PATH is ``redis-server`` a
@@ -214,15 +224,38 @@ def cmp_exact(a, b):
     return a[0] == b[0]
 
 
+def _pairs(items):
+    return [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
+
+
 def cmp_sorted(a, b):
     # KEYS (and anything else returning an unordered collection): Redis returns
     # the elements in hash-table order, which is unspecified -> compare the
-    # reply type and the sorted list of elements.  Errors compare exactly.
+    # reply type and the sorted list of elements.  RESP3 sets (~) likewise;
+    # RESP3 maps (%) are compared as unordered sets of (key, value) pairs.
+    # The aggregate type byte (* vs ~ vs %) must match.  Errors compare exactly.
     (ra, va), (rb, vb) = a, b
-    if _is_err(va) or _is_err(vb) or va[0] not in "*~" or vb[0] not in "*~" \
+    if _is_err(va) or _is_err(vb) or va[0] not in "*~%" or vb[0] not in "*~%" \
             or va[1] is None or vb[1] is None:
         return ra == rb
-    return va[0] == vb[0] and sorted(va[1], key=repr) == sorted(vb[1], key=repr)
+    if va[0] != vb[0]:
+        return False
+    if va[0] == "%":
+        return sorted(_pairs(va[1]), key=repr) == sorted(_pairs(vb[1]), key=repr)
+    return sorted(va[1], key=repr) == sorted(vb[1], key=repr)
+
+
+def cmp_pairs(a, b):
+    # CONFIG GET: Redis collects the matching parameters (several arguments,
+    # globs) in dict order, which is unspecified.  The reply is a flat array
+    # name, value, name, value ... in RESP2 and a map in RESP3; both compare as
+    # the reply type plus the unordered set of (name, value) pairs.  Errors and
+    # odd-length arrays compare exactly.
+    (ra, va), (rb, vb) = a, b
+    if _is_err(va) or _is_err(vb) or va[0] not in "*%" or vb[0] not in "*%" \
+            or va[1] is None or vb[1] is None or len(va[1]) % 2 or len(vb[1]) % 2:
+        return ra == rb
+    return va[0] == vb[0] and sorted(_pairs(va[1]), key=repr) == sorted(_pairs(vb[1]), key=repr)
 
 
 def _tolerance(tol):
@@ -243,21 +276,25 @@ def _tolerance(tol):
 
 
 def cmp_hello(a, b):
-    # HELLO: server/version/id/mode/role/modules legitimately differ.  Compare
-    # only the reply type (RESP2 array vs RESP3 map), the list of field names
-    # and the value of the `proto` field.  Errors compare exactly.
+    # HELLO: the values of server/version/id/mode/role/modules legitimately
+    # differ.  Compare the reply type (RESP2 array vs RESP3 map), the ordered
+    # list of field names (Redis's order is fixed), the RESP type byte of every
+    # value (e.g. `modules` must be an array, not a set) and the full value of
+    # the `proto` field.  Errors compare exactly.
     (ra, va), (rb, vb) = a, b
-    if _is_err(va) or _is_err(vb) or va[1] is None or vb[1] is None:
+    if _is_err(va) or _is_err(vb) or va[1] is None or vb[1] is None \
+            or va[0] not in "*%" or vb[0] not in "*%":
         return ra == rb
 
     def shape(v):
         items = v[1]
         keys = [items[i] for i in range(0, len(items), 2)]
+        types = [items[i][0] for i in range(1, len(items), 2)]
         proto = None
         for i in range(0, len(items) - 1, 2):
             if items[i][1] == b"proto":
                 proto = items[i + 1]
-        return v[0], keys, proto
+        return v[0], keys, types, proto
     return shape(va) == shape(vb)
 
 
@@ -281,6 +318,7 @@ def cmp_time(a, b):
 COMPARATORS = {
     None: cmp_exact,
     "sorted": cmp_sorted,
+    "pairs": cmp_pairs,
     "ttl": _tolerance(1),       # TTL, EXPIRETIME (seconds)
     "pttl": _tolerance(50),     # PTTL, PEXPIRETIME (milliseconds)
     "hello": cmp_hello,
@@ -297,6 +335,7 @@ DEFAULT_NORM = {
     b"PEXPIRETIME": "pttl",
     b"HELLO": "hello",
     b"TIME": "time",
+    b"CONFIG": "pairs",
 }
 
 
@@ -385,13 +424,17 @@ class Server:
 
 class Side:
     """One server plus the current client connection and the client state we
-    need to restore after a reconnect (selected db, protocol)."""
+    need to restore after a reconnect (selected db, protocol).
+
+    `default_proto` is the protocol of a fresh connection: 3 means every new
+    connection sends ``HELLO 3`` before its first command (RESP3 pass)."""
 
     def __init__(self, name, server):
         self.name = name
         self.server = server
         self.conn = None
         self.db = 0
+        self.default_proto = 2
         self.proto = 2
         self.timeouts = 0
 
@@ -400,7 +443,7 @@ class Side:
             self.conn.close()
         self.conn = None
         self.db = 0
-        self.proto = 2
+        self.proto = self.default_proto
 
     def call(self, args):
         if self.conn is None:
@@ -409,8 +452,16 @@ class Side:
                 if self.db:
                     self.conn.call([b"SELECT", str(self.db).encode()])
                 if self.proto == 3:
-                    self.conn.call([b"HELLO", b"3"])
+                    raw, v = self.conn.call([b"HELLO", b"3"])
+                    if v is None or v[0] != "%":
+                        # the command would be answered in RESP2: make that
+                        # visible instead of a confusing encoding mismatch
+                        self.conn.close()
+                        self.conn = None
+                        return b"<HELLO 3 handshake failed: %s>" % show(raw, 120).encode(), None
             except (OSError, ConnFailure) as e:
+                if self.conn:
+                    self.conn.close()
                 self.conn = None
                 return b"<connect failed: %s>" % str(e).encode(), None
         try:
@@ -451,12 +502,20 @@ class Harness:
         self.skip_reasons = {}
         self.reported = 0
         self.resyncs = 0
+        self.tag = ""       # label prefix of the current pass ("resp3:")
+
+    def set_proto(self, proto):
+        """Protocol of every fresh connection from now on (2 or 3)."""
+        self.ref.default_proto = self.test.default_proto = proto
+        self.tag = "resp3:" if proto == 3 else ""
+        self.fresh()
 
     def fresh(self):
         self.ref.fresh()
         self.test.fresh()
 
     def report(self, label, what, ra, rb, ok):
+        label = self.tag + label
         if ok:
             self.passed += 1
             if self.verbose:
@@ -535,9 +594,10 @@ class Harness:
 
     def skip(self, name, reason):
         self.skipped_groups += 1
-        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+        key = self.tag + reason
+        self.skip_reasons[key] = self.skip_reasons.get(key, 0) + 1
         if self.verbose:
-            print("SKIP     [%s] setup %s failed on ferrokv" % (name, reason))
+            print("SKIP     [%s%s] setup %s failed on ferrokv" % (self.tag, name, reason))
 
 
 # --------------------------------------------------------------------------
@@ -1571,7 +1631,7 @@ def run_random(h, seed, count, exclude=(), do_resync=True):
     a, b = h.exchange([b"RPUSH", b"__compat_probe", b"x"])
     lists = a[0] == b[0]
     h.exchange([b"DEL", b"__compat_probe"])
-    if not lists:
+    if not lists and not h.tag:
         print("note: RPUSH not supported by ferrokv (%s); random part runs without lists" % show(b[0], 100))
     gen = RandomGen(seed, base, lists, exclude)
     for i in range(count):
@@ -1643,7 +1703,18 @@ def main():
                          "(by default it does, so one bug does not cause a cascade of mismatches)")
     ap.add_argument("--verbose", "-v", action="store_true", help="print every case")
     ap.add_argument("--max-report", type=int, default=200, help="max mismatch lines to print")
+    ap.add_argument("--protocols", default="2,3",
+                    help="comma list of protocol passes to run: 2 (plain RESP2 connections) and/or 3 "
+                         "(every hand/random connection sends HELLO 3 first); default both")
+    ap.add_argument("--resp3", action="store_true", help="short for --protocols 3")
     opts = ap.parse_args()
+    try:
+        protocols = [int(p) for p in ("3" if opts.resp3 else opts.protocols).split(",") if p.strip()]
+    except ValueError:
+        protocols = []
+    if not protocols or any(p not in (2, 3) for p in protocols):
+        print("error: --protocols takes a comma list of 2 and/or 3", file=sys.stderr)
+        return 2
 
     fpath = opts.ferrokv or default_ferrokv()
     if os.sep not in fpath and not os.path.exists(fpath):
@@ -1662,7 +1733,8 @@ def main():
     if opts.filter:
         parts.discard("random")
 
-    print("seed: %d  count: %d  ferrokv: %s" % (opts.seed, opts.count, fpath))
+    print("seed: %d  count: %d  protocols: %s  ferrokv: %s" % (
+        opts.seed, opts.count, ",".join(map(str, protocols)), fpath))
     t0 = time.time()
     ref_srv = Server("redis", opts.redis, True)
     test_srv = Server("ferrokv", fpath, os.path.basename(fpath) == "redis-server")
@@ -1677,21 +1749,30 @@ def main():
         test_srv.wait_ready()
         h = Harness(Side("redis", ref_srv), Side("ferrokv", test_srv), opts.verbose, opts.max_report)
 
-        if "hand" in parts:
-            for name, steps in hand_groups(int(time.time())):
-                if opts.filter and opts.filter not in name:
-                    continue
-                h.run_group(name, steps)
-                if not test_srv.alive():
-                    raise Abort("ferrokv process died (exit %s) during group %s:\n%s" % (
-                        test_srv.proc.returncode, name, test_srv.log_tail()))
-        if "proto" in parts:
-            run_proto(h, opts.filter)
-        if "random" in parts:
-            lists = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
-            compare_final(h, lists)
-        h.ref.close()
-        h.test.close()
+        for i, proto in enumerate(protocols):
+            tp, pp, fp = time.time(), h.passed, h.failed
+            h.set_proto(proto)
+            if "hand" in parts:
+                for name, steps in hand_groups(int(time.time())):
+                    if opts.filter and opts.filter not in name:
+                        continue
+                    h.run_group(name, steps)
+                    if not test_srv.alive():
+                        raise Abort("ferrokv process died (exit %s) during group %s%s:\n%s" % (
+                            test_srv.proc.returncode, h.tag, name, test_srv.log_tail()))
+            if "proto" in parts and i == 0:
+                # framing cases use raw sockets (RESP2 requests): run them once
+                h.set_proto(2)
+                run_proto(h, opts.filter)
+                h.set_proto(proto)
+            if "random" in parts:
+                lists = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
+                compare_final(h, lists)
+            h.ref.close()
+            h.test.close()
+            if len(protocols) > 1:
+                print("RESP%d pass: %d passed, %d failed (%.1fs)" % (
+                    proto, h.passed - pp, h.failed - fp, time.time() - tp))
     except Abort as e:
         print("ABORTED: %s" % e)
         h.failed += 1
