@@ -499,3 +499,160 @@ fn auth_without_a_password_configured() {
     assert_eq!(c.cmd("AUTH default anything"), ok());
     assert_eq!(c.cmd("AUTH a b c"), Value::Error("ERR syntax error".into()));
 }
+
+fn push3(kind: &str, a: &str, n: i64) -> Value {
+    Value::Array(vec![bulk(kind), bulk(a), Value::Int(n)])
+}
+
+#[test]
+fn pubsub_delivers_messages_and_pattern_messages() {
+    let s = TestServer::start();
+    let mut sub = s.client();
+    assert_eq!(sub.cmd("SUBSCRIBE news"), push3("subscribe", "news", 1));
+    sub.send_raw(&Client::encode(&[b"PSUBSCRIBE", b"n*", b"x?"]));
+    assert_eq!(sub.read_reply(), Some(push3("psubscribe", "n*", 2)));
+    assert_eq!(sub.read_reply(), Some(push3("psubscribe", "x?", 3)));
+    let mut publisher = s.client();
+    assert_eq!(publisher.cmd("PUBLISH news hello"), Value::Int(2));
+    assert_eq!(publisher.cmd("PUBLISH other hello"), Value::Int(0));
+    assert_eq!(
+        sub.read_reply(),
+        Some(Value::Array(vec![
+            bulk("message"),
+            bulk("news"),
+            bulk("hello")
+        ]))
+    );
+    assert_eq!(
+        sub.read_reply(),
+        Some(Value::Array(vec![
+            bulk("pmessage"),
+            bulk("n*"),
+            bulk("news"),
+            bulk("hello")
+        ]))
+    );
+    // In order, per publisher.
+    for i in 0..100 {
+        publisher.cmd(&format!("PUBLISH xy m{i}"));
+    }
+    for i in 0..100 {
+        assert_eq!(
+            sub.read_reply(),
+            Some(Value::Array(vec![
+                bulk("pmessage"),
+                bulk("x?"),
+                bulk("xy"),
+                bulk(&format!("m{i}"))
+            ]))
+        );
+    }
+    assert_eq!(
+        publisher.cmd("PUBSUB NUMSUB news none"),
+        Value::Array(vec![
+            bulk("news"),
+            Value::Int(1),
+            bulk("none"),
+            Value::Int(0)
+        ])
+    );
+    assert_eq!(publisher.cmd("PUBSUB NUMPAT"), Value::Int(2));
+    // RESP2 subscribed mode allows only subscription commands, PING, QUIT and RESET.
+    assert_eq!(
+        sub.cmd("GET k"),
+        Value::Error("ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context".into())
+    );
+    assert_eq!(sub.cmd("PING"), Value::Array(vec![bulk("pong"), bulk("")]));
+    drop(sub);
+    // A closed subscriber leaves no subscription behind.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while publisher.cmd("PUBSUB NUMPAT") != Value::Int(0) {
+        assert!(
+            Instant::now() < deadline,
+            "subscriptions outlived the connection"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(publisher.cmd("PUBLISH news again"), Value::Int(0));
+}
+
+#[test]
+fn pubsub_in_resp3_uses_push_and_allows_commands() {
+    let s = TestServer::start();
+    let mut sub = s.client();
+    sub.cmd("HELLO 3");
+    sub.send_raw(&Client::encode(&[b"SSUBSCRIBE", b"shard"]));
+    assert_eq!(
+        sub.read_reply(),
+        Some(Value::Push(vec![
+            bulk("ssubscribe"),
+            bulk("shard"),
+            Value::Int(1)
+        ]))
+    );
+    assert_eq!(
+        sub.cmd("SET k v"),
+        ok(),
+        "RESP3 clients may run commands while subscribed"
+    );
+    assert_eq!(s.client().cmd("SPUBLISH shard hi"), Value::Int(1));
+    assert_eq!(
+        sub.read_reply(),
+        Some(Value::Push(vec![
+            bulk("smessage"),
+            bulk("shard"),
+            bulk("hi")
+        ]))
+    );
+    assert_eq!(sub.cmd("RESET"), Value::Simple("RESET".into()));
+    assert_eq!(s.client().cmd("SPUBLISH shard hi"), Value::Int(0));
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_disconnected() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    assert_eq!(
+        admin.cmd_args(&[
+            b"CONFIG",
+            b"SET",
+            b"client-output-buffer-limit",
+            b"pubsub 1mb 256kb 60"
+        ]),
+        ok()
+    );
+    let mut slow = s.client();
+    assert_eq!(
+        slow.cmd("SUBSCRIBE firehose"),
+        push3("subscribe", "firehose", 1)
+    );
+    let payload = vec![b'x'; 64 * 1024];
+    let mut delivered = 0;
+    // The socket buffers absorb some megabytes; after that the mailbox grows past the hard
+    // limit and the subscriber is dropped, so PUBLISH stops counting it.
+    for _ in 0..2000 {
+        match admin.cmd_args(&[b"PUBLISH", b"firehose", &payload]) {
+            Value::Int(1) => delivered += 1,
+            Value::Int(0) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        delivered < 2000,
+        "the slow subscriber was never disconnected"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let Value::Bulk(list) = admin.cmd("CLIENT LIST") else {
+            panic!()
+        };
+        if !String::from_utf8_lossy(&list).contains("sub=1") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow subscriber's connection stayed open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -2,6 +2,10 @@
 //! command-line flags, CONFIG GET (glob patterns) and CONFIG SET.
 
 use crate::glob;
+use crate::pubsub::BufferLimit;
+
+/// The client classes of `client-output-buffer-limit`, in CONFIG GET order.
+const OUTPUT_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 use std::sync::RwLock;
 
 /// One setting's current values.
@@ -39,6 +43,8 @@ pub struct Values {
     pub requirepass: String,
     /// `protected-mode`: without a password, refuse clients that are not on loopback.
     pub protected_mode: bool,
+    /// `client-output-buffer-limit` for the normal, replica and pubsub classes.
+    pub output_limits: [BufferLimit; 3],
 }
 
 impl Default for Values {
@@ -59,6 +65,23 @@ impl Default for Values {
             metrics_port: 0,
             requirepass: String::new(),
             protected_mode: true,
+            output_limits: [
+                BufferLimit {
+                    hard: 0,
+                    soft: 0,
+                    soft_seconds: 0,
+                },
+                BufferLimit {
+                    hard: 256 << 20,
+                    soft: 64 << 20,
+                    soft_seconds: 60,
+                },
+                BufferLimit {
+                    hard: 32 << 20,
+                    soft: 8 << 20,
+                    soft_seconds: 60,
+                },
+            ],
         }
     }
 }
@@ -237,6 +260,51 @@ pub const PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        get: |v| {
+            let parts: Vec<String> = OUTPUT_CLASSES
+                .iter()
+                .zip(v.output_limits.iter())
+                .map(|(c, l)| format!("{c} {} {} {}", l.hard, l.soft, l.soft_seconds))
+                .collect();
+            parts.join(" ")
+        },
+        set: |v, s| {
+            // "<class> <hard> <soft> <seconds>" groups, as redis.conf writes them.
+            let words: Vec<&str> = s.split_whitespace().collect();
+            if words.is_empty() || !words.len().is_multiple_of(4) {
+                return Err("Wrong number of arguments in buffer limit configuration.".into());
+            }
+            let mut next = v.output_limits;
+            for g in words.chunks(4) {
+                let class = match g[0].to_ascii_lowercase().as_str() {
+                    "normal" => 0,
+                    "slave" | "replica" => 1,
+                    "pubsub" => 2,
+                    _ => {
+                        return Err(
+                            "Invalid client class specified in buffer limit configuration.".into(),
+                        )
+                    }
+                };
+                let hard = parse_memory(g[1]);
+                let soft = parse_memory(g[2]);
+                let secs = g[3].parse::<u64>().ok();
+                let (Some(hard), Some(soft), Some(secs)) = (hard, soft, secs) else {
+                    return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into());
+                };
+                next[class] = BufferLimit {
+                    hard,
+                    soft,
+                    soft_seconds: secs,
+                };
+            }
+            v.output_limits = next;
+            Ok(())
+        },
+    },
+    Param {
         name: "requirepass",
         mutable: true,
         get: |v| v.requirepass.clone(),
@@ -346,6 +414,14 @@ impl Config {
             Some(p) => constant_time_eq(p.as_bytes(), candidate),
             None => false,
         }
+    }
+
+    /// The output buffer limit of pub/sub subscribers.
+    pub fn pubsub_limit(&self) -> BufferLimit {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .output_limits[2]
     }
 
     /// `hz`.

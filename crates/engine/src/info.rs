@@ -184,8 +184,9 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("evicted_keys", &0);
             line("keyspace_hits", &s.keyspace_hits.load(Relaxed));
             line("keyspace_misses", &s.keyspace_misses.load(Relaxed));
-            line("pubsub_channels", &0);
-            line("pubsub_patterns", &0);
+            line("pubsub_channels", &e.pubsub.channels(false, None).len());
+            line("pubsub_patterns", &e.pubsub.numpat());
+            line("pubsubshard_channels", &e.pubsub.channels(true, None).len());
             line("total_error_replies", &s.error_replies.load(Relaxed));
         }
         "replication" => {

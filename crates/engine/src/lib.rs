@@ -10,6 +10,7 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
 //! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
 //!   ending with its table rows.
+//! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
 //! - [`session`]: per-connection state and the registry of connected clients (CLIENT LIST/KILL).
 //! - [`config`]: the settings CONFIG GET/SET know, with redis.conf names.
 //! - [`info`]: the INFO reply.
@@ -28,6 +29,7 @@ pub mod float;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod pubsub;
 pub mod session;
 pub mod table;
 
@@ -80,6 +82,8 @@ pub struct Engine {
     pub stats: Stats,
     /// Connected clients.
     pub clients: session::Clients,
+    /// Pub/sub subscriptions.
+    pub pubsub: Arc<pubsub::Hub>,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -163,10 +167,12 @@ impl Engine {
                 families::strings::COMMANDS,
                 families::keys::COMMANDS,
                 families::server::COMMANDS,
+                families::pubsub::COMMANDS,
             ]),
             config,
             stats: Stats::default(),
             clients: session::Clients::default(),
+            pubsub: Arc::default(),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
@@ -221,6 +227,14 @@ impl Engine {
         let cmd = self.registry.entries[idx].cmd;
         if !session.authenticated && cmd.flags & command::flags::NO_AUTH == 0 {
             self.reject(Some(idx), &error::NOAUTH, out);
+            return started;
+        }
+        if session.in_resp2_subscribed_mode()
+            && !families::pubsub::allowed_when_subscribed(cmd.name)
+        {
+            let full = &self.registry.entries[idx].full_name;
+            let err = CmdError::new(format!("ERR Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+            self.reject(Some(idx), &err, out);
             return started;
         }
         session.client.last_command.store(idx, Relaxed);

@@ -1,6 +1,7 @@
 //! Per-connection state ([`Session`]) and the registry of connected clients ([`Clients`]), which
 //! CLIENT LIST, CLIENT INFO and CLIENT KILL read.
 
+use crate::pubsub::{Hub, Space, Subscriber};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,10 @@ pub struct ClientInfo {
     pub qbuf: AtomicUsize,
     /// Bytes waiting in the output buffer.
     pub omem: AtomicUsize,
+    /// Channel, pattern and shard-channel subscriptions (CLIENT LIST sub, psub, ssub).
+    pub subscriptions: [AtomicUsize; 3],
+    /// Set when the client was dropped for exceeding its output buffer limit.
+    pub output_limit_hit: AtomicBool,
     killed: AtomicBool,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
@@ -39,6 +44,18 @@ impl ClientInfo {
     /// Marks the client for disconnection and wakes its connection task.
     pub fn kill(&self) {
         self.killed.store(true, Relaxed);
+        if let Some(w) = self
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            w();
+        }
+    }
+
+    /// Wakes the connection (a published message waits in its mailbox).
+    pub fn wake(&self) {
         if let Some(w) = self
             .waker
             .lock()
@@ -89,6 +106,8 @@ impl Clients {
             resp: AtomicUsize::new(2),
             qbuf: AtomicUsize::new(0),
             omem: AtomicUsize::new(0),
+            subscriptions: Default::default(),
+            output_limit_hit: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         });
@@ -116,6 +135,8 @@ impl Clients {
             resp: AtomicUsize::new(3),
             qbuf: AtomicUsize::new(0),
             omem: AtomicUsize::new(0),
+            subscriptions: Default::default(),
+            output_limit_hit: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         })
@@ -164,6 +185,52 @@ pub struct Session {
     pub authenticated: bool,
     /// What prefetching already worked out for the command about to run.
     pub key_hint: Option<KeyHint>,
+    /// Subscriptions, once the connection subscribed to anything.
+    pub pubsub: Option<Box<PubSubState>>,
+}
+
+/// A connection's subscriptions, in subscription order, and its mailbox.
+pub struct PubSubState {
+    /// Where the subscriptions are registered.
+    pub hub: Arc<Hub>,
+    /// The mailbox published messages go to.
+    pub mailbox: Arc<Subscriber>,
+    /// SUBSCRIBE channels.
+    pub channels: Vec<Vec<u8>>,
+    /// PSUBSCRIBE patterns.
+    pub patterns: Vec<Vec<u8>>,
+    /// SSUBSCRIBE shard channels.
+    pub shard_channels: Vec<Vec<u8>>,
+}
+
+impl PubSubState {
+    /// The subscriptions of one namespace.
+    pub fn list(&mut self, space: Space) -> &mut Vec<Vec<u8>> {
+        match space {
+            Space::Channel => &mut self.channels,
+            Space::Pattern => &mut self.patterns,
+            Space::Shard => &mut self.shard_channels,
+        }
+    }
+
+    /// Drops every subscription from the hub.
+    pub fn clear(&mut self) {
+        let id = self.mailbox.client.id;
+        for space in [Space::Channel, Space::Pattern, Space::Shard] {
+            for name in std::mem::take(self.list(space)) {
+                self.hub.remove(space, &name, id);
+            }
+            self.mailbox.client.subscriptions[space as usize].store(0, Relaxed);
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(ps) = self.pubsub.as_mut() {
+            ps.clear();
+        }
+    }
 }
 
 /// A command's registry index and its first key's hash, computed while a pipeline is
@@ -190,6 +257,7 @@ impl Session {
             close_after_reply: false,
             authenticated: true,
             key_hint: None,
+            pubsub: None,
         }
     }
 
@@ -204,6 +272,7 @@ impl Session {
             close_after_reply: false,
             authenticated: true,
             key_hint: None,
+            pubsub: None,
         }
     }
 
@@ -213,8 +282,19 @@ impl Session {
         self.client.db.store(db, Relaxed);
     }
 
+    /// True in RESP2 while subscribed: only (un)subscribe commands, PING, QUIT and RESET run.
+    pub fn in_resp2_subscribed_mode(&self) -> bool {
+        !self.resp3
+            && self.pubsub.as_ref().is_some_and(|p| {
+                !(p.channels.is_empty() && p.patterns.is_empty() && p.shard_channels.is_empty())
+            })
+    }
+
     /// Switches protocol.
     pub fn set_resp3(&mut self, on: bool) {
+        if let Some(p) = &self.pubsub {
+            p.mailbox.set_resp3(on);
+        }
         self.resp3 = on;
         self.client.resp.store(if on { 3 } else { 2 }, Relaxed);
     }

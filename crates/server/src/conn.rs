@@ -95,9 +95,17 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             },
-            _ = kill.notified() => return,
+            _ = kill.notified() => {
+                // A kill, or published messages waiting in the mailbox.
+                if session.client.is_killed() || !flush_mailbox(engine, stream, session, kill).await {
+                    log_kill(session);
+                    return;
+                }
+                continue;
+            }
         };
         if session.client.is_killed() {
+            log_kill(session);
             return;
         }
         engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
@@ -114,13 +122,17 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                 .stats
                 .net_output_bytes
                 .fetch_add(out.len() as u64, Relaxed);
-            if stream.write_all(&out.buf).await.is_err() {
+            if !write_unless_killed(stream, &out.buf, session, kill).await {
                 return;
             }
             out.buf.clear();
             if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
                 out.buf = Vec::new();
             }
+        }
+        // Messages published while the batch ran go out after its replies.
+        if !flush_mailbox(engine, stream, session, kill).await {
+            return;
         }
         if close || session.close_after_reply {
             return;
@@ -141,6 +153,70 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
         if !parser.in_progress() {
             parser.set_limits(limits(engine, session));
         }
+    }
+}
+
+/// Writes whatever pub/sub messages wait for this connection. False when the socket failed.
+async fn flush_mailbox(
+    engine: &Engine,
+    stream: &mut TcpStream,
+    session: &Session,
+    kill: &Notify,
+) -> bool {
+    let Some(ps) = session.pubsub.as_ref() else {
+        return true;
+    };
+    let bytes = ps.mailbox.take();
+    if bytes.is_empty() {
+        return true;
+    }
+    engine
+        .stats
+        .net_output_bytes
+        .fetch_add(bytes.len() as u64, Relaxed);
+    write_unless_killed(stream, &bytes, session, kill).await
+}
+
+/// Writes all of `bytes`, unless the client is killed meanwhile: a client that stopped reading
+/// must not keep its connection task parked in a write forever (CLIENT KILL, output limits).
+async fn write_unless_killed(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    session: &Session,
+    kill: &Notify,
+) -> bool {
+    let mut pos = 0;
+    let mut woken = false;
+    while pos < bytes.len() {
+        tokio::select! {
+            r = stream.write(&bytes[pos..]) => match r {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => pos += n,
+            },
+            _ = kill.notified() => {
+                if session.client.is_killed() {
+                    log_kill(session);
+                    return false;
+                }
+                // Only a wake-up for new messages: they wait in the mailbox.
+                woken = true;
+            }
+        }
+    }
+    if woken {
+        // Hand the wake-up back to the main loop, which flushes the mailbox.
+        kill.notify_one();
+    }
+    true
+}
+
+fn log_kill(session: &Session) {
+    if session.client.output_limit_hit.load(Relaxed) {
+        tracing::warn!(
+            "Client id={} addr={} closed for overcoming of output buffer limits.",
+            session.client.id,
+            session.client.addr
+        );
     }
 }
 

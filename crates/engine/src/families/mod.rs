@@ -2,6 +2,7 @@
 //! This file holds the argument parsing every family shares.
 
 pub mod keys;
+pub mod pubsub;
 pub mod server;
 pub mod strings;
 

@@ -26,6 +26,9 @@ pub fn help_reply(ctx: &mut Ctx<'_>, header: &str, lines: &[&str]) {
 
 /// `PING [message]`
 fn ping(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if super::pubsub::subscribed_ping(ctx, args) {
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(args[1]),
@@ -58,6 +61,7 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// `RESET`: back to a fresh connection's state.
 fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.session.authenticated = ctx.engine.config.password().is_none();
+    super::pubsub::reset(ctx);
     ctx.session.select(0);
     ctx.session.set_resp3(false);
     ctx.out.resp3 = false;
@@ -235,8 +239,9 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         .map_or("NULL".to_string(), |e| e.full_name.clone());
     let qbuf = c.qbuf.load(Relaxed);
     let omem = c.omem.load(Relaxed);
+    let subs: Vec<usize> = c.subscriptions.iter().map(|n| n.load(Relaxed)).collect();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -244,7 +249,11 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         c.name_lossy(),
         age,
         idle,
+        if subs.iter().any(|&n| n > 0) { "P" } else { "N" },
         c.db.load(Relaxed),
+        subs[0],
+        subs[1],
+        subs[2],
         qbuf,
         16384usize.saturating_sub(qbuf),
         omem,

@@ -1,0 +1,284 @@
+//! The pub/sub family: SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH,
+//! SPUBLISH, PUBSUB. The registry and mailboxes are in [`crate::pubsub`].
+
+use crate::command::{flags::*, CmdResult, Command};
+use crate::error::{c_str, CmdError};
+use crate::pubsub::{Space, Subscriber};
+use crate::session::PubSubState;
+use crate::{cmd, Ctx};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+/// Commands a RESP2 connection may run while subscribed.
+pub fn allowed_when_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe"
+            | "ssubscribe"
+            | "psubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "punsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// The session's subscription state, created on first use.
+fn state<'s>(ctx: &'s mut Ctx<'_>) -> &'s mut PubSubState {
+    let hub = ctx.engine.pubsub.clone();
+    let client = ctx.session.client.clone();
+    let resp3 = ctx.session.resp3;
+    ctx.session.pubsub.get_or_insert_with(|| {
+        Box::new(PubSubState {
+            hub,
+            mailbox: Arc::new(Subscriber::new(client, resp3)),
+            channels: Vec::new(),
+            patterns: Vec::new(),
+            shard_channels: Vec::new(),
+        })
+    })
+}
+
+/// The count Redis puts in (un)subscribe confirmations: channels plus patterns, or shard
+/// channels alone for the shard commands.
+fn count(ps: &mut PubSubState, space: Space) -> i64 {
+    match space {
+        Space::Shard => ps.shard_channels.len() as i64,
+        _ => (ps.channels.len() + ps.patterns.len()) as i64,
+    }
+}
+
+fn confirm(ctx: &mut Ctx<'_>, kind: &str, name: Option<&[u8]>, n: i64) {
+    ctx.out.push(3);
+    ctx.out.bulk(kind.as_bytes());
+    match name {
+        Some(name) => ctx.out.bulk(name),
+        None => ctx.out.null(),
+    }
+    ctx.out.int(n);
+}
+
+fn subscribe_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], space: Space, kind: &str) -> CmdResult {
+    for name in &args[1..] {
+        let ps = state(ctx);
+        if !ps.list(space).iter().any(|c| c == name) {
+            ps.list(space).push(name.to_vec());
+            ps.hub.add(space, name, &ps.mailbox);
+            let len = ps.list(space).len();
+            ps.mailbox.client.subscriptions[space as usize].store(len, Relaxed);
+        }
+        let n = count(ps, space);
+        confirm(ctx, kind, Some(name), n);
+    }
+    Ok(())
+}
+
+fn unsubscribe_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], space: Space, kind: &str) -> CmdResult {
+    let names: Vec<Vec<u8>> = if args.len() > 1 {
+        args[1..].iter().map(|a| a.to_vec()).collect()
+    } else {
+        ctx.session
+            .pubsub
+            .as_mut()
+            .map(|ps| ps.list(space).clone())
+            .unwrap_or_default()
+    };
+    if names.is_empty() {
+        let n = ctx.session.pubsub.as_mut().map_or(0, |ps| count(ps, space));
+        confirm(ctx, kind, None, n);
+        return Ok(());
+    }
+    for name in names {
+        let ps = state(ctx);
+        if let Some(i) = ps.list(space).iter().position(|c| *c == name) {
+            ps.list(space).remove(i);
+            ps.hub.remove(space, &name, ps.mailbox.client.id);
+            let len = ps.list(space).len();
+            ps.mailbox.client.subscriptions[space as usize].store(len, Relaxed);
+        }
+        let n = count(ps, space);
+        confirm(ctx, kind, Some(&name), n);
+    }
+    Ok(())
+}
+
+/// `SUBSCRIBE channel [channel ...]`
+fn subscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    subscribe_generic(ctx, args, Space::Channel, "subscribe")
+}
+
+/// `UNSUBSCRIBE [channel [channel ...]]`
+fn unsubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    unsubscribe_generic(ctx, args, Space::Channel, "unsubscribe")
+}
+
+/// `PSUBSCRIBE pattern [pattern ...]`
+fn psubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    subscribe_generic(ctx, args, Space::Pattern, "psubscribe")
+}
+
+/// `PUNSUBSCRIBE [pattern [pattern ...]]`
+fn punsubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    unsubscribe_generic(ctx, args, Space::Pattern, "punsubscribe")
+}
+
+/// `SSUBSCRIBE shardchannel [shardchannel ...]`
+fn ssubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    subscribe_generic(ctx, args, Space::Shard, "ssubscribe")
+}
+
+/// `SUNSUBSCRIBE [shardchannel [shardchannel ...]]`
+fn sunsubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    unsubscribe_generic(ctx, args, Space::Shard, "sunsubscribe")
+}
+
+/// `PUBLISH channel message`: the number of clients that received it.
+fn publish(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let limit = ctx.engine.config.pubsub_limit();
+    let n = ctx
+        .engine
+        .pubsub
+        .publish(args[1], args[2], false, limit, ctx.now);
+    ctx.out.int(n);
+    Ok(())
+}
+
+/// `SPUBLISH shardchannel message`
+fn spublish(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let limit = ctx.engine.config.pubsub_limit();
+    let n = ctx
+        .engine
+        .pubsub
+        .publish(args[1], args[2], true, limit, ctx.now);
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn channels_reply(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
+    if args.len() > 3 {
+        let name = if shard {
+            "pubsub|shardchannels"
+        } else {
+            "pubsub|channels"
+        };
+        return Err(CmdError::arity(name));
+    }
+    let list = ctx.engine.pubsub.channels(shard, args.get(2).copied());
+    ctx.out.array(list.len());
+    for c in &list {
+        ctx.out.bulk(c);
+    }
+    Ok(())
+}
+
+fn numsub_reply(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
+    ctx.out.map(args.len() - 2);
+    for c in &args[2..] {
+        ctx.out.bulk(c);
+        ctx.out.int(ctx.engine.pubsub.numsub(shard, c) as i64);
+    }
+    Ok(())
+}
+
+/// `PUBSUB CHANNELS [pattern]`
+fn pubsub_channels(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    channels_reply(ctx, args, false)
+}
+
+/// `PUBSUB SHARDCHANNELS [pattern]`
+fn pubsub_shardchannels(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    channels_reply(ctx, args, true)
+}
+
+/// `PUBSUB NUMSUB [channel ...]`
+fn pubsub_numsub(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    numsub_reply(ctx, args, false)
+}
+
+/// `PUBSUB SHARDNUMSUB [shardchannel ...]`
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    numsub_reply(ctx, args, true)
+}
+
+/// `PUBSUB NUMPAT`
+fn pubsub_numpat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.int(ctx.engine.pubsub.numpat() as i64);
+    Ok(())
+}
+
+/// `PUBSUB HELP`
+fn pubsub_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    super::server::help_reply(
+        ctx,
+        "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ],
+    );
+    Ok(())
+}
+
+fn container(_: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    Err(CmdError::concat(&[
+        b"ERR unknown subcommand '",
+        c_str(args.get(1).copied().unwrap_or(b""), 128),
+        b"'. Try PUBSUB HELP.",
+    ]))
+}
+
+/// Whether a PING in RESP2 subscribed mode answers in the subscribed form.
+pub fn subscribed_ping(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> bool {
+    if !ctx.session.in_resp2_subscribed_mode() || args.len() > 2 {
+        return false;
+    }
+    ctx.out.array(2);
+    ctx.out.bulk(b"pong");
+    ctx.out.bulk(args.get(1).copied().unwrap_or(b""));
+    true
+}
+
+/// Leaves every subscription (RESET).
+pub fn reset(ctx: &mut Ctx<'_>) {
+    if let Some(ps) = ctx.session.pubsub.as_mut() {
+        ps.clear();
+    }
+}
+
+#[rustfmt::skip]
+const SUBCOMMANDS: &[Command] = &[
+    cmd!("channels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the active channels.", "2.8.0", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", pubsub_channels),
+    cmd!("numpat", 2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns a count of unique pattern subscriptions.", "2.8.0", "O(1)", pubsub_numpat),
+    cmd!("numsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns a count of subscribers to channels.", "2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", pubsub_numsub),
+    cmd!("shardchannels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the active shard channels.", "7.0.0", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", pubsub_shardchannels),
+    cmd!("shardnumsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the count of subscribers of shard channels.", "7.0.0", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", pubsub_shardnumsub),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", pubsub_help),
+];
+
+/// The pub/sub family's rows of the command table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    cmd!("subscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels.", "2.0.0", "O(N) where N is the number of channels to subscribe to.", subscribe),
+    cmd!("unsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages posted to channels.", "2.0.0", "O(N) where N is the number of channels to unsubscribe.", unsubscribe),
+    cmd!("psubscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to subscribe to.", psubscribe),
+    cmd!("punsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to unsubscribe.", punsubscribe),
+    cmd!("ssubscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Listens for messages published to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to subscribe to.", ssubscribe),
+    cmd!("sunsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Stops listening to messages posted to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to unsubscribe.", sunsubscribe),
+    cmd!("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 0, 0, 0, [], "pubsub", "Posts a message to a channel.", "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", publish),
+    cmd!("spublish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 1, 1, 1, [], "pubsub", "Post a message to a shard channel", "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.", spublish),
+    Command {
+        subcommands: SUBCOMMANDS,
+        ..cmd!("pubsub", -2, 0, 0, 0, 0, [], "pubsub", "A container for Pub/Sub commands.", "2.8.0", "Depends on subcommand.", container)
+    },
+];
