@@ -656,3 +656,101 @@ fn a_subscriber_that_does_not_read_is_disconnected() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn exec_is_atomic_across_shards_under_concurrent_readers() {
+    let s = TestServer::start();
+    let accounts: Vec<String> = (0..8).map(|i| format!("acct:{i}")).collect();
+    let mut setup = s.client();
+    for a in &accounts {
+        setup.cmd(&format!("SET {a} 1000"));
+    }
+    let total = 8 * 1000;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, accounts, stop) = (s.addr, accounts.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                let (mut reads, mut violations) = (0u64, 0u64);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut args: Vec<&[u8]> = vec![b"MGET"];
+                    args.extend(accounts.iter().map(|a| a.as_bytes()));
+                    let Value::Array(vals) = c.cmd_args(&args) else {
+                        panic!()
+                    };
+                    let sum: i64 = vals
+                        .iter()
+                        .map(|v| match v {
+                            Value::Bulk(b) => String::from_utf8_lossy(b).parse::<i64>().unwrap(),
+                            _ => 0,
+                        })
+                        .sum();
+                    reads += 1;
+                    if sum != total {
+                        violations += 1;
+                    }
+                }
+                (reads, violations)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (addr, accounts) = (s.addr, accounts.clone());
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                for i in 0..250usize {
+                    let from = &accounts[(w + i) % 8];
+                    let to = &accounts[(w * 3 + i * 5 + 1) % 8];
+                    let mut batch = Client::encode(&[b"MULTI"]);
+                    batch.extend(Client::encode(&[b"DECRBY", from.as_bytes(), b"7"]));
+                    batch.extend(Client::encode(&[b"INCRBY", to.as_bytes(), b"7"]));
+                    batch.extend(Client::encode(&[b"EXEC"]));
+                    c.send_raw(&batch);
+                    for _ in 0..3 {
+                        c.read_reply();
+                    }
+                    assert!(matches!(c.read_reply(), Some(Value::Array(r)) if r.len() == 2));
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut reads, mut violations) = (0, 0);
+    for r in readers {
+        let (n, v) = r.join().unwrap();
+        reads += n;
+        violations += v;
+    }
+    println!(
+        "1000 transactions in {elapsed:?} ({:.0}/s), {reads} invariant reads, {violations} violations",
+        1000.0 / elapsed.as_secs_f64()
+    );
+    assert_eq!(violations, 0);
+    assert!(reads > 0);
+}
+
+#[test]
+fn transactions_over_http_pipelines() {
+    let s = TestServer::start();
+    let body = r#"[["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["EXEC"]]"#;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let text = agent
+        .post(format!("http://{}/v1/pipeline", s.http))
+        .send(body)
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json[3], serde_json::json!({"reply": ["OK", 2]}), "{text}");
+}

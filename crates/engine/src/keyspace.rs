@@ -190,6 +190,7 @@ impl Shard {
         now: u64,
         budget: usize,
         hasher: &S,
+        mut on_delete: impl FnMut(&[u8]),
     ) -> (usize, usize) {
         let mut deleted = 0;
         let mut examined = 0;
@@ -216,6 +217,7 @@ impl Shard {
             });
             for key in due {
                 self.remove(hash, &key, hasher);
+                on_delete(&key);
                 self.expired += 1;
                 deleted += 1;
             }
@@ -298,6 +300,8 @@ pub struct Key<'a> {
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: RandomState,
+    /// WATCHed keys; every change made through [`Locked`] touches them.
+    pub watches: std::sync::Arc<crate::watch::Watches>,
 }
 
 impl Keyspace {
@@ -306,6 +310,7 @@ impl Keyspace {
         Keyspace {
             dbs: (0..databases).map(|_| Db::new()).collect(),
             hasher: RandomState::new(),
+            watches: std::sync::Arc::default(),
         }
     }
 
@@ -451,11 +456,18 @@ impl<'a> Locked<'a> {
 
     /// The live entry for `key`, deleting it first if expired.
     pub fn get(&mut self, db: usize, key: &Key<'_>, now: u64) -> Option<EntryRef<'_>> {
-        let hasher = &self.ks.hasher;
+        let ks = self.ks;
         let i = self.index(db, key.shard);
-        self.guards[i]
-            .1
-            .get_for_write(key.hash, key.bytes, now, hasher)
+        let shard = &mut self.guards[i].1;
+        let expiring = shard
+            .table
+            .get(key.hash, key.bytes)
+            .is_some_and(|e| e.is_expired(now));
+        if expiring {
+            // Lazy expiry is about to delete it: a change WATCH must see.
+            ks.watches.touch(db, key.bytes);
+        }
+        shard.get_for_write(key.hash, key.bytes, now, &ks.hasher)
     }
 
     fn index(&self, db: usize, shard: usize) -> usize {
@@ -472,6 +484,7 @@ impl<'a> Locked<'a> {
         self.guards[i]
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
+        self.ks.watches.touch(db, key.bytes);
     }
 
     /// Stores a built entry for `key`, replacing what was there.
@@ -479,20 +492,29 @@ impl<'a> Locked<'a> {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
+        self.ks.watches.touch(db, key.bytes);
     }
 
     /// Removes `key` (expired or not), returning its entry.
     pub fn remove(&mut self, db: usize, key: &Key<'_>) -> Option<Entry> {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
-        self.guards[i].1.remove(key.hash, key.bytes, hasher)
+        let old = self.guards[i].1.remove(key.hash, key.bytes, hasher);
+        if old.is_some() {
+            self.ks.watches.touch(db, key.bytes);
+        }
+        old
     }
 
     /// Sets or clears the expiry of an existing key.
     pub fn set_expire(&mut self, db: usize, key: &Key<'_>, at: Option<u64>) -> bool {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
-        self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher)
+        let changed = self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher);
+        if changed {
+            self.ks.watches.touch(db, key.bytes);
+        }
+        changed
     }
 
     /// The locked shards of database `db`, in shard order.
@@ -537,9 +559,9 @@ mod tests {
         assert!(l.set_expire(0, &k1, Some(500)));
         let h = ks.hasher().clone();
         let shard = l.shard(0, &k1);
-        assert_eq!(shard.active_expire(200, 100, &h), (0, 1));
+        assert_eq!(shard.active_expire(200, 100, &h, |_| {}), (0, 1));
         assert_eq!(shard.table.len(), 1);
-        assert_eq!(shard.active_expire(500, 100, &h), (1, 1));
+        assert_eq!(shard.active_expire(500, 100, &h, |_| {}), (1, 1));
         assert_eq!(shard.table.len(), 0);
         assert_eq!(shard.ttl_keys(), 0);
         assert_eq!(shard.expired, 1);

@@ -10,10 +10,12 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
 //! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
 //!   ending with its table rows.
+//! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
 //! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
 //! - [`session`]: per-connection state and the registry of connected clients (CLIENT LIST/KILL).
 //! - [`config`]: the settings CONFIG GET/SET know, with redis.conf names.
 //! - [`info`]: the INFO reply.
+//! - [`watch`]: WATCHed keys, touched by every change.
 //! - [`glob`], [`float`], [`error`], [`clock`]: Redis's glob rules, Redis's float formatting,
 //!   command errors whose `Display` is the wire text, and the injected clock.
 
@@ -26,12 +28,14 @@ pub mod entry;
 pub mod error;
 pub mod families;
 pub mod float;
+pub mod gate;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
 pub mod pubsub;
 pub mod session;
 pub mod table;
+pub mod watch;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
@@ -84,6 +88,8 @@ pub struct Engine {
     pub clients: session::Clients,
     /// Pub/sub subscriptions.
     pub pubsub: Arc<pubsub::Hub>,
+    /// Shared by every command, exclusive for EXEC: what makes a transaction atomic.
+    pub gate: gate::ExecGate,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -168,11 +174,13 @@ impl Engine {
                 families::keys::COMMANDS,
                 families::server::COMMANDS,
                 families::pubsub::COMMANDS,
+                families::transactions::COMMANDS,
             ]),
             config,
             stats: Stats::default(),
             clients: session::Clients::default(),
             pubsub: Arc::default(),
+            gate: gate::ExecGate::default(),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
@@ -219,24 +227,56 @@ impl Engine {
         };
         let idx = match resolved {
             Ok(idx) => idx,
-            Err((idx, err)) => {
-                self.reject(idx, &err, out);
-                return started;
-            }
+            Err((idx, err)) => return self.refuse(session, idx, &err, out, started),
         };
-        let cmd = self.registry.entries[idx].cmd;
+        let entry = &self.registry.entries[idx];
+        let cmd = entry.cmd;
         if !session.authenticated && cmd.flags & command::flags::NO_AUTH == 0 {
-            self.reject(Some(idx), &error::NOAUTH, out);
-            return started;
+            return self.refuse(session, Some(idx), &error::NOAUTH, out, started);
         }
         if session.in_resp2_subscribed_mode()
             && !families::pubsub::allowed_when_subscribed(cmd.name)
         {
-            let full = &self.registry.entries[idx].full_name;
+            let full = &entry.full_name;
             let err = CmdError::new(format!("ERR Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
-            self.reject(Some(idx), &err, out);
-            return started;
+            return self.refuse(session, Some(idx), &err, out, started);
         }
+        if let Some(tx) = session.multi.as_mut() {
+            if !families::transactions::runs_inside_multi(entry) {
+                if cmd.flags & command::flags::NO_MULTI != 0 {
+                    let err = CmdError::from_static("ERR Command not allowed inside a transaction");
+                    return self.refuse(session, Some(idx), &err, out, started);
+                }
+                tx.queued
+                    .push((idx, args.iter().map(|a| a.to_vec()).collect()));
+                out.simple("QUEUED");
+                return started;
+            }
+        }
+        // Every command but EXEC runs under the shared side of the gate; EXEC takes the
+        // exclusive side to run its queue with nothing else in between.
+        let _gate = (cmd.name != "exec").then(|| self.gate.read());
+        let failed = self.dispatch(session, idx, args, out, now_ms);
+        let finished = Instant::now();
+        self.registry.record(
+            idx,
+            finished.duration_since(started).as_micros() as u64,
+            failed,
+        );
+        finished
+    }
+
+    /// Runs resolved command `idx` and writes its reply; an error (or a panic, turned into
+    /// one) replaces whatever it wrote. Returns true when it failed.
+    pub(crate) fn dispatch(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        out: &mut ReplyBuf,
+        now_ms: u64,
+    ) -> bool {
+        let cmd = self.registry.entries[idx].cmd;
         session.client.last_command.store(idx, Relaxed);
         let mark = out.len();
         let result = {
@@ -250,7 +290,7 @@ impl Engine {
                 (cmd.handler)(&mut ctx, args)
             }))
         };
-        let failed = match result {
+        match result {
             Ok(Ok(())) => false,
             Ok(Err(err)) => {
                 out.truncate(mark);
@@ -265,14 +305,24 @@ impl Engine {
                 out.error(msg);
                 true
             }
-        };
-        let finished = Instant::now();
-        self.registry.record(
-            idx,
-            finished.duration_since(started).as_micros() as u64,
-            failed,
-        );
-        finished
+        }
+    }
+
+    /// Refuses a command before it runs; inside MULTI that also dooms the transaction, as
+    /// Redis's `rejectCommand` does.
+    fn refuse(
+        &self,
+        session: &mut Session,
+        idx: Option<usize>,
+        err: &CmdError,
+        out: &mut ReplyBuf,
+        started: Instant,
+    ) -> Instant {
+        if let Some(tx) = session.multi.as_mut() {
+            tx.aborted = true;
+        }
+        self.reject(idx, err, out);
+        started
     }
 
     /// Refuses a command before it runs: Redis counts these as rejected calls.
@@ -337,9 +387,14 @@ impl Engine {
                     continue;
                 }
                 loop {
+                    // Expiry is a write like any other: never in the middle of an EXEC.
+                    let _gate = self.gate.read();
                     let mut shard = db.write(s);
+                    let watches = &self.keyspace.watches;
                     let (n, examined) =
-                        shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher);
+                        shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher, |k| {
+                            watches.touch(d, k)
+                        });
                     db.publish_hint(s, &shard);
                     deleted += n;
                     let pending = shard.next_deadline().filter(|&at| at <= now);

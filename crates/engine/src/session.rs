@@ -2,6 +2,7 @@
 //! CLIENT LIST, CLIENT INFO and CLIENT KILL read.
 
 use crate::pubsub::{Hub, Space, Subscriber};
+use crate::watch::{Flag, Watches};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -187,6 +188,37 @@ pub struct Session {
     pub key_hint: Option<KeyHint>,
     /// Subscriptions, once the connection subscribed to anything.
     pub pubsub: Option<Box<PubSubState>>,
+    /// The open transaction, between MULTI and EXEC/DISCARD.
+    pub multi: Option<Transaction>,
+    /// The keys this connection WATCHes.
+    pub watching: Option<Watching>,
+}
+
+/// Commands queued by MULTI: registry index and arguments.
+#[derive(Default)]
+pub struct Transaction {
+    /// The queue.
+    pub queued: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Set by an error while queuing: EXEC then fails with EXECABORT.
+    pub aborted: bool,
+}
+
+/// A connection's WATCHed keys.
+pub struct Watching {
+    /// The registry the keys are in.
+    pub watches: Arc<Watches>,
+    /// Turns true when any of them changes.
+    pub flag: Flag,
+    /// (database, key, whether it was already expired when watched).
+    pub keys: Vec<(usize, Vec<u8>, bool)>,
+}
+
+impl Watching {
+    /// Stops watching everything.
+    pub fn clear(&mut self) {
+        let keys: Vec<(usize, Vec<u8>)> = self.keys.drain(..).map(|(d, k, _)| (d, k)).collect();
+        self.watches.unwatch(&keys, &self.flag);
+    }
 }
 
 /// A connection's subscriptions, in subscription order, and its mailbox.
@@ -230,6 +262,9 @@ impl Drop for Session {
         if let Some(ps) = self.pubsub.as_mut() {
             ps.clear();
         }
+        if let Some(w) = self.watching.as_mut() {
+            w.clear();
+        }
     }
 }
 
@@ -258,6 +293,8 @@ impl Session {
             authenticated: true,
             key_hint: None,
             pubsub: None,
+            multi: None,
+            watching: None,
         }
     }
 
@@ -273,6 +310,8 @@ impl Session {
             authenticated: true,
             key_hint: None,
             pubsub: None,
+            multi: None,
+            watching: None,
         }
     }
 

@@ -376,3 +376,136 @@ fn in_place_overwrites_keep_expiry_accounting_exact() {
         .unwrap()
         .contains("db0:keys=1,expires=0,"));
 }
+
+impl Harness {
+    fn other_session(&self) -> Session {
+        Session::new(
+            &self.engine.clients,
+            "test:2".into(),
+            "test:0".into(),
+            -1,
+            T0,
+        )
+    }
+
+    fn run_as(&self, session: &mut Session, cmd: &str) -> Value {
+        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+        let mut out = ReplyBuf::new(session.resp3);
+        self.engine.execute(session, &args, &mut out);
+        parse_value(&out.buf).expect("one reply").0
+    }
+}
+
+#[test]
+fn multi_exec_queues_and_runs_in_order() {
+    let mut h = Harness::new();
+    assert_eq!(h.run("EXEC"), err("ERR EXEC without MULTI"));
+    assert_eq!(h.run("DISCARD"), err("ERR DISCARD without MULTI"));
+    h.run("SET s abc");
+    assert_eq!(h.run("MULTI"), Value::Simple("OK".into()));
+    assert_eq!(h.run("MULTI"), err("ERR MULTI calls can not be nested"));
+    assert_eq!(h.run("SET a 1"), Value::Simple("QUEUED".into()));
+    assert_eq!(h.run("INCR a"), Value::Simple("QUEUED".into()));
+    assert_eq!(
+        h.run("INCR s"),
+        Value::Simple("QUEUED".into()),
+        "fails only when it runs"
+    );
+    assert_eq!(
+        h.run("WATCH a"),
+        err("ERR WATCH inside MULTI is not allowed")
+    );
+    assert_eq!(
+        h.run("EXEC"),
+        Value::Array(vec![
+            Value::Simple("OK".into()),
+            Value::Int(2),
+            err("ERR value is not an integer or out of range"),
+        ])
+    );
+}
+
+#[test]
+fn errors_while_queuing_abort_the_transaction() {
+    let mut h = Harness::new();
+    h.run("MULTI");
+    h.run("SET a 1");
+    assert_eq!(
+        h.run("GET"),
+        err("ERR wrong number of arguments for 'get' command")
+    );
+    assert_eq!(
+        h.run("EXEC"),
+        err("EXECABORT Transaction discarded because of previous errors.")
+    );
+    assert_eq!(h.run("EXISTS a"), Value::Int(0));
+    h.run("MULTI");
+    assert!(matches!(h.run("NOPE"), Value::Error(e) if e.starts_with("ERR unknown command")));
+    assert!(matches!(h.run("EXEC"), Value::Error(e) if e.starts_with("EXECABORT")));
+    h.run("MULTI");
+    h.run("SET a 1");
+    assert_eq!(h.run("DISCARD"), Value::Simple("OK".into()));
+    assert_eq!(h.run("EXISTS a"), Value::Int(0));
+}
+
+#[test]
+fn watch_fails_exec_when_a_watched_key_changes() {
+    let mut h = Harness::new();
+    let mut other = h.other_session();
+    h.run("SET k 1");
+    // Modified by someone else.
+    h.run("WATCH k");
+    h.run_as(&mut other, "INCR k");
+    h.run("MULTI");
+    h.run("SET k 10");
+    assert_eq!(h.run("EXEC"), Value::Null);
+    assert_eq!(h.run("GET k"), bulk("2"));
+    // Untouched: runs. A write that changes nothing (DEL of another key) does not count.
+    h.run("WATCH k");
+    h.run_as(&mut other, "DEL unrelated");
+    h.run("MULTI");
+    h.run("SET k 10");
+    assert_eq!(
+        h.run("EXEC"),
+        Value::Array(vec![Value::Simple("OK".into())])
+    );
+    // Expired since WATCH.
+    h.run("SET t v PX 100");
+    h.run("WATCH t");
+    h.clock.advance(100);
+    h.run("MULTI");
+    h.run("SET x 1");
+    assert_eq!(h.run("EXEC"), Value::Null);
+    assert_eq!(h.run("EXISTS x"), Value::Int(0));
+    // Flushed.
+    h.run("WATCH k");
+    h.run_as(&mut other, "FLUSHALL");
+    h.run("MULTI");
+    h.run("SET x 1");
+    assert_eq!(h.run("EXEC"), Value::Null);
+    // A flush of a database without the key does not count.
+    h.run("SET k 1");
+    h.run("WATCH k");
+    h.run_as(&mut other, "SELECT 3");
+    h.run_as(&mut other, "FLUSHDB");
+    h.run("MULTI");
+    h.run("SET x 1");
+    assert_eq!(
+        h.run("EXEC"),
+        Value::Array(vec![Value::Simple("OK".into())])
+    );
+    // UNWATCH forgets.
+    h.run("WATCH k");
+    h.run_as(&mut other, "SELECT 0");
+    h.run_as(&mut other, "SET k 5");
+    h.run("UNWATCH");
+    h.run("MULTI");
+    h.run("GET k");
+    assert_eq!(h.run("EXEC"), Value::Array(vec![bulk("5")]));
+    // RESP3: a failed EXEC is a null.
+    h.run("HELLO 3");
+    h.run("WATCH k");
+    h.run_as(&mut other, "SET k 6");
+    h.run("MULTI");
+    assert_eq!(h.run("EXEC"), Value::Null);
+}

@@ -160,12 +160,19 @@ fn redis_error(text: &str) -> Response {
     error(error_status(code), code, text)
 }
 
+/// A session for one request (a pipeline shares one, so MULTI ... EXEC works inside it).
+fn session(engine: &Engine, db: usize) -> Session {
+    Session::detached(&engine.clients, "http", db, engine.clock.now_ms())
+}
+
 /// Runs one command in database `db` and decodes its RESP3 reply.
 fn run(engine: &Engine, db: usize, args: &[&[u8]]) -> Value {
-    let now = engine.clock.now_ms();
-    let mut session = Session::detached(&engine.clients, "http", db, now);
-    let mut out = ReplyBuf::new(true);
-    engine.execute(&mut session, args, &mut out);
+    run_in(engine, &mut session(engine, db), args)
+}
+
+fn run_in(engine: &Engine, session: &mut Session, args: &[&[u8]]) -> Value {
+    let mut out = ReplyBuf::new(session.resp3);
+    engine.execute(session, args, &mut out);
     match parse_value(&out.buf) {
         Ok((v, _)) => v,
         Err(_) => Value::Error("ERR internal error: undecodable reply".into()),
@@ -344,9 +351,9 @@ fn parse_json_body(body: &Bytes) -> Result<Json, ApiError> {
 }
 
 /// Runs a command from JSON and wraps the outcome: `{"reply": ...}` or `{"error": {...}}`.
-fn run_json(engine: &Engine, db: usize, cmd: &[Vec<u8>]) -> (Option<String>, Json) {
+fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<String>, Json) {
     let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
-    match run(engine, db, &args) {
+    match run_in(engine, session, &args) {
         Value::Error(e) => {
             let body = reply_json(&Value::Error(e.clone()));
             (Some(e), body)
@@ -702,7 +709,7 @@ async fn command(State(engine): State<Shared>, Query(q): Params, body: Bytes) ->
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    match run_json(&engine, db, &cmd) {
+    match run_json(&engine, &mut session(&engine, db), &cmd) {
         (Some(e), _) => redis_error(&e),
         (None, body) => json_response(StatusCode::OK, body),
     }
@@ -737,7 +744,11 @@ async fn pipeline(State(engine): State<Shared>, Query(q): Params, body: Bytes) -
             }
         }
     }
-    let replies: Vec<Json> = parsed.iter().map(|c| run_json(&engine, db, c).1).collect();
+    let mut s = session(&engine, db);
+    let replies: Vec<Json> = parsed
+        .iter()
+        .map(|c| run_json(&engine, &mut s, c).1)
+        .collect();
     json_response(StatusCode::OK, Json::Array(replies))
 }
 

@@ -298,8 +298,14 @@ fn flush_mode(args: &[&[u8]]) -> Result<bool, CmdError> {
 fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
     let mut garbage: Vec<Shard> = Vec::new();
     {
-        let mut l = ctx.ks().lock_dbs(dbs);
+        let ks = ctx.ks();
+        let mut l = ks.lock_dbs(dbs);
         for &d in dbs {
+            // Watchers of keys that existed see the flush.
+            ks.watches.touch_db(d, |k| {
+                let key = ks.key(k);
+                l.shard_at(d, key.shard).table.get(key.hash, k).is_some()
+            });
             for shard in l.shards_of(d) {
                 let expired = shard.expired;
                 let mut old = std::mem::take(shard);
@@ -405,6 +411,18 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (a, b) = (a as usize, b as usize);
     if a != b {
         let mut l = ctx.ks().lock_dbs(&[a, b]);
+        let ks = ctx.ks();
+        for (d, other) in [(a, b), (b, a)] {
+            // Watchers of a key that exists on either side see the swap.
+            ks.watches.touch_db(d, |k| {
+                let key = ks.key(k);
+                l.shard_at(d, key.shard).table.get(key.hash, k).is_some()
+                    || l.shard_at(other, key.shard)
+                        .table
+                        .get(key.hash, k)
+                        .is_some()
+            });
+        }
         l.swap_dbs(a, b);
     }
     ctx.out.ok();

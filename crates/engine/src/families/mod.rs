@@ -5,6 +5,7 @@ pub mod keys;
 pub mod pubsub;
 pub mod server;
 pub mod strings;
+pub mod transactions;
 
 use crate::entry::{EntryRef, Kind};
 use crate::error::{self, CmdError};

@@ -136,34 +136,36 @@ fn sunsubscribe(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `PUBLISH channel message`: the number of clients that received it.
 fn publish(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let limit = ctx.engine.config.pubsub_limit();
-    let n = ctx
-        .engine
-        .pubsub
-        .publish(args[1], args[2], false, limit, ctx.now);
-    ctx.out.int(n);
-    Ok(())
+    publish_generic(ctx, args, false)
 }
 
 /// `SPUBLISH shardchannel message`
 fn spublish(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    publish_generic(ctx, args, true)
+}
+
+fn publish_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
     let limit = ctx.engine.config.pubsub_limit();
-    let n = ctx
-        .engine
-        .pubsub
-        .publish(args[1], args[2], true, limit, ctx.now);
+    let hub = &ctx.engine.pubsub;
+    let n = hub.publish(args[1], args[2], shard, limit, ctx.now);
+    // A client publishing to a channel it listens to gets the message before the reply, as
+    // in Redis, where both go to the same output buffer in that order.
+    if let Some(ps) = &ctx.session.pubsub {
+        let mine = ps.mailbox.take();
+        ctx.out.raw(&mine);
+    }
     ctx.out.int(n);
     Ok(())
 }
 
 fn channels_reply(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
     if args.len() > 3 {
-        let name = if shard {
-            "pubsub|shardchannels"
-        } else {
-            "pubsub|channels"
-        };
-        return Err(CmdError::arity(name));
+        // Redis compatibility: PUBSUB checks this itself, echoing the subcommand as typed.
+        return Err(CmdError::concat(&[
+            b"ERR unknown subcommand or wrong number of arguments for '",
+            c_str(args[1], 128),
+            b"'. Try PUBSUB HELP.",
+        ]));
     }
     let list = ctx.engine.pubsub.channels(shard, args.get(2).copied());
     ctx.out.array(list.len());
@@ -174,7 +176,8 @@ fn channels_reply(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
 }
 
 fn numsub_reply(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult {
-    ctx.out.map(args.len() - 2);
+    // Redis compatibility: a flat array of channel, count pairs, in RESP3 too.
+    ctx.out.array(2 * (args.len() - 2));
     for c in &args[2..] {
         ctx.out.bulk(c);
         ctx.out.int(ctx.engine.pubsub.numsub(shard, c) as i64);

@@ -62,6 +62,7 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.session.authenticated = ctx.engine.config.password().is_none();
     super::pubsub::reset(ctx);
+    super::transactions::end(ctx);
     ctx.session.select(0);
     ctx.session.set_resp3(false);
     ctx.out.resp3 = false;

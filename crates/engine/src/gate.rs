@@ -1,0 +1,54 @@
+//! The transaction gate: every command holds its shared side, EXEC its exclusive side, so no
+//! other client ever observes a transaction half done, whatever shards its keys live on.
+//!
+//! Why a gate and not the transaction's shard locks: the queued commands' keys are known, but a
+//! transaction may SELECT, FLUSHALL or SWAPDB, so its lock set is not known before it runs; and
+//! a command holding shard locks must not be handed them again. The shared side is split into
+//! cache-line-sized slots picked per thread, so readers on different cores never touch the same
+//! line; EXEC takes every slot. The cost is one uncontended lock per command.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Slots of the shared side: enough that threads rarely share one.
+const SLOTS: usize = 16;
+
+#[repr(align(64))]
+#[derive(Default)]
+struct Slot(RwLock<()>);
+
+/// The gate.
+pub struct ExecGate {
+    slots: Box<[Slot]>,
+}
+
+impl Default for ExecGate {
+    fn default() -> Self {
+        ExecGate {
+            slots: (0..SLOTS).map(|_| Slot::default()).collect(),
+        }
+    }
+}
+
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static MY_SLOT: Cell<usize> = Cell::new(NEXT_SLOT.fetch_add(1, Relaxed) % SLOTS);
+}
+
+impl ExecGate {
+    /// The shared side, for one command.
+    pub fn read(&self) -> RwLockReadGuard<'_, ()> {
+        let slot = MY_SLOT.with(Cell::get);
+        self.slots[slot].0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The exclusive side: waits for every running command to finish and holds the others off.
+    pub fn write(&self) -> Vec<RwLockWriteGuard<'_, ()>> {
+        self.slots
+            .iter()
+            .map(|s| s.0.write().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+}
