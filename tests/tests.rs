@@ -754,3 +754,67 @@ fn transactions_over_http_pipelines() {
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json[3], serde_json::json!({"reply": ["OK", 2]}), "{text}");
 }
+
+#[test]
+fn keyspace_notifications_name_each_change() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    assert_eq!(
+        admin.cmd_args(&[b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA"]),
+        ok()
+    );
+    assert_eq!(
+        admin.cmd_args(&[b"CONFIG", b"GET", b"notify-keyspace-events"]),
+        Value::Array(vec![bulk("notify-keyspace-events"), bulk("AKE")])
+    );
+    let mut sub = s.client();
+    sub.send_raw(&Client::encode(&[b"PSUBSCRIBE", b"__keyevent@0__:*"]));
+    sub.read_reply();
+    for cmd in [
+        "SET a 1 EX 100",
+        "INCRBY a 2",
+        "APPEND a x",
+        "RENAME a b",
+        "PERSIST b",
+        "DEL b",
+        "SET t v PX 1",
+    ] {
+        admin.cmd(cmd);
+    }
+    let mut events = Vec::new();
+    for _ in 0..10 {
+        let Some(Value::Array(m)) = sub.read_reply() else {
+            panic!()
+        };
+        let (Value::Bulk(channel), Value::Bulk(key)) = (&m[2], &m[3]) else {
+            panic!()
+        };
+        let channel = String::from_utf8_lossy(channel).into_owned();
+        events.push(format!(
+            "{} {}",
+            channel.trim_start_matches("__keyevent@0__:"),
+            String::from_utf8_lossy(key)
+        ));
+    }
+    assert_eq!(
+        events,
+        [
+            "set a",
+            "expire a",
+            "incrby a",
+            "append a",
+            "rename_from a",
+            "rename_to b",
+            "persist b",
+            "del b",
+            "set t",
+            "expire t"
+        ]
+    );
+    // The expired key is reclaimed by active expiry and announced.
+    let Some(Value::Array(m)) = sub.read_reply() else {
+        panic!()
+    };
+    assert_eq!(m[2], bulk("__keyevent@0__:expired"));
+    assert_eq!(m[3], bulk("t"));
+}

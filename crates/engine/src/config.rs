@@ -45,6 +45,8 @@ pub struct Values {
     pub protected_mode: bool,
     /// `client-output-buffer-limit` for the normal, replica and pubsub classes.
     pub output_limits: [BufferLimit; 3],
+    /// `notify-keyspace-events`, as flags of [`crate::notify`].
+    pub notify_keyspace_events: u32,
 }
 
 impl Default for Values {
@@ -82,6 +84,7 @@ impl Default for Values {
                     soft_seconds: 60,
                 },
             ],
+            notify_keyspace_events: 0,
         }
     }
 }
@@ -301,6 +304,15 @@ pub const PARAMS: &[Param] = &[
                 };
             }
             v.output_limits = next;
+            Ok(())
+        },
+    },
+    Param {
+        name: "notify-keyspace-events",
+        mutable: true,
+        get: |v| crate::notify::format(v.notify_keyspace_events),
+        set: |v, s| {
+            v.notify_keyspace_events = crate::notify::parse(s)?;
             Ok(())
         },
     },

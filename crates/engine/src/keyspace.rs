@@ -302,6 +302,8 @@ pub struct Keyspace {
     hasher: RandomState,
     /// WATCHed keys; every change made through [`Locked`] touches them.
     pub watches: std::sync::Arc<crate::watch::Watches>,
+    /// Keyspace notifications (new and expired keys are published from here).
+    pub events: std::sync::Arc<crate::notify::Events>,
 }
 
 impl Keyspace {
@@ -311,6 +313,7 @@ impl Keyspace {
             dbs: (0..databases).map(|_| Db::new()).collect(),
             hasher: RandomState::new(),
             watches: std::sync::Arc::default(),
+            events: std::sync::Arc::default(),
         }
     }
 
@@ -464,8 +467,10 @@ impl<'a> Locked<'a> {
             .get(key.hash, key.bytes)
             .is_some_and(|e| e.is_expired(now));
         if expiring {
-            // Lazy expiry is about to delete it: a change WATCH must see.
+            // Lazy expiry is about to delete it: a change WATCH must see, and an event.
             ks.watches.touch(db, key.bytes);
+            ks.events
+                .emit(crate::notify::EXPIRED, "expired", db, key.bytes, now);
         }
         shard.get_for_write(key.hash, key.bytes, now, &ks.hasher)
     }
@@ -481,18 +486,32 @@ impl<'a> Locked<'a> {
     pub fn set(&mut self, db: usize, key: &Key<'_>, value: &[u8], meta: EntryMeta) {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
+        let created = self.ks.events.enabled(crate::notify::NEW)
+            && self.guards[i].1.table.get(key.hash, key.bytes).is_none();
         self.guards[i]
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
         self.ks.watches.touch(db, key.bytes);
+        if created {
+            self.ks
+                .events
+                .emit(crate::notify::NEW, "new", db, key.bytes, 0);
+        }
     }
 
     /// Stores a built entry for `key`, replacing what was there.
     pub fn put(&mut self, db: usize, key: &Key<'_>, entry: Entry) {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
+        let created = self.ks.events.enabled(crate::notify::NEW)
+            && self.guards[i].1.table.get(key.hash, key.bytes).is_none();
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
         self.ks.watches.touch(db, key.bytes);
+        if created {
+            self.ks
+                .events
+                .emit(crate::notify::NEW, "new", db, key.bytes, 0);
+        }
     }
 
     /// Removes `key` (expired or not), returning its entry.

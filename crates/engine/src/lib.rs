@@ -10,6 +10,7 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
 //! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
 //!   ending with its table rows.
+//! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
 //! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
 //! - [`session`]: per-connection state and the registry of connected clients (CLIENT LIST/KILL).
@@ -32,6 +33,7 @@ pub mod gate;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod notify;
 pub mod pubsub;
 pub mod session;
 pub mod table;
@@ -142,6 +144,25 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Publishes a keyspace event about `key` in the selected database.
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_db(class, event, self.db(), key);
+    }
+
+    /// Publishes a keyspace event about `key` in database `db`.
+    pub fn notify_db(&self, class: u32, event: &str, db: usize, key: &[u8]) {
+        self.engine
+            .keyspace
+            .events
+            .emit(class, event, db, key, self.now);
+    }
+
+    /// A read found nothing: counts the miss and publishes `keymiss`.
+    pub fn miss(&self, key: &[u8]) {
+        self.hit(false);
+        self.notify(notify::KEY_MISS, "keymiss", key);
+    }
+
     /// The access clock value for now (seconds, 24 bits).
     pub fn clock(&self) -> u32 {
         ((self.now / 1000) & 0x00ff_ffff) as u32
@@ -167,8 +188,10 @@ impl Engine {
             x ^= x << 17;
             *b = x as u8;
         }
-        Engine {
-            keyspace: Keyspace::new(databases),
+        let keyspace = Keyspace::new(databases);
+        let pubsub = keyspace.events.hub.clone();
+        let engine = Engine {
+            keyspace,
             registry: Registry::new(&[
                 families::strings::COMMANDS,
                 families::keys::COMMANDS,
@@ -179,14 +202,25 @@ impl Engine {
             config,
             stats: Stats::default(),
             clients: session::Clients::default(),
-            pubsub: Arc::default(),
+            pubsub,
             gate: gate::ExecGate::default(),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
             shutdown: AtomicBool::new(false),
             shutdown_hook: Mutex::new(None),
-        }
+        };
+        engine.sync_config();
+        engine
+    }
+
+    /// Copies the settings the hot paths read without locks (keyspace events, the pub/sub
+    /// output limit); CONFIG SET calls it after every change.
+    pub fn sync_config(&self) {
+        let v = self.config.values();
+        self.keyspace
+            .events
+            .configure(v.notify_keyspace_events, v.output_limits[2]);
     }
 
     /// An engine with default settings and the system clock.
@@ -390,10 +424,11 @@ impl Engine {
                     // Expiry is a write like any other: never in the middle of an EXEC.
                     let _gate = self.gate.read();
                     let mut shard = db.write(s);
-                    let watches = &self.keyspace.watches;
+                    let (watches, events) = (&self.keyspace.watches, &self.keyspace.events);
                     let (n, examined) =
                         shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher, |k| {
-                            watches.touch(d, k)
+                            watches.touch(d, k);
+                            events.emit(notify::EXPIRED, "expired", d, k, now);
                         });
                     db.publish_hint(s, &shard);
                     deleted += n;

@@ -7,6 +7,7 @@ use crate::entry::{Entry, EntryRef, Kind};
 use crate::error::{self, c_str, CmdError};
 use crate::glob;
 use crate::keyspace::{Key, Shard, SHARDS, SHARD_BITS};
+use crate::notify::GENERIC;
 use crate::{cmd, Ctx};
 use std::cell::Cell;
 
@@ -19,6 +20,7 @@ fn del(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     for k in &keys {
         if l.get(db, k, now).is_some() {
             l.remove(db, k);
+            ctx.notify(GENERIC, "del", k.bytes);
             n += 1;
         }
     }
@@ -63,14 +65,20 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    if l.get(db, &dst, now).is_some() && nx {
-        ctx.out.int(0);
-        return Ok(());
+    if l.get(db, &dst, now).is_some() {
+        if nx {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        // Redis compatibility: the old destination is deleted first, so the key counts as new.
+        l.remove(db, &dst);
     }
     let Some(old) = l.remove(db, &src) else {
         return Err(error::NO_SUCH_KEY);
     };
     l.put(db, &dst, rekey(&old.view(), dst.bytes));
+    ctx.notify(GENERIC, "rename_from", src.bytes);
+    ctx.notify(GENERIC, "rename_to", dst.bytes);
     if nx {
         ctx.out.int(1);
     } else {
@@ -369,11 +377,15 @@ fn copy(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         return Ok(());
     };
     let copied = rekey(&e, dst.bytes);
-    if l.get(dst_db, &dst, now).is_some() && !replace {
-        ctx.out.int(0);
-        return Ok(());
+    if l.get(dst_db, &dst, now).is_some() {
+        if !replace {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        l.remove(dst_db, &dst);
     }
     l.put(dst_db, &dst, copied);
+    ctx.notify_db(GENERIC, "copy_to", dst_db, dst.bytes);
     ctx.out.int(1);
     Ok(())
 }
@@ -395,6 +407,8 @@ fn move_(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     }
     if let Some(old) = l.remove(src_db, &k) {
         l.put(dst_db, &k, old);
+        ctx.notify_db(GENERIC, "move_from", src_db, k.bytes);
+        ctx.notify_db(GENERIC, "move_to", dst_db, k.bytes);
     }
     ctx.out.int(1);
     Ok(())
@@ -498,8 +512,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], relative: bool, seconds: bo
     }
     if when <= now as i64 {
         l.remove(db, &k);
+        ctx.notify(GENERIC, "del", k.bytes);
     } else {
         l.set_expire(db, &k, Some(when as u64));
+        ctx.notify(GENERIC, "expire", k.bytes);
     }
     ctx.out.int(1);
     Ok(())
@@ -584,6 +600,7 @@ fn persist(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let had = l.get(db, &k, now).and_then(|e| e.expire()).is_some();
     if had {
         l.set_expire(db, &k, None);
+        ctx.notify(GENERIC, "persist", k.bytes);
     }
     ctx.out.int(i64::from(had));
     Ok(())

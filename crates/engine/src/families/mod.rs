@@ -61,7 +61,11 @@ pub fn read_key<R>(
     let k = ctx.key(key);
     let shard = ctx.ks().db(ctx.db()).read(k.shard);
     let e = shard.get(k.hash, key, ctx.now);
-    ctx.hit(e.is_some());
+    if e.is_some() {
+        ctx.hit(true);
+    } else {
+        ctx.miss(key);
+    }
     if let Some(e) = &e {
         e.touch(ctx.clock());
     }
@@ -94,8 +98,12 @@ pub fn read_keys<R>(
             e
         })
         .collect();
-    for e in &entries {
-        ctx.hit(e.is_some());
+    for (e, k) in entries.iter().zip(keys) {
+        if e.is_some() {
+            ctx.hit(true);
+        } else {
+            ctx.miss(k);
+        }
     }
     f(ctx.out, &entries)
 }

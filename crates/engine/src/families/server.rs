@@ -783,6 +783,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         .config
         .set(&pairs, false)
         .map_err(|e| CmdError::new(format!("ERR {e}")))?;
+    ctx.engine.sync_config();
     ctx.out.ok();
     Ok(())
 }

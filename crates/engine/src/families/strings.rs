@@ -6,6 +6,7 @@ use crate::entry::{EntryMeta, EntryRef};
 use crate::error::{self, CmdError};
 use crate::float::{incr_by_float, IncrFloatError};
 use crate::keyspace::Key;
+use crate::notify::{GENERIC, STRING};
 use crate::{cmd, Ctx};
 
 /// How an expiry argument is interpreted.
@@ -138,6 +139,10 @@ fn set_generic(
     }
     let meta = fresh(ctx, expire.or(kept));
     l.set(db, &k, value, meta);
+    ctx.notify(STRING, "set", key);
+    if expire.is_some() {
+        ctx.notify(GENERIC, "expire", key);
+    }
     Ok(true)
 }
 
@@ -236,6 +241,7 @@ fn mset(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut l = ctx.ks().lock(db, &keys);
     for (k, v) in &pairs {
         l.set(db, k, v, fresh(ctx, None));
+        ctx.notify(STRING, "set", k.bytes);
     }
     ctx.out.ok();
     Ok(())
@@ -253,6 +259,7 @@ fn msetnx(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     }
     for (k, v) in &pairs {
         l.set(db, k, v, fresh(ctx, None));
+        ctx.notify(STRING, "set", k.bytes);
     }
     ctx.out.int(1);
     Ok(())
@@ -275,7 +282,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut l = ctx.ks().lock(db, &[k]);
     match l.get(db, &k, now) {
         None => {
-            ctx.hit(false);
+            ctx.miss(args[1]);
             ctx.out.null();
         }
         Some(e) => {
@@ -283,6 +290,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             ctx.hit(true);
             ctx.out.bulk(e.value());
             l.remove(db, &k);
+            ctx.notify(GENERIC, "del", args[1]);
         }
     }
     Ok(())
@@ -296,7 +304,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let k = ctx.key(args[1]);
     let mut l = ctx.ks().lock(db, &[k]);
     let Some(e) = l.get(db, &k, now) else {
-        ctx.hit(false);
+        ctx.miss(args[1]);
         ctx.out.null();
         return Ok(());
     };
@@ -307,15 +315,19 @@ fn getex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         None => None,
     };
     ctx.out.bulk(e.value());
+    let had_expire = e.expire().is_some();
     match (o.expire, at) {
         (Some((Unit::ExAt | Unit::PxAt, _)), Some(at)) if at <= now => {
             l.remove(db, &k);
+            ctx.notify(GENERIC, "del", args[1]);
         }
         (_, Some(at)) => {
             l.set_expire(db, &k, Some(at));
+            ctx.notify(GENERIC, "expire", args[1]);
         }
-        _ if o.persist => {
+        _ if o.persist && had_expire => {
             l.set_expire(db, &k, None);
+            ctx.notify(GENERIC, "persist", args[1]);
         }
         _ => {}
     }
@@ -332,6 +344,7 @@ fn append(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         None => {
             new_len = args[2].len();
             l.set(db, &k, args[2], fresh(ctx, None));
+            ctx.notify(STRING, "append", args[1]);
         }
         Some(e) => {
             expect_string(&e)?;
@@ -346,6 +359,7 @@ fn append(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             };
             new_len = v.len();
             l.set(db, &k, &v, meta);
+            ctx.notify(STRING, "append", args[1]);
         }
     }
     ctx.out.int(new_len as i64);
@@ -383,6 +397,7 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     let mut text = Vec::with_capacity(20);
     resp::number::write_i64(&mut text, next);
     l.set(db, &k, &text, fresh(ctx, expire));
+    ctx.notify(STRING, "incrby", key);
     ctx.out.int(next);
     Ok(())
 }
@@ -435,6 +450,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ..fresh(ctx, expire)
     };
     l.set(db, &k, &next, meta);
+    ctx.notify(STRING, "incrbyfloat", args[1]);
     ctx.out.bulk(&next);
     Ok(())
 }
@@ -526,6 +542,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             ..meta
         },
     );
+    ctx.notify(STRING, "setrange", args[1]);
     ctx.out.int(len as i64);
     Ok(())
 }
