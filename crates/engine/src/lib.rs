@@ -290,7 +290,17 @@ impl Engine {
         // Every command but EXEC runs under the shared side of the gate; EXEC takes the
         // exclusive side to run its queue with nothing else in between.
         let _gate = (cmd.name != "exec").then(|| self.gate.read());
+        let mark = out.len();
+        let skip_this = session.reply == session::ReplyMode::SkipNext;
         let failed = self.dispatch(session, idx, args, out, now_ms);
+        if std::mem::take(&mut session.reply_set_now) {
+            // CLIENT REPLY itself: OFF and SKIP were silent, SKIP applies to the next command.
+        } else if session.reply == session::ReplyMode::Off || skip_this {
+            out.truncate(mark);
+            if skip_this {
+                session.reply = session::ReplyMode::On;
+            }
+        }
         let finished = Instant::now();
         self.registry.record(
             idx,

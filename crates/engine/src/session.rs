@@ -37,6 +37,8 @@ pub struct ClientInfo {
     pub subscriptions: [AtomicUsize; 3],
     /// Set when the client was dropped for exceeding its output buffer limit.
     pub output_limit_hit: AtomicBool,
+    /// CLIENT NO-EVICT.
+    pub no_evict: AtomicBool,
     killed: AtomicBool,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
@@ -109,6 +111,7 @@ impl Clients {
             omem: AtomicUsize::new(0),
             subscriptions: Default::default(),
             output_limit_hit: AtomicBool::new(false),
+            no_evict: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         });
@@ -138,6 +141,7 @@ impl Clients {
             omem: AtomicUsize::new(0),
             subscriptions: Default::default(),
             output_limit_hit: AtomicBool::new(false),
+            no_evict: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         })
@@ -192,6 +196,22 @@ pub struct Session {
     pub multi: Option<Transaction>,
     /// The keys this connection WATCHes.
     pub watching: Option<Watching>,
+    /// CLIENT REPLY.
+    pub reply: ReplyMode,
+    /// True while the command that just ran was CLIENT REPLY itself.
+    pub reply_set_now: bool,
+}
+
+/// Whether replies are sent (CLIENT REPLY).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Every reply.
+    #[default]
+    On,
+    /// No reply at all.
+    Off,
+    /// No reply to the next command, then On.
+    SkipNext,
 }
 
 /// Commands queued by MULTI: registry index and arguments.
@@ -295,6 +315,8 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            reply: ReplyMode::On,
+            reply_set_now: false,
         }
     }
 
@@ -312,6 +334,8 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            reply: ReplyMode::On,
+            reply_set_now: false,
         }
     }
 

@@ -229,6 +229,21 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 // ---------------------------------------------------------------------------------------------
 // CLIENT
 
+/// CLIENT LIST's `flags` field: P subscribed, e no-evict, N none.
+fn client_flags(c: &ClientInfo, subs: &[usize]) -> String {
+    let mut f = String::new();
+    if subs.iter().any(|&n| n > 0) {
+        f.push('P');
+    }
+    if c.no_evict.load(Relaxed) {
+        f.push('e');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
+}
+
 fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
     let idle = now_ms.saturating_sub(c.last_interaction_ms.load(Relaxed)) / 1000;
     let age = now_ms.saturating_sub(c.created_ms) / 1000;
@@ -250,7 +265,7 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         c.name_lossy(),
         age,
         idle,
-        if subs.iter().any(|&n| n > 0) { "P" } else { "N" },
+        client_flags(c, &subs),
         c.db.load(Relaxed),
         subs[0],
         subs[1],
@@ -443,6 +458,41 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo, me: u64) {
     } else {
         c.kill();
     }
+}
+
+/// `CLIENT REPLY ON | OFF | SKIP`: OFF and SKIP themselves get no reply.
+fn client_reply(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    use crate::session::ReplyMode;
+    let mode = if is(args[2], "on") {
+        ReplyMode::On
+    } else if is(args[2], "off") {
+        ReplyMode::Off
+    } else if is(args[2], "skip") {
+        ReplyMode::SkipNext
+    } else {
+        return Err(error::SYNTAX);
+    };
+    if mode == ReplyMode::On {
+        ctx.out.ok();
+    }
+    ctx.session.reply = mode;
+    ctx.session.reply_set_now = true;
+    Ok(())
+}
+
+/// `CLIENT NO-EVICT ON | OFF`: there is no client eviction yet, so this only records the
+/// flag (CLIENT LIST shows it as `e`).
+fn client_no_evict(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let on = if is(args[2], "on") {
+        true
+    } else if is(args[2], "off") {
+        false
+    } else {
+        return Err(error::SYNTAX);
+    };
+    ctx.session.client.no_evict.store(on, Relaxed);
+    ctx.out.ok();
+    Ok(())
 }
 
 /// `CLIENT HELP`
@@ -849,6 +899,8 @@ const CLIENT: &[Command] = &[
     cmd!("kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections", client_kill),
     cmd!("setname", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the connection name.", "2.6.9", "O(1)", client_setname),
     cmd!("getname", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the name of the connection.", "2.6.9", "O(1)", client_getname),
+    cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply),
+    cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict),
     cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", client_help),
 ];
 
