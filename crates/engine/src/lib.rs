@@ -10,6 +10,7 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
 //! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
 //!   ending with its table rows.
+//! - [`monitor`]: MONITOR's feed of every command.
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
 //! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
@@ -33,6 +34,7 @@ pub mod gate;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod monitor;
 pub mod notify;
 pub mod pubsub;
 pub mod session;
@@ -92,6 +94,8 @@ pub struct Engine {
     pub pubsub: Arc<pubsub::Hub>,
     /// Shared by every command, exclusive for EXEC: what makes a transaction atomic.
     pub gate: gate::ExecGate,
+    /// MONITOR connections.
+    pub monitors: monitor::Monitors,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -204,6 +208,7 @@ impl Engine {
             clients: session::Clients::default(),
             pubsub,
             gate: gate::ExecGate::default(),
+            monitors: monitor::Monitors::default(),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
@@ -293,6 +298,13 @@ impl Engine {
         let mark = out.len();
         let skip_this = session.reply == session::ReplyMode::SkipNext;
         let failed = self.dispatch(session, idx, args, out, now_ms);
+        if self.monitors.active()
+            && cmd.flags & (command::flags::ADMIN | command::flags::SKIP_MONITOR) == 0
+        {
+            let client = &session.client;
+            self.monitors
+                .feed(self.clock.now_us(), session.db, &client.addr, args);
+        }
         if std::mem::take(&mut session.reply_set_now) {
             // CLIENT REPLY itself: OFF and SKIP were silent, SKIP applies to the next command.
         } else if session.reply == session::ReplyMode::Off || skip_this {

@@ -59,6 +59,25 @@ impl Subscriber {
         std::mem::take(&mut *m)
     }
 
+    /// Appends already encoded bytes (MONITOR lines) and wakes the connection, or drops the
+    /// client past the limit.
+    pub fn deliver_raw(&self, bytes: &[u8], limit: BufferLimit) {
+        if self.client.is_killed() {
+            return;
+        }
+        let len = {
+            let mut m = self.mailbox.lock().unwrap_or_else(|e| e.into_inner());
+            m.extend_from_slice(bytes);
+            m.len() as u64
+        };
+        if limit.hard > 0 && len > limit.hard {
+            self.client.output_limit_hit.store(true, Relaxed);
+            self.client.kill();
+            return;
+        }
+        self.client.wake();
+    }
+
     /// Appends one message (`kind`, then `parts`) and wakes the connection, or disconnects the
     /// client when the limit says so. Returns false when the client was dropped for it.
     fn deliver(&self, kind: &[u8], parts: &[&[u8]], limit: BufferLimit, now_ms: u64) -> bool {

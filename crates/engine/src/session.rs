@@ -196,6 +196,8 @@ pub struct Session {
     pub multi: Option<Transaction>,
     /// The keys this connection WATCHes.
     pub watching: Option<Watching>,
+    /// The mailbox of a MONITOR connection.
+    pub monitor: Option<Arc<Subscriber>>,
     /// CLIENT REPLY.
     pub reply: ReplyMode,
     /// True while the command that just ran was CLIENT REPLY itself.
@@ -315,6 +317,7 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            monitor: None,
             reply: ReplyMode::On,
             reply_set_now: false,
         }
@@ -334,6 +337,7 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            monitor: None,
             reply: ReplyMode::On,
             reply_set_now: false,
         }

@@ -163,10 +163,14 @@ async fn flush_mailbox(
     session: &Session,
     kill: &Notify,
 ) -> bool {
-    let Some(ps) = session.pubsub.as_ref() else {
-        return true;
-    };
-    let bytes = ps.mailbox.take();
+    let mut bytes = session
+        .monitor
+        .as_ref()
+        .map(|m| m.take())
+        .unwrap_or_default();
+    if let Some(ps) = session.pubsub.as_ref() {
+        bytes.extend_from_slice(&ps.mailbox.take());
+    }
     if bytes.is_empty() {
         return true;
     }

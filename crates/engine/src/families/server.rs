@@ -189,6 +189,20 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// `MONITOR`: from now on the connection receives every command the server runs.
+fn monitor(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    if ctx.session.monitor.is_none() {
+        let m = std::sync::Arc::new(crate::pubsub::Subscriber::new(
+            ctx.session.client.clone(),
+            false,
+        ));
+        ctx.engine.monitors.add(m.clone());
+        ctx.session.monitor = Some(m);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
 /// `TIME`
 fn time(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     let us = ctx.engine.clock.now_us();
@@ -934,6 +948,7 @@ pub const COMMANDS: &[Command] = &[
     cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)", hello),
     cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
     cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", shutdown),
+    cmd!("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Listens for all requests received by the server in real-time.", "1.0.0", "", monitor),
     cmd!("info", -1, LOADING | STALE, 0, 0, 0, [], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
     Command {
         subcommands: CLIENT,
