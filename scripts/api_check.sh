@@ -7,7 +7,8 @@
 # unknown command is refused by Redis's rules) are not expressible in OpenAPI 3.0, so
 # schema-valid requests may rightly get 400. use_after_free is excluded because DELETE
 # /v1/keys/{key}/ttl removes only the expiry: the key stays and GET .../ttl then answers
-# {"ttl_ms": null}, by design.
+# {"ttl_ms": null}, by design. GET /v1/subscribe is left out: it is an endless event stream
+# (tests/http.rs covers it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FERROKV_BIN:-target/release/ferrokv-server}
@@ -24,6 +25,7 @@ for _ in $(seq 100); do
 done
 URL="http://127.0.0.1:$HTTP_PORT"
 schemathesis run "$URL/v1/openapi.json" --url "$URL" --exclude-checks positive_data_acceptance,use_after_free \
+  --exclude-operation-id subscribe \
   --seed 1 --max-examples 50
 python3 - "$URL" <<'PY'
 import sys, urllib.request

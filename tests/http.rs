@@ -484,3 +484,48 @@ fn a_password_protects_every_route_but_healthz() {
     );
     assert_eq!(basic.status, 201);
 }
+
+#[test]
+fn server_sent_events_stream_published_messages() {
+    use std::io::{BufRead, BufReader};
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut stream = h
+        .agent
+        .get(format!("{}/v1/subscribe?channel=news&pattern=n*", h.base))
+        .call()
+        .unwrap();
+    assert_eq!(
+        stream
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "text/event-stream"
+    );
+    let mut reader = BufReader::new(stream.body_mut().as_reader());
+    // The subscription is in place once NUMSUB shows it.
+    let mut c = s.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while c.cmd("PUBSUB NUMSUB news") != Value::Array(vec![bulk("news"), Value::Int(1)]) {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let published = h.post("/v1/publish/news", "hello");
+    assert_eq!(published.json(), json!({"receivers": 2}));
+    let mut lines = Vec::new();
+    while lines.len() < 6 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        lines.push(line.trim_end().to_string());
+    }
+    assert_eq!(lines[0], "event: message");
+    assert_eq!(lines[1], r#"data: {"channel":"news","message":"hello"}"#);
+    assert_eq!(lines[3], "event: pmessage");
+    assert_eq!(
+        lines[4],
+        r#"data: {"channel":"news","message":"hello","pattern":"n*"}"#
+    );
+    assert_eq!(h.get("/v1/subscribe").status, 400);
+}

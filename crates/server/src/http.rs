@@ -48,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/keys/{key}/ttl"),
     ("POST", "/v1/command"),
     ("POST", "/v1/pipeline"),
+    ("GET", "/v1/subscribe"),
+    ("POST", "/v1/publish/{channel}"),
 ];
 
 type Shared = Arc<Engine>;
@@ -72,6 +74,8 @@ pub fn router(engine: Shared) -> Router {
         )
         .route("/v1/command", post(command))
         .route("/v1/pipeline", post(pipeline))
+        .route("/v1/subscribe", get(subscribe))
+        .route("/v1/publish/{channel}", post(publish))
         // Every route above needs the password when one is set; /healthz (added after the
         // layer) never does, so a load balancer can probe without credentials.
         .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
@@ -752,6 +756,128 @@ async fn pipeline(State(engine): State<Shared>, Query(q): Params, body: Bytes) -
     json_response(StatusCode::OK, Json::Array(replies))
 }
 
+/// `GET /v1/subscribe?channel=a&channel=b&pattern=n*`: a server-sent events stream of the
+/// messages (`event: message` or `pmessage`, data `{"channel", "message"[, "pattern"]}`).
+/// The subscriptions end when the client disconnects.
+async fn subscribe(State(engine): State<Shared>, uri: Uri) -> Response {
+    let mut channels = Vec::new();
+    let mut patterns = Vec::new();
+    for pair in uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = match percent_decode(&value.replace('+', " ")) {
+            Ok(v) => v,
+            Err(e) => return e.into_response(),
+        };
+        match name {
+            "channel" => channels.push(value),
+            "pattern" => patterns.push(value),
+            _ => {}
+        }
+    }
+    if channels.is_empty() && patterns.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+            "give at least one channel or pattern",
+        );
+    }
+    let mut session = session(&engine, 0);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let waker = wake.clone();
+    session
+        .client
+        .set_waker(Box::new(move || waker.notify_one()));
+    for (cmd, names) in [
+        (&b"SUBSCRIBE"[..], &channels),
+        (&b"PSUBSCRIBE"[..], &patterns),
+    ] {
+        if !names.is_empty() {
+            let mut args: Vec<&[u8]> = vec![cmd];
+            args.extend(names.iter().map(|n| n.as_slice()));
+            run_in(&engine, &mut session, &args);
+        }
+    }
+    // The stream owns the session: dropping it (client gone) unsubscribes.
+    let events = futures_util::stream::unfold(
+        (session, wake, Vec::<u8>::new()),
+        |(session, wake, mut pending)| async move {
+            loop {
+                if let Ok((value, used)) = parse_value(&pending) {
+                    pending.drain(..used);
+                    if let Some(event) = sse_event(&value) {
+                        return Some((
+                            Ok::<_, std::convert::Infallible>(event),
+                            (session, wake, pending),
+                        ));
+                    }
+                    continue;
+                }
+                if session.client.is_killed() {
+                    return None;
+                }
+                let more = session
+                    .pubsub
+                    .as_ref()
+                    .map(|p| p.mailbox.take())
+                    .unwrap_or_default();
+                if more.is_empty() {
+                    wake.notified().await;
+                } else {
+                    pending.extend_from_slice(&more);
+                }
+            }
+        },
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response()
+}
+
+/// One pub/sub push as a server-sent event.
+fn sse_event(v: &Value) -> Option<Bytes> {
+    let Value::Push(parts) = v else { return None };
+    let text = |i: usize| match parts.get(i) {
+        Some(Value::Bulk(b)) => Some(bytes_json(b)),
+        _ => None,
+    };
+    let (kind, data) = match parts.first() {
+        Some(Value::Bulk(k)) if k == b"message" => {
+            ("message", json!({"channel": text(1)?, "message": text(2)?}))
+        }
+        Some(Value::Bulk(k)) if k == b"pmessage" => (
+            "pmessage",
+            json!({"pattern": text(1)?, "channel": text(2)?, "message": text(3)?}),
+        ),
+        _ => return None,
+    };
+    Some(Bytes::from(format!("event: {kind}\ndata: {data}\n\n")))
+}
+
+/// `POST /v1/publish/{channel}`: the body is the message; replies `{"receivers": n}`.
+async fn publish(State(engine): State<Shared>, uri: Uri, body: Bytes) -> Response {
+    let raw = uri.path().strip_prefix("/v1/publish/").unwrap_or("");
+    let channel = match percent_decode(raw) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    match run(&engine, 0, &[b"PUBLISH", &channel, &body]) {
+        Value::Int(n) => json_response(StatusCode::OK, json!({"receivers": n})),
+        Value::Error(e) => redis_error(&e),
+        other => json_response(StatusCode::OK, reply_json(&other)),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // OpenAPI
 
@@ -855,6 +981,19 @@ pub fn openapi_document(databases: usize) -> Json {
                 "responses": {"200": {"description": "The reply.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
                     "400": err_response("Bad JSON, or the command replied with an error."),
                     "409": err_response("WRONGTYPE and similar conflicts.")}}},
+            "/v1/subscribe": {"get": {"operationId": "subscribe", "summary": "Stream pub/sub messages (server-sent events).",
+                "parameters": [
+                    query_param("channel", "A channel to subscribe to (repeatable).", json!({"type": "string"})),
+                    query_param("pattern", "A glob pattern to subscribe to (repeatable).", json!({"type": "string"}))],
+                "responses": {"200": {"description": "event: message|pmessage, data: {channel, message[, pattern]}.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                    "400": err_response("No channel or pattern.")}}},
+            "/v1/publish/{channel}": {"post": {"operationId": "publish", "summary": "Publish the body to a channel.",
+                "parameters": [{"name": "channel", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": false, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"200": {"description": "How many subscribers received it.",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"receivers": {"type": "integer"}}}}}},
+                    "400": err_response("Bad channel.")}}},
             "/v1/pipeline": {"post": {"operationId": "pipeline", "summary": "Run commands in order.",
                 "parameters": [db_query(databases)],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Command"}}}}},
