@@ -80,19 +80,14 @@ impl Subscriber {
 
     /// Appends one message (`kind`, then `parts`) and wakes the connection, or disconnects the
     /// client when the limit says so. Returns false when the client was dropped for it.
-    fn deliver(&self, kind: &[u8], parts: &[&[u8]], limit: BufferLimit, now_ms: u64) -> bool {
+    fn deliver(&self, message: &Encoded<'_>, limit: BufferLimit, now_ms: u64) -> bool {
         if self.client.is_killed() {
             return false;
         }
-        let mut out = ReplyBuf::new(self.resp3.load(Relaxed));
-        out.push(parts.len() + 1);
-        out.bulk(kind);
-        for p in parts {
-            out.bulk(p);
-        }
+        let bytes = message.get(self.resp3.load(Relaxed));
         let len = {
             let mut m = self.mailbox.lock().unwrap_or_else(|e| e.into_inner());
-            m.extend_from_slice(&out.buf);
+            m.extend_from_slice(bytes);
             m.len() as u64
         };
         self.client.omem.store(len as usize, Relaxed);
@@ -113,6 +108,35 @@ impl Subscriber {
         }
         self.client.wake();
         true
+    }
+}
+
+/// One published message, encoded at most once per protocol however many receive it.
+struct Encoded<'a> {
+    kind: &'a [u8],
+    parts: &'a [&'a [u8]],
+    cache: [std::cell::OnceCell<Vec<u8>>; 2],
+}
+
+impl<'a> Encoded<'a> {
+    fn new(kind: &'a [u8], parts: &'a [&'a [u8]]) -> Self {
+        Encoded {
+            kind,
+            parts,
+            cache: Default::default(),
+        }
+    }
+
+    fn get(&self, resp3: bool) -> &[u8] {
+        self.cache[usize::from(resp3)].get_or_init(|| {
+            let mut out = ReplyBuf::new(resp3);
+            out.push(self.parts.len() + 1);
+            out.bulk(self.kind);
+            for p in self.parts {
+                out.bulk(p);
+            }
+            out.buf
+        })
     }
 }
 
@@ -211,8 +235,10 @@ impl Hub {
             (&self.channels, b"message")
         };
         if let Some(subs) = read(map).get(channel) {
+            let parts = [channel, message];
+            let encoded = Encoded::new(kind, &parts);
             for s in subs {
-                if s.deliver(kind, &[channel, message], limit, now_ms) {
+                if s.deliver(&encoded, limit, now_ms) {
                     n += 1;
                 }
             }
@@ -220,8 +246,10 @@ impl Hub {
         if !shard {
             for (pat, subs) in read(&self.patterns).iter() {
                 if glob::matches(pat, channel, false) {
+                    let parts = [pat.as_slice(), channel, message];
+                    let encoded = Encoded::new(b"pmessage", &parts);
                     for s in subs {
-                        if s.deliver(b"pmessage", &[pat, channel, message], limit, now_ms) {
+                        if s.deliver(&encoded, limit, now_ms) {
                             n += 1;
                         }
                     }
