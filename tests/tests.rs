@@ -818,3 +818,32 @@ fn keyspace_notifications_name_each_change() {
     assert_eq!(m[2], bulk("__keyevent@0__:expired"));
     assert_eq!(m[3], bulk("t"));
 }
+
+#[test]
+fn client_pause_write_holds_writes_until_unpause() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    assert_eq!(admin.cmd("CLIENT PAUSE 10000 WRITE"), ok());
+    let mut c = s.client();
+    assert_eq!(
+        c.cmd("GET k"),
+        Value::Null,
+        "reads go on during a WRITE pause"
+    );
+    c.send_raw(&Client::encode(&[b"SET", b"k", b"v"]));
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(c.stream.read(&mut byte).is_err(), "the write was not held");
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(admin.cmd("CLIENT UNPAUSE"), ok());
+    assert_eq!(c.read_reply(), Some(ok()));
+    assert_eq!(admin.cmd("GET k"), bulk("v"));
+    assert_eq!(
+        admin.cmd("CLIENT PAUSE -1"),
+        Value::Error("ERR timeout is negative".into())
+    );
+}

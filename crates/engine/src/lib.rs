@@ -96,6 +96,10 @@ pub struct Engine {
     pub gate: gate::ExecGate,
     /// MONITOR connections.
     pub monitors: monitor::Monitors,
+    /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
+    pause_end_ms: AtomicU64,
+    /// ...and whether every command waits (ALL) or only writes (WRITE).
+    pause_all: AtomicBool,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -209,6 +213,8 @@ impl Engine {
             pubsub,
             gate: gate::ExecGate::default(),
             monitors: monitor::Monitors::default(),
+            pause_end_ms: AtomicU64::new(0),
+            pause_all: AtomicBool::new(false),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
@@ -487,6 +493,53 @@ impl Engine {
             drop(e);
             std::thread::sleep(tick);
         }
+    }
+
+    /// CLIENT PAUSE: holds commands until `end_ms` (the later of this and any current pause).
+    pub fn pause(&self, end_ms: u64, all: bool) {
+        self.pause_all.store(all, Relaxed);
+        self.pause_end_ms.fetch_max(end_ms, Relaxed);
+    }
+
+    /// CLIENT UNPAUSE.
+    pub fn unpause(&self) {
+        self.pause_end_ms.store(0, Relaxed);
+    }
+
+    /// Milliseconds the current pause still lasts (0: not paused).
+    pub fn pause_remaining_ms(&self) -> u64 {
+        let end = self.pause_end_ms.load(Relaxed);
+        if end == 0 {
+            return 0;
+        }
+        end.saturating_sub(self.clock.now_ms())
+    }
+
+    /// True when CLIENT PAUSE holds this command: every command under ALL; under WRITE, those
+    /// that may change data or replicate (writes, PUBLISH, an EXEC with a queued write).
+    pub fn paused_for(&self, session: &Session, args: &[&[u8]]) -> bool {
+        if self.pause_remaining_ms() == 0 {
+            return false;
+        }
+        if self.pause_all.load(Relaxed) {
+            return true;
+        }
+        let writes = |idx: usize| {
+            self.registry.entries[idx].cmd.flags
+                & (command::flags::WRITE | command::flags::MAY_REPLICATE)
+                != 0
+        };
+        let Some(idx) = args.first().and_then(|name| self.registry.lookup(name)) else {
+            return false;
+        };
+        if self.registry.entries[idx].cmd.name == "exec" {
+            return session
+                .multi
+                .as_ref()
+                .is_some_and(|tx| tx.queued.iter().any(|(i, _)| writes(*i)));
+        }
+        // Queued inside MULTI, a write only waits at EXEC.
+        session.multi.is_none() && writes(idx)
     }
 
     /// Keys deleted by expiry so far, over all shards.

@@ -113,29 +113,43 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             .client
             .last_interaction_ms
             .store(engine.clock.now_ms(), Relaxed);
-        out.resp3 = session.resp3;
-        let (consumed, close) = execute_all(engine, session, &mut parser, &rbuf, &mut out);
-        rbuf.drain(..consumed);
-        session.client.qbuf.store(rbuf.len(), Relaxed);
-        if !out.is_empty() {
-            engine
-                .stats
-                .net_output_bytes
-                .fetch_add(out.len() as u64, Relaxed);
-            if !write_unless_killed(stream, &out.buf, session, kill).await {
+        loop {
+            out.resp3 = session.resp3;
+            let (consumed, outcome) = execute_all(engine, session, &mut parser, &rbuf, &mut out);
+            rbuf.drain(..consumed);
+            session.client.qbuf.store(rbuf.len(), Relaxed);
+            if !out.is_empty() {
+                engine
+                    .stats
+                    .net_output_bytes
+                    .fetch_add(out.len() as u64, Relaxed);
+                if !write_unless_killed(stream, &out.buf, session, kill).await {
+                    return;
+                }
+                out.buf.clear();
+                if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
+                    out.buf = Vec::new();
+                }
+            }
+            // Messages published while the batch ran go out after its replies.
+            if !flush_mailbox(engine, stream, session, kill).await {
                 return;
             }
-            out.buf.clear();
-            if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
-                out.buf = Vec::new();
+            match outcome {
+                Outcome::Close => return,
+                _ if session.close_after_reply => return,
+                Outcome::Continue => break,
+                Outcome::Paused => {
+                    // CLIENT PAUSE: wait, then run the rest of what was read.
+                    while engine.pause_remaining_ms() > 0 {
+                        if session.client.is_killed() {
+                            return;
+                        }
+                        let step = engine.pause_remaining_ms().min(PAUSE_POLL_MS);
+                        tokio::time::sleep(std::time::Duration::from_millis(step)).await;
+                    }
+                }
             }
-        }
-        // Messages published while the batch ran go out after its replies.
-        if !flush_mailbox(engine, stream, session, kill).await {
-            return;
-        }
-        if close || session.close_after_reply {
-            return;
         }
         // Redis compatibility: a client whose unparsed input exceeds client-query-buffer-limit
         // is disconnected without a reply.
@@ -231,6 +245,9 @@ fn limits(engine: &Engine, session: &Session) -> Limits {
     }
 }
 
+/// How often a paused client looks again (CLIENT UNPAUSE takes effect within this).
+const PAUSE_POLL_MS: u64 = 10;
+
 /// Commands parsed ahead before they run: a whole pipeline of common depth.
 const PREFETCH_GROUP: usize = 64;
 /// How many commands ahead of the one running its key's bucket slot is prefetched...
@@ -250,7 +267,7 @@ fn execute_all(
     parser: &mut RequestParser,
     buf: &[u8],
     out: &mut ReplyBuf,
-) -> (usize, bool) {
+) -> (usize, Outcome) {
     let mut start = 0;
     let mut group = Group::default();
     loop {
@@ -259,46 +276,68 @@ fn execute_all(
                 if let Some(ranges) = parser.ranges() {
                     group.push(start, ranges);
                     start += n;
-                    if group.len() == PREFETCH_GROUP && group.run(engine, session, buf, out) {
-                        return (start, true);
+                    if group.len() == PREFETCH_GROUP {
+                        match group.run(engine, session, buf, out) {
+                            (_, Outcome::Continue) => {}
+                            (at, outcome) => return (at, outcome),
+                        }
                     }
                 } else {
                     // An inline command: run what is queued, then it.
-                    if group.run(engine, session, buf, out) {
-                        return (start, true);
+                    match group.run(engine, session, buf, out) {
+                        (_, Outcome::Continue) => {}
+                        (at, outcome) => return (at, outcome),
                     }
                     let mut args = Vec::new();
                     parser.args(&buf[start..], &mut args);
                     if !args.is_empty() {
+                        if engine.paused_for(session, &args) {
+                            return (start, Outcome::Paused);
+                        }
                         engine.execute(session, &args, out);
                     }
                     start += n;
                     if session.close_after_reply {
-                        return (start, true);
+                        return (start, Outcome::Close);
                     }
                 }
             }
             Ok(None) => {
-                let close = group.run(engine, session, buf, out);
-                return (start, close);
+                return match group.run(engine, session, buf, out) {
+                    (_, Outcome::Continue) => (start, Outcome::Continue),
+                    other => other,
+                };
             }
             Err(e) => {
-                if group.run(engine, session, buf, out) {
-                    return (start, true);
+                match group.run(engine, session, buf, out) {
+                    (_, Outcome::Continue) => {}
+                    (at, outcome) => return (at, outcome),
                 }
                 tracing::debug!("protocol error from {}: {e}", session.client.addr);
                 out.error(format!("ERR {e}"));
-                return (start, true);
+                return (start, Outcome::Close);
             }
         }
     }
+}
+
+/// How a batch of commands ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Every complete command ran.
+    Continue,
+    /// The connection must close (QUIT, protocol error).
+    Close,
+    /// CLIENT PAUSE holds the next command: resume from the returned offset later.
+    Paused,
 }
 
 /// Parsed commands waiting to run: argument ranges (absolute offsets into the read buffer).
 #[derive(Default)]
 struct Group {
     ranges: Vec<std::ops::Range<usize>>,
-    frames: Vec<(usize, usize)>,
+    /// Each command's argument slice of `ranges` and where it starts in the buffer.
+    frames: Vec<(usize, usize, usize)>,
 }
 
 impl Group {
@@ -310,27 +349,28 @@ impl Group {
         let lo = self.ranges.len();
         self.ranges
             .extend(ranges.iter().map(|r| r.start + base..r.end + base));
-        self.frames.push((lo, self.ranges.len()));
+        self.frames.push((lo, self.ranges.len(), base));
     }
 
     /// Runs every queued command, software-pipelined: while command `i` runs, command
     /// `i + PREFETCH_HEAD_AHEAD`'s chain head and command `i + PREFETCH_BUCKET_AHEAD`'s bucket slot
-    /// are on their way into the cache. Returns true when the connection must close.
+    /// are on their way into the cache. Returns how it ended and, for Close or Paused, the
+    /// buffer offset to resume from.
     fn run(
         &mut self,
         engine: &Engine,
         session: &mut Session,
         buf: &[u8],
         out: &mut ReplyBuf,
-    ) -> bool {
+    ) -> (usize, Outcome) {
         let n = self.frames.len();
         if n == 0 {
-            return false;
+            return (0, Outcome::Continue);
         }
         let mut args: Vec<&[u8]> = Vec::new();
         let mut hints = [None; PREFETCH_GROUP];
         if n > 1 {
-            for (i, &(lo, hi)) in self.frames.iter().enumerate() {
+            for (i, &(lo, hi, _)) in self.frames.iter().enumerate() {
                 args.clear();
                 args.extend(self.ranges[lo..hi].iter().map(|r| &buf[r.clone()]));
                 hints[i] = engine.key_hint(&args);
@@ -342,10 +382,10 @@ impl Group {
                 engine.prefetch(session.db, *h, 1);
             }
         }
-        let mut close = false;
+        let mut outcome = (0, Outcome::Continue);
         let now = engine.clock.now_ms();
         let mut started = std::time::Instant::now();
-        for (i, &(lo, hi)) in self.frames.iter().enumerate() {
+        for (i, &(lo, hi, at)) in self.frames.iter().enumerate() {
             if let Some(Some(h)) = hints
                 .get(i + PREFETCH_BUCKET_AHEAD)
                 .filter(|_| i + PREFETCH_BUCKET_AHEAD < n)
@@ -363,16 +403,20 @@ impl Group {
             if args.is_empty() {
                 continue;
             }
+            if engine.paused_for(session, &args) {
+                outcome = (at, Outcome::Paused);
+                break;
+            }
             session.key_hint = hints[i];
             started = engine.execute_at(session, &args, out, now, started);
             session.key_hint = None;
             if session.close_after_reply {
-                close = true;
+                outcome = (0, Outcome::Close);
                 break;
             }
         }
         self.ranges.clear();
         self.frames.clear();
-        close
+        outcome
     }
 }

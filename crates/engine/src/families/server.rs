@@ -474,6 +474,36 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo, me: u64) {
     }
 }
 
+/// `CLIENT PAUSE timeout [WRITE | ALL]`
+fn client_pause(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let timeout = resp::number::parse_i64(args[2]).ok_or(CmdError::from_static(
+        "ERR timeout is not an integer or out of range",
+    ))?;
+    if timeout < 0 {
+        return Err(CmdError::from_static("ERR timeout is negative"));
+    }
+    let all = match args.get(3) {
+        None => true,
+        Some(m) if is(m, "all") => true,
+        Some(m) if is(m, "write") => false,
+        Some(_) => return Err(error::SYNTAX),
+    };
+    if args.len() > 4 {
+        return Err(error::SYNTAX);
+    }
+    let end = ctx.now.saturating_add(timeout as u64);
+    ctx.engine.pause(end, all);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CLIENT UNPAUSE`
+fn client_unpause(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.engine.unpause();
+    ctx.out.ok();
+    Ok(())
+}
+
 /// `CLIENT REPLY ON | OFF | SKIP`: OFF and SKIP themselves get no reply.
 fn client_reply(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     use crate::session::ReplyMode;
@@ -913,6 +943,8 @@ const CLIENT: &[Command] = &[
     cmd!("kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections", client_kill),
     cmd!("setname", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the connection name.", "2.6.9", "O(1)", client_setname),
     cmd!("getname", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the name of the connection.", "2.6.9", "O(1)", client_getname),
+    cmd!("pause", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Suspends commands processing.", "3.0.0", "O(1)", client_pause),
+    cmd!("unpause", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Resumes processing commands from paused clients.", "6.2.0", "O(N) Where N is the number of paused clients", client_unpause),
     cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply),
     cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict),
     cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", client_help),
