@@ -18,6 +18,20 @@ Parts:
           restrictions, RESET / QUIT.  Groups of steps on named connections,
           each window delimited by a sentinel PING (see run_pubsub).  Skipped
           if ferrokv answers SUBSCRIBE with an error.
+  tx      MULTI / EXEC / DISCARD / WATCH / UNWATCH (Redis 7.0 semantics):
+          QUEUED replies, EXEC arrays with runtime errors in place,
+          EXECABORT after queuing errors, nested MULTI / WATCH inside MULTI,
+          WATCH + modifications from a second connection (SET, DEL, INCR,
+          EXPIRE, RENAME, FLUSHDB/ALL, SWAPDB, MOVE, expiry ...) -> null EXEC,
+          no-op modifications -> EXEC runs, UNWATCH / DISCARD / RESET / QUIT /
+          SELECT inside MULTI.  Named connections, one reply per step (see
+          tx_groups).
+  notify  keyspace notifications: CONFIG SET/GET notify-keyspace-events
+          (canonical flag string, invalid classes), then the exact sequence
+          of pmessages a PSUBSCRIBE __key*__:* connection receives for each
+          command (string and generic commands, class flags, keymiss `m`,
+          new-key `n`, MULTI/EXEC, other dbs).  No expired events (active
+          expiry timing differs).
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -27,16 +41,17 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub and random parts sends ``HELLO 3`` first on both servers, so every
-reply is compared in its RESP3 encoding (``_`` nulls, ``%`` maps, ``~`` sets,
-``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
+the hand, pubsub, tx, notify and random parts sends ``HELLO 3`` first on both
+servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
+maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
 on raw sockets, in the first pass.  ``--resp3`` is short for ``--protocols 3``.
 The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,random] [-k SUBSTR] [--verbose]
+                    [--parts hand,proto,pubsub,tx,notify,random] [-k SUBSTR]
+                    [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
 
@@ -1281,6 +1296,40 @@ class PSSide:
     def is_open(self, name):
         return self.conns.get(name) is not None
 
+    def _failed(self, name, e):
+        """Window end state for a ConnFailure (the connection is closed)."""
+        msg = str(e)
+        if msg.startswith("timeout"):
+            state = b"<TIMEOUT>"
+            if not self.side.server.alive():
+                raise Abort("%s process died (exit %s):\n%s" % (
+                    self.side.name, self.side.server.proc.returncode, self.side.server.log_tail()))
+        elif msg.startswith(("connection closed", "recv failed")):
+            state = b"<EOF>"
+        else:
+            state = b"<%s>" % msg.encode()
+        self.close(name)
+        return state
+
+    def call1(self, name, args):
+        """Send args on connection `name` and read exactly one reply, without a
+        sentinel (inside MULTI the sentinel PING would be queued).  Returns
+        (replies, state) like window()."""
+        if name in self.conns and self.conns[name] is None:
+            return [], b"<closed>"
+        c, err = self._get(name)
+        if c is None:
+            return [], err
+        try:
+            c.sock.sendall(encode(args))
+        except OSError:
+            pass  # closed by the server: read what it sent before
+        try:
+            raw, v = c.read_reply()
+        except ConnFailure as e:
+            return [], self._failed(name, e)
+        return [(raw, v)], b""
+
     def window(self, name, args, token, want=None):
         """Send args (None: nothing) + sentinel on connection `name`; return
         (replies, state): replies is a list of (raw, parsed), state b"" if the
@@ -1301,18 +1350,7 @@ class PSSide:
             try:
                 raw, v = c.read_reply()
             except ConnFailure as e:
-                msg = str(e)
-                if msg.startswith("timeout"):
-                    state = b"<TIMEOUT>"
-                    if not self.side.server.alive():
-                        raise Abort("%s process died (exit %s):\n%s" % (
-                            self.side.name, self.side.server.proc.returncode, self.side.server.log_tail()))
-                elif msg.startswith(("connection closed", "recv failed")):
-                    state = b"<EOF>"
-                else:
-                    state = b"<%s>" % msg.encode()
-                self.close(name)
-                return replies, state
+                return replies, self._failed(name, e)
             if _ps_is_sentinel(v, token):
                 break
             if v[0] == "-" and b"Can't execute 'ping'" in v[1]:
@@ -1623,14 +1661,333 @@ def pubsub_groups():
     return G
 
 
+# --------------------------------------------------------------------------
+# Transactions (tx part) and keyspace notifications (notify part)
+# --------------------------------------------------------------------------
+#
+# Both parts reuse the named-connection runner of the pub/sub part
+# (run_pubsub): every group starts after FLUSHALL with fresh connections
+# (RESP3 pass: each sends HELLO 3 first) and ends with RESET + close.
+#
+# tx: inside MULTI a sentinel PING would be queued, so transaction steps (T)
+# send one command and read exactly one reply (raw bytes compared, plus
+# <EOF> when the server closed the connection).  Connection "a" runs the
+# transaction, "b" is a second client that modifies watched keys.  No step
+# depends on timing except watch-expiring: a watched key with a 50 ms TTL is
+# logically expired 100 ms later, whether or not the server has reclaimed it
+# yet (Redis: EXEC checks the watched keys' expiry; active expiry touches
+# them) -> EXEC returns null either way.
+#
+# notify: "pub" runs commands, "sub" is PSUBSCRIBEd to __key*__:*; after every
+# NT step the exact sequence of pmessages delivered to "sub" (keyspace before
+# keyevent, events in execution order) is compared.  Redis publishes the
+# notifications while executing the command, i.e. before the command's reply,
+# so they are all pending when the reply arrived (late ferrokv deliveries are
+# tolerated like in the pub/sub part).  All TTLs are >= 100 s: active expiry
+# timing differs (ferrokv reclaims within ~10 ms), so no `expired` events are
+# tested.  The teardown resets notify-keyspace-events to "".
+
+
+def T(conn, *a, n=None):
+    """Transaction step: one command, one reply (no sentinel)."""
+    return ("t", conn, argv(a), n)
+
+
+def TSETUP(conn, *a):
+    """Like T; if only ferrokv answers with an error, skip the group."""
+    return ("T", conn, argv(a), None)
+
+
+def SLEEP(secs):
+    return ("z", None, None, secs)
+
+
+def NT(*a):
+    """Command on "pub", then compare the exact sequence of deliveries pending
+    on every other connection of the group."""
+    return ("n", "pub", argv(a), None)
+
+
+def _watch_case(setup, mods, check="k"):
+    """WATCH k on "a" after `setup` (run on "b"), `mods` on "b" (str: command;
+    tuple: (conn, command); float: sleep), then a transaction that writes k.
+    EXEC's reply (array or null) and the final value are compared."""
+    steps = [TSETUP("b", "PING")]
+    for c in setup:
+        steps.append(T(*c) if isinstance(c, tuple) else T("b", c))
+    steps.append(T("a", "WATCH k"))
+    for c in mods:
+        if isinstance(c, float):
+            steps.append(SLEEP(c))
+        else:
+            steps.append(T(*c) if isinstance(c, tuple) else T("b", c))
+    steps += [T("a", "MULTI"), T("a", "GET k"), T("a", "SET k mine"), T("a", "EXEC"),
+              T("a", "MULTI"), T("a", "EXEC"), T("a", "GET", check)]
+    return steps
+
+
+def tx_groups():
+    G = []
+    # --------------------------------------------------------------- basics
+    G.append(("basic", [
+        TSETUP("a", "MULTI"), T("a", "SET k 1"), T("a", "INCR k"), T("a", "GET k"), T("a", "INCRBY k 5"),
+        T("a", "GET missing"), T("a", "DEL missing"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "EXEC"), T("a", "multi"), T("a", "ping"), T("a", "exec"),
+        T("a", "MULTI"), T("a", "PING"), T("a", "PING x"), T("a", "ECHO", ""), T("a", "SET", b"bin\x00\r\n", b"\xff"),
+        T("a", "GET", b"bin\x00\r\n"), T("a", "DEL k missing"), T("a", "EXEC"),
+        T("a", "EXEC"), T("a", "DISCARD"), T("a", "exec"), T("a", "discard"),
+        T("a", "MULTI"), T("a", "SET k 9"), T("a", "DISCARD"), T("a", "GET k"), T("a", "DISCARD"),
+        T("a", "EXEC"), T("a", "MULTI"), T("a", "DISCARD"), T("a", "PING"),
+    ]))
+    G.append(("reads-only", [
+        TSETUP("a", "SET k hello"), T("a", "SET n 10"), T("a", "SET t v EX 100"),
+        T("a", "MULTI"), T("a", "GET k"), T("a", "GET missing"), T("a", "MGET k missing n"), T("a", "EXISTS k n missing"),
+        T("a", "STRLEN k"), T("a", "GETRANGE k 1 3"), T("a", "TYPE k"), T("a", "TYPE missing"), T("a", "TTL k"),
+        T("a", "TTL missing"), T("a", "EXISTS t"), T("a", "DBSIZE"), T("a", "ECHO done"), T("a", "EXEC"),
+        T("a", "DBSIZE"),
+    ]))
+    G.append(("runtime-errors", [
+        TSETUP("a", "SET s abc"), T("a", "MULTI"), T("a", "SET k 1"), T("a", "INCR s"), T("a", "INCRBYFLOAT s 1"),
+        T("a", "SET k 2 XX NX"), T("a", "SET k 3 EX 0"), T("a", "SET k 4 EX abc"), T("a", "SELECT 99"),
+        T("a", "GETEX k EX -1"), T("a", "INCR k"), T("a", "INCRBY k x"), T("a", "SETRANGE k -1 x"),
+        T("a", "APPEND s def"), T("a", "RENAME missing x"), T("a", "GET k"), T("a", "EXEC"),
+        T("a", "GET k"), T("a", "GET s"), T("a", "PING"),
+    ]))
+    G.append(("queue-errors", [
+        TSETUP("a", "SET k 0"), T("a", "MULTI"), T("a", "INCR k"), T("a", "FOO bar"), T("a", "INCR k"),
+        T("a", "EXEC"), T("a", "GET k"), T("a", "EXEC"),
+        T("a", "MULTI"), T("a", "GET"), T("a", "INCR k"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "SET k"), T("a", "INCR k"), T("a", "DISCARD"), T("a", "GET k"), T("a", "EXEC"),
+        T("a", "MULTI"), T("a", "foo"), T("a", "get"), T("a", "mset a"), T("a", "INCR k"), T("a", "EXEC"),
+        T("a", "MULTI"), T("a", "INCR k"), T("a", "EXEC x"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "INCR k"), T("a", "DISCARD x"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "INCR k"), T("a", "WATCH"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "FOO"), T("a", "DISCARD"), T("a", "EXEC"),
+    ]))
+    G.append(("nested-and-arity", [
+        TSETUP("a", "MULTI"), T("a", "MULTI"), T("a", "SET k 1"), T("a", "multi"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "WATCH k"), T("a", "watch k x"), T("a", "SET k 2"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "UNWATCH"), T("a", "UNWATCH x"), T("a", "EXEC"),
+        T("a", "MULTI"), T("a", "UNWATCH"), T("a", "EXEC"),
+        T("a", "MULTI x"), T("a", "EXEC x"), T("a", "DISCARD x"), T("a", "WATCH"), T("a", "UNWATCH x"),
+        T("a", "UNWATCH"), T("a", "EXEC"), T("a", "MULTI"), T("a", "MULTI x"), T("a", "EXEC"),
+    ]))
+    G.append(("select-in-multi", [
+        TSETUP("a", "SET k db0"), T("a", "MULTI"), T("a", "SELECT 1"), T("a", "SET k db1"), T("a", "GET k"),
+        T("a", "INCR n"), T("a", "EXEC"), T("a", "GET k"), T("a", "GET n"), T("b", "GET k"), T("b", "GET n"),
+        T("b", "SELECT 1"), T("b", "GET k"), T("a", "MULTI"), T("a", "SELECT 0"), T("a", "GET k"),
+        T("a", "SELECT 99"), T("a", "GET k"), T("a", "DISCARD"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "SELECT 0"), T("a", "FOO"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "MULTI"), T("a", "SELECT 0"), T("a", "GET k"), T("a", "SELECT 99"), T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("reset-in-multi", [
+        TSETUP("a", "SET k v"), T("a", "WATCH k"), T("a", "SELECT 1"), T("a", "MULTI"), T("a", "SET k mine"),
+        T("a", "RESET"), T("a", "EXEC"), T("a", "GET k"), T("b", "SET k other"), T("a", "MULTI"),
+        T("a", "SET k mine"), T("a", "EXEC"), T("a", "GET k"), T("b", "SELECT 1"), T("b", "GET k"),
+        T("a", "MULTI"), T("a", "FOO"), T("a", "RESET"), T("a", "MULTI"), T("a", "PING"), T("a", "EXEC"),
+    ]))
+    G.append(("quit-in-multi", [
+        TSETUP("a", "SET k v"), T("a", "MULTI"), T("a", "SET k mine"), T("a", "QUIT"), T("a", "PING"),
+        T("b", "GET k"), T("b", "MULTI"), T("b", "SET k x"), T("b", "quit"), T("c", "GET k"),
+    ]))
+    # ---------------------------------------------------------------- WATCH
+    W = [
+        # modifications of the watched key from a second connection -> null
+        ("set", ["SET k 1"], ["SET k 2"]),
+        ("set-same-value", ["SET k 1"], ["SET k 1"]),
+        ("set-missing-key", [], ["SET k 1"]),
+        ("del", ["SET k 1"], ["DEL k"]),
+        ("unlink", ["SET k 1"], ["UNLINK k other"]),
+        ("incr", ["SET k 1"], ["INCR k"]),
+        ("append", ["SET k 1"], ["APPEND k x"]),
+        ("expire", ["SET k 1"], ["EXPIRE k 100"]),
+        ("pexpire-negative", ["SET k 1"], ["PEXPIRE k -1"]),
+        ("persist", ["SET k 1 EX 100"], ["PERSIST k"]),
+        ("rename-from", ["SET k 1"], ["RENAME k k2"]),
+        ("rename-to", ["SET k2 1"], ["RENAME k2 k"]),
+        ("rename-to-existing", ["SET k 1", "SET k2 2"], ["RENAME k2 k"]),
+        ("flushdb", ["SET k 1"], ["FLUSHDB"]),
+        ("flushall", ["SET k 1"], ["FLUSHALL"]),
+        ("flushall-from-other-db", ["SET k 1"], ["SELECT 1", "FLUSHALL"]),
+        ("swapdb", ["SET k 1"], ["SWAPDB 0 1"]),
+        ("swapdb-key-in-other-db", ["SELECT 1", "SET k 1", "SELECT 0"], ["SWAPDB 0 1"]),
+        ("move", ["SET k 1"], ["MOVE k 1"]),
+        ("same-connection", ["SET k 1"], [("a", "SET k 2")]),
+        ("multiple-keys", ["SET k 1"], [("a", "WATCH x y"), "SET y 1"]),
+        ("getdel", ["SET k 1"], ["GETDEL k"]),
+        ("expiring", ["SET k 1", "PEXPIRE k 50"], [0.1]),
+        # no modification of k -> EXEC runs
+        ("none", ["SET k 1"], []),
+        ("other-key", ["SET k 1"], ["SET other 1", "DEL other", "INCR n"]),
+        ("other-db", ["SET k 1"], ["SELECT 1", "SET k 2", "DEL k", "FLUSHDB"]),
+        ("reads", ["SET k 1"], ["GET k", "EXISTS k", "TTL k", "STRLEN k", "MGET k k"]),
+        ("del-missing", [], ["DEL k", "UNLINK k"]),
+        ("set-nx-existing", ["SET k 1"], ["SET k 2 NX", "SETNX k 3", "MSETNX k 4 j 5"]),
+        ("set-xx-missing", [], ["SET k 2 XX"]),
+        ("expire-missing", [], ["EXPIRE k 100", "PERSIST k"]),
+        ("persist-no-ttl", ["SET k 1"], ["PERSIST k"]),
+        ("flushdb-key-missing", ["SET other 1"], ["FLUSHDB"]),
+        ("swapdb-key-missing", ["SET other 1"], ["SWAPDB 0 1"]),
+        ("ttl-not-expired", ["SET k 1 PX 100000"], [0.05]),
+        ("move-missing", ["SELECT 1", "SET k 1", "SELECT 0"], ["MOVE k 1"]),
+    ]
+    for name, setup, mods in W:
+        G.append(("watch-" + name, _watch_case(setup, mods)))
+    G.append(("watch-move-into-watched-db", [
+        TSETUP("a", "SELECT 1"), T("a", "WATCH k"), T("b", "SET k 1"), T("b", "MOVE k 1"), T("a", "MULTI"),
+        T("a", "GET k"), T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("watch-then-select", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "SELECT 1"), T("b", "SET k 2"), T("a", "MULTI"),
+        T("a", "SET k mine"), T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("watch-during-multi", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "MULTI"), T("a", "SET k mine"), T("b", "SET k theirs"),
+        T("a", "GET k"), T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("watch-inside-multi-ignored", [
+        TSETUP("b", "SET k 1"), T("a", "MULTI"), T("a", "WATCH k"), T("a", "SET k mine"), T("b", "SET k theirs"),
+        T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("unwatch", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "UNWATCH"), T("b", "SET k 2"), T("a", "MULTI"),
+        T("a", "SET k mine"), T("a", "EXEC"), T("a", "GET k"), T("a", "UNWATCH"), T("a", "WATCH k x"),
+        T("a", "WATCH k"), T("a", "UNWATCH"), T("b", "DEL k"), T("a", "MULTI"), T("a", "EXEC"),
+    ]))
+    G.append(("unwatch-queued", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "MULTI"), T("a", "UNWATCH"), T("a", "SET k mine"),
+        T("b", "SET k 2"), T("a", "EXEC"), T("a", "GET k"), T("b", "SET k 3"), T("a", "MULTI"), T("a", "EXEC"),
+    ]))
+    G.append(("discard-unwatches", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "MULTI"), T("a", "SET k mine"), T("a", "DISCARD"),
+        T("b", "SET k 2"), T("a", "MULTI"), T("a", "SET k mine"), T("a", "EXEC"), T("a", "GET k"),
+    ]))
+    G.append(("exec-unwatches", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("b", "SET k 2"), T("a", "MULTI"), T("a", "SET k mine"),
+        T("a", "EXEC"), T("b", "SET k 3"), T("a", "MULTI"), T("a", "SET k mine2"), T("a", "EXEC"), T("a", "GET k"),
+        T("a", "WATCH k"), T("a", "MULTI"), T("a", "EXEC"), T("b", "SET k 4"), T("a", "MULTI"),
+        T("a", "GET k"), T("a", "EXEC"),
+    ]))
+    G.append(("execabort-unwatches", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "MULTI"), T("a", "FOO"), T("a", "EXEC"),
+        T("b", "SET k 2"), T("a", "MULTI"), T("a", "GET k"), T("a", "EXEC"),
+    ]))
+    G.append(("reset-unwatches", [
+        TSETUP("b", "SET k 1"), T("a", "WATCH k"), T("a", "RESET"), T("b", "SET k 2"), T("a", "MULTI"),
+        T("a", "GET k"), T("a", "EXEC"),
+    ]))
+    return G
+
+
+def notify_groups():
+    G = []
+    CFG = "CONFIG SET notify-keyspace-events"
+    SUB = PSETUP("sub", "PSUBSCRIBE __key*__:*")
+
+    def cfg(flags):
+        return P("pub", CFG, flags)
+    G.append(("config", [
+        PSETUP("pub", "CONFIG GET notify-keyspace-events"),
+        *[x for f in ["KEA", "Kg$x", "Emn", "A", "K", "E", "KE", "gggKK", "g$lshzxetdKE", "g$lshzxetKE",
+                      "AKEA", "AKEmn", "m", "n", "d", "t", "xeKE", "$E", "lshz", "Ag", "nmEK", "EK"]
+          for x in (cfg(f), P("pub", "CONFIG GET notify-keyspace-events"))],
+        cfg("KEAQ"), P("pub", "CONFIG GET notify-keyspace-events"), cfg("kea"), cfg("K E"), cfg("a"),
+        cfg("M"), cfg("N"), cfg("K,E"), cfg("\xff"), P("pub", "CONFIG GET notify-keyspace-events"),
+        cfg(""), P("pub", "CONFIG GET notify-keyspace-events"),
+        P("pub", "config set NOTIFY-KEYSPACE-EVENTS Kl"), P("pub", "config get Notify-Keyspace-Events"),
+        P("pub", CFG), P("pub", CFG, "K", "E"), P("pub", "CONFIG GET notify-keyspace-events"),
+    ]))
+    G.append(("strings", [
+        PSETUP("pub", CFG, "KEA"), SUB,
+        NT("SET k v"), NT("SET k v EX 100"), NT("SET k v2 KEEPTTL"), NT("SET k v NX"), NT("SET k2 v XX"),
+        NT("SET k v3 XX GET"), NT("SET k v PX 100000"), NT("SET k v EX 0"), NT("SETEX k 100 v"),
+        NT("PSETEX k 100000 v"), NT("SETEX k 0 v"), NT("MSET a 1 b 2 a 3"), NT("MSETNX c 1 a 2"),
+        NT("MSETNX c 1 d 2"), NT("INCR n"), NT("INCRBY n 5"), NT("DECR n"), NT("DECRBY n 2"),
+        NT("INCRBYFLOAT n 1.5"), NT("INCR k"), NT("INCRBYFLOAT k 1"), NT("APPEND ap x"), NT("APPEND ap yz"),
+        NT("APPEND ap", ""), NT("SETRANGE ap 1 Q"), NT("SETRANGE ap 1", ""), NT("SETRANGE nosuch 0", ""),
+        NT("SETRANGE nosuch 5", ""), NT("SETRANGE sr 3 x"), NT("GETDEL ap"), NT("GETDEL ap"),
+        NT("GETEX k EX 100"), NT("GETEX k PERSIST"), NT("GETEX k PERSIST"), NT("GETEX k"),
+        NT("GETEX k PXAT 99999999999999"), NT("GETEX missing EX 100"), NT("SETNX k x"), NT("SETNX nx1 x"),
+        NT("GETSET k new"), NT("GETSET gs1 v"), NT("SET k v GET"), NT("STRLEN k"), NT("GET k"),
+        NT("MGET k a missing"), NT("GETRANGE k 0 1"), NT("SET", "", "empty"), NT("SET", b"bin\x00\r\n", "x"),
+        NT("DEL", "", b"bin\x00\r\n"),
+    ]))
+    G.append(("generic", [
+        PSETUP("pub", CFG, "KEA"), SUB, NT("SET k v"),
+        NT("EXPIRE k 100"), NT("PEXPIRE k 100000"), NT("EXPIRE k 100 NX"), NT("EXPIRE k 200 GT"),
+        NT("EXPIRE k 100 GT"), NT("EXPIREAT k 99999999999"), NT("PEXPIREAT k 99999999999999"),
+        NT("PERSIST k"), NT("PERSIST k"), NT("EXPIRE missing 100"), NT("PERSIST missing"),
+        NT("EXPIRE k -1"), NT("SET k v"), NT("PEXPIRE k -5"), NT("SET k v"), NT("EXPIREAT k 1"),
+        NT("SET k v"), NT("PEXPIREAT k 0"), NT("SET k v"), NT("EXPIRE k 0"), NT("EXPIRE k -1"),
+        NT("SET a 1"), NT("RENAME a b"), NT("SET a 2"), NT("RENAME a b"), NT("RENAME b b"), NT("RENAME missing x"),
+        NT("RENAMENX b c"), NT("SET a 1"), NT("RENAMENX a c"), NT("RENAMENX c c"), NT("SET t v EX 100"),
+        NT("RENAME t t2"), NT("COPY c d"), NT("COPY c d"), NT("COPY c d REPLACE"), NT("COPY c d DB 1"),
+        NT("COPY c d DB 1 REPLACE"), NT("COPY missing d"), NT("COPY c c"), NT("MOVE c 1"), NT("SET c 3"),
+        NT("MOVE c 1"), NT("MOVE missing 1"), NT("DEL a b missing"), NT("DEL missing"),
+        NT("UNLINK c d missing"), NT("SET x 1"), NT("SET y 2"), NT("DEL x y x"), NT("SET x 1"),
+        NT("UNLINK x x"), NT("TOUCH d t2 missing"), NT("TYPE d"), NT("EXISTS d"),
+        NT("SELECT 1"), NT("SET k v"), NT("DEL d c"), NT("MOVE k 0"), NT("SELECT 0"),
+        NT("SET k v"), NT("SWAPDB 0 1"), NT("FLUSHDB"), NT("FLUSHALL"),
+    ]))
+    G.append(("class-flags", [
+        PSETUP("pub", CFG, "K$"), SUB, NT("SET k v EX 100"), NT("INCR n"), NT("EXPIRE k 200"), NT("DEL k"),
+        NT("GET missing"), cfg("Eg"), NT("SET k v"), NT("EXPIRE k 100"), NT("RENAME k k2"), NT("DEL k2"),
+        NT("SETEX k 100 v"), cfg("Kg"), NT("COPY k k3"), NT("MOVE k3 1"), NT("PERSIST k"), NT("APPEND k x"),
+        cfg("Kx"), NT("SET k v EX 100"), NT("DEL k"), cfg("A"), NT("SET k v"), NT("DEL k"),
+        cfg("KE"), NT("SET k v"), NT("DEL k"), cfg(""), NT("SET k v"), NT("DEL k"),
+        cfg("E$"), NT("SET k v PX 100000"), NT("GETDEL k"), cfg("Kl"), NT("SET k v"), NT("DEL k"),
+        cfg("KEA"), NT("SET k v"), NT("DEL k"),
+    ]))
+    G.append(("keymiss", [
+        PSETUP("pub", CFG, "KEm"), SUB, NT("GET missing"), NT("SET k v"), NT("GET k"), NT("MGET a k b a"),
+        NT("GETDEL missing"), NT("GETEX missing"), NT("GETEX missing PERSIST"), NT("STRLEN missing"),
+        NT("GETRANGE missing 0 1"), NT("INCR missing"), NT("APPEND ap x"), NT("SETRANGE sr 0 x"),
+        NT("GETSET gs v"), NT("SET s v GET"), NT("DEL missing"), NT("RENAME missing x"),
+        cfg("KEAm"), NT("GET missing2"), NT("SET k2 v"), NT("GET k2"), NT("MGET k2 missing2"),
+        NT("GETDEL k2"), NT("GETDEL k2"), cfg("Em"), NT("GET missing3"), cfg("Km"), NT("GET missing4"),
+        cfg("KEA"), NT("GET missing5"),
+    ]))
+    G.append(("new", [
+        PSETUP("pub", CFG, "KEAn"), SUB, NT("SET k v"), NT("SET k v2"), NT("SET k v NX"), NT("SET j v XX"),
+        NT("MSET k 1 a 2 b 3"), NT("MSETNX c 1 d 2"), NT("INCR cnt"), NT("INCR cnt"), NT("INCRBYFLOAT f 1.5"),
+        NT("APPEND ap x"), NT("APPEND ap x"), NT("SETRANGE sr 2 x"), NT("SETRANGE sr2 0", ""), NT("SETNX z 1"),
+        NT("GETSET g 1"), NT("SETEX e 100 v"), NT("SET px v PX 100000"), NT("COPY k k2"),
+        NT("COPY k k2 REPLACE"), NT("RENAME k k3"), NT("RENAME a k3"), NT("RENAMENX b bb"), NT("MOVE k3 1"),
+        NT("DEL bb"), NT("SELECT 1"), NT("SET k v"), NT("COPY k k5 DB 0"), NT("SELECT 0"),
+        cfg("En"), NT("SET n1 v"), NT("SET n1 v"), NT("INCR n2"), cfg("Kn"), NT("SET n3 v"),
+        cfg("n"), NT("SET n4 v"), cfg("KEn$"), NT("SET n5 v EX 100"), NT("SET n5 v"),
+    ]))
+    G.append(("multi-exec", [
+        PSETUP("pub", CFG, "KEA"), SUB, T("pub", "MULTI"), T("pub", "SET a 1"), T("pub", "INCR a"),
+        T("pub", "EXPIRE a 100"), T("pub", "INCR bad"), T("pub", "SET s x"), T("pub", "INCR s"), T("pub", "DEL a"),
+        NT("EXEC"), T("pub", "MULTI"), T("pub", "SET b 1"), T("pub", "FOO"), NT("EXEC"),
+        T("pub", "MULTI"), T("pub", "SET b 1"), NT("DISCARD"), NT("GET b"),
+        T("pub", "MULTI"), T("pub", "SELECT 1"), T("pub", "SET b 1"), NT("EXEC"),
+    ]))
+    G.append(("db-and-subscribers", [
+        PSETUP("pub", CFG, "KEA"), SUB, P("s2", "PSUBSCRIBE __keyevent@1__:*"),
+        P("s3", "SUBSCRIBE __keyspace@0__:k"), NT("SET k v"), NT("SET j v"), NT("SELECT 1"), NT("SET k v"),
+        NT("MOVE k 0"), NT("DEL k"), NT("SELECT 0"), NT("DEL k"), NT("SET k v"), NT("MOVE k 1"),
+    ]))
+    return G
+
+
+PART_GROUPS = {
+    "pubsub": pubsub_groups,
+    "tx": tx_groups,
+    "notify": notify_groups,
+}
+
+
 def _ps_show(replies, state):
     return b"".join(r for r, _ in replies) + state
 
 
-def run_pubsub(h, filt):
-    """The pub/sub part (one protocol pass; see the comment above PS_TIMEOUT)."""
+def run_pubsub(h, filt, part="pubsub"):
+    """The pub/sub, tx or notify part (one protocol pass; see the comment above
+    PS_TIMEOUT and the part's *_groups function)."""
     proto = h.ref.default_proto
-    groups = [("pubsub:" + name, steps) for name, steps in pubsub_groups()]
+    groups = [("%s:%s" % (part, name), steps) for name, steps in PART_GROUPS[part]()]
     groups = [g for g in groups if not filt or filt in g[0]]
     if not groups:
         return
@@ -1642,11 +1999,16 @@ def run_pubsub(h, filt):
         seq[0] += 1
         return b"__ps_sync_%d__" % seq[0]
 
-    def win(name, args, norm, label, setup=False):
-        """One window on both servers; returns True / False / None (skip)."""
-        tok = token()
-        ra, sa = ref.window(name, args, tok)
-        rb, sb = test.window(name, args, tok, want=len(ra))
+    def win(name, args, norm, label, setup=False, single=False):
+        """One window (single: one reply, no sentinel) on both servers;
+        returns True / False / None (skip) / "timeout"."""
+        if single:
+            ra, sa = ref.call1(name, args)
+            rb, sb = test.call1(name, args)
+        else:
+            tok = token()
+            ra, sa = ref.window(name, args, tok)
+            rb, sb = test.window(name, args, tok, want=len(ra))
         ok = sa == sb and _ps_canon(ra, norm) == _ps_canon(rb, norm)
         if setup and not ok and rb and rb[0][1][0] in "-!" and sb == b"":
             return None
@@ -1658,16 +2020,21 @@ def run_pubsub(h, filt):
 
     def teardown(label):
         # pending deliveries nobody expected?  then RESET (synchronous
-        # unsubscribe-all) and close; finally wait until both servers report
-        # no subscriptions, so the next group starts clean.
-        for name in list(ref.conns):
-            if name != "probe" and ref.is_open(name) and test.is_open(name):
-                win(name, None, "deliv", label + ":teardown")
+        # unsubscribe-all, leaves MULTI, unwatches) and close; finally wait
+        # until both servers report no subscriptions, so the next group starts
+        # clean.  (tx: no pending check -- the sentinel PING would be queued
+        # by a connection still in MULTI.)
+        if part != "tx":
+            for name in list(ref.conns):
+                if name != "probe" and ref.is_open(name) and test.is_open(name):
+                    win(name, None, "deliv", label + ":teardown")
         for side in (ref, test):
             for name in list(side.conns):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
+            if part == "notify":
+                side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
             deadline = time.time() + 0.5
@@ -1685,36 +2052,41 @@ def run_pubsub(h, filt):
                 time.sleep(0.005)
             side.close_all()
 
-    # probe: without SUBSCRIBE in ferrokv the whole part is skipped
-    tok = token()
-    ra, sa = ref.window("probe", [b"SUBSCRIBE", b"__compat_probe"], tok)
-    rb, sb = test.window("probe", [b"SUBSCRIBE", b"__compat_probe"], tok, want=len(ra))
-    if _ps_canon(ra, None) != _ps_canon(rb, None) or sa != sb:
-        if sb == b"" and rb and rb[0][1][0] == "-":
-            if not h.tag:
-                print("note: SUBSCRIBE not supported by ferrokv (%s); pubsub part skipped" % show(rb[0][0], 100))
-            for name, _ in groups:
-                h.skip(name, "SUBSCRIBE")
+    if part != "tx":
+        # probe: without SUBSCRIBE in ferrokv the whole part is skipped
+        tok = token()
+        ra, sa = ref.window("probe", [b"SUBSCRIBE", b"__compat_probe"], tok)
+        rb, sb = test.window("probe", [b"SUBSCRIBE", b"__compat_probe"], tok, want=len(ra))
+        if _ps_canon(ra, None) != _ps_canon(rb, None) or sa != sb:
+            if sb == b"" and rb and rb[0][1][0] == "-":
+                if not h.tag:
+                    print("note: SUBSCRIBE not supported by ferrokv (%s); %s part skipped" % (
+                        show(rb[0][0], 100), part))
+                for name, _ in groups:
+                    h.skip(name, "SUBSCRIBE")
+                ref.close_all()
+                test.close_all()
+                return
+            h.report(part + ":probe", "SUBSCRIBE __compat_probe", _ps_show(ra, sa), _ps_show(rb, sb), False)
+            print("note: ferrokv's SUBSCRIBE reply is unusable; %s part abandoned" % part)
             ref.close_all()
             test.close_all()
             return
-        h.report("pubsub:probe", "SUBSCRIBE __compat_probe", _ps_show(ra, sa), _ps_show(rb, sb), False)
-        print("note: ferrokv's SUBSCRIBE reply is unusable; pubsub part abandoned")
-        ref.close_all()
-        test.close_all()
-        return
-    teardown("pubsub:probe")
+    teardown(part + ":probe")
 
     timeouts = 0
     for gi, (label, steps) in enumerate(groups):
         if timeouts >= PS_MAX_TIMEOUTS:
-            print("note: ferrokv timed out in %d pubsub groups; the remaining %d groups of this pass are "
-                  "not run (run them with -k NAME)" % (timeouts, len(groups) - gi))
+            print("note: ferrokv timed out in %d %s groups; the remaining %d groups of this pass are "
+                  "not run (run them with -k NAME)" % (timeouts, part, len(groups) - gi))
             for name, _ in groups[gi:]:
-                h.skip(name, "pubsub-timeouts")
+                h.skip(name, "%s-timeouts" % part)
             break
         used = []
         for kind, conn, args, norm in steps:
+            if kind == "z":
+                time.sleep(norm)
+                continue
             if conn not in used:
                 used.append(conn)
             if kind == "x":
@@ -1731,15 +2103,19 @@ def run_pubsub(h, filt):
                             break
                         time.sleep(0.005)
                 r = win(conn, args, None, label)
+            elif kind in "tT":
+                r = win(conn, args, norm, label, setup=(kind == "T"), single=True)
             else:
                 r = win(conn, args, norm, label, setup=(kind == "s"))
             if r is None:
                 h.skip(label, args[0].decode("latin-1").upper())
                 break
-            if kind == "p" and r != "timeout":
+            if kind in "pn" and r != "timeout":
+                # deliveries: "p" (PUB) compares pmessages as a multiset,
+                # "n" (keyspace notifications) the exact sequence
                 for other in used:
-                    if other != "pub" and ref.is_open(other):
-                        r = win(other, None, "deliv", label)
+                    if other != conn and ref.is_open(other):
+                        r = win(other, None, "deliv" if kind == "p" else None, label)
                         if r == "timeout":
                             break
             if r == "timeout":
@@ -2248,10 +2624,10 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,random",
-                    help="comma list of hand,proto,pubsub,random (default all)")
+    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,random (default all)")
     ap.add_argument("-k", dest="filter", default=None,
-                    help="only run hand-picked / protocol / pubsub cases whose name contains SUBSTR "
+                    help="only run hand-picked / protocol / pubsub / tx / notify cases whose name contains SUBSTR "
                          "(skips random)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
@@ -2263,7 +2639,7 @@ def main():
     ap.add_argument("--max-report", type=int, default=200, help="max mismatch lines to print")
     ap.add_argument("--protocols", default="2,3",
                     help="comma list of protocol passes to run: 2 (plain RESP2 connections) and/or 3 "
-                         "(every hand/pubsub/random connection sends HELLO 3 first); default both")
+                         "(every hand/pubsub/tx/notify/random connection sends HELLO 3 first); default both")
     ap.add_argument("--resp3", action="store_true", help="short for --protocols 3")
     opts = ap.parse_args()
     try:
@@ -2323,9 +2699,10 @@ def main():
                 h.set_proto(2)
                 run_proto(h, opts.filter)
                 h.set_proto(proto)
-            if "pubsub" in parts:
-                run_pubsub(h, opts.filter)
-                h.fresh()
+            for part in ("pubsub", "tx", "notify"):
+                if part in parts:
+                    run_pubsub(h, opts.filter, part)
+                    h.fresh()
             if "random" in parts:
                 lists = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, lists)

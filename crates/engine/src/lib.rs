@@ -383,6 +383,22 @@ impl Engine {
         if let Some(tx) = session.multi.as_mut() {
             tx.aborted = true;
         }
+        if idx.is_some_and(|i| self.registry.entries[i].cmd.name == "exec") {
+            // Redis compatibility: a refused EXEC ends the transaction and says why.
+            session.multi = None;
+            if let Some(mut w) = session.watching.take() {
+                w.clear();
+            }
+            let text = err.as_bytes();
+            let reason = text
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(text, |p| &text[p + 1..]);
+            let abort =
+                CmdError::concat(&[b"EXECABORT Transaction discarded because of: ", reason]);
+            self.reject(idx, &abort, out);
+            return started;
+        }
         self.reject(idx, err, out);
         started
     }

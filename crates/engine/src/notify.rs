@@ -75,7 +75,8 @@ pub fn parse(s: &str) -> Result<u32, String> {
     Ok(flags)
 }
 
-/// Formats flags the way CONFIG GET shows them.
+/// Formats flags the way CONFIG GET shows them. Redis compatibility: `n` is written among the
+/// class letters and left out when `A` is (the flag itself is kept).
 pub fn format(flags: u32) -> String {
     let mut s = String::new();
     if flags & ALL == ALL {
@@ -87,13 +88,11 @@ pub fn format(flags: u32) -> String {
                 .filter(|(_, f)| flags & f != 0)
                 .map(|(l, _)| *l),
         );
+        if flags & NEW != 0 {
+            s.push('n');
+        }
     }
-    for (c, f) in [
-        ('K', KEYSPACE),
-        ('E', KEYEVENT),
-        ('m', KEY_MISS),
-        ('n', NEW),
-    ] {
+    for (c, f) in [('K', KEYSPACE), ('E', KEYEVENT), ('m', KEY_MISS)] {
         if flags & f != 0 {
             s.push(c);
         }
@@ -167,7 +166,8 @@ mod tests {
     fn flags_round_trip_like_redis() {
         assert_eq!(format(parse("KEA").unwrap()), "AKE");
         assert_eq!(format(parse("Kg$x").unwrap()), "g$xK");
-        assert_eq!(format(parse("Emn").unwrap()), "Emn");
+        assert_eq!(format(parse("Emn").unwrap()), "nEm");
+        assert_eq!(format(parse("AKEmn").unwrap()), "AKEm");
         assert_eq!(format(parse("").unwrap()), "");
         assert!(parse("Q").is_err());
     }

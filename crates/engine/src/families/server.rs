@@ -861,7 +861,8 @@ fn config_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
 fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if !args.len().is_multiple_of(2) {
-        return Err(CmdError::arity("config|set"));
+        // Redis compatibility: an unpaired value is a syntax error, not an arity error.
+        return Err(error::SYNTAX);
     }
     let mut pairs: Vec<(String, String)> = Vec::new();
     for p in args[2..].chunks(2) {

@@ -125,7 +125,10 @@ fn set_generic(
                 expect_string(e)?;
                 ctx.out.bulk(e.value());
             }
-            None => ctx.out.null(),
+            None => {
+                ctx.miss(key);
+                ctx.out.null();
+            }
         }
     }
     let found = old.is_some();
