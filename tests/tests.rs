@@ -847,3 +847,56 @@ fn client_pause_write_holds_writes_until_unpause() {
         Value::Error("ERR timeout is negative".into())
     );
 }
+
+#[test]
+fn client_tracking_invalidates_read_keys() {
+    let s = TestServer::start();
+    let mut cached = s.client();
+    cached.cmd("HELLO 3");
+    assert_eq!(cached.cmd("CLIENT TRACKING ON"), ok());
+    assert_eq!(cached.cmd("GET k"), Value::Null);
+    let mut writer = s.client();
+    writer.cmd("SET k 1");
+    assert_eq!(
+        cached.read_reply(),
+        Some(Value::Push(vec![
+            bulk("invalidate"),
+            Value::Array(vec![bulk("k")])
+        ]))
+    );
+    // Told once: a second change is not announced until the key is read again.
+    writer.cmd("SET k 2");
+    assert_eq!(cached.cmd("GET k"), bulk("2"));
+    // RESP2 clients redirect to a connection subscribed to __redis__:invalidate.
+    let mut inbox = s.client();
+    let Value::Int(inbox_id) = inbox.cmd("CLIENT ID") else {
+        panic!()
+    };
+    inbox.cmd("SUBSCRIBE __redis__:invalidate");
+    let mut resp2 = s.client();
+    assert_eq!(
+        resp2.cmd(&format!("CLIENT TRACKING ON REDIRECT {inbox_id}")),
+        ok()
+    );
+    assert_eq!(resp2.cmd("CLIENT GETREDIR"), Value::Int(inbox_id));
+    resp2.cmd("GET other");
+    writer.cmd("SET other x");
+    assert_eq!(
+        inbox.read_reply(),
+        Some(Value::Array(vec![
+            bulk("message"),
+            bulk("__redis__:invalidate"),
+            Value::Array(vec![bulk("other")])
+        ]))
+    );
+    // FLUSHALL invalidates everything at once (null).
+    writer.cmd("FLUSHALL");
+    assert_eq!(
+        cached.read_reply(),
+        Some(Value::Push(vec![bulk("invalidate"), Value::Null]))
+    );
+    assert_eq!(
+        resp2.cmd("CLIENT TRACKING ON PREFIX a"),
+        Value::Error("ERR PREFIX option requires BCAST mode to be enabled".into())
+    );
+}

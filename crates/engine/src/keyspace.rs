@@ -304,6 +304,8 @@ pub struct Keyspace {
     pub watches: std::sync::Arc<crate::watch::Watches>,
     /// Keyspace notifications (new and expired keys are published from here).
     pub events: std::sync::Arc<crate::notify::Events>,
+    /// Client-side caching: every change made through [`Locked`] invalidates.
+    pub tracking: std::sync::Arc<crate::tracking::Tracking>,
 }
 
 impl Keyspace {
@@ -314,6 +316,7 @@ impl Keyspace {
             hasher: RandomState::new(),
             watches: std::sync::Arc::default(),
             events: std::sync::Arc::default(),
+            tracking: std::sync::Arc::default(),
         }
     }
 
@@ -492,6 +495,7 @@ impl<'a> Locked<'a> {
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
         self.ks.watches.touch(db, key.bytes);
+        self.ks.tracking.invalidate(key.bytes);
         if created {
             self.ks
                 .events
@@ -507,6 +511,7 @@ impl<'a> Locked<'a> {
             && self.guards[i].1.table.get(key.hash, key.bytes).is_none();
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
         self.ks.watches.touch(db, key.bytes);
+        self.ks.tracking.invalidate(key.bytes);
         if created {
             self.ks
                 .events
@@ -521,6 +526,7 @@ impl<'a> Locked<'a> {
         let old = self.guards[i].1.remove(key.hash, key.bytes, hasher);
         if old.is_some() {
             self.ks.watches.touch(db, key.bytes);
+            self.ks.tracking.invalidate(key.bytes);
         }
         old
     }
@@ -532,6 +538,7 @@ impl<'a> Locked<'a> {
         let changed = self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher);
         if changed {
             self.ks.watches.touch(db, key.bytes);
+            self.ks.tracking.invalidate(key.bytes);
         }
         changed
     }

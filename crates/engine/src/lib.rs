@@ -18,6 +18,7 @@
 //! - [`config`]: the settings CONFIG GET/SET know, with redis.conf names.
 //! - [`info`]: the INFO reply.
 //! - [`watch`]: WATCHed keys, touched by every change.
+//! - [`tracking`]: client-side caching (CLIENT TRACKING) and its invalidations.
 //! - [`glob`], [`float`], [`error`], [`clock`]: Redis's glob rules, Redis's float formatting,
 //!   command errors whose `Display` is the wire text, and the injected clock.
 
@@ -39,6 +40,7 @@ pub mod notify;
 pub mod pubsub;
 pub mod session;
 pub mod table;
+pub mod tracking;
 pub mod watch;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -303,7 +305,11 @@ impl Engine {
         let _gate = (cmd.name != "exec").then(|| self.gate.read());
         let mark = out.len();
         let skip_this = session.reply == session::ReplyMode::SkipNext;
+        tracking::set_current_client(session.client.id);
         let failed = self.dispatch(session, idx, args, out, now_ms);
+        if session.tracking.is_some() {
+            self.track_read(session, idx, args, failed);
+        }
         if self.monitors.active()
             && cmd.flags & (command::flags::ADMIN | command::flags::SKIP_MONITOR) == 0
         {
@@ -366,6 +372,34 @@ impl Engine {
                 self.count_error(msg.as_bytes());
                 out.error(msg);
                 true
+            }
+        }
+    }
+
+    /// CLIENT TRACKING in default mode: remembers the keys a read-only command read, honouring
+    /// OPTIN/OPTOUT and CLIENT CACHING (which covers exactly the next command).
+    fn track_read(&self, session: &mut Session, idx: usize, args: &[&[u8]], failed: bool) {
+        let Some(t) = session.tracking.as_mut() else {
+            return;
+        };
+        if std::mem::take(&mut t.caching_set_now) {
+            return;
+        }
+        let caching = t.caching.take();
+        let cmd = self.registry.entries[idx].cmd;
+        if failed || t.tracker.bcast.is_some() || cmd.flags & command::flags::READONLY == 0 {
+            return;
+        }
+        let wanted = if t.optin {
+            caching == Some(true)
+        } else if t.optout {
+            caching != Some(false)
+        } else {
+            true
+        };
+        if wanted {
+            for p in self.registry.key_positions(idx, args.len()) {
+                self.keyspace.tracking.remember(session.client.id, args[p]);
             }
         }
     }
@@ -472,6 +506,7 @@ impl Engine {
                     let (n, examined) =
                         shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher, |k| {
                             watches.touch(d, k);
+                            self.keyspace.tracking.invalidate(k);
                             events.emit(notify::EXPIRED, "expired", d, k, now);
                         });
                     db.publish_hint(s, &shard);

@@ -46,6 +46,11 @@ impl Subscriber {
         }
     }
 
+    /// True when the connection speaks RESP3.
+    pub fn is_resp3(&self) -> bool {
+        self.resp3.load(Relaxed)
+    }
+
     /// Follows the connection's protocol (HELLO).
     pub fn set_resp3(&self, on: bool) {
         self.resp3.store(on, Relaxed);

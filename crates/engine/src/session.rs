@@ -196,6 +196,8 @@ pub struct Session {
     pub multi: Option<Transaction>,
     /// The keys this connection WATCHes.
     pub watching: Option<Watching>,
+    /// CLIENT TRACKING state, while tracking.
+    pub tracking: Option<SessionTracking>,
     /// The mailbox of a MONITOR connection.
     pub monitor: Option<Arc<Subscriber>>,
     /// CLIENT REPLY.
@@ -214,6 +216,22 @@ pub enum ReplyMode {
     Off,
     /// No reply to the next command, then On.
     SkipNext,
+}
+
+/// A tracking connection's options.
+pub struct SessionTracking {
+    /// Where the tracker is registered (to unregister on close).
+    pub table: Arc<crate::tracking::Tracking>,
+    /// The registered tracker.
+    pub tracker: Arc<crate::tracking::Tracker>,
+    /// OPTIN: track only after CLIENT CACHING YES.
+    pub optin: bool,
+    /// OPTOUT: track unless after CLIENT CACHING NO.
+    pub optout: bool,
+    /// CLIENT CACHING for the next command.
+    pub caching: Option<bool>,
+    /// True while the command running is CLIENT CACHING itself.
+    pub caching_set_now: bool,
 }
 
 /// Commands queued by MULTI: registry index and arguments.
@@ -287,6 +305,9 @@ impl Drop for Session {
         if let Some(w) = self.watching.as_mut() {
             w.clear();
         }
+        if let Some(t) = self.tracking.take() {
+            t.table.disable(self.client.id);
+        }
     }
 }
 
@@ -317,6 +338,7 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            tracking: None,
             monitor: None,
             reply: ReplyMode::On,
             reply_set_now: false,
@@ -337,6 +359,7 @@ impl Session {
             pubsub: None,
             multi: None,
             watching: None,
+            tracking: None,
             monitor: None,
             reply: ReplyMode::On,
             reply_set_now: false,

@@ -323,6 +323,7 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
             }
         }
     }
+    ctx.ks().tracking.invalidate_all();
     if lazy {
         std::thread::spawn(move || drop(garbage));
     } else {

@@ -25,15 +25,19 @@ pub fn allowed_when_subscribed(name: &str) -> bool {
     )
 }
 
-/// The session's subscription state, created on first use.
-fn state<'s>(ctx: &'s mut Ctx<'_>) -> &'s mut PubSubState {
+/// The session's subscription state and mailbox, created on first use (subscribing, or
+/// tracking, whose invalidations use the same mailbox).
+pub fn state<'s>(ctx: &'s mut Ctx<'_>) -> &'s mut PubSubState {
     let hub = ctx.engine.pubsub.clone();
     let client = ctx.session.client.clone();
     let resp3 = ctx.session.resp3;
+    let tracking = &ctx.engine.keyspace.tracking;
     ctx.session.pubsub.get_or_insert_with(|| {
+        let mailbox = Arc::new(Subscriber::new(client, resp3));
+        tracking.register_mailbox(mailbox.client.id, &mailbox);
         Box::new(PubSubState {
             hub,
-            mailbox: Arc::new(Subscriber::new(client, resp3)),
+            mailbox,
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),

@@ -474,6 +474,248 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo, me: u64) {
     }
 }
 
+/// `CLIENT TRACKING ON | OFF [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT]
+/// [NOLOOP]`
+fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let on = if is(args[2], "on") {
+        true
+    } else if is(args[2], "off") {
+        false
+    } else {
+        return Err(error::SYNTAX);
+    };
+    let (mut redirect, mut bcast, mut optin, mut optout, mut noloop) =
+        (0u64, false, false, false, false);
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if is(args[j], "redirect") && more {
+            j += 1;
+            if redirect != 0 {
+                return Err(CmdError::from_static(
+                    "ERR A client can only redirect to a single other client",
+                ));
+            }
+            let id = int_arg(args[j])?;
+            let exists = id > 0 && ctx.engine.clients.list().iter().any(|c| c.id == id as u64);
+            if !exists {
+                return Err(CmdError::from_static(
+                    "ERR The client ID you want redirect to does not exist",
+                ));
+            }
+            redirect = id as u64;
+        } else if is(args[j], "bcast") {
+            bcast = true;
+        } else if is(args[j], "optin") {
+            optin = true;
+        } else if is(args[j], "optout") {
+            optout = true;
+        } else if is(args[j], "noloop") {
+            noloop = true;
+        } else if is(args[j], "prefix") && more {
+            j += 1;
+            prefixes.push(args[j].to_vec());
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 1;
+    }
+    let id = ctx.session.client.id;
+    let table = ctx.engine.keyspace.tracking.clone();
+    if !on {
+        table.disable(id);
+        ctx.session.tracking = None;
+        ctx.out.ok();
+        return Ok(());
+    }
+    if !bcast && !prefixes.is_empty() {
+        return Err(CmdError::from_static(
+            "ERR PREFIX option requires BCAST mode to be enabled",
+        ));
+    }
+    if let Some(t) = &ctx.session.tracking {
+        if t.tracker.bcast.is_some() != bcast {
+            return Err(CmdError::from_static("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."));
+        }
+    }
+    if optin && optout {
+        return Err(CmdError::from_static(
+            "ERR You can't use both OPTIN and OPTOUT",
+        ));
+    }
+    if let Some(t) = &ctx.session.tracking {
+        if (optin && t.optout) || (optout && t.optin) {
+            return Err(CmdError::from_static("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."));
+        }
+    }
+    if bcast && (optin || optout) {
+        return Err(CmdError::from_static(
+            "ERR OPTIN and OPTOUT are not compatible with BCAST",
+        ));
+    }
+    for (i, a) in prefixes.iter().enumerate() {
+        for b in &prefixes[i + 1..] {
+            if a.starts_with(b) || b.starts_with(a) {
+                return Err(CmdError::concat(&[
+                    b"ERR Prefix '",
+                    a,
+                    b"' overlaps with another provided prefix '",
+                    b,
+                    b"'. Prefixes for a single client must not overlap.",
+                ]));
+            }
+        }
+    }
+    let mailbox = if redirect != 0 {
+        match table.mailbox_of(redirect) {
+            Some(m) => m,
+            // The target has no mailbox (it never subscribed): nothing can reach it.
+            None => {
+                return Err(CmdError::from_static(
+                    "ERR The client ID you want redirect to does not exist",
+                ))
+            }
+        }
+    } else {
+        super::pubsub::state(ctx).mailbox.clone()
+    };
+    let bcast_prefixes = bcast.then(|| {
+        if prefixes.is_empty() {
+            vec![Vec::new()]
+        } else {
+            prefixes
+        }
+    });
+    let tracker = std::sync::Arc::new(crate::tracking::Tracker {
+        id,
+        mailbox,
+        redirect,
+        noloop,
+        bcast: bcast_prefixes,
+        broken: std::sync::atomic::AtomicBool::new(false),
+    });
+    table.enable(tracker.clone());
+    let (optin, optout) = match &ctx.session.tracking {
+        Some(t) => (t.optin || optin, t.optout || optout),
+        None => (optin, optout),
+    };
+    ctx.session.tracking = Some(crate::session::SessionTracking {
+        table,
+        tracker,
+        optin,
+        optout,
+        caching: None,
+        caching_set_now: false,
+    });
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CLIENT CACHING YES | NO`
+fn client_caching(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let Some(t) = ctx
+        .session
+        .tracking
+        .as_mut()
+        .filter(|t| t.optin || t.optout)
+    else {
+        return Err(CmdError::from_static("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"));
+    };
+    if is(args[2], "yes") {
+        if !t.optin {
+            return Err(CmdError::from_static(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
+        }
+        t.caching = Some(true);
+    } else if is(args[2], "no") {
+        if !t.optout {
+            return Err(CmdError::from_static(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
+        }
+        t.caching = Some(false);
+    } else {
+        return Err(error::SYNTAX);
+    }
+    t.caching_set_now = true;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CLIENT GETREDIR`: -1 when not tracking, 0 without redirection, else the target id.
+fn client_getredir(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let v = match &ctx.session.tracking {
+        None => -1,
+        Some(t) => t.tracker.redirect as i64,
+    };
+    ctx.out.int(v);
+    Ok(())
+}
+
+/// `CLIENT TRACKINGINFO`
+fn client_trackinginfo(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let out = &mut *ctx.out;
+    out.map(3);
+    out.bulk(b"flags");
+    match &ctx.session.tracking {
+        None => {
+            out.set(1);
+            out.bulk(b"off");
+            out.bulk(b"redirect");
+            out.int(-1);
+            out.bulk(b"prefixes");
+            out.array(0);
+        }
+        Some(t) => {
+            let mut flags: Vec<&[u8]> = vec![b"on"];
+            if t.tracker.bcast.is_some() {
+                flags.push(b"bcast");
+            }
+            if t.optin {
+                flags.push(b"optin");
+                if t.caching == Some(true) {
+                    flags.push(b"caching-yes");
+                }
+            }
+            if t.optout {
+                flags.push(b"optout");
+                if t.caching == Some(false) {
+                    flags.push(b"caching-no");
+                }
+            }
+            if t.tracker.noloop {
+                flags.push(b"noloop");
+            }
+            if t.tracker.broken.load(Relaxed) {
+                flags.push(b"broken_redirect");
+            }
+            out.set(flags.len());
+            for f in flags {
+                out.bulk(f);
+            }
+            out.bulk(b"redirect");
+            out.int(t.tracker.redirect as i64);
+            out.bulk(b"prefixes");
+            let mut prefixes: Vec<&Vec<u8>> = t
+                .tracker
+                .bcast
+                .iter()
+                .flatten()
+                .filter(|p| !p.is_empty())
+                .collect();
+            // Redis keeps prefixes in a radix tree: they come out sorted.
+            prefixes.sort();
+            out.array(prefixes.len());
+            for p in prefixes {
+                out.bulk(p);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `CLIENT PAUSE timeout [WRITE | ALL]`
 fn client_pause(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let timeout = resp::number::parse_i64(args[2]).ok_or(CmdError::from_static(
@@ -946,6 +1188,10 @@ const CLIENT: &[Command] = &[
     cmd!("getname", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the name of the connection.", "2.6.9", "O(1)", client_getname),
     cmd!("pause", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Suspends commands processing.", "3.0.0", "O(1)", client_pause),
     cmd!("unpause", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Resumes processing commands from paused clients.", "6.2.0", "O(N) Where N is the number of paused clients", client_unpause),
+    cmd!("tracking", -3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Controls server-assisted client-side caching for the connection.", "6.0.0", "O(1). Some options may introduce additional complexity.", client_tracking),
+    cmd!("caching", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to track the keys in the next request.", "6.0.0", "O(1)", client_caching),
+    cmd!("getredir", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", "O(1)", client_getredir),
+    cmd!("trackinginfo", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", client_trackinginfo),
     cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply),
     cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict),
     cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", client_help),

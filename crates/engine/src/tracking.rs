@@ -1,0 +1,193 @@
+//! Client-side caching (CLIENT TRACKING): which clients may have cached which keys, and the
+//! invalidation messages they get when those keys change.
+//!
+//! Default mode remembers the keys a tracking client read and tells it once when one changes
+//! (it must read the key again to be told again). BCAST mode sends every change of a key under
+//! one of the client's prefixes. A RESP3 client gets `>2 invalidate [keys]` pushes; a client with
+//! REDIRECT has them sent to that connection, as a `__redis__:invalidate` message when it speaks
+//! RESP2. Like Redis's, the table is keyed by key name alone, across databases.
+
+use crate::pubsub::Subscriber;
+use resp::ReplyBuf;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+thread_local! {
+    /// The client whose command runs on this thread (for NOLOOP).
+    static CURRENT_CLIENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Marks `id` as the client running the current command on this thread.
+pub fn set_current_client(id: u64) {
+    CURRENT_CLIENT.with(|c| c.set(id));
+}
+
+/// One tracking client's settings.
+pub struct Tracker {
+    /// The client's own id.
+    pub id: u64,
+    /// Where its messages go: its own mailbox, or the REDIRECT target's.
+    pub mailbox: Arc<Subscriber>,
+    /// REDIRECT target id (0: none).
+    pub redirect: u64,
+    /// NOLOOP: not told about its own changes.
+    pub noloop: bool,
+    /// BCAST prefixes (None: default mode).
+    pub bcast: Option<Vec<Vec<u8>>>,
+    /// Set when the REDIRECT target is gone.
+    pub broken: AtomicBool,
+}
+
+impl Tracker {
+    fn send(&self, key: Option<&[u8]>) {
+        let mut out = ReplyBuf::new(self.mailbox.is_resp3());
+        if out.resp3 {
+            out.push(2);
+            out.bulk(b"invalidate");
+        } else if self.redirect != 0 {
+            out.push(3);
+            out.bulk(b"message");
+            out.bulk(b"__redis__:invalidate");
+        } else {
+            // RESP2 without a redirection has nowhere to receive invalidations.
+            return;
+        }
+        match key {
+            Some(k) => {
+                out.array(1);
+                out.bulk(k);
+            }
+            None => out.null(),
+        }
+        if self.mailbox.client.is_killed() {
+            self.broken.store(true, Relaxed);
+            return;
+        }
+        self.mailbox.deliver_raw(
+            &out.buf,
+            crate::pubsub::BufferLimit {
+                hard: 0,
+                soft: 0,
+                soft_seconds: 0,
+            },
+        );
+    }
+}
+
+/// The tracking table.
+#[derive(Default)]
+pub struct Tracking {
+    trackers: AtomicUsize,
+    clients: Mutex<HashMap<u64, Arc<Tracker>>>,
+    keys: Mutex<HashMap<Vec<u8>, HashSet<u64>>>,
+    /// Keys remembered, for INFO.
+    pub tracked_keys: AtomicU64,
+    /// Connections' mailboxes by client id, so REDIRECT can reach another connection.
+    mailboxes: Mutex<HashMap<u64, std::sync::Weak<Subscriber>>>,
+}
+
+impl Tracking {
+    /// True when no client tracks anything (the fast path of every write).
+    pub fn is_idle(&self) -> bool {
+        self.trackers.load(Relaxed) == 0
+    }
+
+    /// Turns tracking on (or reconfigures it) for a client.
+    pub fn enable(&self, t: Arc<Tracker>) {
+        let mut c = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if c.insert(t.id, t).is_none() {
+            self.trackers.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Turns tracking off for a client.
+    pub fn disable(&self, id: u64) {
+        let mut c = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if c.remove(&id).is_some() {
+            self.trackers.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// A default-mode client read `key`.
+    pub fn remember(&self, id: u64, key: &[u8]) {
+        let mut k = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        let set = k.entry(key.to_vec()).or_default();
+        if set.insert(id) {
+            self.tracked_keys.store(k.len() as u64, Relaxed);
+        }
+    }
+
+    /// `key` changed: tells its default-mode readers (once) and matching BCAST clients.
+    pub fn invalidate(&self, key: &[u8]) {
+        if self.is_idle() {
+            return;
+        }
+        let writer = CURRENT_CLIENT.with(Cell::get);
+        let readers = {
+            let mut k = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            let r = k.remove(key);
+            self.tracked_keys.store(k.len() as u64, Relaxed);
+            r
+        };
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(readers) = readers {
+            for id in readers {
+                if let Some(t) = clients.get(&id) {
+                    if t.bcast.is_none() && !(t.noloop && id == writer) {
+                        t.send(Some(key));
+                    }
+                }
+            }
+        }
+        for t in clients.values() {
+            if let Some(prefixes) = &t.bcast {
+                if !(t.noloop && t.id == writer) && prefixes.iter().any(|p| key.starts_with(p)) {
+                    t.send(Some(key));
+                }
+            }
+        }
+    }
+
+    /// A database was flushed: every tracking client drops its whole cache (a null message).
+    pub fn invalidate_all(&self) {
+        if self.is_idle() {
+            return;
+        }
+        self.keys.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.tracked_keys.store(0, Relaxed);
+        for t in self
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            t.send(None);
+        }
+    }
+
+    /// Makes a connection's mailbox reachable as a REDIRECT target.
+    pub fn register_mailbox(&self, id: u64, mailbox: &Arc<Subscriber>) {
+        let mut m = self.mailboxes.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|_, w| w.strong_count() > 0);
+        m.insert(id, Arc::downgrade(mailbox));
+    }
+
+    /// The mailbox of client `id`, if it has one and is connected.
+    pub fn mailbox_of(&self, id: u64) -> Option<Arc<Subscriber>> {
+        let m = self.mailboxes.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(&id)
+            .and_then(|w| w.upgrade())
+            .filter(|s| !s.client.is_killed())
+    }
+
+    /// The tracker of client `id`, if tracking.
+    pub fn get(&self, id: u64) -> Option<Arc<Tracker>> {
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+}
