@@ -900,3 +900,39 @@ fn client_tracking_invalidates_read_keys() {
         Value::Error("ERR PREFIX option requires BCAST mode to be enabled".into())
     );
 }
+
+#[test]
+fn the_tracking_table_is_bounded() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    assert_eq!(admin.cmd("CONFIG SET tracking-table-max-keys 10"), ok());
+    let mut c = s.client();
+    c.cmd("HELLO 3");
+    c.cmd("CLIENT TRACKING ON");
+    // Each key forgotten beyond the tenth is announced as invalidated (pushes arrive between
+    // the replies).
+    let mut invalidated = 0;
+    for i in 0..15 {
+        c.send_raw(&Client::encode(&[
+            b"GET",
+            format!("missing:{i}").as_bytes(),
+        ]));
+        loop {
+            match c.read_reply() {
+                Some(Value::Push(p)) => {
+                    assert_eq!(p[0], bulk("invalidate"));
+                    invalidated += 1;
+                }
+                Some(Value::Null) => break,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    while let Some(Value::Push(_)) = c.read_reply() {
+        invalidated += 1;
+    }
+    assert_eq!(invalidated, 5);
+}

@@ -47,6 +47,8 @@ pub struct Values {
     pub output_limits: [BufferLimit; 3],
     /// `notify-keyspace-events`, as flags of [`crate::notify`].
     pub notify_keyspace_events: u32,
+    /// `tracking-table-max-keys`: keys CLIENT TRACKING remembers at most (0: no limit).
+    pub tracking_table_max_keys: u64,
 }
 
 impl Default for Values {
@@ -85,6 +87,7 @@ impl Default for Values {
                 },
             ],
             notify_keyspace_events: 0,
+            tracking_table_max_keys: 1_000_000,
         }
     }
 }
@@ -317,6 +320,15 @@ pub const PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "tracking-table-max-keys",
+        mutable: true,
+        get: |v| v.tracking_table_max_keys.to_string(),
+        set: |v, s| {
+            v.tracking_table_max_keys = parse_u64(s, 0, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
         name: "requirepass",
         mutable: true,
         get: |v| v.requirepass.clone(),
@@ -434,6 +446,14 @@ impl Config {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .output_limits[2]
+    }
+
+    /// `tracking-table-max-keys`.
+    pub fn tracking_table_max_keys(&self) -> usize {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .tracking_table_max_keys as usize
     }
 
     /// `hz`.

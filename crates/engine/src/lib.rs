@@ -399,7 +399,10 @@ impl Engine {
         };
         if wanted {
             for p in self.registry.key_positions(idx, args.len()) {
-                self.keyspace.tracking.remember(session.client.id, args[p]);
+                let max = self.config.tracking_table_max_keys();
+                self.keyspace
+                    .tracking
+                    .remember(session.client.id, args[p], max);
             }
         }
     }

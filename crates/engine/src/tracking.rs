@@ -110,12 +110,29 @@ impl Tracking {
         }
     }
 
-    /// A default-mode client read `key`.
-    pub fn remember(&self, id: u64, key: &[u8]) {
-        let mut k = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let set = k.entry(key.to_vec()).or_default();
-        if set.insert(id) {
+    /// A default-mode client read `key`. Past `max_keys` remembered keys, one is forgotten and
+    /// its readers told to drop it (Redis's `tracking-table-max-keys`), so tracking clients
+    /// reading ever new names cannot grow the table without bound.
+    pub fn remember(&self, id: u64, key: &[u8], max_keys: usize) {
+        let evicted = {
+            let mut k = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            k.entry(key.to_vec()).or_default().insert(id);
+            let evicted = if max_keys > 0 && k.len() > max_keys {
+                let victim = k.keys().find(|v| v.as_slice() != key).cloned();
+                victim.and_then(|v| k.remove(&v).map(|readers| (v, readers)))
+            } else {
+                None
+            };
             self.tracked_keys.store(k.len() as u64, Relaxed);
+            evicted
+        };
+        if let Some((victim, readers)) = evicted {
+            let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+            for r in readers {
+                if let Some(t) = clients.get(&r) {
+                    t.send(Some(&victim));
+                }
+            }
         }
     }
 
