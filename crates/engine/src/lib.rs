@@ -296,6 +296,8 @@ impl Engine {
                 }
                 tx.queued
                     .push((idx, args.iter().map(|a| a.to_vec()).collect()));
+                session.client.multi.store(tx.queued.len() as i64, Relaxed);
+                session.client.last_command.store(idx, Relaxed);
                 out.simple("QUEUED");
                 return started;
             }
@@ -423,6 +425,7 @@ impl Engine {
         if idx.is_some_and(|i| self.registry.entries[i].cmd.name == "exec") {
             // Redis compatibility: a refused EXEC ends the transaction and says why.
             session.multi = None;
+            session.client.multi.store(-1, Relaxed);
             if let Some(mut w) = session.watching.take() {
                 w.clear();
             }

@@ -39,6 +39,14 @@ pub struct ClientInfo {
     pub output_limit_hit: AtomicBool,
     /// CLIENT NO-EVICT.
     pub no_evict: AtomicBool,
+    /// Commands queued in an open MULTI, -1 outside one (CLIENT LIST `multi`, flag `x`).
+    pub multi: std::sync::atomic::AtomicI64,
+    /// CLIENT TRACKING redirection, 0 without one, -1 when not tracking (`redir`, flag `t`).
+    pub redir: std::sync::atomic::AtomicI64,
+    /// Tracking in BCAST mode (flag `B`).
+    pub bcast: AtomicBool,
+    /// A MONITOR connection (flag `O`).
+    pub monitor: AtomicBool,
     killed: AtomicBool,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
@@ -112,6 +120,10 @@ impl Clients {
             subscriptions: Default::default(),
             output_limit_hit: AtomicBool::new(false),
             no_evict: AtomicBool::new(false),
+            multi: std::sync::atomic::AtomicI64::new(-1),
+            redir: std::sync::atomic::AtomicI64::new(-1),
+            bcast: AtomicBool::new(false),
+            monitor: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         });
@@ -142,6 +154,10 @@ impl Clients {
             subscriptions: Default::default(),
             output_limit_hit: AtomicBool::new(false),
             no_evict: AtomicBool::new(false),
+            multi: std::sync::atomic::AtomicI64::new(-1),
+            redir: std::sync::atomic::AtomicI64::new(-1),
+            bcast: AtomicBool::new(false),
+            monitor: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         })

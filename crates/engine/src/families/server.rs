@@ -197,6 +197,7 @@ fn monitor(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             false,
         ));
         ctx.engine.monitors.add(m.clone());
+        ctx.session.client.monitor.store(true, Relaxed);
         ctx.session.monitor = Some(m);
     }
     ctx.out.ok();
@@ -246,8 +247,20 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// CLIENT LIST's `flags` field: P subscribed, e no-evict, N none.
 fn client_flags(c: &ClientInfo, subs: &[usize]) -> String {
     let mut f = String::new();
+    if c.monitor.load(Relaxed) {
+        f.push('O');
+    }
     if subs.iter().any(|&n| n > 0) {
         f.push('P');
+    }
+    if c.multi.load(Relaxed) >= 0 {
+        f.push('x');
+    }
+    if c.redir.load(Relaxed) >= 0 {
+        f.push('t');
+    }
+    if c.bcast.load(Relaxed) {
+        f.push('B');
     }
     if c.no_evict.load(Relaxed) {
         f.push('e');
@@ -271,7 +284,7 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
     let omem = c.omem.load(Relaxed);
     let subs: Vec<usize> = c.subscriptions.iter().map(|n| n.load(Relaxed)).collect();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -284,11 +297,13 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         subs[0],
         subs[1],
         subs[2],
+        c.multi.load(Relaxed),
         qbuf,
         16384usize.saturating_sub(qbuf),
         omem,
         qbuf + omem + 16384,
         cmd,
+        c.redir.load(Relaxed),
         c.resp.load(Relaxed),
     )
 }
@@ -526,6 +541,8 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if !on {
         table.disable(id);
         ctx.session.tracking = None;
+        ctx.session.client.redir.store(-1, Relaxed);
+        ctx.session.client.bcast.store(false, Relaxed);
         ctx.out.ok();
         return Ok(());
     }
@@ -596,6 +613,11 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         broken: std::sync::atomic::AtomicBool::new(false),
     });
     table.enable(tracker.clone());
+    ctx.session.client.redir.store(redirect as i64, Relaxed);
+    ctx.session
+        .client
+        .bcast
+        .store(tracker.bcast.is_some(), Relaxed);
     let (optin, optout) = match &ctx.session.tracking {
         Some(t) => (t.optin || optin, t.optout || optout),
         None => (optin, optout),

@@ -22,6 +22,7 @@ pub fn runs_inside_multi(entry: &Entry) -> bool {
 /// Drops the open transaction and every WATCH (EXEC, DISCARD, RESET).
 pub fn end(ctx: &mut Ctx<'_>) {
     ctx.session.multi = None;
+    ctx.session.client.multi.store(-1, Relaxed);
     if let Some(mut w) = ctx.session.watching.take() {
         w.clear();
     }
@@ -33,6 +34,7 @@ fn multi(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         return Err(CmdError::from_static("ERR MULTI calls can not be nested"));
     }
     ctx.session.multi = Some(Transaction::default());
+    ctx.session.client.multi.store(0, Relaxed);
     ctx.out.ok();
     Ok(())
 }
@@ -74,6 +76,7 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     let Some(tx) = ctx.session.multi.take() else {
         return Err(CmdError::from_static("ERR EXEC without MULTI"));
     };
+    ctx.session.client.multi.store(-1, Relaxed);
     if tx.aborted {
         end(ctx);
         return Err(CmdError::from_static(
