@@ -32,6 +32,16 @@ Parts:
           command (string and generic commands, class flags, keymiss `m`,
           new-key `n`, MULTI/EXEC, other dbs).  No expired events (active
           expiry timing differs).
+  tracking
+          client-side caching (Redis 7.0 semantics): CLIENT TRACKING ON/OFF
+          with REDIRECT (to a __redis__:invalidate subscriber, or not
+          subscribed), BCAST + PREFIX, OPTIN / OPTOUT + CLIENT CACHING,
+          NOLOOP; the exact invalidation messages / RESP3 pushes after
+          SET/DEL/INCR/EXPIRE/RENAME/MSET... by another connection and by the
+          tracked one, "told once", FLUSHALL/FLUSHDB null invalidations, broken
+          redirects; CLIENT GETREDIR / TRACKINGINFO and the error cases.  Client
+          ids are looked up on each server and normalised (see
+          tracking_groups).  Skipped if ferrokv answers SUBSCRIBE with an error.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -41,7 +51,7 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify and random parts sends ``HELLO 3`` first on both
+the hand, pubsub, tx, notify, tracking and random parts sends ``HELLO 3`` first on both
 servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -50,7 +60,7 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,random] [-k SUBSTR]
+                    [--parts hand,proto,pubsub,tx,notify,tracking,random] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -1262,6 +1272,24 @@ class PSSide:
         self.proto = proto
         self.conns = {}     # name -> Conn, or None once closed
         self.late = 0
+        self.ids = {}       # name -> CLIENT ID reply (bytes), tracking part
+
+    def subst(self, args):
+        """Replace "{name}" arguments by the recorded client id of `name`."""
+        if args is None or not self.ids:
+            return args
+        return [self.ids.get(a[1:-1].decode("latin-1"), a)
+                if len(a) > 2 and a[:1] == b"{" and a[-1:] == b"}" else a for a in args]
+
+    def norm_ids(self, replies):
+        """Replies with every integer equal to a recorded client id replaced by
+        ``:{name}`` (then re-parsed)."""
+        out = []
+        for raw, v in replies:
+            for name, cid in self.ids.items():
+                raw = raw.replace(b":%s\r\n" % cid, b":{%s}\r\n" % name.encode())
+            out.append((raw, parse(raw)[0]))
+        return out
 
     def _get(self, name):
         if name in self.conns:
@@ -1394,6 +1422,17 @@ def _ps_canon(replies, norm):
         return raws
     if norm == "multiset":
         return sorted(raws)
+    if norm == "ids":
+        return raws
+    if norm == "tinfo":
+        out = []
+        for raw, v in replies:
+            if v[0] in "*%" and v[1] is not None:
+                out.append((v[0], [("~", sorted(x[1], key=repr)) if x[0] == "~" and x[1] is not None else x
+                                   for x in v[1]]))
+            else:
+                out.append(raw)
+        return out
     if norm == "sorted":
         out = []
         for raw, v in replies:
@@ -1437,7 +1476,12 @@ def _ps_canon(replies, norm):
 #              the channel `message` first, as Redis always delivers) and all
 #              other replies exactly.
 #   "multiset" sorted raw replies.
-PS_NORMS = (None, "unsub", "sorted", "deliv", "multiset")
+#   "ids"      (tracking part) integers equal to a client id recorded with
+#              ID(conn) on that server are replaced by the connection's name
+#              before the raw replies are compared (ids differ between servers).
+#   "tinfo"    CLIENT TRACKINGINFO: like "ids", and the RESP3 `~` flags set is
+#              compared as a set (unspecified order); everything else exactly.
+PS_NORMS = (None, "unsub", "sorted", "deliv", "multiset", "ids", "tinfo")
 
 
 def P(conn, *a, n=None):
@@ -1972,10 +2016,259 @@ def notify_groups():
     return G
 
 
+# --------------------------------------------------------------------------
+# Client-side caching (tracking part)
+# --------------------------------------------------------------------------
+#
+# Runs on the named-connection runner of the pub/sub part (run_pubsub).
+# Connections: "c" / "c2" track keys, "w" writes, "rd" / "rd2" are redirect
+# targets SUBSCRIBEd to __redis__:invalidate (RESP2: invalidations arrive as
+# `message` on that channel; RESP3: as `>2 invalidate` pushes, subscribed or
+# not), "plain" is a redirect target that is not subscribed (RESP2: drops the
+# invalidations).  Without REDIRECT a RESP2 connection receives nothing, a
+# RESP3 one gets the push on the same connection (after the reply of its own
+# command).  After every W step (a write) the exact sequence of what every
+# other connection of the group has pending is compared.
+#
+# Client ids: ID(conn) runs CLIENT ID on each server separately and records
+# it; an argument "{conn}" is replaced by that connection's id on each server
+# (REDIRECT {rd}, CLIENT KILL ID {rd}).  Steps with n="ids" (GETREDIR,
+# tracking-redir-broken pushes) compare replies with every integer equal to a
+# recorded id of that server replaced by the connection's name; n="tinfo"
+# (CLIENT TRACKINGINFO) does the same and compares the RESP3 `~` flags set as
+# a set (Redis's set order is unspecified); RESP2's flags array, the redirect
+# id (normalised) and the prefixes array (Redis returns them sorted) exactly.
+#
+# Determinism: Redis delivers invalidations while executing the write (BCAST:
+# in beforeSleep of the same event-loop turn), i.e. before the writer's reply,
+# so they are pending when the reply arrived.  Keys tracked by several
+# clients are redirected to different targets (Redis iterates the clients of
+# a key in radix-tree order of their ids, which differ between servers).
+# BCAST steps write one key per command: Redis groups all keys of one
+# event-loop turn in one message, ferrokv sends one message per key (a
+# documented difference), so MSET / multi-key DEL / RENAME are only used in
+# default mode, where Redis sends one message per key as well.  Redis
+# broadcasts at the end of the event-loop turn, i.e. after the reply of a
+# pipelined sentinel PING too: a BCAST client's own write (RESP3, no
+# redirect) is therefore a single-reply step followed by a read.  OPTIN:
+# CLIENT CACHING YES is sent as a single-reply step (T) right before the read,
+# because the sentinel PING would consume it.
+
+
+def ID(conn):
+    """CLIENT ID on `conn`, recorded per server for "{conn}" arguments."""
+    return ("i", conn, [b"CLIENT", b"ID"], "ids")
+
+
+def W(conn, *a, n=None):
+    """Command on `conn`, then compare what every other connection of the
+    group has pending (invalidation messages / pushes)."""
+    return ("n", conn, argv(a), n)
+
+
+def GI(conn):
+    return P(conn, "CLIENT TRACKINGINFO", n="tinfo")
+
+
+def GR(conn):
+    return P(conn, "CLIENT GETREDIR", n="ids")
+
+
+def tracking_groups():
+    G = []
+    RD = [ID("rd"), PSETUP("rd", "SUBSCRIBE __redis__:invalidate")]
+    RD2 = [ID("rd2"), PSETUP("rd2", "SUBSCRIBE __redis__:invalidate")]
+    # --------------------------------------------------- state / introspection
+    G.append(("info", RD + [
+        PSETUP("c", "CLIENT TRACKINGINFO"), GR("c"), GI("c"),
+        P("c", "CLIENT TRACKING ON"), GR("c"), GI("c"),
+        P("c", "CLIENT TRACKING ON REDIRECT {rd}"), GR("c"), GI("c"),
+        P("c", "CLIENT TRACKING ON"), GR("c"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"), GR("c"), GI("c"), P("c", "CLIENT TRACKING OFF"), GI("c"),
+        P("c", "CLIENT TRACKING ON OPTIN NOLOOP REDIRECT {rd}"), GR("c"), GI("c"),
+        T("c", "CLIENT CACHING YES"), T("c", "CLIENT TRACKINGINFO", n="tinfo"), P("c", "ECHO x"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING ON OPTOUT"), GI("c"),
+        T("c", "CLIENT CACHING NO"), T("c", "CLIENT TRACKINGINFO", n="tinfo"), P("c", "ECHO x"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING ON BCAST"), GI("c"), P("c", "CLIENT TRACKING OFF"), GI("c"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX b PREFIX a REDIRECT {rd} NOLOOP"), GI("c"), GR("c"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX c"), GI("c"), GR("c"),
+        P("c", "CLIENT TRACKING ON BCAST"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"), GI("c"),
+        P("c", "client tracking on bcast prefix", b"bin\x00\r\n\xff"), GI("c"),
+        P("c", "client tracking off"),
+        P("c", "CLIENT GETREDIR x"), P("c", "CLIENT TRACKINGINFO x"), P("c", "client getredir"),
+    ]))
+    # ------------------------------------------------------------------ errors
+    G.append(("errors", RD + [
+        PSETUP("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING"), P("c", "CLIENT TRACKING maybe"), P("c", "CLIENT TRACKING yes"),
+        P("c", "CLIENT TRACKING", ""), P("c", "CLIENT TRACKING ON foo"), P("c", "CLIENT TRACKING ON REDIRECT"),
+        P("c", "CLIENT TRACKING ON REDIRECT abc"), P("c", "CLIENT TRACKING ON REDIRECT 999999"),
+        P("c", "CLIENT TRACKING ON REDIRECT 0"), P("c", "CLIENT TRACKING ON REDIRECT -1"),
+        P("c", "CLIENT TRACKING OFF REDIRECT 999999"), P("c", "CLIENT TRACKING maybe REDIRECT 999999"),
+        P("c", "CLIENT TRACKING maybe BCAST"), P("c", "CLIENT TRACKING OFF BCAST PREFIX a OPTIN OPTOUT"),
+        P("c", "CLIENT TRACKING ON REDIRECT {rd} REDIRECT {rd}"),
+        P("c", "CLIENT TRACKING ON PREFIX a"), P("c", "CLIENT TRACKING ON PREFIX"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX"),
+        P("c", "CLIENT TRACKING ON PREFIX a OPTIN OPTOUT"), P("c", "CLIENT TRACKING ON OPTIN OPTOUT"),
+        P("c", "CLIENT TRACKING ON BCAST OPTIN"), P("c", "CLIENT TRACKING ON BCAST OPTOUT"),
+        P("c", "CLIENT TRACKING ON BCAST OPTIN OPTOUT"), P("c", "CLIENT TRACKING ON OPTOUT BCAST"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX ab PREFIX a"), P("c", "CLIENT TRACKING ON BCAST PREFIX a PREFIX ab"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX a PREFIX a"),
+        GR("c"), GI("c"),
+        # CLIENT CACHING
+        P("c", "CLIENT CACHING YES"), P("c", "CLIENT CACHING NO"), P("c", "CLIENT CACHING maybe"),
+        P("c", "CLIENT CACHING"), P("c", "CLIENT CACHING YES extra"),
+        P("c", "CLIENT TRACKING ON"), P("c", "CLIENT CACHING YES"), P("c", "CLIENT CACHING NO"),
+        P("c", "CLIENT CACHING maybe"), P("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING ON OPTIN"), P("c", "CLIENT CACHING NO"), P("c", "CLIENT CACHING maybe"),
+        P("c", "client caching yes"), P("c", "CLIENT TRACKING ON OPTOUT"), P("c", "CLIENT TRACKING ON BCAST"),
+        P("c", "CLIENT TRACKING ON OPTIN OPTOUT"), P("c", "CLIENT TRACKING ON OPTIN"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING ON OPTOUT"), P("c", "CLIENT CACHING YES"), P("c", "CLIENT CACHING no"),
+        P("c", "CLIENT TRACKING ON OPTIN"), P("c", "CLIENT TRACKING ON BCAST"), GI("c"),
+        P("c", "CLIENT TRACKING OFF"), P("c", "CLIENT CACHING NO"),
+        # BCAST: switching modes and overlapping prefixes
+        P("c", "CLIENT TRACKING ON BCAST PREFIX a"), P("c", "CLIENT TRACKING ON"),
+        P("c", "CLIENT TRACKING ON OPTIN"), P("c", "CLIENT TRACKING ON BCAST PREFIX ab"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX a"), P("c", "CLIENT TRACKING ON BCAST PREFIX b PREFIX", ""),
+        P("c", "CLIENT CACHING YES"), GI("c"), P("c", "CLIENT TRACKING OFF"),
+        P("c", "CLIENT TRACKING ON"), P("c", "CLIENT TRACKING ON BCAST"), P("c", "CLIENT TRACKING ON PREFIX a"),
+        GI("c"),
+    ]))
+    # ------------------------------------------------------ default mode
+    G.append(("default-other-conn", RD + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd}"),
+        W("w", "SET k 1"), P("c", "GET k"), W("w", "SET k 2"), W("w", "SET k 3"),
+        P("c", "GET k"), W("w", "SET k 3"), P("c", "GET k"), W("w", "SET k 3 NX"), W("w", "DEL k"), W("w", "DEL k"),
+        P("c", "GET k"), W("w", "SET k 1"), P("c", "GET k"), W("w", "INCR k"), W("w", "INCR k"),
+        P("c", "GET k"), W("w", "EXPIRE k 100"), P("c", "GET k"), W("w", "EXPIRE missing 100"),
+        W("w", "PERSIST k"), W("w", "RENAME k k2"),
+        P("c", "GET k2"), P("c", "GET k"), W("w", "RENAME k2 k"), P("c", "MGET a b k"),
+        W("w", "DEL a b"), W("w", "SET k 5"), P("c", "MGET a b"), W("w", "MSET a 1 b 2"), W("w", "MSET a 1 b 2"),
+        P("c", "STRLEN s"), W("w", "APPEND s x"), P("c", "EXISTS s"), W("w", "SETRANGE s 0 y"),
+        P("c", "GETRANGE s 0 -1"), W("w", "GETDEL s"), P("c", "TTL t"), W("w", "SETEX t 100 v"),
+        P("c", "GET u"), W("w", "SET other 1"), W("w", "GET u"), W("w", "SET u 1 GET"),
+        P("c", "GET", b"bin\x00\r\n\xff"), W("w", "SET", b"bin\x00\r\n\xff", "x"),
+        P("c", "GET", ""), W("w", "SET", "", "x"),
+        # tracking table is per key name, not per db
+        P("c", "GET k"), W("w", "SELECT 1"), W("w", "SET k db1"),
+        # OFF: no invalidations, but a write while OFF still drops the key
+        # from the table; reads while OFF are not tracked; keys read before
+        # OFF stay in the table (invalidated after ON again)
+        P("c", "GET k"), P("c", "CLIENT TRACKING OFF"), W("w", "SET k 7"),
+        P("c", "CLIENT TRACKING ON REDIRECT {rd}"), W("w", "SET k 8"),
+        P("c", "CLIENT TRACKING OFF"), P("c", "GET k"), P("c", "CLIENT TRACKING ON REDIRECT {rd}"),
+        W("w", "SET k 9"),
+        P("c", "GET k"), P("c", "CLIENT TRACKING OFF"), P("c", "CLIENT TRACKING ON REDIRECT {rd}"),
+        W("w", "SET k 10"), W("w", "SET k 11"),
+    ]))
+    G.append(("default-same-conn", RD + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd}"), W("w", "PING"),
+        P("c", "GET k"), W("c", "SET k 1"), W("c", "SET k 2"), P("c", "GET k"), W("c", "INCR k"),
+        P("c", "GET k"), W("c", "EXPIRE k 100"), P("c", "GET k"), W("c", "RENAME k k2"), P("c", "GET k2"),
+        W("c", "DEL k2"), P("c", "GET k"), W("c", "SET k x GET"), W("w", "SET k y"),
+        # keys read inside MULTI are tracked; the invalidation of a key the
+        # transaction writes itself
+        P("c", "GET j"), T("c", "MULTI"), T("c", "GET k"), T("c", "SET j 1"), T("c", "GET j"), W("c", "EXEC"),
+        W("w", "SET k z"), W("w", "SET j 2"),
+    ]))
+    G.append(("no-redirect", [
+        PSETUP("c", "CLIENT TRACKING ON"), P("w", "PING"),
+        P("c", "GET k"), W("w", "SET k 1"), W("w", "SET k 2"), P("c", "GET k"), W("c", "SET k 3"),
+        W("c", "SET k 4"), P("c", "MGET a b"), W("c", "DEL a b"), W("c", "MSET a 1 b 2"), W("c", "MSET a 1 b 2"),
+        P("c", "GET k"), W("c", "FLUSHALL"),
+        P("c", "GET k"), W("w", "FLUSHALL"), W("w", "SET k 1"),
+    ]))
+    G.append(("redirect-not-subscribed", [
+        ID("plain"), P("c", "CLIENT TRACKING ON REDIRECT {plain}"), P("w", "PING"),
+        P("c", "GET k"), W("w", "SET k 1"), P("plain", "PING"), P("c", "GET k"), W("c", "SET k 2"),
+        P("plain", "GET k"),
+    ]))
+    G.append(("two-clients", RD + RD2 + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd}"), P("c2", "CLIENT TRACKING ON REDIRECT {rd2}"),
+        P("c", "GET k"), P("c2", "GET k"), W("w", "SET k 1"), W("w", "SET k 2"),
+        P("c", "GET k"), W("c2", "SET k 3"), P("c2", "GET k"), W("c2", "SET k 4"),
+        P("c", "GET a"), P("c2", "GET b"), W("w", "MSET a 1 b 2"),
+        P("c2", "CLIENT TRACKING ON REDIRECT {rd}"), P("c2", "GET x"), W("w", "SET x 1"),
+    ]))
+    G.append(("noloop", RD + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd} NOLOOP"), W("w", "PING"),
+        P("c", "GET k"), W("c", "SET k 1"), W("w", "SET k 2"),
+        P("c", "GET k"), W("w", "SET k 3"), W("w", "SET k 4"),
+        P("c", "GET k"), W("c", "DEL k"), P("c", "GET k"), W("c", "FLUSHALL"),
+        P("c", "GET k"), W("w", "FLUSHALL"),
+    ]))
+    # ------------------------------------------------------------- OPTIN/OUT
+    G.append(("optin", RD + [
+        PSETUP("c", "CLIENT TRACKING ON OPTIN REDIRECT {rd}"), W("w", "PING"),
+        P("c", "GET k"), W("w", "SET k 1"),
+        T("c", "CLIENT CACHING YES"), P("c", "GET k"), W("w", "SET k 2"),
+        P("c", "GET k"), W("w", "SET k 3"),
+        T("c", "CLIENT CACHING YES"), P("c", "MGET a b"), W("w", "SET a 1"), W("w", "SET b 1"),
+        T("c", "CLIENT CACHING YES"), P("c", "ECHO x"), P("c", "GET k"), W("w", "SET k 4"),
+        T("c", "client caching yes"), P("c", "GET k"), W("c", "SET k 5"),
+        P("c", "CLIENT TRACKING OFF"), P("c", "CLIENT TRACKING ON OPTIN NOLOOP REDIRECT {rd}"),
+        T("c", "CLIENT CACHING YES"), P("c", "GET k"), W("c", "SET k 6"), W("w", "SET k 7"),
+    ]))
+    G.append(("optout", RD + [
+        PSETUP("c", "CLIENT TRACKING ON OPTOUT REDIRECT {rd}"), W("w", "PING"),
+        P("c", "GET k"), W("w", "SET k 1"), W("w", "SET k 2"),
+        T("c", "CLIENT CACHING NO"), P("c", "GET k"), W("w", "SET k 3"),
+        P("c", "GET k"), W("w", "SET k 4"),
+        T("c", "CLIENT CACHING NO"), P("c", "ECHO x"), P("c", "GET k"), W("w", "SET k 5"),
+        T("c", "CLIENT CACHING NO"), P("c", "MGET a b"), P("c", "GET a"), W("w", "SET a 1"), W("w", "SET b 1"),
+    ]))
+    # ----------------------------------------------------------------- BCAST
+    G.append(("bcast", RD + RD2 + [
+        PSETUP("c", "CLIENT TRACKING ON BCAST PREFIX user: PREFIX obj: REDIRECT {rd}"), W("w", "PING"),
+        W("w", "SET user:1 x"), W("w", "SET user:1 y"), W("w", "SET other 1"), W("w", "DEL obj:9"),
+        W("w", "SET obj:9 v"), W("w", "INCR user:n"), W("w", "EXPIRE user:1 100"), W("w", "DEL user:1"),
+        W("w", "SET user: v"), W("w", "SET use v"), W("c", "SET user:2 v"), W("c", "GET user:2"),
+        W("w", "APPEND obj:9 x"), W("w", "EXPIRE nope 100"), W("w", "SET obj:9 v NX"),
+        P("c2", "CLIENT TRACKING ON BCAST REDIRECT {rd2}"), W("w", "SET any 1"), W("w", "SET user:3 1"),
+        W("w", "SELECT 1"), W("w", "SET user:4 1"), W("w", "FLUSHDB"),
+        P("c", "CLIENT TRACKING OFF"), W("w", "SET user:5 1"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX obj: REDIRECT {rd} NOLOOP"),
+        W("c", "SET obj:1 1"), W("w", "SET obj:1 2"),
+        # ON BCAST again adds prefixes (and resets the options: NOLOOP off)
+        P("c", "CLIENT TRACKING ON BCAST PREFIX new: REDIRECT {rd}"), W("w", "SET obj:2 1"), W("w", "SET new:1 1"),
+        W("c", "SET obj:3 1"), W("w", "FLUSHALL"),
+    ]))
+    G.append(("bcast-no-redirect", [
+        PSETUP("c", "CLIENT TRACKING ON BCAST PREFIX a"), P("w", "PING"),
+        W("w", "SET a1 x"), W("w", "SET b1 x"), T("c", "SET a2 x"), R("c", n=None), T("c", "INCR a3"),
+        R("c", n=None), W("w", "DEL a1"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX b NOLOOP"), T("c", "SET b2 x"), R("c", n=None), W("w", "SET b2 y"),
+        W("c", "FLUSHALL"),
+    ]))
+    # --------------------------------------------------------------- FLUSH*
+    G.append(("flush", RD + RD2 + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd}"), P("c2", "CLIENT TRACKING ON REDIRECT {rd2}"),
+        P("c", "GET k"), W("w", "FLUSHALL"), W("w", "SET k 1"), W("w", "FLUSHALL"), W("w", "FLUSHDB"),
+        P("c", "GET k"), W("w", "SELECT 1"), W("w", "FLUSHDB"), W("w", "SET k 1"),
+        W("w", "FLUSHALL ASYNC"), W("w", "FLUSHDB SYNC"), P("c2", "CLIENT TRACKING OFF"),
+        W("c", "FLUSHALL"), P("c", "CLIENT TRACKING OFF"), W("w", "FLUSHALL"),
+    ]))
+    # ----------------------------------------------------- broken redirect
+    G.append(("redirect-broken", RD + [
+        PSETUP("c", "CLIENT TRACKING ON REDIRECT {rd}"), W("w", "PING"), P("c", "GET k"),
+        W("w", "CLIENT KILL ID {rd}"), CLOSE("rd"), GI("c"), GR("c"),
+        W("w", "SET k 1", n="ids"), GI("c"), GR("c"), P("c", "GET k"), W("w", "SET k 2", n="ids"),
+        W("w", "SET k 3", n="ids"), P("c", "GET k"), W("c", "SET k 4", n="ids"), W("w", "FLUSHALL", n="ids"),
+        P("c", "CLIENT TRACKING ON REDIRECT {rd}"), GI("c"),
+        P("c", "CLIENT TRACKING ON"), GI("c"), P("c", "GET k"), W("w", "SET k 5", n="ids"),
+    ]))
+    return G
+
+
 PART_GROUPS = {
     "pubsub": pubsub_groups,
     "tx": tx_groups,
     "notify": notify_groups,
+    "tracking": tracking_groups,
 }
 
 
@@ -1984,8 +2277,8 @@ def _ps_show(replies, state):
 
 
 def run_pubsub(h, filt, part="pubsub"):
-    """The pub/sub, tx or notify part (one protocol pass; see the comment above
-    PS_TIMEOUT and the part's *_groups function)."""
+    """The pub/sub, tx, notify or tracking part (one protocol pass; see the
+    comment above PS_TIMEOUT and the part's *_groups function)."""
     proto = h.ref.default_proto
     groups = [("%s:%s" % (part, name), steps) for name, steps in PART_GROUPS[part]()]
     groups = [g for g in groups if not filt or filt in g[0]]
@@ -1999,20 +2292,29 @@ def run_pubsub(h, filt, part="pubsub"):
         seq[0] += 1
         return b"__ps_sync_%d__" % seq[0]
 
-    def win(name, args, norm, label, setup=False, single=False):
+    def win(name, args, norm, label, setup=False, single=False, record=False, after=""):
         """One window (single: one reply, no sentinel) on both servers;
-        returns True / False / None (skip) / "timeout"."""
+        returns True / False / None (skip) / "timeout".  Arguments "{conn}"
+        are replaced by the client id of conn recorded on that server (record:
+        the window is CLIENT ID, record its integer reply for `name`)."""
         if single:
-            ra, sa = ref.call1(name, args)
-            rb, sb = test.call1(name, args)
+            ra, sa = ref.call1(name, ref.subst(args))
+            rb, sb = test.call1(name, test.subst(args))
         else:
             tok = token()
-            ra, sa = ref.window(name, args, tok)
-            rb, sb = test.window(name, args, tok, want=len(ra))
-        ok = sa == sb and _ps_canon(ra, norm) == _ps_canon(rb, norm)
+            ra, sa = ref.window(name, ref.subst(args), tok)
+            rb, sb = test.window(name, test.subst(args), tok, want=len(ra))
+        if record:
+            for side, reps in ((ref, ra), (test, rb)):
+                if reps and reps[0][1][0] == ":":
+                    side.ids[name] = reps[0][1][1]
+        ca, cb = ra, rb
+        if norm in ("ids", "tinfo"):
+            ca, cb = ref.norm_ids(ra), test.norm_ids(rb)
+        ok = sa == sb and _ps_canon(ca, norm) == _ps_canon(cb, norm)
         if setup and not ok and rb and rb[0][1][0] in "-!" and sb == b"":
             return None
-        what = "%s> %s" % (name, cmd_str(args) if args is not None else "(read)")
+        what = "%s> %s" % (name, cmd_str(args) if args is not None else "(read%s)" % after)
         h.report(label, what, _ps_show(ra, sa), _ps_show(rb, sb), ok)
         if sb == b"<TIMEOUT>" or sa == b"<TIMEOUT>":
             return "timeout"
@@ -2083,6 +2385,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 h.skip(name, "%s-timeouts" % part)
             break
         used = []
+        ref.ids, test.ids = {}, {}
         for kind, conn, args, norm in steps:
             if kind == "z":
                 time.sleep(norm)
@@ -2105,6 +2408,8 @@ def run_pubsub(h, filt, part="pubsub"):
                 r = win(conn, args, None, label)
             elif kind in "tT":
                 r = win(conn, args, norm, label, setup=(kind == "T"), single=True)
+            elif kind == "i":
+                r = win(conn, args, norm, label, setup=True, record=True)
             else:
                 r = win(conn, args, norm, label, setup=(kind == "s"))
             if r is None:
@@ -2112,10 +2417,12 @@ def run_pubsub(h, filt, part="pubsub"):
                 break
             if kind in "pn" and r != "timeout":
                 # deliveries: "p" (PUB) compares pmessages as a multiset,
-                # "n" (keyspace notifications) the exact sequence
+                # "n" (keyspace notifications, invalidations) the exact
+                # sequence (tracking: with the step's id normalisation)
                 for other in used:
                     if other != conn and ref.is_open(other):
-                        r = win(other, None, "deliv" if kind == "p" else None, label)
+                        r = win(other, None, "deliv" if kind == "p" else norm, label,
+                                after=" after %s> %s" % (conn, cmd_str(args, 60)))
                         if r == "timeout":
                             break
             if r == "timeout":
@@ -2624,10 +2931,10 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,random",
-                    help="comma list of hand,proto,pubsub,tx,notify,random (default all)")
+    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,tracking,random (default all)")
     ap.add_argument("-k", dest="filter", default=None,
-                    help="only run hand-picked / protocol / pubsub / tx / notify cases whose name contains SUBSTR "
+                    help="only run hand-picked / protocol / pubsub / tx / notify / tracking cases whose name contains SUBSTR "
                          "(skips random)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
@@ -2639,7 +2946,7 @@ def main():
     ap.add_argument("--max-report", type=int, default=200, help="max mismatch lines to print")
     ap.add_argument("--protocols", default="2,3",
                     help="comma list of protocol passes to run: 2 (plain RESP2 connections) and/or 3 "
-                         "(every hand/pubsub/tx/notify/random connection sends HELLO 3 first); default both")
+                         "(every hand/pubsub/tx/notify/tracking/random connection sends HELLO 3 first); default both")
     ap.add_argument("--resp3", action="store_true", help="short for --protocols 3")
     opts = ap.parse_args()
     try:
@@ -2699,7 +3006,7 @@ def main():
                 h.set_proto(2)
                 run_proto(h, opts.filter)
                 h.set_proto(proto)
-            for part in ("pubsub", "tx", "notify"):
+            for part in ("pubsub", "tx", "notify", "tracking"):
                 if part in parts:
                     run_pubsub(h, opts.filter, part)
                     h.fresh()

@@ -380,7 +380,13 @@ impl Engine {
 
     /// CLIENT TRACKING in default mode: remembers the keys a read-only command read, honouring
     /// OPTIN/OPTOUT and CLIENT CACHING (which covers exactly the next command).
-    fn track_read(&self, session: &mut Session, idx: usize, args: &[&[u8]], failed: bool) {
+    pub(crate) fn track_read(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        failed: bool,
+    ) {
         let Some(t) = session.tracking.as_mut() else {
             return;
         };

@@ -58,6 +58,11 @@ impl Subscriber {
 
     /// Takes every waiting byte, for the connection to write.
     pub fn take(&self) -> Vec<u8> {
+        // Fast path for the common empty mailbox: no lock. A message racing past this check
+        // also woke the connection, which looks again.
+        if self.client.omem.load(Relaxed) == 0 {
+            return Vec::new();
+        }
         let mut m = self.mailbox.lock().unwrap_or_else(|e| e.into_inner());
         self.soft_since_ms.store(0, Relaxed);
         self.client.omem.store(0, Relaxed);
@@ -75,6 +80,7 @@ impl Subscriber {
             m.extend_from_slice(bytes);
             m.len() as u64
         };
+        self.client.omem.store(len as usize, Relaxed);
         if limit.hard > 0 && len > limit.hard {
             self.client.output_limit_hit.store(true, Relaxed);
             self.client.kill();

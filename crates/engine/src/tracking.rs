@@ -28,8 +28,10 @@ pub fn set_current_client(id: u64) {
 pub struct Tracker {
     /// The client's own id.
     pub id: u64,
-    /// Where its messages go: its own mailbox, or the REDIRECT target's.
-    pub mailbox: Arc<Subscriber>,
+    /// The client's own mailbox (invalidations without REDIRECT; broken-redirect notices).
+    pub own: Arc<Subscriber>,
+    /// The REDIRECT target's mailbox, while that connection lives.
+    pub target: Option<std::sync::Weak<Subscriber>>,
     /// REDIRECT target id (0: none).
     pub redirect: u64,
     /// NOLOOP: not told about its own changes.
@@ -40,18 +42,55 @@ pub struct Tracker {
     pub broken: AtomicBool,
 }
 
+const NO_LIMIT: crate::pubsub::BufferLimit = crate::pubsub::BufferLimit {
+    hard: 0,
+    soft: 0,
+    soft_seconds: 0,
+};
+
 impl Tracker {
     fn send(&self, key: Option<&[u8]>) {
-        let mut out = ReplyBuf::new(self.mailbox.is_resp3());
+        let receiver = if self.redirect != 0 {
+            let target = self
+                .target
+                .as_ref()
+                .and_then(|w| w.upgrade())
+                .filter(|t| !t.client.is_killed());
+            match target {
+                Some(t) => t,
+                None => {
+                    // Redis compatibility: a RESP3 client learns that its redirection broke.
+                    self.broken.store(true, Relaxed);
+                    if self.own.is_resp3() {
+                        let mut out = ReplyBuf::new(true);
+                        out.push(2);
+                        out.bulk(b"tracking-redir-broken");
+                        out.int(self.redirect as i64);
+                        self.own.deliver_raw(&out.buf, NO_LIMIT);
+                    }
+                    return;
+                }
+            }
+        } else {
+            self.own.clone()
+        };
+        let mut out = ReplyBuf::new(receiver.is_resp3());
         if out.resp3 {
             out.push(2);
             out.bulk(b"invalidate");
-        } else if self.redirect != 0 {
+        } else if self.redirect != 0
+            && receiver
+                .client
+                .subscriptions
+                .iter()
+                .any(|n| n.load(Relaxed) > 0)
+        {
+            // A RESP2 target hears it only while in subscribed mode, as a pub/sub message.
             out.push(3);
             out.bulk(b"message");
             out.bulk(b"__redis__:invalidate");
         } else {
-            // RESP2 without a redirection has nowhere to receive invalidations.
+            // RESP2 without a (subscribed) redirection has nowhere to receive invalidations.
             return;
         }
         match key {
@@ -61,18 +100,7 @@ impl Tracker {
             }
             None => out.null(),
         }
-        if self.mailbox.client.is_killed() {
-            self.broken.store(true, Relaxed);
-            return;
-        }
-        self.mailbox.deliver_raw(
-            &out.buf,
-            crate::pubsub::BufferLimit {
-                hard: 0,
-                soft: 0,
-                soft_seconds: 0,
-            },
-        );
+        receiver.deliver_raw(&out.buf, NO_LIMIT);
     }
 }
 
@@ -89,9 +117,10 @@ pub struct Tracking {
 }
 
 impl Tracking {
-    /// True when no client tracks anything (the fast path of every write).
+    /// True when no client tracks anything and no key is remembered (the fast path of every
+    /// write; keys read before a client turned tracking off are still forgotten on change).
     pub fn is_idle(&self) -> bool {
-        self.trackers.load(Relaxed) == 0
+        self.trackers.load(Relaxed) == 0 && self.tracked_keys.load(Relaxed) == 0
     }
 
     /// Turns tracking on (or reconfigures it) for a client.
@@ -182,6 +211,12 @@ impl Tracking {
         {
             t.send(None);
         }
+    }
+
+    /// The mailbox of client `id` as a weak reference (a REDIRECT target).
+    pub fn weak_mailbox_of(&self, id: u64) -> Option<std::sync::Weak<Subscriber>> {
+        let m = self.mailboxes.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(&id).cloned()
     }
 
     /// Makes a connection's mailbox reachable as a REDIRECT target.

@@ -70,6 +70,7 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     }
     let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
     session.authenticated = password.is_none();
+    engine::families::pubsub::ensure_mailbox(&engine, &mut session);
     let kill = Arc::new(Notify::new());
     let waker = kill.clone();
     session

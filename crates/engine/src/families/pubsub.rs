@@ -28,11 +28,20 @@ pub fn allowed_when_subscribed(name: &str) -> bool {
 /// The session's subscription state and mailbox, created on first use (subscribing, or
 /// tracking, whose invalidations use the same mailbox).
 pub fn state<'s>(ctx: &'s mut Ctx<'_>) -> &'s mut PubSubState {
-    let hub = ctx.engine.pubsub.clone();
-    let client = ctx.session.client.clone();
-    let resp3 = ctx.session.resp3;
-    let tracking = &ctx.engine.keyspace.tracking;
-    ctx.session.pubsub.get_or_insert_with(|| {
+    ensure_mailbox(ctx.engine, ctx.session)
+}
+
+/// Gives a session its mailbox now; the server does this for every connection, so any
+/// connection can be a CLIENT TRACKING REDIRECT target.
+pub fn ensure_mailbox<'s>(
+    engine: &crate::Engine,
+    session: &'s mut crate::Session,
+) -> &'s mut PubSubState {
+    let hub = engine.pubsub.clone();
+    let client = session.client.clone();
+    let resp3 = session.resp3;
+    let tracking = &engine.keyspace.tracking;
+    session.pubsub.get_or_insert_with(|| {
         let mailbox = Arc::new(Subscriber::new(client, resp3));
         tracking.register_mailbox(mailbox.client.id, &mailbox);
         Box::new(PubSubState {

@@ -492,16 +492,10 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo, me: u64) {
 /// `CLIENT TRACKING ON | OFF [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT]
 /// [NOLOOP]`
 fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let on = if is(args[2], "on") {
-        true
-    } else if is(args[2], "off") {
-        false
-    } else {
-        return Err(error::SYNTAX);
-    };
     let (mut redirect, mut bcast, mut optin, mut optout, mut noloop) =
         (0u64, false, false, false, false);
     let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    // Redis compatibility: the options are read before the ON/OFF word is looked at.
     let mut j = 3;
     while j < args.len() {
         let more = j + 1 < args.len();
@@ -536,6 +530,13 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
+    let on = if is(args[2], "on") {
+        true
+    } else if is(args[2], "off") {
+        false
+    } else {
+        return Err(error::SYNTAX);
+    };
     let id = ctx.session.client.id;
     let table = ctx.engine.keyspace.tracking.clone();
     if !on {
@@ -556,9 +557,14 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             return Err(CmdError::from_static("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."));
         }
     }
+    if bcast && (optin || optout) {
+        return Err(CmdError::from_static(
+            "ERR OPTIN and OPTOUT are not compatible with BCAST",
+        ));
+    }
     if optin && optout {
         return Err(CmdError::from_static(
-            "ERR You can't use both OPTIN and OPTOUT",
+            "ERR You can't specify both OPTIN mode and OPTOUT mode",
         ));
     }
     if let Some(t) = &ctx.session.tracking {
@@ -566,12 +572,24 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             return Err(CmdError::from_static("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."));
         }
     }
-    if bcast && (optin || optout) {
-        return Err(CmdError::from_static(
-            "ERR OPTIN and OPTOUT are not compatible with BCAST",
-        ));
-    }
+    let existing: Vec<Vec<u8>> = ctx
+        .session
+        .tracking
+        .as_ref()
+        .and_then(|t| t.tracker.bcast.clone())
+        .unwrap_or_default();
     for (i, a) in prefixes.iter().enumerate() {
+        for b in &existing {
+            if a.starts_with(b) || b.starts_with(a) {
+                return Err(CmdError::concat(&[
+                    b"ERR Prefix '",
+                    a,
+                    b"' overlaps with an existing prefix '",
+                    b,
+                    b"'. Prefixes for a single client must not overlap.",
+                ]));
+            }
+        }
         for b in &prefixes[i + 1..] {
             if a.starts_with(b) || b.starts_with(a) {
                 return Err(CmdError::concat(&[
@@ -584,29 +602,29 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             }
         }
     }
-    let mailbox = if redirect != 0 {
-        match table.mailbox_of(redirect) {
-            Some(m) => m,
-            // The target has no mailbox (it never subscribed): nothing can reach it.
-            None => {
-                return Err(CmdError::from_static(
-                    "ERR The client ID you want redirect to does not exist",
-                ))
-            }
-        }
-    } else {
-        super::pubsub::state(ctx).mailbox.clone()
-    };
+    let own = super::pubsub::state(ctx).mailbox.clone();
+    let target = (redirect != 0)
+        .then(|| table.weak_mailbox_of(redirect))
+        .flatten();
+    // BCAST adds to the prefixes already registered; no PREFIX means every key ("").
     let bcast_prefixes = bcast.then(|| {
-        if prefixes.is_empty() {
+        let mut all = existing.clone();
+        let new = if prefixes.is_empty() {
             vec![Vec::new()]
         } else {
             prefixes
+        };
+        for p in new {
+            if !all.contains(&p) {
+                all.push(p);
+            }
         }
+        all
     });
     let tracker = std::sync::Arc::new(crate::tracking::Tracker {
         id,
-        mailbox,
+        own,
+        target,
         redirect,
         noloop,
         bcast: bcast_prefixes,
@@ -636,12 +654,7 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `CLIENT CACHING YES | NO`
 fn client_caching(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let Some(t) = ctx
-        .session
-        .tracking
-        .as_mut()
-        .filter(|t| t.optin || t.optout)
-    else {
+    let Some(t) = ctx.session.tracking.as_mut() else {
         return Err(CmdError::from_static("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"));
     };
     if is(args[2], "yes") {
@@ -720,13 +733,7 @@ fn client_trackinginfo(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             out.bulk(b"redirect");
             out.int(t.tracker.redirect as i64);
             out.bulk(b"prefixes");
-            let mut prefixes: Vec<&Vec<u8>> = t
-                .tracker
-                .bcast
-                .iter()
-                .flatten()
-                .filter(|p| !p.is_empty())
-                .collect();
+            let mut prefixes: Vec<&Vec<u8>> = t.tracker.bcast.iter().flatten().collect();
             // Redis keeps prefixes in a radix tree: they come out sorted.
             prefixes.sort();
             out.array(prefixes.len());

@@ -97,6 +97,9 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         let started = std::time::Instant::now();
         let failed = engine.dispatch(ctx.session, *idx, &argv, ctx.out, ctx.now);
+        if ctx.session.tracking.is_some() {
+            engine.track_read(ctx.session, *idx, &argv, failed);
+        }
         engine
             .registry
             .record(*idx, started.elapsed().as_micros() as u64, failed);
