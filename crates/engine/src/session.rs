@@ -52,6 +52,32 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64, resp: usize) -> ClientInfo {
+        ClientInfo {
+            id,
+            addr,
+            laddr,
+            fd,
+            created_ms: now_ms,
+            name: Mutex::new(Vec::new()),
+            db: AtomicUsize::new(0),
+            last_command: AtomicUsize::new(usize::MAX),
+            last_interaction_ms: AtomicU64::new(now_ms),
+            resp: AtomicUsize::new(resp),
+            qbuf: AtomicUsize::new(0),
+            omem: AtomicUsize::new(0),
+            subscriptions: Default::default(),
+            output_limit_hit: AtomicBool::new(false),
+            no_evict: AtomicBool::new(false),
+            multi: std::sync::atomic::AtomicI64::new(-1),
+            redir: std::sync::atomic::AtomicI64::new(-1),
+            bcast: AtomicBool::new(false),
+            monitor: AtomicBool::new(false),
+            killed: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        }
+    }
+
     /// Marks the client for disconnection and wakes its connection task.
     pub fn kill(&self) {
         self.killed.store(true, Relaxed);
@@ -104,29 +130,7 @@ impl Clients {
     /// Registers a new client.
     pub fn register(&self, addr: String, laddr: String, fd: i64, now_ms: u64) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Relaxed) + 1;
-        let info = Arc::new(ClientInfo {
-            id,
-            addr,
-            laddr,
-            fd,
-            created_ms: now_ms,
-            name: Mutex::new(Vec::new()),
-            db: AtomicUsize::new(0),
-            last_command: AtomicUsize::new(usize::MAX),
-            last_interaction_ms: AtomicU64::new(now_ms),
-            resp: AtomicUsize::new(2),
-            qbuf: AtomicUsize::new(0),
-            omem: AtomicUsize::new(0),
-            subscriptions: Default::default(),
-            output_limit_hit: AtomicBool::new(false),
-            no_evict: AtomicBool::new(false),
-            multi: std::sync::atomic::AtomicI64::new(-1),
-            redir: std::sync::atomic::AtomicI64::new(-1),
-            bcast: AtomicBool::new(false),
-            monitor: AtomicBool::new(false),
-            killed: AtomicBool::new(false),
-            waker: Mutex::new(None),
-        });
+        let info = Arc::new(ClientInfo::new(id, addr, laddr, fd, now_ms, 2));
         self.map
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -138,29 +142,14 @@ impl Clients {
     /// CLIENT LIST does not show it and nothing needs to unregister it.
     pub fn detached(&self, addr: &str, now_ms: u64) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Relaxed) + 1;
-        Arc::new(ClientInfo {
+        Arc::new(ClientInfo::new(
             id,
-            addr: addr.to_string(),
-            laddr: String::new(),
-            fd: -1,
-            created_ms: now_ms,
-            name: Mutex::new(Vec::new()),
-            db: AtomicUsize::new(0),
-            last_command: AtomicUsize::new(usize::MAX),
-            last_interaction_ms: AtomicU64::new(now_ms),
-            resp: AtomicUsize::new(3),
-            qbuf: AtomicUsize::new(0),
-            omem: AtomicUsize::new(0),
-            subscriptions: Default::default(),
-            output_limit_hit: AtomicBool::new(false),
-            no_evict: AtomicBool::new(false),
-            multi: std::sync::atomic::AtomicI64::new(-1),
-            redir: std::sync::atomic::AtomicI64::new(-1),
-            bcast: AtomicBool::new(false),
-            monitor: AtomicBool::new(false),
-            killed: AtomicBool::new(false),
-            waker: Mutex::new(None),
-        })
+            addr.to_string(),
+            String::new(),
+            -1,
+            now_ms,
+            3,
+        ))
     }
 
     /// Removes a client that disconnected.

@@ -530,13 +530,7 @@ fn client_tracking(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
-    let on = if is(args[2], "on") {
-        true
-    } else if is(args[2], "off") {
-        false
-    } else {
-        return Err(error::SYNTAX);
-    };
+    let on = on_off(args[2])?;
     let id = ctx.session.client.id;
     let table = ctx.engine.keyspace.tracking.clone();
     if !on {
@@ -795,16 +789,21 @@ fn client_reply(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// Parses an ON | OFF argument.
+fn on_off(arg: &[u8]) -> Result<bool, CmdError> {
+    if is(arg, "on") {
+        Ok(true)
+    } else if is(arg, "off") {
+        Ok(false)
+    } else {
+        Err(error::SYNTAX)
+    }
+}
+
 /// `CLIENT NO-EVICT ON | OFF`: there is no client eviction yet, so this only records the
 /// flag (CLIENT LIST shows it as `e`).
 fn client_no_evict(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let on = if is(args[2], "on") {
-        true
-    } else if is(args[2], "off") {
-        false
-    } else {
-        return Err(error::SYNTAX);
-    };
+    let on = on_off(args[2])?;
     ctx.session.client.no_evict.store(on, Relaxed);
     ctx.out.ok();
     Ok(())
