@@ -489,33 +489,36 @@ impl<'a> Locked<'a> {
     pub fn set(&mut self, db: usize, key: &Key<'_>, value: &[u8], meta: EntryMeta) {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
-        let created = self.ks.events.enabled(crate::notify::NEW)
-            && self.guards[i].1.table.get(key.hash, key.bytes).is_none();
+        let created = self.creates(i, key);
         self.guards[i]
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
-        self.ks.watches.touch(db, key.bytes);
-        self.ks.tracking.invalidate(key.bytes);
-        if created {
-            self.ks
-                .events
-                .emit(crate::notify::NEW, "new", db, key.bytes, 0);
-        }
+        self.changed(db, key.bytes, created);
     }
 
     /// Stores a built entry for `key`, replacing what was there.
     pub fn put(&mut self, db: usize, key: &Key<'_>, entry: Entry) {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
-        let created = self.ks.events.enabled(crate::notify::NEW)
-            && self.guards[i].1.table.get(key.hash, key.bytes).is_none();
+        let created = self.creates(i, key);
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
-        self.ks.watches.touch(db, key.bytes);
-        self.ks.tracking.invalidate(key.bytes);
+        self.changed(db, key.bytes, created);
+    }
+
+    /// Whether storing `key` in locked shard `i` creates it (only asked when someone listens
+    /// for `new` events).
+    fn creates(&self, i: usize, key: &Key<'_>) -> bool {
+        self.ks.events.enabled(crate::notify::NEW)
+            && self.guards[i].1.table.get(key.hash, key.bytes).is_none()
+    }
+
+    /// What every change of a key owes the rest of the server: WATCH, client tracking and,
+    /// for a key that did not exist, the `new` event.
+    fn changed(&self, db: usize, key: &[u8], created: bool) {
+        self.ks.watches.touch(db, key);
+        self.ks.tracking.invalidate(key);
         if created {
-            self.ks
-                .events
-                .emit(crate::notify::NEW, "new", db, key.bytes, 0);
+            self.ks.events.emit(crate::notify::NEW, "new", db, key, 0);
         }
     }
 
@@ -525,8 +528,7 @@ impl<'a> Locked<'a> {
         let i = self.index(db, key.shard);
         let old = self.guards[i].1.remove(key.hash, key.bytes, hasher);
         if old.is_some() {
-            self.ks.watches.touch(db, key.bytes);
-            self.ks.tracking.invalidate(key.bytes);
+            self.changed(db, key.bytes, false);
         }
         old
     }
@@ -537,8 +539,7 @@ impl<'a> Locked<'a> {
         let i = self.index(db, key.shard);
         let changed = self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher);
         if changed {
-            self.ks.watches.touch(db, key.bytes);
-            self.ks.tracking.invalidate(key.bytes);
+            self.changed(db, key.bytes, false);
         }
         changed
     }

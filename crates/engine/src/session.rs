@@ -333,31 +333,21 @@ pub struct KeyHint {
 impl Session {
     /// A session for a new connection, registered with `clients`.
     pub fn new(clients: &Clients, addr: String, laddr: String, fd: i64, now_ms: u64) -> Session {
-        Session {
-            client: clients.register(addr, laddr, fd, now_ms),
-            db: 0,
-            resp3: false,
-            close_after_reply: false,
-            authenticated: true,
-            key_hint: None,
-            pubsub: None,
-            multi: None,
-            watching: None,
-            tracking: None,
-            monitor: None,
-            reply: ReplyMode::On,
-            reply_set_now: false,
-        }
+        Session::with_client(clients.register(addr, laddr, fd, now_ms), 0, false)
     }
 
     /// A RESP3 session on database `db` for one request of the HTTP API or the library.
     pub fn detached(clients: &Clients, addr: &str, db: usize, now_ms: u64) -> Session {
         let client = clients.detached(addr, now_ms);
         client.db.store(db, Relaxed);
+        Session::with_client(client, db, true)
+    }
+
+    fn with_client(client: Arc<ClientInfo>, db: usize, resp3: bool) -> Session {
         Session {
             client,
             db,
-            resp3: true,
+            resp3,
             close_after_reply: false,
             authenticated: true,
             key_hint: None,
