@@ -85,6 +85,8 @@ import sys
 import tempfile
 import time
 
+import compat_types
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SEED = 20240917
 
@@ -346,6 +348,12 @@ def cmp_time(a, b):
     return sa is not None and sb is not None and abs(sa - sb) <= 2
 
 
+# Commands whose check needs more than the two replies (a full cursor
+# iteration, a look at the key before a random pick, ...): norm name ->
+# function(harness, args, label) that runs the command on both servers itself
+# and reports.  Filled by compat_types.install (see the functions there).
+SPECIAL_CHECKS = {}
+
 COMPARATORS = {
     None: cmp_exact,
     "sorted": cmp_sorted,
@@ -399,8 +407,11 @@ class Server:
         if self.is_redis:
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        # Redis sorts SORT ... ALPHA with strcoll(): run it in the C locale so
+        # the collation is plain byte order
+        env = dict(os.environ, LC_ALL="C") if self.is_redis else None
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
 
     def log_tail(self, n=20):
         try:
@@ -575,6 +586,8 @@ class Harness:
             norm = DEFAULT_NORM.get(args[0].upper() if args else b"")
         if norm == "scan":
             return self.check_scan(args, label)
+        if norm in SPECIAL_CHECKS:
+            return SPECIAL_CHECKS[norm](self, args, label)
         a, b = self.exchange(args)
         ok = COMPARATORS[norm](a, b)
         if setup:
@@ -2335,7 +2348,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part == "notify":
+            if part in ("notify", "types"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -2459,11 +2472,11 @@ class RandomGen:
         as a full iteration from cursor 0.
     """
 
-    def __init__(self, seed, base, lists, exclude=()):
+    def __init__(self, seed, base, types, exclude=()):
         self.r = random.Random(seed)
         self.exclude = set(exclude)
         self.base = base
-        self.lists = lists
+        self.types = types
         self.used = set()
         self.keys = [b"k%d" % i for i in range(15)] + [b"", b"bin\x00\r\n\xff", b"{a}b", b"sp ace", b"*"]
         self.gens = [
@@ -2479,8 +2492,10 @@ class RandomGen:
             (0.5, self.g_client), (0.2, self.g_config), (0.2, self.g_time), (1, self.g_getkeys),
             (1, self.g_arity), (0.2, self.g_unknown),
         ]
-        if lists:
+        if b"list" in types:
             self.gens.append((1.5, self.g_rpush))
+        # lists / hashes / sets / sorted sets / SORT / blocking commands
+        compat_types.extend_random(self, types)
         self.total = sum(w for w, _ in self.gens)
 
     # ---- value helpers
@@ -2690,7 +2705,7 @@ class RandomGen:
             a += [b"COUNT", r.choice([b"1", b"2", b"5", b"100"]) if r.random() < 0.9 else
                   r.choice([b"0", b"-1", b"abc"])]
         if r.random() < 0.3:
-            a += [b"TYPE", r.choice([b"string", b"list", b"foo", b"hash"])]
+            a += [b"TYPE", r.choice([b"string", b"list", b"foo", b"hash", b"set", b"zset"])]
         return a
 
     def g_dbsize(self):
@@ -2815,7 +2830,7 @@ class RandomGen:
                 return args
 
 
-def resync(h, lists):
+def resync(h, types):
     """Copy the reference dataset (all 16 dbs, values, expiries, raw encoding)
     into ferrokv after a mismatch in the random part, so that one bug yields
     one mismatch instead of a cascade of follow-up differences.  Uses separate
@@ -2847,9 +2862,9 @@ def resync(h, lists):
                         tc.call([b"INCRBYFLOAT", k, b"0"])
                         if tc.call([b"GET", k])[1][1] != val[1]:
                             tc.call([b"SET", k, val[1]])
-                elif t[1] == b"list" and lists:
-                    _, items = rc.call([b"LRANGE", k, b"0", b"-1"])
-                    tc.call([b"RPUSH", k] + [x[1] for x in items[1]])
+                elif t[1] in types:
+                    # list / hash / set / zset, with the reference's encoding
+                    compat_types.copy_value(rc.call, tc.call, k, t[1])
                 else:
                     continue
                 _, pe = rc.call([b"PEXPIRETIME", k])
@@ -2866,28 +2881,36 @@ def run_random(h, seed, count, exclude=(), do_resync=True):
     base = int(time.time())
     h.fresh()
     h.check([b"FLUSHALL"], label="random", setup=True)
-    # Probe whether ferrokv supports lists; only then the random stream creates them.
-    a, b = h.exchange([b"RPUSH", b"__compat_probe", b"x"])
-    lists = a[0] == b[0]
-    h.exchange([b"DEL", b"__compat_probe"])
-    if not lists and not h.tag:
-        print("note: RPUSH not supported by ferrokv (%s); random part runs without lists" % show(b[0], 100))
-    gen = RandomGen(seed, base, lists, exclude)
+    # Probe which data types ferrokv supports; only those the random stream creates.
+    types = set()
+    for typ, probe in ((b"list", [b"RPUSH", b"__compat_probe", b"x"]),
+                       (b"hash", [b"HSET", b"__compat_probe", b"f", b"x"]),
+                       (b"set", [b"SADD", b"__compat_probe", b"x"]),
+                       (b"zset", [b"ZADD", b"__compat_probe", b"1", b"x"])):
+        a, b = h.exchange(probe)
+        if a[0] == b[0]:
+            types.add(typ)
+        elif not h.tag:
+            print("note: %s not supported by ferrokv (%s); random part runs without %ss" % (
+                probe[0].decode(), show(b[0], 100), typ.decode()))
+        h.exchange([b"DEL", b"__compat_probe"])
+    compat_types.random_start(h)
+    gen = RandomGen(seed, base, types, exclude)
     for i in range(count):
         args = gen.next()
         cmd = args[0].upper()
         norm = "scan" if cmd == b"SCAN" and len(args) > 1 and args[1] == b"0" else None
         ok = h.check(args, norm, label="random#%d" % i)
         if not ok and do_resync:
-            resync(h, lists)
+            resync(h, types)
             h.resyncs += 1
         if i % 200 == 0 and not h.test.server.alive():
             raise Abort("ferrokv process died (exit %s) at random#%d:\n%s" % (
                 h.test.server.proc.returncode, i, h.test.server.log_tail()))
-    return lists
+    return types
 
 
-def compare_final(h, lists):
+def compare_final(h, types):
     """Compare the final dataset of databases 0..15 on fresh connections."""
     h.fresh()
     for db in range(16):
@@ -2906,8 +2929,9 @@ def compare_final(h, lists):
             h.check([b"TYPE", k], label=label)
             if t == b"+string\r\n":
                 h.check([b"GET", k], label=label)
-            elif t == b"+list\r\n" and lists:
-                h.check([b"LRANGE", k, b"0", b"-1"], label=label)
+            elif t[1:-2] in types:
+                for args, norm in compat_types.dump_steps(t[1:-2], k):
+                    h.check(args, norm, label=label)
             h.check([b"TTL", k], label=label)
 
 
@@ -2931,11 +2955,11 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,random",
-                    help="comma list of hand,proto,pubsub,tx,notify,tracking,random (default all)")
+    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,random (default all)")
     ap.add_argument("-k", dest="filter", default=None,
-                    help="only run hand-picked / protocol / pubsub / tx / notify / tracking cases whose name contains SUBSTR "
-                         "(skips random)")
+                    help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking "
+                         "cases whose name contains SUBSTR (skips random)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
@@ -2946,7 +2970,7 @@ def main():
     ap.add_argument("--max-report", type=int, default=200, help="max mismatch lines to print")
     ap.add_argument("--protocols", default="2,3",
                     help="comma list of protocol passes to run: 2 (plain RESP2 connections) and/or 3 "
-                         "(every hand/pubsub/tx/notify/tracking/random connection sends HELLO 3 first); default both")
+                         "(every connection except proto's sends HELLO 3 first); default both")
     ap.add_argument("--resp3", action="store_true", help="short for --protocols 3")
     opts = ap.parse_args()
     try:
@@ -3010,9 +3034,16 @@ def main():
                 if part in parts:
                     run_pubsub(h, opts.filter, part)
                     h.fresh()
+            if "types" in parts:
+                compat_types.run_types(h, opts.filter)
+                h.fresh()
+            if "blocking" in parts:
+                compat_types.run_blocking(h, opts.filter)
+                h.fresh()
             if "random" in parts:
-                lists = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
-                compare_final(h, lists)
+                types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
+                compare_final(h, types)
+                compat_types.restore_config(h)
             h.ref.close()
             h.test.close()
             if len(protocols) > 1:
@@ -3040,6 +3071,8 @@ def main():
     print("%d passed, %d failed" % (h.passed, h.failed))
     return 1 if h.failed else 0
 
+
+compat_types.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -49,6 +49,9 @@ pub struct Values {
     pub notify_keyspace_events: u32,
     /// `tracking-table-max-keys`: keys CLIENT TRACKING remembers at most (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `hash-max-listpack-entries`, `hash-max-listpack-value`, `set-max-intset-entries`,
+    /// `zset-max-listpack-entries`, `zset-max-listpack-value`, `list-max-listpack-size`.
+    pub encodings: crate::types::Limits,
 }
 
 impl Default for Values {
@@ -88,11 +91,13 @@ impl Default for Values {
             ],
             notify_keyspace_events: 0,
             tracking_table_max_keys: 1_000_000,
+            encodings: crate::types::Limits::default(),
         }
     }
 }
 
 /// How a parameter's value is read and printed.
+#[derive(Clone, Copy)]
 pub struct Param {
     /// redis.conf name.
     pub name: &'static str,
@@ -148,8 +153,78 @@ pub fn parse_memory(v: &str) -> Option<u64> {
     None
 }
 
+/// A compact-encoding threshold and its pre-7.0 `ziplist` alias, which Redis 7.0 still accepts
+/// and lists in CONFIG GET.
+macro_rules! encoding_params {
+    ($($name:literal, $alias:literal, $field:ident, $min:expr, $max:expr;)*) => {
+        [$(
+            Param {
+                name: $name,
+                mutable: true,
+                get: |v| v.encodings.$field.to_string(),
+                set: |v, s| {
+                    v.encodings.$field = parse_i64(s, $min, $max)?;
+                    Ok(())
+                },
+            },
+            Param {
+                name: $alias,
+                mutable: true,
+                get: |v| v.encodings.$field.to_string(),
+                set: |v, s| {
+                    v.encodings.$field = parse_i64(s, $min, $max)?;
+                    Ok(())
+                },
+            },
+        )*]
+    };
+}
+
+fn parse_i64(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n: i64 = match v.strip_prefix('-') {
+        Some(digits) => parse_memory(digits)
+            .and_then(|n| i64::try_from(n).ok())
+            .map(|n| -n),
+        None => parse_memory(v).and_then(|n| i64::try_from(n).ok()),
+    }
+    .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+const ENCODING_PARAMS: [Param; 10] = encoding_params! {
+    "hash-max-listpack-entries", "hash-max-ziplist-entries", hash_entries, 0, i64::MAX;
+    "hash-max-listpack-value", "hash-max-ziplist-value", hash_value, 0, i64::MAX;
+    "zset-max-listpack-entries", "zset-max-ziplist-entries", zset_entries, 0, i64::MAX;
+    "zset-max-listpack-value", "zset-max-ziplist-value", zset_value, 0, i64::MAX;
+    "list-max-listpack-size", "list-max-ziplist-size", list_size, i32::MIN as i64, i32::MAX as i64;
+};
+
 /// Every setting.
 pub const PARAMS: &[Param] = &[
+    ENCODING_PARAMS[0],
+    ENCODING_PARAMS[1],
+    ENCODING_PARAMS[2],
+    ENCODING_PARAMS[3],
+    ENCODING_PARAMS[4],
+    ENCODING_PARAMS[5],
+    ENCODING_PARAMS[6],
+    ENCODING_PARAMS[7],
+    ENCODING_PARAMS[8],
+    ENCODING_PARAMS[9],
+    Param {
+        name: "set-max-intset-entries",
+        mutable: true,
+        get: |v| v.encodings.set_intset_entries.to_string(),
+        set: |v, s| {
+            v.encodings.set_intset_entries = parse_i64(s, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
     Param {
         name: "port",
         mutable: false,

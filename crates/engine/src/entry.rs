@@ -16,9 +16,12 @@
 //! pair. The access clock is an atomic so a command holding only a shard's read lock can update
 //! it: flags never change under a read lock, so storing `flags | clock` cannot lose a flag.
 //!
-//! Only strings exist so far. Other types will keep the same header and store a pointer to their
-//! out-of-line structure as the "value bytes", with `Kind` telling `Drop` how to free it.
+//! Collections (lists, hashes, sets, sorted sets) keep the same header. A small collection stores
+//! its compact encoding (see `types::pack` and `types::intset`) as the value bytes, so a
+//! five-field hash is still one allocation; a large one stores a pointer to its out-of-line
+//! structure ([`Big`]) and sets the BOXED flag, which tells `Drop` to free it.
 
+use crate::types::Big;
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,14 +35,26 @@ const FLAG_LONG: u32 = 1 << 25;
 const FLAG_RAW: u32 = 1 << 26;
 /// The string never takes the `int` encoding (INCRBYFLOAT results), as in Redis.
 const FLAG_NOINT: u32 = 1 << 27;
+/// A collection whose value bytes are a `*mut Big` this entry owns (the bit is FLAG_RAW's, which
+/// only strings use).
+const FLAG_BOXED: u32 = 1 << 26;
 const KIND_SHIFT: u32 = 28;
 const CLOCK_MASK: u32 = 0x00ff_ffff;
 
 /// The type of a value, as TYPE names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Kind {
     /// A binary-safe string.
+    #[default]
     String = 0,
+    /// A list.
+    List = 1,
+    /// A hash.
+    Hash = 2,
+    /// A set.
+    Set = 3,
+    /// A sorted set.
+    ZSet = 4,
 }
 
 impl Kind {
@@ -47,6 +62,20 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
+        }
+    }
+
+    fn from_bits(bits: u32) -> Kind {
+        match bits {
+            1 => Kind::List,
+            2 => Kind::Hash,
+            3 => Kind::Set,
+            4 => Kind::ZSet,
+            _ => Kind::String,
         }
     }
 }
@@ -62,7 +91,11 @@ pub struct EntryMeta {
     pub noint: bool,
     /// Access clock to start with.
     pub clock: u32,
+    /// The value's type (strings by default).
+    pub kind: Kind,
 }
+
+
 
 /// An owned entry. Moves in and out of the table as a raw pointer (see table.rs).
 pub struct Entry(NonNull<u8>);
@@ -88,7 +121,7 @@ impl Entry {
     /// Allocates an entry holding `key` and a string `value`.
     pub fn new(key: &[u8], value: &[u8], meta: EntryMeta) -> Entry {
         assert!(key.len() <= u32::MAX as usize && value.len() <= u32::MAX as usize);
-        let mut flags = (Kind::String as u32) << KIND_SHIFT;
+        let mut flags = (meta.kind as u32) << KIND_SHIFT;
         let long = key.len() > 255 || value.len() > 255;
         if long {
             flags |= FLAG_LONG;
@@ -134,6 +167,51 @@ impl Entry {
         }
     }
 
+    /// Allocates an entry holding `key` and a large collection it takes ownership of.
+    pub fn new_big(key: &[u8], big: Box<Big>, meta: EntryMeta) -> Entry {
+        let p = Box::into_raw(big) as usize;
+        let e = Entry::new(key, &p.to_ne_bytes(), meta);
+        let v = e.view();
+        let m = v.meta();
+        m.store(m.load(Ordering::Relaxed) | FLAG_BOXED, Ordering::Relaxed);
+        e
+    }
+
+    /// This entry's value under another key (RENAME, MOVE): a large collection moves, it is
+    /// not copied.
+    pub fn rekey(self, key: &[u8]) -> Entry {
+        let meta = self.view().meta_copy();
+        self.rebuild(Some(key), meta)
+    }
+
+    /// This entry with other metadata (the value moves along).
+    pub fn with_meta(self, meta: EntryMeta) -> Entry {
+        self.rebuild(None, meta)
+    }
+
+    fn rebuild(self, key: Option<&[u8]>, meta: EntryMeta) -> Entry {
+        let v = self.view();
+        let boxed = v.flags() & FLAG_BOXED != 0;
+        let e = Entry::new(key.unwrap_or(v.key()), v.value(), meta);
+        if boxed {
+            // The pointer now belongs to the new entry: clear the old one's claim before it drops.
+            let m = v.meta();
+            m.store(m.load(Ordering::Relaxed) & !FLAG_BOXED, Ordering::Relaxed);
+            let nv = e.view();
+            let n = nv.meta();
+            n.store(n.load(Ordering::Relaxed) | FLAG_BOXED, Ordering::Relaxed);
+        }
+        e
+    }
+
+    /// A deep copy under `key` (COPY): a large collection is cloned.
+    pub fn duplicate(e: &EntryRef<'_>, key: &[u8]) -> Entry {
+        match e.big() {
+            Some(big) => Entry::new_big(key, Box::new(big.clone()), e.meta_copy()),
+            None => Entry::new(key, e.value(), e.meta_copy()),
+        }
+    }
+
     /// Takes ownership of a pointer produced by [`Entry::into_raw`].
     ///
     /// # Safety
@@ -161,6 +239,10 @@ impl Entry {
 impl Drop for Entry {
     fn drop(&mut self) {
         let v = self.view();
+        if let Some(big) = v.big_ptr() {
+            // SAFETY: a BOXED entry owns the Box it points to (see `new_big` and `rebuild`).
+            drop(unsafe { Box::from_raw(big) });
+        }
         let layout = layout_for(v.flags(), v.key().len(), v.value().len());
         // SAFETY: the allocation was made with this same layout in `Entry::new`.
         unsafe { dealloc(self.0.as_ptr(), layout) }
@@ -251,17 +333,46 @@ impl<'a> EntryRef<'a> {
 
     /// The value's type.
     pub fn kind(&self) -> Kind {
-        Kind::String
+        Kind::from_bits(self.meta().load(Ordering::Relaxed) >> KIND_SHIFT)
     }
 
     /// True for strings modified in place.
     pub fn is_raw(&self) -> bool {
-        self.flags() & FLAG_RAW != 0
+        self.kind() == Kind::String && self.flags() & FLAG_RAW != 0
     }
 
     /// True for strings that are never `int`-encoded.
     pub fn is_noint(&self) -> bool {
         self.flags() & FLAG_NOINT != 0
+    }
+
+    fn big_ptr(&self) -> Option<*mut Big> {
+        if self.kind() == Kind::String || self.flags() & FLAG_BOXED == 0 {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.value());
+        Some(usize::from_ne_bytes(b) as *mut Big)
+    }
+
+    /// The large collection this entry holds, if it holds one.
+    pub fn big(&self) -> Option<&'a Big> {
+        // SAFETY: the Box lives as long as the entry, which outlives 'a.
+        self.big_ptr().map(|p| unsafe { &*p })
+    }
+
+    /// The large collection, mutably.
+    ///
+    /// # Safety
+    /// The caller holds the shard's write lock (exclusive access to the entry) and no other
+    /// reference to the collection is alive.
+    pub(crate) unsafe fn big_mut(&self) -> Option<&'a mut Big> {
+        self.big_ptr().map(|p| &mut *p)
+    }
+
+    /// The compact encoding of a small collection (None for strings and large collections).
+    pub fn packed(&self) -> Option<&'a [u8]> {
+        (self.kind() != Kind::String && self.flags() & FLAG_BOXED == 0).then(|| self.value())
     }
 
     /// The access clock (seconds, 24 bits).
@@ -286,13 +397,16 @@ impl<'a> EntryRef<'a> {
             raw: self.is_raw(),
             noint: self.is_noint(),
             clock: self.clock(),
+            kind: self.kind(),
         }
     }
 
     /// True when a value of `len` bytes with (or without) an expiry fits this entry's layout
     /// exactly, so [`Self::overwrite`] can replace the value without reallocating.
     pub fn can_overwrite(&self, len: usize, has_expire: bool) -> bool {
-        self.value().len() == len && (self.flags() & FLAG_HAS_EXPIRE != 0) == has_expire
+        self.value().len() == len
+            && (self.flags() & FLAG_HAS_EXPIRE != 0) == has_expire
+            && self.flags() & FLAG_BOXED == 0
     }
 
     /// Replaces the value bytes, expiry, encoding flags and clock in place. Callers hold the
@@ -304,7 +418,8 @@ impl<'a> EntryRef<'a> {
         if let Some(at) = meta.expire {
             self.set_expire_in_place(at);
         }
-        let mut flags = self.flags() & !(FLAG_RAW | FLAG_NOINT);
+        let mut flags = self.flags() & !(FLAG_RAW | FLAG_NOINT | (0xf << KIND_SHIFT));
+        flags |= (meta.kind as u32) << KIND_SHIFT;
         if meta.raw {
             flags |= FLAG_RAW;
         }
@@ -326,6 +441,11 @@ impl<'a> EntryRef<'a> {
         // SAFETY: callers hold the shard's write lock; the slot exists because the flag is set.
         unsafe { ptr::write_unaligned(self.p.add(off) as *mut u64, at) };
         true
+    }
+
+    /// The entry's address (stable while it stays in its table and is not rebuilt).
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.p
     }
 
     pub(crate) fn next(&self) -> *mut u8 {
@@ -364,6 +484,7 @@ mod tests {
                         raw: true,
                         noint: false,
                         clock: 99,
+                        kind: Kind::String,
                     },
                 );
                 let r = e.view();

@@ -140,7 +140,7 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("connected_clients", &e.clients.len());
             line("cluster_connections", &0);
             line("maxclients", &cfg.maxclients);
-            line("blocked_clients", &0);
+            line("blocked_clients", &e.blocking.len());
             line("tracking_clients", &0);
             line("clients_in_timeout_table", &0);
         }

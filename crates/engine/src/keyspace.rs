@@ -14,8 +14,10 @@
 //! live ones). That makes active expiry exact and prompt, at 16 heap bytes per TTL key, where
 //! Redis samples a second dict at random.
 
-use crate::entry::{Entry, EntryMeta, EntryRef};
+use crate::entry::{Entry, EntryMeta, EntryRef, Kind};
+use crate::error::{self, CmdError};
 use crate::table::Table;
+use crate::types::{self, Open};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{BuildHasher, RandomState};
@@ -155,12 +157,15 @@ impl Shard {
             }
             (None, None) => return true,
             _ => {
+                // The layout changes: rebuild the entry (a large collection moves along).
                 let meta = EntryMeta {
                     expire: at,
                     ..e.meta_copy()
                 };
-                let rebuilt = Entry::new(e.key(), e.value(), meta);
-                self.table.upsert(hash, rebuilt, hasher);
+                if let Some(old_entry) = self.table.remove(hash, key, hasher) {
+                    self.table
+                        .insert_new(hash, old_entry.with_meta(meta), hasher);
+                }
             }
         }
         self.account_remove(old);
@@ -531,6 +536,73 @@ impl<'a> Locked<'a> {
             self.changed(db, key.bytes, false);
         }
         old
+    }
+
+    /// Reports a change made in place (a large collection edited through [`Locked::update`]).
+    pub fn touched(&self, db: usize, key: &[u8]) {
+        self.changed(db, key, false);
+    }
+
+    /// Edits the collection of `kind` at `key`: `f` gets it [`Open`] and returns its result and
+    /// whether it changed anything. A compact collection is copied out and stored back (in its
+    /// large form if `f` converted it); a large one is edited in place. A collection left empty
+    /// deletes its key. A missing key is created empty with `create`'s metadata when given,
+    /// else the result is `Ok(None)`; another type is WRONGTYPE. On success returns `f`'s
+    /// result and whether the key was deleted.
+    pub fn update<R>(
+        &mut self,
+        db: usize,
+        key: &Key<'_>,
+        now: u64,
+        kind: Kind,
+        create: Option<EntryMeta>,
+        f: impl FnOnce(&mut Open<'_>) -> Result<(R, bool), CmdError>,
+    ) -> Result<Option<(R, bool)>, CmdError> {
+        let (meta, mut open) = match self.get(db, key, now) {
+            None => match create {
+                None => return Ok(None),
+                Some(meta) => (meta, Open::Packed(types::new_packed(kind))),
+            },
+            Some(e) => {
+                if e.kind() != kind {
+                    return Err(error::WRONG_TYPE);
+                }
+                let open = match e.packed() {
+                    Some(b) => Open::Packed(b.to_vec()),
+                    // SAFETY: the shard is write-locked by `self`, which `f` cannot reach, and
+                    // this is the only reference made to the collection until `open` ends,
+                    // before anything below touches the table.
+                    None => Open::Big(unsafe { e.big_mut() }.expect("a boxed collection")),
+                };
+                (e.meta_copy(), open)
+            }
+        };
+        let (r, dirty) = f(&mut open)?;
+        if !dirty {
+            return Ok(Some((r, false)));
+        }
+        let empty = types::len(kind, open.view()) == 0;
+        enum Store {
+            Packed(Vec<u8>),
+            New(Box<types::Big>),
+            InPlace,
+        }
+        let store = match open {
+            Open::Packed(b) => Store::Packed(b),
+            Open::New(b) => Store::New(b),
+            Open::Big(_) => Store::InPlace,
+        };
+        let meta = EntryMeta { kind, ..meta };
+        if empty {
+            self.remove(db, key);
+            return Ok(Some((r, true)));
+        }
+        match store {
+            Store::Packed(b) => self.set(db, key, &b, meta),
+            Store::New(b) => self.put(db, key, Entry::new_big(key.bytes, b, meta)),
+            Store::InPlace => self.touched(db, key.bytes),
+        }
+        Ok(Some((r, false)))
     }
 
     /// Sets or clears the expiry of an existing key.

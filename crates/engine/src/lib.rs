@@ -8,8 +8,11 @@
 //! - [`keyspace`]: databases split into shards behind reader-writer locks, the locking order,
 //!   lazy expiry and the per-shard deadline index behind active expiry.
 //! - [`command`]: the command table (one row per command, Redis's metadata) and its registry.
-//! - [`families`]: the commands, one module per family (`strings`, `keys`, `server`), each
-//!   ending with its table rows.
+//! - [`families`]: the commands, one module per family (`strings`, `keys`, `lists`, `hashes`,
+//!   `sets`, `zsets`, `sort`, `server`, ...), each ending with its table rows.
+//! - [`types`]: lists, hashes, sets and sorted sets, compact while small; [`ostree`] is the
+//!   order-statistics list that ranks large sorted sets.
+//! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
 //! - [`monitor`]: MONITOR's feed of every command.
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
@@ -24,6 +27,7 @@
 
 #![deny(missing_docs)]
 
+pub mod blocking;
 pub mod clock;
 pub mod command;
 pub mod config;
@@ -37,10 +41,12 @@ pub mod info;
 pub mod keyspace;
 pub mod monitor;
 pub mod notify;
+pub mod ostree;
 pub mod pubsub;
 pub mod session;
 pub mod table;
 pub mod tracking;
+pub mod types;
 pub mod watch;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -98,6 +104,10 @@ pub struct Engine {
     pub gate: gate::ExecGate,
     /// MONITOR connections.
     pub monitors: monitor::Monitors,
+    /// The compact-encoding thresholds, copied from the config for lock-free reads.
+    pub limits: types::SharedLimits,
+    /// Clients blocked in BLPOP and friends, and the keys that can wake them.
+    pub blocking: blocking::Blocking,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
@@ -177,6 +187,21 @@ impl<'a> Ctx<'a> {
     pub fn clock(&self) -> u32 {
         ((self.now / 1000) & 0x00ff_ffff) as u32
     }
+
+    /// A blocking command found nothing: wait (the connection holds the reply back until data,
+    /// timeout, CLIENT UNBLOCK or disconnect), or, where waiting is impossible, answer as a
+    /// timeout at once. Inside EXEC, as in Redis; for HTTP and library sessions, which have no
+    /// connection to hold, as a decision of this server.
+    pub fn block(&mut self, request: blocking::BlockRequest) -> command::CmdResult {
+        if self.session.serving || (!self.session.no_block && self.session.pubsub.is_some()) {
+            self.session.block_request = Some(request);
+        } else if request.null_bulk {
+            self.out.null();
+        } else {
+            self.out.null_array();
+        }
+        Ok(())
+    }
 }
 
 /// Upper bound on work one active-expiry cycle does per lock acquisition, so a shard is never
@@ -208,6 +233,11 @@ impl Engine {
                 families::server::COMMANDS,
                 families::pubsub::COMMANDS,
                 families::transactions::COMMANDS,
+                families::lists::COMMANDS,
+                families::hashes::COMMANDS,
+                families::sets::COMMANDS,
+                families::zsets::COMMANDS,
+                families::sort::COMMANDS,
             ]),
             config,
             stats: Stats::default(),
@@ -215,6 +245,8 @@ impl Engine {
             pubsub,
             gate: gate::ExecGate::default(),
             monitors: monitor::Monitors::default(),
+            limits: types::SharedLimits::default(),
+            blocking: blocking::Blocking::default(),
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
             clock,
@@ -234,6 +266,7 @@ impl Engine {
         self.keyspace
             .events
             .configure(v.notify_keyspace_events, v.output_limits[2]);
+        self.limits.store(&v.encodings);
     }
 
     /// An engine with default settings and the system clock.
@@ -304,7 +337,7 @@ impl Engine {
         }
         // Every command but EXEC runs under the shared side of the gate; EXEC takes the
         // exclusive side to run its queue with nothing else in between.
-        let _gate = (cmd.name != "exec").then(|| self.gate.read());
+        let gate = (cmd.name != "exec").then(|| self.gate.read());
         let mark = out.len();
         let skip_this = session.reply == session::ReplyMode::SkipNext;
         tracking::set_current_client(session.client.id);
@@ -318,6 +351,13 @@ impl Engine {
             let client = &session.client;
             self.monitors
                 .feed(self.clock.now_us(), session.db, &client.addr, args);
+        }
+        if let Some(request) = session.block_request.take() {
+            self.enter_wait(session, idx, args, request);
+        }
+        drop(gate);
+        if self.blocking.has_ready() {
+            self.serve_blocked();
         }
         if std::mem::take(&mut session.reply_set_now) {
             // CLIENT REPLY itself: OFF and SKIP were silent, SKIP applies to the next command.
@@ -334,6 +374,52 @@ impl Engine {
             failed,
         );
         finished
+    }
+
+    /// Queues the session's client as a waiter for `request`.
+    fn enter_wait(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        request: blocking::BlockRequest,
+    ) {
+        let Some(ps) = session.pubsub.as_ref() else {
+            return;
+        };
+        let w = Arc::new(blocking::Waiter::new(
+            session.client.clone(),
+            ps.mailbox.clone(),
+            session.db,
+            idx,
+            args.iter().map(|a| a.to_vec()).collect(),
+            session.resp3,
+            request,
+        ));
+        self.blocking.block(w.clone());
+        session.blocked = Some(w);
+    }
+
+    /// Serves the clients blocked on keys that writes signalled, in arrival order per key, each
+    /// re-running its command on its own behalf (see [`blocking`]). Runs under the shared side
+    /// of the exec gate, like any command.
+    pub fn serve_blocked(&self) {
+        let _gate = self.gate.read();
+        while let Some(waiters) = self.blocking.next_ready() {
+            for w in waiters {
+                self.blocking.serve(&w, || {
+                    let mut session = Session::proxy(w.client.clone(), w.db, w.resp3);
+                    session.serving = true;
+                    let mut out = ReplyBuf::new(w.resp3);
+                    let args: Vec<&[u8]> = w.args.iter().map(|a| a.as_slice()).collect();
+                    let now = self.clock.now_ms();
+                    let failed = self.dispatch(&mut session, w.cmd, &args, &mut out, now);
+                    // Still nothing (or the key now holds another type, which keeps a Redis
+                    // 7.0 client blocked): the waiter stays queued.
+                    (!failed && session.block_request.is_none()).then_some(out.buf)
+                });
+            }
+        }
     }
 
     /// Runs resolved command `idx` and writes its reply; an error (or a panic, turned into

@@ -209,6 +209,15 @@ pub struct Session {
     pub reply: ReplyMode,
     /// True while the command that just ran was CLIENT REPLY itself.
     pub reply_set_now: bool,
+    /// Set while commands must not block (inside EXEC): a blocking command that finds nothing
+    /// answers as if it timed out.
+    pub no_block: bool,
+    /// Set while the server re-runs a blocked client's command on its behalf.
+    pub(crate) serving: bool,
+    /// What the command that just ran waits for, if it blocked.
+    pub block_request: Option<crate::blocking::BlockRequest>,
+    /// The wait this connection is in: its connection sends nothing else until it ends.
+    pub blocked: Option<Arc<crate::blocking::Waiter>>,
 }
 
 /// Whether replies are sent (CLIENT REPLY).
@@ -343,6 +352,12 @@ impl Session {
         Session::with_client(client, db, true)
     }
 
+    /// A session acting for a blocked client while the server serves its command (no
+    /// subscriptions, transaction or tracking of its own).
+    pub(crate) fn proxy(client: Arc<ClientInfo>, db: usize, resp3: bool) -> Session {
+        Session::with_client(client, db, resp3)
+    }
+
     fn with_client(client: Arc<ClientInfo>, db: usize, resp3: bool) -> Session {
         Session {
             client,
@@ -358,6 +373,10 @@ impl Session {
             monitor: None,
             reply: ReplyMode::On,
             reply_set_now: false,
+            no_block: false,
+            serving: false,
+            block_request: None,
+            blocked: None,
         }
     }
 

@@ -192,7 +192,7 @@ impl Table {
     /// Calls `f` for every entry of the bucket `cursor` selects and returns the next cursor
     /// (0 when the iteration is complete), using Redis's reverse-binary increment so that
     /// buckets are visited in an order that survives resizing.
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(EntryRef<'_>)) -> u64 {
+    pub fn scan<'t>(&'t self, cursor: u64, mut f: impl FnMut(EntryRef<'t>)) -> u64 {
         if self.buckets.is_empty() {
             return 0;
         }
@@ -211,7 +211,7 @@ impl Table {
     }
 
     /// Visits every entry.
-    pub fn for_each(&self, mut f: impl FnMut(EntryRef<'_>)) {
+    pub fn for_each<'t>(&'t self, mut f: impl FnMut(EntryRef<'t>)) {
         for &b in self.buckets.iter() {
             let mut p = b;
             while !p.is_null() {

@@ -231,6 +231,12 @@ impl RequestParser {
         (!self.is_inline).then_some(&self.ranges[..])
     }
 
+    /// Forgets a partly read request: the next `parse` starts a request at the start of its
+    /// buffer (used when the caller rewinds to re-parse requests it parsed ahead).
+    pub fn reset(&mut self) {
+        self.remaining = 0;
+    }
+
     /// True while a multibulk request is partly read.
     pub fn in_progress(&self) -> bool {
         self.remaining > 0

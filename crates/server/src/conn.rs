@@ -80,6 +80,8 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     if !engine.shutdown_requested() {
         run(&engine, &mut stream, &mut session, &kill).await;
     }
+    // A client that disconnects while blocked stops waiting.
+    engine.blocking.cancel(id);
     engine.clients.unregister(id);
 }
 
@@ -118,6 +120,10 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             out.resp3 = session.resp3;
             let (consumed, outcome) = execute_all(engine, session, &mut parser, &rbuf, &mut out);
             rbuf.drain(..consumed);
+            if matches!(outcome, Outcome::Paused | Outcome::Blocked) {
+                // Commands parsed ahead of the held one are parsed again when it resumes.
+                parser.reset();
+            }
             session.client.qbuf.store(rbuf.len(), Relaxed);
             if !out.is_empty() {
                 engine
@@ -140,6 +146,13 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                 Outcome::Close => return,
                 _ if session.close_after_reply => return,
                 Outcome::Continue => break,
+                Outcome::Blocked => {
+                    // Nothing else from this client runs until the wait ends; what it sends
+                    // meanwhile is read (so a disconnect is noticed) and runs afterwards.
+                    if !wait_unblocked(engine, stream, session, kill, &mut rbuf).await {
+                        return;
+                    }
+                }
                 Outcome::Paused => {
                     // CLIENT PAUSE: wait, then run the rest of what was read.
                     while engine.pause_remaining_ms() > 0 {
@@ -169,6 +182,50 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             parser.set_limits(limits(engine, session));
         }
     }
+}
+
+/// Waits until the blocking command that just ran is served, times out or is unblocked (its
+/// reply then waits in the mailbox, which the caller flushes), reading ahead meanwhile. False
+/// when the connection closed or was killed.
+async fn wait_unblocked(
+    engine: &Engine,
+    stream: &mut TcpStream,
+    session: &mut Session,
+    kill: &Notify,
+    rbuf: &mut Vec<u8>,
+) -> bool {
+    let Some(w) = session.blocked.take() else {
+        return true;
+    };
+    while !w.is_done() {
+        let sleep = async {
+            match w.request.deadline {
+                Some(at) => {
+                    let left = at.saturating_sub(engine.clock.now_ms());
+                    tokio::time::sleep(std::time::Duration::from_millis(left)).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = kill.notified() => {
+                if session.client.is_killed() {
+                    log_kill(session);
+                    return false;
+                }
+            }
+            _ = sleep => {
+                engine.blocking.time_out(&w);
+            }
+            r = stream.read_buf(rbuf) => match r {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => {
+                    engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                }
+            },
+        }
+    }
+    flush_mailbox(engine, stream, session, kill).await
 }
 
 /// Writes whatever pub/sub messages wait for this connection. False when the socket failed.
@@ -277,6 +334,7 @@ fn execute_all(
                 if let Some(ranges) = parser.ranges() {
                     group.push(start, ranges);
                     start += n;
+                    group.end = start;
                     if group.len() == PREFETCH_GROUP {
                         match group.run(engine, session, buf, out) {
                             (_, Outcome::Continue) => {}
@@ -300,6 +358,9 @@ fn execute_all(
                     start += n;
                     if session.close_after_reply {
                         return (start, Outcome::Close);
+                    }
+                    if session.blocked.is_some() {
+                        return (start, Outcome::Blocked);
                     }
                 }
             }
@@ -331,6 +392,8 @@ enum Outcome {
     Close,
     /// CLIENT PAUSE holds the next command: resume from the returned offset later.
     Paused,
+    /// A blocking command is waiting: resume from the returned offset once it is answered.
+    Blocked,
 }
 
 /// Parsed commands waiting to run: argument ranges (absolute offsets into the read buffer).
@@ -339,6 +402,8 @@ struct Group {
     ranges: Vec<std::ops::Range<usize>>,
     /// Each command's argument slice of `ranges` and where it starts in the buffer.
     frames: Vec<(usize, usize, usize)>,
+    /// Where the last queued command ends in the buffer.
+    end: usize,
 }
 
 impl Group {
@@ -413,6 +478,11 @@ impl Group {
             session.key_hint = None;
             if session.close_after_reply {
                 outcome = (0, Outcome::Close);
+                break;
+            }
+            if session.blocked.is_some() {
+                let next = self.frames.get(i + 1).map_or(self.end, |f| f.2);
+                outcome = (next, Outcome::Blocked);
                 break;
             }
         }

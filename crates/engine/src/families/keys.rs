@@ -76,7 +76,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], nx: bool) -> CmdResult {
     let Some(old) = l.remove(db, &src) else {
         return Err(error::NO_SUCH_KEY);
     };
-    l.put(db, &dst, rekey(&old.view(), dst.bytes));
+    l.put(db, &dst, old.rekey(dst.bytes));
     ctx.notify(GENERIC, "rename_from", src.bytes);
     ctx.notify(GENERIC, "rename_to", dst.bytes);
     if nx {
@@ -85,11 +85,6 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], nx: bool) -> CmdResult {
         ctx.out.ok();
     }
     Ok(())
-}
-
-/// A copy of an entry under another key, with the same value, expiry and encoding.
-fn rekey(e: &EntryRef<'_>, key: &[u8]) -> Entry {
-    Entry::new(key, e.value(), e.meta_copy())
 }
 
 /// `RENAME key newkey`
@@ -377,7 +372,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let copied = rekey(&e, dst.bytes);
+    let copied = Entry::duplicate(&e, dst.bytes);
     if l.get(dst_db, &dst, now).is_some() {
         if !replace {
             ctx.out.int(0);
@@ -623,6 +618,7 @@ pub fn encoding_of(e: &EntryRef<'_>) -> &'static str {
                 "raw"
             }
         }
+        kind => crate::types::View::of(e).map_or("raw", |v| crate::types::encoding_name(kind, v)),
     }
 }
 

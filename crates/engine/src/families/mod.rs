@@ -1,15 +1,23 @@
 //! The command families, one module each, every module ending with its command table rows.
 //! This file holds the argument parsing every family shares.
 
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod transactions;
+pub mod zsets;
 
+use crate::command::CmdResult;
+use crate::entry::EntryMeta;
 use crate::entry::{EntryRef, Kind};
 use crate::error::{self, CmdError};
 use crate::keyspace::Key;
+use crate::types::{Limits, Open, View};
 use crate::Ctx;
 use resp::ReplyBuf;
 
@@ -120,5 +128,213 @@ pub fn check_string_length(ctx: &Ctx<'_>, size: u64, append: u64) -> Result<(), 
     match size.checked_add(append) {
         Some(total) if total <= ctx.engine.config.proto_max_bulk_len() => Ok(()),
         _ => Err(error::STRING_TOO_LONG),
+    }
+}
+
+/// Reads the collection of `kind` at `key` under its shard's read lock (a hit or miss is
+/// counted): `f` gets the reply buffer and the collection, None when the key is missing.
+/// Another type is WRONGTYPE.
+pub fn read_coll<R>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    kind: Kind,
+    f: impl FnOnce(&mut ReplyBuf, Option<View<'_>>) -> Result<R, CmdError>,
+) -> Result<R, CmdError> {
+    read_key(ctx, key, |out, e| match e {
+        None => f(out, None),
+        Some(e) if e.kind() == kind => f(out, View::of(&e)),
+        Some(_) => Err(error::WRONG_TYPE),
+    })
+}
+
+/// The collection of `kind` held by `e`; WRONGTYPE for another type.
+pub fn coll_of<'a>(e: Option<EntryRef<'a>>, kind: Kind) -> Result<Option<View<'a>>, CmdError> {
+    match e {
+        None => Ok(None),
+        Some(e) if e.kind() == kind => Ok(View::of(&e)),
+        Some(_) => Err(error::WRONG_TYPE),
+    }
+}
+
+/// What a collection write did.
+pub struct Written<R> {
+    /// The closure's result.
+    pub value: R,
+    /// True when the collection emptied and its key was deleted.
+    pub deleted: bool,
+}
+
+/// Edits the collection of `kind` at `key` under its shard's write lock (see
+/// [`crate::keyspace::Locked::update`]); with `create`, a missing key starts as an empty
+/// collection. `f` returns its result and whether it changed anything. A list or sorted set that
+/// still exists afterwards may wake clients blocked on it.
+pub fn write_coll<R>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    kind: Kind,
+    create: bool,
+    f: impl FnOnce(&mut Open<'_>, &Limits) -> Result<(R, bool), CmdError>,
+) -> Result<Option<Written<R>>, CmdError> {
+    let (db, now) = (ctx.db(), ctx.now);
+    let k = ctx.key(key);
+    let limits = ctx.engine.limits.load();
+    let meta = create.then(|| EntryMeta {
+        kind,
+        clock: ctx.clock(),
+        ..Default::default()
+    });
+    let mut l = ctx.ks().lock(db, &[k]);
+    let r = l.update(db, &k, now, kind, meta, |o| f(o, &limits))?;
+    drop(l);
+    Ok(r.map(|(value, deleted)| {
+        if !deleted && matches!(kind, Kind::List | Kind::ZSet) {
+            ctx.engine.blocking.signal(db, key);
+        }
+        Written { value, deleted }
+    }))
+}
+
+/// HSCAN, SSCAN and ZSCAN: `key cursor [MATCH pattern] [COUNT count]`. A compact collection is
+/// returned whole with cursor 0, as Redis does; a large one is walked with the reverse-binary
+/// cursor of its table, which keeps SCAN's guarantee while it grows or shrinks.
+pub fn scan_collection(ctx: &mut Ctx<'_>, args: &[&[u8]], kind: Kind) -> CmdResult {
+    let cursor = keys::parse_cursor(args[2])?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if is(args[j], "count") && more {
+            count = int_arg(args[j + 1])?;
+            if count < 1 {
+                return Err(error::SYNTAX);
+            }
+        } else if is(args[j], "match") && more {
+            pattern = Some(args[j + 1]).filter(|p| *p != b"*");
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 2;
+    }
+    read_coll(ctx, args[1], kind, |out, v| {
+        let mut items: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        let mut next = 0u64;
+        let wanted = |m: &[u8]| pattern.is_none_or(|p| crate::glob::matches(p, m, false));
+        let value_of = |e: &EntryRef<'_>| -> Option<Vec<u8>> {
+            match kind {
+                Kind::Hash => Some(e.value().to_vec()),
+                Kind::ZSet => {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(e.value());
+                    Some(crate::float::format_double(f64::from_le_bytes(a)))
+                }
+                _ => None,
+            }
+        };
+        match v {
+            None => {}
+            Some(View::Big(big)) => {
+                let table = match big {
+                    crate::types::Big::Hash(t) | crate::types::Big::Set(t) => Some(t),
+                    crate::types::Big::ZSet(z) => Some(z.table()),
+                    crate::types::Big::List(_) => None,
+                };
+                if let Some(t) = table {
+                    let mut c = cursor;
+                    let max_iterations = count.saturating_mul(10);
+                    let mut iterations = 0;
+                    loop {
+                        c = t.scan(c, |e| {
+                            if wanted(e.key()) {
+                                items.push((e.key().to_vec(), value_of(&e)));
+                            }
+                        });
+                        iterations += 1;
+                        if c == 0 || items.len() as i64 >= count || iterations >= max_iterations {
+                            break;
+                        }
+                    }
+                    next = c;
+                }
+            }
+            Some(v @ View::Packed(_)) => match kind {
+                Kind::Hash => {
+                    for (f, x) in crate::types::hash::iter(v) {
+                        if wanted(f) {
+                            items.push((f.to_vec(), Some(x.to_vec())));
+                        }
+                    }
+                }
+                Kind::Set => {
+                    for m in crate::types::set::iter(v) {
+                        let m = m.to_vec();
+                        if wanted(&m) {
+                            items.push((m, None));
+                        }
+                    }
+                }
+                _ => {
+                    for (m, s) in crate::types::zset::items(v) {
+                        if wanted(m) {
+                            items.push((m.to_vec(), Some(crate::float::format_double(s))));
+                        }
+                    }
+                }
+            },
+        }
+        out.array(2);
+        let mut text = Vec::new();
+        resp::number::write_u64(&mut text, next);
+        out.bulk(&text);
+        let n: usize = items
+            .iter()
+            .map(|(_, v)| 1 + usize::from(v.is_some()))
+            .sum();
+        out.array(n);
+        for (k, v) in &items {
+            out.bulk(k);
+            if let Some(v) = v {
+                out.bulk(v);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Replaces whatever `key` holds in the locked shards by a new collection of `kind` that `fill`
+/// builds (SINTERSTORE, ZUNIONSTORE, SORT ... STORE and friends). An empty result leaves the
+/// key deleted. Returns the new length and whether the key existed before.
+pub fn store_coll(
+    ctx: &Ctx<'_>,
+    l: &mut crate::keyspace::Locked<'_>,
+    key: &Key<'_>,
+    kind: Kind,
+    fill: impl FnOnce(&mut Open<'_>, &Limits),
+) -> Result<(usize, bool), CmdError> {
+    let (db, now) = (ctx.db(), ctx.now);
+    let existed = l.get(db, key, now).is_some();
+    if existed {
+        l.remove(db, key);
+    }
+    let limits = ctx.engine.limits.load();
+    let meta = EntryMeta {
+        kind,
+        clock: ctx.clock(),
+        ..Default::default()
+    };
+    let r = l.update(db, key, now, kind, Some(meta), |o| {
+        fill(o, &limits);
+        Ok((crate::types::len(kind, o.view()), true))
+    })?;
+    Ok((r.map_or(0, |(n, _)| n), existed))
+}
+
+/// Publishes what a STORE command did to its destination: `event` when it stored something,
+/// `del` when an empty result deleted an existing key.
+pub fn notify_store(ctx: &Ctx<'_>, class: u32, event: &str, key: &[u8], len: usize, existed: bool) {
+    if len > 0 {
+        ctx.notify(class, event, key);
+    } else if existed {
+        ctx.notify(crate::notify::GENERIC, "del", key);
     }
 }

@@ -245,7 +245,7 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 // CLIENT
 
 /// CLIENT LIST's `flags` field: P subscribed, e no-evict, N none.
-fn client_flags(c: &ClientInfo, subs: &[usize]) -> String {
+fn client_flags(c: &ClientInfo, subs: &[usize], blocked: bool) -> String {
     let mut f = String::new();
     if c.monitor.load(Relaxed) {
         f.push('O');
@@ -255,6 +255,9 @@ fn client_flags(c: &ClientInfo, subs: &[usize]) -> String {
     }
     if c.multi.load(Relaxed) >= 0 {
         f.push('x');
+    }
+    if blocked {
+        f.push('b');
     }
     if c.redir.load(Relaxed) >= 0 {
         f.push('t');
@@ -292,7 +295,7 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         c.name_lossy(),
         age,
         idle,
-        client_flags(c, &subs),
+        client_flags(c, &subs, engine.blocking.is_blocked(c.id)),
         c.db.load(Relaxed),
         subs[0],
         subs[1],
@@ -763,6 +766,30 @@ fn client_pause(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 }
 
 /// `CLIENT UNPAUSE`
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`
+fn client_unblock(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 4 {
+        return Err(error::SYNTAX);
+    }
+    let error = match args.get(3) {
+        None => false,
+        Some(a) if is(a, "timeout") => false,
+        Some(a) if is(a, "error") => true,
+        Some(_) => {
+            return Err(CmdError::from_static(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = int_arg(args[2])?;
+    let done = u64::try_from(id).is_ok_and(|id| {
+        let reply: &[u8] = b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n";
+        ctx.engine.blocking.unblock(id, error.then_some(reply))
+    });
+    ctx.out.int(i64::from(done));
+    Ok(())
+}
+
 fn client_unpause(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.engine.unpause();
     ctx.out.ok();
@@ -1221,6 +1248,7 @@ const CLIENT: &[Command] = &[
     cmd!("getredir", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", "O(1)", client_getredir),
     cmd!("trackinginfo", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", client_trackinginfo),
     cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply),
+    cmd!("unblock", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", "O(log N) where N is the number of client connections", client_unblock),
     cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict),
     cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", client_help),
 ];

@@ -93,6 +93,8 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     }
     end(ctx);
     ctx.out.array(tx.queued.len());
+    // Blocking commands inside a transaction answer at once, as if they timed out.
+    ctx.session.no_block = true;
     for (idx, args) in &tx.queued {
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         let started = std::time::Instant::now();
@@ -107,6 +109,7 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             break;
         }
     }
+    ctx.session.no_block = false;
     Ok(())
 }
 

@@ -1,0 +1,370 @@
+//! The hash family: fields and values under one key, counters in fields, random fields, HSCAN.
+
+use super::lists::notify_deleted;
+use super::{int_arg, is, read_coll, write_coll};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::entry::Kind;
+use crate::error::{self, CmdError};
+use crate::float::{incr_by_float, IncrFloatError};
+use crate::notify::HASH;
+use crate::types::{hash, View};
+use crate::{cmd, Ctx};
+use resp::ReplyBuf;
+
+fn hset_pairs(ctx: &mut Ctx<'_>, args: &[&[u8]], name: &str) -> Result<usize, CmdError> {
+    if !args.len().is_multiple_of(2) {
+        return Err(CmdError::arity(name));
+    }
+    let w = write_coll(ctx, args[1], Kind::Hash, true, |o, limits| {
+        let mut created = 0;
+        for pair in args[2..].chunks(2) {
+            if hash::set(o, limits, pair[0], pair[1]) {
+                created += 1;
+            }
+        }
+        Ok((created, true))
+    })?;
+    ctx.notify(HASH, "hset", args[1]);
+    Ok(w.map_or(0, |w| w.value))
+}
+
+/// `HSET key field value [field value ...]`
+fn hset(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let n = hset_pairs(ctx, args, "hset")?;
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `HMSET key field value [field value ...]`
+fn hmset(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    hset_pairs(ctx, args, "hmset")?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `HSETNX key field value`
+fn hsetnx(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let w = write_coll(ctx, args[1], Kind::Hash, true, |o, limits| {
+        if hash::get(o.view(), args[2]).is_some() {
+            return Ok((false, false));
+        }
+        hash::set(o, limits, args[2], args[3]);
+        Ok((true, true))
+    })?;
+    let set = w.is_some_and(|w| w.value);
+    if set {
+        ctx.notify(HASH, "hset", args[1]);
+    }
+    ctx.out.int(i64::from(set));
+    Ok(())
+}
+
+/// `HGET key field`
+fn hget(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        match v.and_then(|v| hash::get(v, args[2])) {
+            Some(x) => out.bulk(x),
+            None => out.null(),
+        }
+        Ok(())
+    })
+}
+
+/// `HMGET key field [field ...]`
+fn hmget(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        out.array(args.len() - 2);
+        for f in &args[2..] {
+            match v.and_then(|v| hash::get(v, f)) {
+                Some(x) => out.bulk(x),
+                None => out.null(),
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `HDEL key field [field ...]`
+fn hdel(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let w = write_coll(ctx, args[1], Kind::Hash, false, |o, _| {
+        let n = args[2..].iter().filter(|f| hash::del(o, f)).count();
+        Ok((n, n > 0))
+    })?;
+    let n = match w {
+        Some(w) => {
+            if w.value > 0 {
+                ctx.notify(HASH, "hdel", args[1]);
+            }
+            notify_deleted(ctx, args[1], w.deleted);
+            w.value
+        }
+        None => 0,
+    };
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `HLEN key`
+fn hlen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        out.int(v.map_or(0, hash::len) as i64);
+        Ok(())
+    })
+}
+
+/// `HSTRLEN key field`
+fn hstrlen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        out.int(v.and_then(|v| hash::get(v, args[2])).map_or(0, <[u8]>::len) as i64);
+        Ok(())
+    })
+}
+
+/// `HEXISTS key field`
+fn hexists(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        out.int(i64::from(v.and_then(|v| hash::get(v, args[2])).is_some()));
+        Ok(())
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Keys,
+    Values,
+    Both,
+}
+
+fn hgetall_generic(ctx: &mut Ctx<'_>, key: &[u8], part: Part) -> CmdResult {
+    read_coll(ctx, key, Kind::Hash, |out, v| {
+        let n = v.map_or(0, hash::len);
+        match part {
+            Part::Both => out.map(n),
+            _ => out.array(n),
+        }
+        if let Some(v) = v {
+            for (f, x) in hash::iter(v) {
+                if !matches!(part, Part::Values) {
+                    out.bulk(f);
+                }
+                if !matches!(part, Part::Keys) {
+                    out.bulk(x);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `HKEYS key`
+fn hkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    hgetall_generic(ctx, args[1], Part::Keys)
+}
+
+/// `HVALS key`
+fn hvals(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    hgetall_generic(ctx, args[1], Part::Values)
+}
+
+/// `HGETALL key`
+fn hgetall(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    hgetall_generic(ctx, args[1], Part::Both)
+}
+
+/// `HINCRBY key field increment`
+fn hincrby(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let incr = int_arg(args[3])?;
+    let w = write_coll(ctx, args[1], Kind::Hash, true, |o, limits| {
+        let cur = match hash::get(o.view(), args[2]) {
+            Some(v) => resp::number::parse_i64(v)
+                .ok_or(CmdError::from_static("ERR hash value is not an integer"))?,
+            None => 0,
+        };
+        let next = cur.checked_add(incr).ok_or(error::OVERFLOW)?;
+        let mut buf = Vec::with_capacity(20);
+        resp::number::write_i64(&mut buf, next);
+        hash::set(o, limits, args[2], &buf);
+        Ok((next, true))
+    })?;
+    ctx.notify(HASH, "hincrby", args[1]);
+    ctx.out.int(w.map_or(0, |w| w.value));
+    Ok(())
+}
+
+/// `HINCRBYFLOAT key field increment`: in `long double`, formatted as Redis does.
+fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    match crate::float::parse_double(args[3]) {
+        None => return Err(error::NOT_FLOAT),
+        Some(x) if x.is_infinite() => {
+            return Err(CmdError::from_static("ERR value is NaN or Infinity"))
+        }
+        Some(_) => {}
+    }
+    let w = write_coll(ctx, args[1], Kind::Hash, true, |o, limits| {
+        let next = incr_by_float(hash::get(o.view(), args[2]), args[3]).map_err(|e| match e {
+            IncrFloatError::NotFloat => CmdError::from_static("ERR hash value is not a float"),
+            IncrFloatError::BadIncrement => error::NOT_FLOAT,
+            IncrFloatError::NanOrInfinity => {
+                CmdError::from_static("ERR increment would produce NaN or Infinity")
+            }
+        })?;
+        hash::set(o, limits, args[2], &next);
+        Ok((next, true))
+    })?;
+    ctx.notify(HASH, "hincrbyfloat", args[1]);
+    ctx.out.bulk(&w.map(|w| w.value).unwrap_or_default());
+    Ok(())
+}
+
+/// The largest reply a random-member command builds for a negative count (repeats allowed).
+/// Redis 7.0 tries any count and stalls on huge ones; this server refuses instead of
+/// allocating without bound.
+pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
+
+/// Parses the count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: (count, unique, with values).
+pub fn random_count(arg: &[u8], with_values: bool) -> Result<(u64, bool), CmdError> {
+    let l = int_arg(arg)?;
+    if l == i64::MIN {
+        return Err(CmdError::from_static(
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        ));
+    }
+    let count = l.unsigned_abs();
+    let range = CmdError::from_static("ERR value is out of range");
+    if with_values && count > (i64::MAX / 2) as u64 {
+        return Err(range);
+    }
+    if l < 0 && count > MAX_RANDOM_REPLY {
+        return Err(range);
+    }
+    Ok((count, l >= 0))
+}
+
+/// A pseudo-random 64-bit number (xorshift per thread, seeded from the process hasher).
+pub fn rand_u64() -> u64 {
+    use std::cell::Cell;
+    use std::hash::BuildHasher;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(
+            std::hash::RandomState::new().hash_one(std::thread::current().id()) | 1,
+        );
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        x
+    })
+}
+
+/// Picks `count` distinct indexes of `0..n` (all of them, shuffled, when count >= n).
+pub fn sample_distinct(n: usize, count: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    let take = usize::try_from(count).unwrap_or(usize::MAX).min(n);
+    for i in 0..take {
+        let j = i + (rand_u64() % (n - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    idx.truncate(take);
+    idx
+}
+
+/// Writes `pairs` as HRANDFIELD/ZRANDMEMBER do with values: flat in RESP2, pairs in RESP3.
+pub fn reply_pairs(out: &mut ReplyBuf, n: usize, mut each: impl FnMut(&mut ReplyBuf, usize)) {
+    if out.resp3 {
+        out.array(n);
+        for i in 0..n {
+            out.array(2);
+            each(out, i);
+        }
+    } else {
+        out.array(n * 2);
+        for i in 0..n {
+            each(out, i);
+        }
+    }
+}
+
+/// `HRANDFIELD key [count [WITHVALUES]]`
+fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 4 || (args.len() == 4 && !is(args[3], "withvalues")) {
+        return Err(error::SYNTAX);
+    }
+    let with_values = args.len() == 4;
+    let count = match args.get(2) {
+        Some(a) => Some(random_count(a, with_values)?),
+        None => None,
+    };
+    read_coll(ctx, args[1], Kind::Hash, |out, v| {
+        let pairs: Vec<(&[u8], &[u8])> = v.map(|v| hash::iter(v).collect()).unwrap_or_default();
+        match count {
+            None => match pairs.get(pick(pairs.len())) {
+                Some((f, _)) => out.bulk(f),
+                None => out.null(),
+            },
+            Some((count, unique)) => {
+                let chosen: Vec<usize> = if pairs.is_empty() {
+                    Vec::new()
+                } else if unique {
+                    sample_distinct(pairs.len(), count)
+                } else {
+                    (0..count).map(|_| pick(pairs.len())).collect()
+                };
+                if with_values {
+                    reply_pairs(out, chosen.len(), |out, i| {
+                        out.bulk(pairs[chosen[i]].0);
+                        out.bulk(pairs[chosen[i]].1);
+                    });
+                } else {
+                    out.array(chosen.len());
+                    for i in chosen {
+                        out.bulk(pairs[i].0);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A random index below `n` (0 when `n` is 0).
+pub fn pick(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        (rand_u64() % n as u64) as usize
+    }
+}
+
+/// `HSCAN key cursor [MATCH pattern] [COUNT count]`
+fn hscan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    super::scan_collection(ctx, args, Kind::Hash)
+}
+
+/// The (field, value) pairs of a hash, for SORT's `->field` lookups.
+pub fn field<'a>(v: View<'a>, f: &[u8]) -> Option<&'a [u8]> {
+    hash::get(v, f)
+}
+
+#[rustfmt::skip]
+/// The hash family's table rows.
+pub const COMMANDS: &[Command] = &[
+    cmd!("hset", -4, WRITE | DENYOOM | FAST, 1, 1, 1, ["hash"], "hash", "Creates or modifies the value of a field in a hash.", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", hset),
+    cmd!("hmset", -4, WRITE | DENYOOM | FAST, 1, 1, 1, ["hash"], "hash", "Sets the values of multiple fields.", "2.0.0", "O(N) where N is the number of fields being set.", hmset),
+    cmd!("hsetnx", 4, WRITE | DENYOOM | FAST, 1, 1, 1, ["hash"], "hash", "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", "O(1)", hsetnx),
+    cmd!("hget", 3, READONLY | FAST, 1, 1, 1, ["hash"], "hash", "Returns the value of a field in a hash.", "2.0.0", "O(1)", hget),
+    cmd!("hmget", -3, READONLY | FAST, 1, 1, 1, ["hash"], "hash", "Returns the values of all fields in a hash.", "2.0.0", "O(N) where N is the number of fields being requested.", hmget),
+    cmd!("hdel", -3, WRITE | FAST, 1, 1, 1, ["hash"], "hash", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", "O(N) where N is the number of fields to be removed.", hdel),
+    cmd!("hlen", 2, READONLY | FAST, 1, 1, 1, ["hash"], "hash", "Returns the number of fields in a hash.", "2.0.0", "O(1)", hlen),
+    cmd!("hstrlen", 3, READONLY | FAST, 1, 1, 1, ["hash"], "hash", "Returns the length of the value of a field.", "3.2.0", "O(1)", hstrlen),
+    cmd!("hexists", 3, READONLY | FAST, 1, 1, 1, ["hash"], "hash", "Determines whether a field exists in a hash.", "2.0.0", "O(1)", hexists),
+    cmd!("hkeys", 2, READONLY, 1, 1, 1, ["hash"], "hash", "Returns all fields in a hash.", "2.0.0", "O(N) where N is the size of the hash.", hkeys),
+    cmd!("hvals", 2, READONLY, 1, 1, 1, ["hash"], "hash", "Returns all values in a hash.", "2.0.0", "O(N) where N is the size of the hash.", hvals),
+    cmd!("hgetall", 2, READONLY, 1, 1, 1, ["hash"], "hash", "Returns all fields and values in a hash.", "2.0.0", "O(N) where N is the size of the hash.", hgetall),
+    cmd!("hincrby", 4, WRITE | DENYOOM | FAST, 1, 1, 1, ["hash"], "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", "O(1)", hincrby),
+    cmd!("hincrbyfloat", 4, WRITE | DENYOOM | FAST, 1, 1, 1, ["hash"], "hash", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", "O(1)", hincrbyfloat),
+    cmd!("hrandfield", -2, READONLY, 1, 1, 1, ["hash"], "hash", "Returns one or more random fields from a hash.", "6.2.0", "O(N) where N is the number of fields returned", hrandfield),
+    cmd!("hscan", -3, READONLY, 1, 1, 1, ["hash"], "hash", "Iterates over fields and values of a hash.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", hscan),
+];

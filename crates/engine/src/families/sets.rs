@@ -1,0 +1,447 @@
+//! The set family: members, random members and pops, moves, and the algebra (SINTER, SUNION,
+//! SDIFF and their STORE and CARD forms).
+
+use super::hashes::{pick, random_count, sample_distinct};
+use super::lists::notify_deleted;
+use super::{int_arg, is, notify_store, read_coll, store_coll, write_coll};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::entry::Kind;
+use crate::error::{self, CmdError};
+use crate::keyspace::{Key, Locked};
+use crate::notify::SET;
+use crate::types::{set, Open, View};
+use crate::{cmd, Ctx};
+use std::collections::HashSet;
+
+/// `SADD key member [member ...]`
+fn sadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let w = write_coll(ctx, args[1], Kind::Set, true, |o, limits| {
+        let n = args[2..].iter().filter(|m| set::add(o, limits, m)).count();
+        Ok((n, n > 0))
+    })?;
+    let n = w.map_or(0, |w| w.value);
+    if n > 0 {
+        ctx.notify(SET, "sadd", args[1]);
+    }
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `SREM key member [member ...]`
+fn srem(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let w = write_coll(ctx, args[1], Kind::Set, false, |o, _| {
+        let n = args[2..].iter().filter(|m| set::remove(o, m)).count();
+        Ok((n, n > 0))
+    })?;
+    let n = match w {
+        Some(w) => {
+            if w.value > 0 {
+                ctx.notify(SET, "srem", args[1]);
+            }
+            notify_deleted(ctx, args[1], w.deleted);
+            w.value
+        }
+        None => 0,
+    };
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `SCARD key`
+fn scard(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Set, |out, v| {
+        out.int(v.map_or(0, set::len) as i64);
+        Ok(())
+    })
+}
+
+/// `SISMEMBER key member`
+fn sismember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Set, |out, v| {
+        out.int(i64::from(v.is_some_and(|v| set::contains(v, args[2]))));
+        Ok(())
+    })
+}
+
+/// `SMISMEMBER key member [member ...]`
+fn smismember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Set, |out, v| {
+        out.array(args.len() - 2);
+        for m in &args[2..] {
+            out.int(i64::from(v.is_some_and(|v| set::contains(v, m))));
+        }
+        Ok(())
+    })
+}
+
+/// `SMEMBERS key`
+fn smembers(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    read_coll(ctx, args[1], Kind::Set, |out, v| {
+        let members = v.map(set::members).unwrap_or_default();
+        out.set(members.len());
+        for m in &members {
+            out.bulk(m);
+        }
+        Ok(())
+    })
+}
+
+/// `SRANDMEMBER key [count]`
+fn srandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(error::SYNTAX);
+    }
+    let count = match args.get(2) {
+        Some(a) => Some(random_count(a, false)?),
+        None => None,
+    };
+    read_coll(ctx, args[1], Kind::Set, |out, v| {
+        match count {
+            None => match v.and_then(|v| set::random(v, super::hashes::rand_u64)) {
+                Some(m) => out.bulk(&m),
+                None => out.null(),
+            },
+            Some((count, unique)) => {
+                let members = v.map(set::members).unwrap_or_default();
+                let chosen: Vec<usize> = if members.is_empty() {
+                    Vec::new()
+                } else if unique {
+                    sample_distinct(members.len(), count)
+                } else {
+                    (0..count).map(|_| pick(members.len())).collect()
+                };
+                out.array(chosen.len());
+                for i in chosen {
+                    out.bulk(&members[i]);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `SPOP key [count]`
+fn spop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(error::SYNTAX);
+    }
+    let count = match args.get(2) {
+        Some(a) => Some(
+            int_arg(a)
+                .ok()
+                .filter(|&n| n >= 0)
+                .ok_or(CmdError::from_static(
+                    "ERR value is out of range, must be positive",
+                ))? as u64,
+        ),
+        None => None,
+    };
+    if count == Some(0) {
+        // Redis answers before looking at the key's type.
+        read_coll(ctx, args[1], Kind::Set, |_, _| Ok(()))?;
+        ctx.out.set(0);
+        return Ok(());
+    }
+    let w = write_coll(ctx, args[1], Kind::Set, false, |o, _| {
+        let members = set::members(o.view());
+        let chosen = sample_distinct(members.len(), count.unwrap_or(1));
+        let popped: Vec<Vec<u8>> = chosen.into_iter().map(|i| members[i].clone()).collect();
+        for m in &popped {
+            set::remove(o, m);
+        }
+        let dirty = !popped.is_empty();
+        Ok((popped, dirty))
+    })?;
+    let popped = match w {
+        Some(w) => {
+            ctx.notify(SET, "spop", args[1]);
+            notify_deleted(ctx, args[1], w.deleted);
+            Some(w.value)
+        }
+        None => None,
+    };
+    match (count, popped) {
+        (None, Some(p)) => ctx.out.bulk(&p[0]),
+        (None, None) => ctx.out.null(),
+        (Some(_), p) => {
+            let p = p.unwrap_or_default();
+            ctx.out.set(p.len());
+            for m in &p {
+                ctx.out.bulk(m);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `SMOVE source destination member`
+fn smove(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let (db, now) = (ctx.db(), ctx.now);
+    let (sk, dk) = (ctx.key(args[1]), ctx.key(args[2]));
+    let member = args[3];
+    let mut l = ctx.ks().lock(db, &[sk, dk]);
+    let src_kind = l.get(db, &sk, now).map(|e| e.kind());
+    let dst_kind = l.get(db, &dk, now).map(|e| e.kind());
+    let Some(src_kind) = src_kind else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    if src_kind != Kind::Set || dst_kind.is_some_and(|k| k != Kind::Set) {
+        return Err(error::WRONG_TYPE);
+    }
+    if args[1] == args[2] {
+        let present = members_in(&mut l, db, &sk, now, |v| set::contains(v, member))?;
+        ctx.out.int(i64::from(present == Some(true)));
+        return Ok(());
+    }
+    let removed = l.update(db, &sk, now, Kind::Set, None, |o| {
+        let r = set::remove(o, member);
+        Ok((r, r))
+    })?;
+    let Some((true, src_deleted)) = removed else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let limits = ctx.engine.limits.load();
+    let meta = crate::entry::EntryMeta {
+        kind: Kind::Set,
+        clock: ctx.clock(),
+        ..Default::default()
+    };
+    let added = l.update(db, &dk, now, Kind::Set, Some(meta), |o| {
+        let a = set::add(o, &limits, member);
+        Ok((a, a))
+    })?;
+    drop(l);
+    ctx.notify(SET, "srem", args[1]);
+    notify_deleted(ctx, args[1], src_deleted);
+    if added.is_some_and(|(a, _)| a) {
+        ctx.notify(SET, "sadd", args[2]);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// Runs `f` on the set at `key` in locked shards (None when missing; WRONGTYPE checked).
+fn members_in<R>(
+    l: &mut Locked<'_>,
+    db: usize,
+    key: &Key<'_>,
+    now: u64,
+    f: impl FnOnce(View<'_>) -> R,
+) -> Result<Option<R>, CmdError> {
+    match l.get(db, key, now) {
+        None => Ok(None),
+        Some(e) if e.kind() != Kind::Set => Err(error::WRONG_TYPE),
+        Some(e) => Ok(View::of(&e).map(f)),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// Computes an operation over the sets at `keys` in locked shards, with Redis's order of
+/// checks: SINTER stops at the first missing key (later keys are not type-checked), SUNION and
+/// SDIFF check every key.
+fn compute(
+    l: &mut Locked<'_>,
+    ctx: &Ctx<'_>,
+    keys: &[Key<'_>],
+    op: Op,
+    limit: usize,
+) -> Result<Vec<Vec<u8>>, CmdError> {
+    let (db, now) = (ctx.db(), ctx.now);
+    let mut sets: Vec<Option<Vec<Vec<u8>>>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        let members = members_in(l, db, k, now, set::members)?;
+        if members.is_none() && op == Op::Inter {
+            return Ok(Vec::new());
+        }
+        sets.push(members);
+    }
+    Ok(match op {
+        Op::Inter => {
+            let mut all: Vec<Vec<Vec<u8>>> = sets.into_iter().flatten().collect();
+            all.sort_by_key(|s| s.len());
+            let rest: Vec<HashSet<&[u8]>> = all[1..]
+                .iter()
+                .map(|s| s.iter().map(|m| &m[..]).collect())
+                .collect();
+            let mut out = Vec::new();
+            for m in &all[0] {
+                if out.len() >= limit {
+                    break;
+                }
+                if rest.iter().all(|r| r.contains(&m[..])) {
+                    out.push(m.clone());
+                }
+            }
+            out
+        }
+        Op::Union => {
+            let mut seen: HashSet<Vec<u8>> = HashSet::new();
+            let mut out = Vec::new();
+            for m in sets.into_iter().flatten().flatten() {
+                if seen.insert(m.clone()) {
+                    out.push(m);
+                }
+            }
+            out
+        }
+        Op::Diff => {
+            let mut it = sets.into_iter();
+            let first = it.next().flatten().unwrap_or_default();
+            let others: Vec<HashSet<Vec<u8>>> =
+                it.flatten().map(|s| s.into_iter().collect()).collect();
+            first
+                .into_iter()
+                .filter(|m| !others.iter().any(|o| o.contains(m)))
+                .collect()
+        }
+    })
+}
+
+fn algebra(ctx: &mut Ctx<'_>, args: &[&[u8]], op: Op) -> CmdResult {
+    let (db, ks) = (ctx.db(), ctx.ks());
+    let keys: Vec<Key<'_>> = args[1..].iter().map(|k| ks.key(k)).collect();
+    let mut l = ks.lock(db, &keys);
+    let result = compute(&mut l, ctx, &keys, op, usize::MAX)?;
+    drop(l);
+    ctx.out.set(result.len());
+    for m in &result {
+        ctx.out.bulk(m);
+    }
+    Ok(())
+}
+
+fn algebra_store(ctx: &mut Ctx<'_>, args: &[&[u8]], op: Op, event: &str) -> CmdResult {
+    let (db, ks) = (ctx.db(), ctx.ks());
+    let keys: Vec<Key<'_>> = args[1..].iter().map(|k| ks.key(k)).collect();
+    let mut l = ks.lock(db, &keys);
+    let result = compute(&mut l, ctx, &keys[1..], op, usize::MAX)?;
+    let (n, existed) = store_coll(
+        ctx,
+        &mut l,
+        &keys[0],
+        Kind::Set,
+        |o: &mut Open<'_>, limits| {
+            for m in &result {
+                set::add(o, limits, m);
+            }
+        },
+    )?;
+    drop(l);
+    notify_store(ctx, SET, event, args[1], n, existed);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `SINTER key [key ...]`
+fn sinter(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra(ctx, args, Op::Inter)
+}
+
+/// `SUNION key [key ...]`
+fn sunion(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra(ctx, args, Op::Union)
+}
+
+/// `SDIFF key [key ...]`
+fn sdiff(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra(ctx, args, Op::Diff)
+}
+
+/// `SINTERSTORE destination key [key ...]`
+fn sinterstore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra_store(ctx, args, Op::Inter, "sinterstore")
+}
+
+/// `SUNIONSTORE destination key [key ...]`
+fn sunionstore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra_store(ctx, args, Op::Union, "sunionstore")
+}
+
+/// `SDIFFSTORE destination key [key ...]`
+fn sdiffstore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    algebra_store(ctx, args, Op::Diff, "sdiffstore")
+}
+
+/// Parses `numkeys key [key ...]` at `args[at]` as SINTERCARD and ZINTERCARD do, returning the
+/// keys and the index after them.
+pub fn numkeys<'a>(args: &[&'a [u8]], at: usize) -> Result<(Vec<&'a [u8]>, usize), CmdError> {
+    let n = int_arg(args[at])?;
+    if n <= 0 {
+        return Err(CmdError::from_static(
+            "ERR numkeys should be greater than 0",
+        ));
+    }
+    let end = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(at + 1))
+        .filter(|&e| e <= args.len())
+        .ok_or(CmdError::from_static(
+            "ERR Number of keys can't be greater than number of args",
+        ))?;
+    Ok((args[at + 1..end].to_vec(), end))
+}
+
+/// Parses the optional `LIMIT limit` of the CARD commands (0: no limit).
+pub fn card_limit(args: &[&[u8]], mut j: usize) -> Result<usize, CmdError> {
+    let mut limit = 0usize;
+    while j < args.len() {
+        if is(args[j], "limit") && j + 1 < args.len() {
+            let l = int_arg(args[j + 1])?;
+            if l < 0 {
+                return Err(CmdError::from_static("ERR LIMIT can't be negative"));
+            }
+            limit = usize::try_from(l).unwrap_or(usize::MAX);
+            j += 2;
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    Ok(if limit == 0 { usize::MAX } else { limit })
+}
+
+/// `SINTERCARD numkeys key [key ...] [LIMIT limit]`
+fn sintercard(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let (names, end) = numkeys(args, 1)?;
+    let limit = card_limit(args, end)?;
+    let (db, ks) = (ctx.db(), ctx.ks());
+    let keys: Vec<Key<'_>> = names.iter().map(|k| ks.key(k)).collect();
+    let mut l = ks.lock(db, &keys);
+    let n = compute(&mut l, ctx, &keys, Op::Inter, limit)?.len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// `SSCAN key cursor [MATCH pattern] [COUNT count]`
+fn sscan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    super::scan_collection(ctx, args, Kind::Set)
+}
+
+#[rustfmt::skip]
+/// The set family's table rows.
+pub const COMMANDS: &[Command] = &[
+    cmd!("sadd", -3, WRITE | DENYOOM | FAST, 1, 1, 1, ["set"], "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", sadd),
+    cmd!("srem", -3, WRITE | FAST, 1, 1, 1, ["set"], "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", "O(N) where N is the number of members to be removed.", srem),
+    cmd!("scard", 2, READONLY | FAST, 1, 1, 1, ["set"], "set", "Returns the number of members in a set.", "1.0.0", "O(1)", scard),
+    cmd!("sismember", 3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether a member belongs to a set.", "1.0.0", "O(1)", sismember),
+    cmd!("smismember", -3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether multiple members belong to a set.", "6.2.0", "O(N) where N is the number of elements being checked for membership", smismember),
+    cmd!("smembers", 2, READONLY, 1, 1, 1, ["set"], "set", "Returns all members of a set.", "1.0.0", "O(N) where N is the set cardinality.", smembers),
+    cmd!("srandmember", -2, READONLY, 1, 1, 1, ["set"], "set", "Get one or multiple random members from a set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", srandmember),
+    cmd!("spop", -2, WRITE | FAST, 1, 1, 1, ["set"], "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", spop),
+    cmd!("smove", 4, WRITE | FAST, 1, 2, 1, ["set"], "set", "Moves a member from one set to another.", "1.0.0", "O(1)", smove),
+    cmd!("sinter", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the intersect of multiple sets.", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinter),
+    cmd!("sintercard", -3, READONLY, 0, 0, 0, ["set"], "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sintercard),
+    cmd!("sunion", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the union of multiple sets.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sunion),
+    cmd!("sdiff", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the difference of multiple sets.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sdiff),
+    cmd!("sinterstore", -3, WRITE | DENYOOM, 1, -1, 1, ["set"], "set", "Stores the intersect of multiple sets in a key.", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinterstore),
+    cmd!("sunionstore", -3, WRITE | DENYOOM, 1, -1, 1, ["set"], "set", "Stores the union of multiple sets in a key.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sunionstore),
+    cmd!("sdiffstore", -3, WRITE | DENYOOM, 1, -1, 1, ["set"], "set", "Stores the difference of multiple sets in a key.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sdiffstore),
+    cmd!("sscan", -3, READONLY, 1, 1, 1, ["set"], "set", "Iterates over members of a set.", "2.6.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", sscan),
+];
