@@ -19,7 +19,11 @@
 #                    [empty; `--save '' --appendonly no --daemonize no` if FERROKV_BIN is redis-server]
 #   REQUESTS         -n for pipeline 1; pipeline <=16 uses 5x, deeper uses 10x   [250000]
 #   REPS             repetitions per cell (>=3 recommended for medians)          [3]
-#   TESTS            redis-benchmark -t list                        [set,get,incr,mset]
+#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100]
+#                    (lpush/lpop/sadd/hset/zadd each hit one key; lpop drains what lpush pushed)
+#   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
+#   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members)
+#                                                                  [string hash zset]
 #   PIPELINES        pipeline depths                                [1 16 64]
 #   CLIENTS          redis-benchmark -c                             [50]
 #   KEYSPACE         redis-benchmark -r (keyspace is pre-filled)    [1000000]
@@ -38,7 +42,9 @@ cd "$ROOT"
 
 REQUESTS=${REQUESTS:-250000}
 REPS=${REPS:-3}
-TESTS=${TESTS:-set,get,incr,mset}
+TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100}
+MEM_KINDS=${MEM_KINDS:-string hash zset}
+ZSET_PREFILL=${ZSET_PREFILL:-1000000}
 PIPELINES=${PIPELINES:-1 16 64}
 CLIENTS=${CLIENTS:-50}
 KEYSPACE=${KEYSPACE:-1000000}
@@ -57,7 +63,7 @@ warn() { printf '[bench] WARNING: %s\n' "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in REQUESTS REPS CLIENTS KEYSPACE MEM_KEYS RUN_TIMEOUT; do
+for v in REQUESTS REPS CLIENTS KEYSPACE MEM_KEYS RUN_TIMEOUT ZSET_PREFILL; do
     if ! is_uint "${!v}" || (( ${!v} == 0 )); then die "$v must be a positive integer (got '${!v}')"; fi
 done
 read -r -a PIPES <<<"$PIPELINES"
@@ -241,21 +247,40 @@ HEADER=$WORK/header.txt
 cat "$HEADER" >&2
 
 # ---------------------------------------------------------------- helpers for loading data
-# gen_resp FILE MODE N : write RESP SET commands.
-#   bench: key:%012d -> "xxx" and counter:%012d -> "0" (the exact keys redis-benchmark -r uses)
-#   mem:   key:<n> -> 16-byte value
+# gen_resp FILE MODE N : write RESP commands.
+#   bench:  key:%012d -> "xxx" and counter:%012d -> "0" (the exact keys redis-benchmark -r uses)
+#   zfill:  N members element:%012d (redis-benchmark's ZADD members) with random scores in myzset
+#   string: key:<n> -> 16-byte value
+#   hash:   key:<n> -> 5 fields field:1..field:5 with 8-byte values
+#   zset:   key:<n> -> 5 members member:1..member:5 with integer scores
 gen_resp() {
     python3 - "$@" <<'PY'
 import sys
+import random
 path, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def resp(*args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 def cmd(k, v):
-    return b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v)
+    return resp(b"SET", k, v)
+rng = random.Random(7)
 with open(path, "wb", buffering=1 << 20) as f:
     out = []
     for i in range(n):
         if mode == "bench":
             out.append(cmd(b"key:%012d" % i, b"xxx"))
             out.append(cmd(b"counter:%012d" % i, b"0"))
+        elif mode == "zfill":
+            out.append(resp(b"ZADD", b"myzset", b"%d" % rng.randrange(1000000), b"element:%012d" % i))
+        elif mode == "hash":
+            args = [b"HSET", b"key:%d" % i]
+            for j in range(1, 6):
+                args += [b"field:%d" % j, b"v:%06d" % ((i + j) % 1000000)]
+            out.append(resp(*args))
+        elif mode == "zset":
+            args = [b"ZADD", b"key:%d" % i]
+            for j in range(1, 6):
+                args += [b"%d" % ((i * 7 + j * 13) % 1000), b"member:%d" % j]
+            out.append(resp(*args))
         else:
             out.append(cmd(b"key:%d" % i, b"val:%012d" % i))  # 16 bytes, not int-encodable
         if len(out) >= 20000:
@@ -300,6 +325,14 @@ for s in ferrokv redis; do
     fi
 done
 rm -f "$WORK/fill.resp"
+if (( ZSET_PREFILL > 0 )) && [[ ,$TESTS, == *,zadd,* ]]; then
+    log "pre-filling myzset with $ZSET_PREFILL members per server (ZADD then runs against a large sorted set)"
+    gen_resp "$WORK/zfill.resp" zfill "$ZSET_PREFILL"
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        pipe_load "$port" "$WORK/zfill.resp" "$ZSET_PREFILL" || FAILURES=$(( FAILURES + 1 ))
+    done
+    rm -f "$WORK/zfill.resp"
+fi
 
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
@@ -324,7 +357,7 @@ import csv, io, sys
 rows = list(csv.reader(io.StringIO(sys.argv[1])))
 rows = [r for r in rows if r]
 try:
-    hdr = rows[0]; row = rows[1]
+    hdr = rows[0]; row = rows[-1]  # lrange_* first reports the LPUSH that fills its list
     print(*(float(row[hdr.index(c)]) for c in ("rps", "p50_latency_ms", "p99_latency_ms")))
 except Exception:
     print("nan nan nan")' "$csv")
@@ -362,8 +395,9 @@ stop_pid "$PID_REDIS"
 MEMRES=$WORK/mem.tsv
 : >"$MEMRES"
 if [[ $SKIP_MEM != 1 ]]; then
-    log "memory test: generating $MEM_KEYS SET commands"
-    gen_resp "$WORK/mem.resp" mem "$MEM_KEYS"
+  for kind in $MEM_KINDS; do
+    log "memory test ($kind): generating $MEM_KEYS commands"
+    gen_resp "$WORK/mem.resp" "$kind" "$MEM_KEYS"
     read -r MPORT_OURS MPORT_REDIS < <(free_ports)
     for s in ferrokv redis; do
         if [[ $s == ferrokv ]]; then
@@ -393,12 +427,13 @@ if [[ $SKIP_MEM != 1 ]]; then
             FAILURES=$(( FAILURES + 1 ))
             warn "$s: DBSIZE is right but redis-cli --pipe did not finish cleanly (see above)"
         fi
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$rss0" "$rss1" "$dbsize" "$load_ok" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$s" "$rss0" "$rss1" "$dbsize" "$load_ok" \
             "$(python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.2f}")' "$t0" "$t1")" >>"$MEMRES"
-        log "$s: RSS ${rss0} kB -> ${rss1} kB, DBSIZE $dbsize"
+        log "$kind $s: RSS ${rss0} kB -> ${rss1} kB, DBSIZE $dbsize"
         stop_pid "$pid"
     done
     rm -f "$WORK/mem.resp"
+  done
 fi
 
 # ---------------------------------------------------------------- report
@@ -481,26 +516,29 @@ print("geomean ratio ferrokv/redis (ops/s):  " + "   ".join(parts))
 mem = [l.rstrip("\n").split("\t") for l in open(memres) if l.strip()]
 if mem:
     print()
-    print(f"Memory: {mem_keys:,} keys (key:<n> -> 16-byte value) loaded with redis-cli --pipe into a fresh instance")
-    mh = ["server", "RSS before", "RSS after", "growth", "bytes/key", "DBSIZE", "load time"]
+    print(f"Memory: {mem_keys:,} keys loaded with redis-cli --pipe into a fresh instance: string = key:<n> -> 16-byte value,")
+    print("hash = 5 fields of 8-byte values, zset = 5 members with integer scores")
+    mh = ["kind", "server", "RSS before", "RSS after", "growth", "bytes/key", "DBSIZE", "load time"]
     mrows, per_key = [], {}
-    for srv, r0, r1, dbsize, ok, secs in mem:
+    for kind, srv, r0, r1, dbsize, ok, secs in mem:
         r0, r1 = int(r0), int(r1)
         pk = (r1 - r0) * 1024 / mem_keys
-        per_key[srv] = pk
+        per_key[(kind, srv)] = pk
         check = "MISMATCH" if dbsize != str(mem_keys) else ("ok" if ok == "1" else "ok (pipe err)")
-        mrows.append([srv, f"{r0 / 1024:.1f} MiB", f"{r1 / 1024:.1f} MiB", f"{(r1 - r0) / 1024:.1f} MiB",
+        mrows.append([kind, srv, f"{r0 / 1024:.1f} MiB", f"{r1 / 1024:.1f} MiB", f"{(r1 - r0) / 1024:.1f} MiB",
                       f"{pk:.1f}", f"{dbsize} {check}", f"{float(secs):.2f} s"])
     mw = [max(len(r[i]) for r in mrows + [mh]) for i in range(len(mh))]
-    fmtm = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, mw)))
+    fmtm = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(r, mw)))
     print()
     print(fmtm(mh))
     print(fmtm(["-" * w for w in mw]))
     for r in mrows:
         print(fmtm(r))
-    if per_key.get("redis", 0) > 0 and "ferrokv" in per_key:
-        print()
-        print(f"memory ratio ferrokv/redis (bytes/key): {per_key['ferrokv'] / per_key['redis']:.3f}x")
+    print()
+    for kind in dict.fromkeys(k for k, _ in per_key):
+        ours, theirs = per_key.get((kind, "ferrokv")), per_key.get((kind, "redis"))
+        if ours is not None and theirs:
+            print(f"memory ratio ferrokv/redis (bytes/key), {kind}: {ours / theirs:.3f}x")
 PY
 } >"$REPORT"
 

@@ -936,3 +936,199 @@ fn the_tracking_table_is_bounded() {
     }
     assert_eq!(invalidated, 5);
 }
+
+/// Waits until the server reports `n` blocked clients.
+fn wait_blocked(admin: &mut Client, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let Value::Bulk(info) = admin.cmd("INFO clients") else {
+            panic!("INFO reply")
+        };
+        let text = String::from_utf8_lossy(&info).into_owned();
+        if text.contains(&format!("blocked_clients:{n}\r\n")) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never reached {n} blocked: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// True when nothing arrives on `c` within `ms`.
+fn silent_for(c: &mut Client, ms: u64) -> bool {
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(ms)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let silent = c.buf.is_empty() && c.stream.read(&mut byte).is_err();
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    silent
+}
+
+fn pair(k: &str, v: &str) -> Value {
+    Value::Array(vec![bulk(k), bulk(v)])
+}
+
+#[test]
+fn blocked_clients_are_served_in_arrival_order() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    let mut waiters: Vec<Client> = Vec::new();
+    for i in 0..3 {
+        let mut c = s.client();
+        c.send_raw(&Client::encode(&[b"BLPOP", b"q", b"other", b"0"]));
+        wait_blocked(&mut admin, i + 1);
+        waiters.push(c);
+    }
+    assert_eq!(admin.cmd("RPUSH q 1 2"), Value::Int(2));
+    assert_eq!(waiters[0].read_reply(), Some(pair("q", "1")));
+    assert_eq!(waiters[1].read_reply(), Some(pair("q", "2")));
+    assert!(
+        silent_for(&mut waiters[2], 200),
+        "the third waiter got data"
+    );
+    assert_eq!(
+        admin.cmd("LLEN q"),
+        Value::Int(0),
+        "emptied list is deleted"
+    );
+    assert_eq!(admin.cmd("EXISTS q"), Value::Int(0));
+    // Any of its keys wakes a waiter.
+    assert_eq!(admin.cmd("LPUSH other 3"), Value::Int(1));
+    assert_eq!(waiters[2].read_reply(), Some(pair("other", "3")));
+    wait_blocked(&mut admin, 0);
+}
+
+#[test]
+fn blocking_timeouts_unblock_and_disconnects() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    let mut c = s.client();
+    let started = Instant::now();
+    assert_eq!(c.cmd("BLPOP q 0.15"), Value::Null);
+    assert!(started.elapsed() >= Duration::from_millis(140));
+    assert_eq!(c.cmd("BLMOVE q d LEFT RIGHT 0.05"), Value::Null);
+    assert_eq!(
+        c.cmd("BLPOP q -1"),
+        Value::Error("ERR timeout is negative".into())
+    );
+    // Commands pipelined behind a blocked one run after it, in order.
+    c.send_raw(b"*3\r\n$5\r\nBRPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n");
+    wait_blocked(&mut admin, 1);
+    assert!(silent_for(&mut c, 100), "PING ran before the blocked BRPOP");
+    assert_eq!(admin.cmd("RPUSH q a b"), Value::Int(2));
+    assert_eq!(c.read_reply(), Some(pair("q", "b")));
+    assert_eq!(c.read_reply(), Some(Value::Simple("PONG".into())));
+    // CLIENT UNBLOCK, with the timeout reply and with the error.
+    let Value::Int(id) = c.cmd("CLIENT ID") else {
+        panic!("CLIENT ID")
+    };
+    for (how, want) in [
+        ("TIMEOUT", Value::Null),
+        (
+            "ERROR",
+            Value::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into()),
+        ),
+    ] {
+        c.send_raw(&Client::encode(&[b"BZPOPMIN", b"z", b"0"]));
+        wait_blocked(&mut admin, 1);
+        assert_eq!(
+            admin.cmd(&format!("CLIENT UNBLOCK {id} {how}")),
+            Value::Int(1)
+        );
+        assert_eq!(c.read_reply(), Some(want));
+    }
+    assert_eq!(admin.cmd(&format!("CLIENT UNBLOCK {id}")), Value::Int(0));
+    // A client that disconnects while blocked stops waiting: nothing is popped for it.
+    let mut gone = s.client();
+    gone.send_raw(&Client::encode(&[b"BLPOP", b"r", b"0"]));
+    wait_blocked(&mut admin, 1);
+    drop(gone);
+    wait_blocked(&mut admin, 0);
+    assert_eq!(admin.cmd("RPUSH r x"), Value::Int(1));
+    assert_eq!(admin.cmd("LRANGE r 0 -1"), Value::Array(vec![bulk("x")]));
+}
+
+#[test]
+fn transactions_and_moves_wake_blocked_clients() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    // A push inside MULTI/EXEC wakes the waiter once EXEC is done; BLMOVE's push wakes the
+    // next waiter down the chain.
+    let mut mover = s.client();
+    mover.send_raw(&Client::encode(&[
+        b"BLMOVE", b"a", b"b", b"LEFT", b"RIGHT", b"0",
+    ]));
+    wait_blocked(&mut admin, 1);
+    let mut popper = s.client();
+    popper.send_raw(&Client::encode(&[b"BLPOP", b"b", b"0"]));
+    wait_blocked(&mut admin, 2);
+    assert_eq!(admin.cmd("MULTI"), ok());
+    assert_eq!(admin.cmd("RPUSH a v"), Value::Simple("QUEUED".into()));
+    assert_eq!(admin.cmd("EXEC"), Value::Array(vec![Value::Int(1)]));
+    assert_eq!(mover.read_reply(), Some(bulk("v")));
+    assert_eq!(popper.read_reply(), Some(pair("b", "v")));
+    assert_eq!(admin.cmd("EXISTS a b"), Value::Int(0));
+    // Inside MULTI a blocking command does not block.
+    assert_eq!(admin.cmd("MULTI"), ok());
+    assert_eq!(admin.cmd("BLPOP nothing 0"), Value::Simple("QUEUED".into()));
+    assert_eq!(admin.cmd("EXEC"), Value::Array(vec![Value::Null]));
+}
+
+#[test]
+fn concurrent_producers_and_blocked_consumers_lose_nothing() {
+    let s = TestServer::start();
+    const PRODUCERS: usize = 3;
+    const PER_PRODUCER: usize = 2000;
+    const CONSUMERS: usize = 4;
+    let addr = s.addr;
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                let mut got = Vec::new();
+                loop {
+                    match c.cmd("BLPOP jobs1 jobs2 2") {
+                        Value::Array(kv) => match &kv[1] {
+                            Value::Bulk(v) => got.push(String::from_utf8(v.clone()).unwrap()),
+                            other => panic!("element {other:?}"),
+                        },
+                        Value::Null => return got,
+                        other => panic!("reply {other:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                for i in 0..PER_PRODUCER {
+                    let key = if i % 2 == 0 { "jobs1" } else { "jobs2" };
+                    let v = format!("{p}:{i}");
+                    let cmd = if i % 3 == 0 { "LPUSH" } else { "RPUSH" };
+                    c.cmd_args(&[cmd.as_bytes(), key.as_bytes(), v.as_bytes()]);
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.join().unwrap();
+    }
+    let mut all: Vec<String> = consumers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    all.sort();
+    let mut want: Vec<String> = (0..PRODUCERS)
+        .flat_map(|p| (0..PER_PRODUCER).map(move |i| format!("{p}:{i}")))
+        .collect();
+    want.sort();
+    assert_eq!(all.len(), want.len(), "lost or duplicated elements");
+    assert_eq!(all, want);
+}

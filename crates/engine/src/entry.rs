@@ -95,8 +95,6 @@ pub struct EntryMeta {
     pub kind: Kind,
 }
 
-
-
 /// An owned entry. Moves in and out of the table as a raw pointer (see table.rs).
 pub struct Entry(NonNull<u8>);
 

@@ -576,10 +576,7 @@ fn brpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// The parsed tail of LMPOP/ZMPOP and their blocking forms: `numkeys key [key ...] <where>
 /// [COUNT count]`, starting at `args[at]`. Returns the keys, the `where` argument and the count.
-pub fn parse_mpop<'a>(
-    args: &[&'a [u8]],
-    at: usize,
-) -> Result<MpopArgs<'a>, CmdError> {
+pub fn parse_mpop<'a>(args: &[&'a [u8]], at: usize) -> Result<MpopArgs<'a>, CmdError> {
     const NUMKEYS: CmdError = CmdError::from_static("ERR numkeys should be greater than 0");
     let numkeys = int_arg(args[at]).map_err(|_| NUMKEYS)?;
     if numkeys <= 0 {
