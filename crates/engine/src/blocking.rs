@@ -28,8 +28,8 @@ pub struct BlockRequest {
     pub keys: Vec<Vec<u8>>,
     /// Absolute deadline in unix ms; None waits forever.
     pub deadline: Option<u64>,
-    /// True when the timeout reply is a null bulk string (BLMOVE, BRPOPLPUSH), else a null
-    /// array.
+    /// True when the command answers a null bulk string where it cannot wait (BLMOVE and
+    /// BRPOPLPUSH inside MULTI), else a null array. A timeout is always a null array.
     pub null_bulk: bool,
 }
 
@@ -84,12 +84,13 @@ impl Waiter {
         self.state.load(Acquire) == DONE
     }
 
-    /// The reply for a timeout (and CLIENT UNBLOCK ... TIMEOUT).
+    /// The reply for a timeout (and CLIENT UNBLOCK ... TIMEOUT): a null array for every
+    /// command, BLMOVE included, as Redis 7.0 answers.
     pub fn timeout_reply(&self) -> &'static [u8] {
-        match (self.resp3, self.request.null_bulk) {
-            (true, _) => b"_\r\n",
-            (false, true) => b"$-1\r\n",
-            (false, false) => b"*-1\r\n",
+        if self.resp3 {
+            b"_\r\n"
+        } else {
+            b"*-1\r\n"
         }
     }
 
@@ -217,26 +218,38 @@ impl Blocking {
         }
     }
 
+    /// The keys of database `db` somebody is blocked on (SWAPDB looks them up).
+    pub fn keys_in(&self, db: usize) -> Vec<Vec<u8>> {
+        if self.waiting.load(Relaxed) == 0 {
+            return Vec::new();
+        }
+        self.inner()
+            .keys
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
     /// True when signalled keys wait to be served.
     pub fn has_ready(&self) -> bool {
         self.ready.load(Relaxed) > 0
     }
 
     /// The next signalled key and its waiters in arrival order.
-    pub fn next_ready(&self) -> Option<Vec<Arc<Waiter>>> {
+    pub fn next_ready(&self) -> Option<(Vec<u8>, Vec<Arc<Waiter>>)> {
         let mut inner = self.inner();
         if inner.ready.is_empty() {
             return None;
         }
         let id = inner.ready.remove(0);
         self.ready.fetch_sub(1, Relaxed);
-        Some(
-            inner
-                .keys
-                .get(&id)
-                .map(|q| q.iter().cloned().collect())
-                .unwrap_or_default(),
-        )
+        let waiters = inner
+            .keys
+            .get(&id)
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default();
+        Some((id.1, waiters))
     }
 
     /// Serves `w` with `attempt`, which runs its command and returns the reply, or None when it

@@ -70,6 +70,8 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 12;
     /// Allowed while a script is busy.
     pub const ALLOW_BUSY: u32 = 1 << 13;
+    /// Key positions depend on the arguments (`numkeys`, SORT ... STORE).
+    pub const MOVABLE_KEYS: u32 = 1 << 17;
     /// Not shown to MONITOR.
     pub const SKIP_MONITOR: u32 = 1 << 14;
     /// Not logged in the slowlog.
@@ -96,6 +98,7 @@ pub mod flags {
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLE_KEYS, "movablekeys"),
     ];
 }
 
@@ -127,6 +130,8 @@ pub struct Command {
     pub handler: Handler,
     /// Subcommands, for containers such as CLIENT.
     pub subcommands: &'static [Command],
+    /// Position of a `numkeys` argument whose keys follow it (ZUNION, LMPOP...; 0: none).
+    pub numkeys: i32,
 }
 
 /// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
@@ -138,7 +143,7 @@ macro_rules! cmd {
         $crate::command::Command {
             name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
             step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
-            complexity: $cx, handler: $handler, subcommands: &[],
+            complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0,
         }
     };
 }
@@ -286,8 +291,46 @@ impl Registry {
         Ok(())
     }
 
-    /// The key positions of a resolved command, from its first/last/step.
-    pub fn key_positions(&self, idx: usize, argc: usize) -> Vec<usize> {
+    /// The key positions of a resolved command: its first/last/step keys, then the keys of a
+    /// `numkeys` argument, then SORT's STORE destination (Redis's movable keys).
+    pub fn key_positions(&self, idx: usize, args: &[&[u8]]) -> Vec<usize> {
+        let cmd = self.entries[idx].cmd;
+        let mut out = self.fixed_key_positions(idx, args.len());
+        if cmd.numkeys > 0 {
+            let at = cmd.numkeys as usize;
+            let n = args
+                .get(at)
+                .and_then(|a| resp::number::parse_i64(a))
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0);
+            if n > 0 && at + n < args.len() {
+                out.extend(at + 1..=at + n);
+            }
+        }
+        if cmd.name == "sort" {
+            // The arguments of LIMIT, GET and BY are skipped; STORE's argument is a key.
+            let mut j = 2;
+            let mut store = None;
+            while j < args.len() {
+                let a = args[j];
+                let skip = if a.eq_ignore_ascii_case(b"limit") {
+                    2
+                } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+                    1
+                } else if a.eq_ignore_ascii_case(b"store") && j + 1 < args.len() {
+                    store = Some(j + 1);
+                    1
+                } else {
+                    0
+                };
+                j += skip + 1;
+            }
+            out.extend(store);
+        }
+        out
+    }
+
+    fn fixed_key_positions(&self, idx: usize, argc: usize) -> Vec<usize> {
         let cmd = self.entries[idx].cmd;
         if cmd.first_key <= 0 {
             return Vec::new();

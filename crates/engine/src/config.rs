@@ -154,16 +154,17 @@ pub fn parse_memory(v: &str) -> Option<u64> {
 }
 
 /// A compact-encoding threshold and its pre-7.0 `ziplist` alias, which Redis 7.0 still accepts
-/// and lists in CONFIG GET.
+/// and lists in CONFIG GET. `$parse` reads the value: [`parse_count`] for counts, [`parse_size`]
+/// for byte sizes (which take memory units, as in Redis).
 macro_rules! encoding_params {
-    ($($name:literal, $alias:literal, $field:ident, $min:expr, $max:expr;)*) => {
+    ($($name:literal, $alias:literal, $field:ident, $parse:ident, $min:expr, $max:expr;)*) => {
         [$(
             Param {
                 name: $name,
                 mutable: true,
                 get: |v| v.encodings.$field.to_string(),
                 set: |v, s| {
-                    v.encodings.$field = parse_i64(s, $min, $max)?;
+                    v.encodings.$field = $parse(s, $min, $max)?;
                     Ok(())
                 },
             },
@@ -172,7 +173,7 @@ macro_rules! encoding_params {
                 mutable: true,
                 get: |v| v.encodings.$field.to_string(),
                 set: |v, s| {
-                    v.encodings.$field = parse_i64(s, $min, $max)?;
+                    v.encodings.$field = $parse(s, $min, $max)?;
                     Ok(())
                 },
             },
@@ -180,14 +181,7 @@ macro_rules! encoding_params {
     };
 }
 
-fn parse_i64(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let n: i64 = match v.strip_prefix('-') {
-        Some(digits) => parse_memory(digits)
-            .and_then(|n| i64::try_from(n).ok())
-            .map(|n| -n),
-        None => parse_memory(v).and_then(|n| i64::try_from(n).ok()),
-    }
-    .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+fn in_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     if n < min || n > max {
         return Err(format!(
             "argument must be between {min} and {max} inclusive"
@@ -196,12 +190,31 @@ fn parse_i64(v: &str, min: i64, max: i64) -> Result<i64, String> {
     Ok(n)
 }
 
+/// An integer setting: plain decimal, no units.
+fn parse_count(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n = resp::number::parse_i64(v.as_bytes())
+        .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+    in_range(n, min, max)
+}
+
+/// A byte-size setting: digits with an optional memory unit (`1kb`, `2k`).
+fn parse_size(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
+    in_range(i64::try_from(n).unwrap_or(i64::MAX).max(0), min, max).map_err(|e| {
+        if n > i64::MAX as u64 {
+            format!("argument must be between {min} and {max} inclusive")
+        } else {
+            e
+        }
+    })
+}
+
 const ENCODING_PARAMS: [Param; 10] = encoding_params! {
-    "hash-max-listpack-entries", "hash-max-ziplist-entries", hash_entries, 0, i64::MAX;
-    "hash-max-listpack-value", "hash-max-ziplist-value", hash_value, 0, i64::MAX;
-    "zset-max-listpack-entries", "zset-max-ziplist-entries", zset_entries, 0, i64::MAX;
-    "zset-max-listpack-value", "zset-max-ziplist-value", zset_value, 0, i64::MAX;
-    "list-max-listpack-size", "list-max-ziplist-size", list_size, i32::MIN as i64, i32::MAX as i64;
+    "hash-max-listpack-entries", "hash-max-ziplist-entries", hash_entries, parse_count, 0, i64::MAX;
+    "hash-max-listpack-value", "hash-max-ziplist-value", hash_value, parse_size, 0, i64::MAX;
+    "zset-max-listpack-entries", "zset-max-ziplist-entries", zset_entries, parse_count, 0, i64::MAX;
+    "zset-max-listpack-value", "zset-max-ziplist-value", zset_value, parse_size, 0, i64::MAX;
+    "list-max-listpack-size", "list-max-ziplist-size", list_size, parse_count, i64::from(i32::MIN), i64::from(i32::MAX);
 };
 
 /// Every setting.
@@ -217,11 +230,23 @@ pub const PARAMS: &[Param] = &[
     ENCODING_PARAMS[8],
     ENCODING_PARAMS[9],
     Param {
+        // Redis compresses inner list nodes at this depth; ferrokv's large lists are not
+        // compressed, so the setting is kept (for configuration files and CONFIG GET) and
+        // has no effect.
+        name: "list-compress-depth",
+        mutable: true,
+        get: |v| v.encodings.list_compress_depth.to_string(),
+        set: |v, s| {
+            v.encodings.list_compress_depth = parse_count(s, 0, i64::from(i32::MAX))?;
+            Ok(())
+        },
+    },
+    Param {
         name: "set-max-intset-entries",
         mutable: true,
         get: |v| v.encodings.set_intset_entries.to_string(),
         set: |v, s| {
-            v.encodings.set_intset_entries = parse_i64(s, 0, i64::MAX)?;
+            v.encodings.set_intset_entries = parse_count(s, 0, i64::MAX)?;
             Ok(())
         },
     },

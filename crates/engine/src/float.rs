@@ -20,6 +20,17 @@ extern "C" {
     ) -> c_int;
     fn ferrokv_parse_double(s: *const c_char, len: usize, out: *mut f64) -> c_int;
     fn ferrokv_format_g17(v: f64, out: *mut c_char, cap: usize) -> c_int;
+    fn ferrokv_classify_ld(s: *const c_char, len: usize) -> c_int;
+}
+
+/// Reads `s` as a `long double` the way Redis parses increments: None when it is not a
+/// float, Some(true) when it is infinite.
+pub fn long_double_is_infinite(s: &[u8]) -> Option<bool> {
+    // SAFETY: pointer and length describe a live slice.
+    match unsafe { ferrokv_classify_ld(s.as_ptr() as *const c_char, s.len()) } {
+        -1 => None,
+        c => Some(c == 1),
+    }
 }
 
 /// Why INCRBYFLOAT failed.

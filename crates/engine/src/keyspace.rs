@@ -311,6 +311,9 @@ pub struct Keyspace {
     pub events: std::sync::Arc<crate::notify::Events>,
     /// Client-side caching: every change made through [`Locked`] invalidates.
     pub tracking: std::sync::Arc<crate::tracking::Tracking>,
+    /// Clients blocked on keys: every list or sorted set stored through [`Locked`] may wake
+    /// them.
+    pub blocking: std::sync::Arc<crate::blocking::Blocking>,
 }
 
 impl Keyspace {
@@ -322,6 +325,7 @@ impl Keyspace {
             watches: std::sync::Arc::default(),
             events: std::sync::Arc::default(),
             tracking: std::sync::Arc::default(),
+            blocking: std::sync::Arc::default(),
         }
     }
 
@@ -499,6 +503,15 @@ impl<'a> Locked<'a> {
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
         self.changed(db, key.bytes, created);
+        self.ready(db, key.bytes, meta.kind);
+    }
+
+    /// A list or sorted set now holds data at `key`: clients blocked on it get their turn
+    /// once the command ends (free when nobody is blocked).
+    fn ready(&self, db: usize, key: &[u8], kind: Kind) {
+        if matches!(kind, Kind::List | Kind::ZSet) {
+            self.ks.blocking.signal(db, key);
+        }
     }
 
     /// Stores a built entry for `key`, replacing what was there.
@@ -506,8 +519,10 @@ impl<'a> Locked<'a> {
         let hasher = &self.ks.hasher;
         let i = self.index(db, key.shard);
         let created = self.creates(i, key);
+        let kind = entry.view().kind();
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
         self.changed(db, key.bytes, created);
+        self.ready(db, key.bytes, kind);
     }
 
     /// Whether storing `key` in locked shard `i` creates it (only asked when someone listens
@@ -600,7 +615,10 @@ impl<'a> Locked<'a> {
         match store {
             Store::Packed(b) => self.set(db, key, &b, meta),
             Store::New(b) => self.put(db, key, Entry::new_big(key.bytes, b, meta)),
-            Store::InPlace => self.touched(db, key.bytes),
+            Store::InPlace => {
+                self.touched(db, key.bytes);
+                self.ready(db, key.bytes, kind);
+            }
         }
         Ok(Some((r, false)))
     }
@@ -632,6 +650,20 @@ impl<'a> Locked<'a> {
             let (lo, hi) = (ia.min(ib), ia.max(ib));
             let (left, right) = self.guards.split_at_mut(hi);
             std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
+        }
+        // Keys that now hold lists or sorted sets may wake clients blocked in either database.
+        for d in [a, b] {
+            for key in self.ks.blocking.keys_in(d) {
+                let k = self.ks.key(&key);
+                let kind = self
+                    .shard_at(d, k.shard)
+                    .table
+                    .get(k.hash, &key)
+                    .map(|e| e.kind());
+                if let Some(kind) = kind {
+                    self.ready(d, &key, kind);
+                }
+            }
         }
     }
 }

@@ -79,3 +79,11 @@ int ferrokv_parse_double(const char *s, size_t len, double *out) {
 int ferrokv_format_g17(double v, char *out, size_t cap) {
     return snprintf(out, cap, "%.17g", v);
 }
+
+/* Classifies a `long double` argument as Redis's getLongDoubleFromObject reads it: -1 not a
+ * float, 0 finite, 1 infinite (HINCRBYFLOAT refuses infinite increments with its own error). */
+int ferrokv_classify_ld(const char *s, size_t len) {
+    long double v;
+    if (!parse_ld(s, len, &v)) return -1;
+    return isinf(v) ? 1 : 0;
+}

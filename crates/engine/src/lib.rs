@@ -107,7 +107,7 @@ pub struct Engine {
     /// The compact-encoding thresholds, copied from the config for lock-free reads.
     pub limits: types::SharedLimits,
     /// Clients blocked in BLPOP and friends, and the keys that can wake them.
-    pub blocking: blocking::Blocking,
+    pub blocking: Arc<blocking::Blocking>,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
@@ -193,7 +193,7 @@ impl<'a> Ctx<'a> {
     /// timeout at once. Inside EXEC, as in Redis; for HTTP and library sessions, which have no
     /// connection to hold, as a decision of this server.
     pub fn block(&mut self, request: blocking::BlockRequest) -> command::CmdResult {
-        if self.session.serving || (!self.session.no_block && self.session.pubsub.is_some()) {
+        if self.session.serving() || (!self.session.no_block && self.session.pubsub.is_some()) {
             self.session.block_request = Some(request);
         } else if request.null_bulk {
             self.out.null();
@@ -225,6 +225,7 @@ impl Engine {
         }
         let keyspace = Keyspace::new(databases);
         let pubsub = keyspace.events.hub.clone();
+        let blocking = keyspace.blocking.clone();
         let engine = Engine {
             keyspace,
             registry: Registry::new(&[
@@ -246,7 +247,7 @@ impl Engine {
             gate: gate::ExecGate::default(),
             monitors: monitor::Monitors::default(),
             limits: types::SharedLimits::default(),
-            blocking: blocking::Blocking::default(),
+            blocking,
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
             clock,
@@ -405,18 +406,19 @@ impl Engine {
     /// of the exec gate, like any command.
     pub fn serve_blocked(&self) {
         let _gate = self.gate.read();
-        while let Some(waiters) = self.blocking.next_ready() {
+        while let Some((key, waiters)) = self.blocking.next_ready() {
             for w in waiters {
                 self.blocking.serve(&w, || {
                     let mut session = Session::proxy(w.client.clone(), w.db, w.resp3);
-                    session.serving = true;
+                    session.serving = Some(key.clone());
                     let mut out = ReplyBuf::new(w.resp3);
                     let args: Vec<&[u8]> = w.args.iter().map(|a| a.as_slice()).collect();
                     let now = self.clock.now_ms();
-                    let failed = self.dispatch(&mut session, w.cmd, &args, &mut out, now);
-                    // Still nothing (or the key now holds another type, which keeps a Redis
-                    // 7.0 client blocked): the waiter stays queued.
-                    (!failed && session.block_request.is_none()).then_some(out.buf)
+                    self.dispatch(&mut session, w.cmd, &args, &mut out, now);
+                    // Still nothing for it (the key emptied, or holds another type, which keeps a
+                    // Redis 7.0 client blocked): the waiter stays queued. Anything else, an
+                    // error too (BLMOVE to a destination of another type), ends the wait.
+                    session.block_request.is_none().then_some(out.buf)
                 });
             }
         }
@@ -492,7 +494,7 @@ impl Engine {
             true
         };
         if wanted {
-            for p in self.registry.key_positions(idx, args.len()) {
+            for p in self.registry.key_positions(idx, args) {
                 let max = self.config.tracking_table_max_keys();
                 self.keyspace
                     .tracking

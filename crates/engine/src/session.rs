@@ -212,8 +212,9 @@ pub struct Session {
     /// Set while commands must not block (inside EXEC): a blocking command that finds nothing
     /// answers as if it timed out.
     pub no_block: bool,
-    /// Set while the server re-runs a blocked client's command on its behalf.
-    pub(crate) serving: bool,
+    /// Set while the server re-runs a blocked client's command on its behalf, for this key
+    /// (which gained data): like Redis, a waiter is served from the key that became ready.
+    pub(crate) serving: Option<Vec<u8>>,
     /// What the command that just ran waits for, if it blocked.
     pub block_request: Option<crate::blocking::BlockRequest>,
     /// The wait this connection is in: its connection sends nothing else until it ends.
@@ -374,10 +375,21 @@ impl Session {
             reply: ReplyMode::On,
             reply_set_now: false,
             no_block: false,
-            serving: false,
+            serving: None,
             block_request: None,
             blocked: None,
         }
+    }
+
+    /// True while the server serves this (blocked) client's command.
+    pub fn serving(&self) -> bool {
+        self.serving.is_some()
+    }
+
+    /// Whether a blocking command may take data from `key` now: any key normally, only the
+    /// key that became ready while being served.
+    pub fn may_serve(&self, key: &[u8]) -> bool {
+        self.serving.as_deref().is_none_or(|k| k == key)
     }
 
     /// Selects database `db`.

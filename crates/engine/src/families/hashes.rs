@@ -193,12 +193,10 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `HINCRBYFLOAT key field increment`: in `long double`, formatted as Redis does.
 fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    match crate::float::parse_double(args[3]) {
+    match crate::float::long_double_is_infinite(args[3]) {
         None => return Err(error::NOT_FLOAT),
-        Some(x) if x.is_infinite() => {
-            return Err(CmdError::from_static("ERR value is NaN or Infinity"))
-        }
-        Some(_) => {}
+        Some(true) => return Err(CmdError::from_static("ERR value is NaN or Infinity")),
+        Some(false) => {}
     }
     let w = write_coll(ctx, args[1], Kind::Hash, true, |o, limits| {
         let next = incr_by_float(hash::get(o.view(), args[2]), args[3]).map_err(|e| match e {

@@ -24,8 +24,9 @@ pub fn timeout_arg(ctx: &Ctx<'_>, arg: &[u8]) -> Result<Option<u64>, CmdError> {
     let secs = crate::float::parse_double(arg).ok_or(CmdError::from_static(
         "ERR timeout is not a float or out of range",
     ))?;
-    let ms = secs * 1000.0;
-    // Redis truncates to a long long; infinities and NaN come out negative on x86-64.
+    // Redis truncates to a long long (so -0.5 ms is 0, forever); infinities and values past
+    // the range come out negative on x86-64.
+    let ms = (secs * 1000.0).trunc();
     if !(0.0..9.223_372_036_854_775e18).contains(&ms) {
         return Err(CmdError::from_static("ERR timeout is negative"));
     }
@@ -192,9 +193,13 @@ fn llen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `LINDEX key index`
 fn lindex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let i = int_arg(args[2])?;
+    // Redis looks the key up before it parses the index.
     read_coll(ctx, args[1], Kind::List, |out, v| {
-        match v.and_then(|v| list::index(v, i)) {
+        let Some(v) = v else {
+            out.null();
+            return Ok(());
+        };
+        match list::index(v, int_arg(args[2])?) {
             Some(e) => out.bulk(e),
             None => out.null(),
         }
@@ -225,8 +230,9 @@ fn lrange(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `LSET key index element`
 fn lset(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let i = int_arg(args[2])?;
+    // Redis looks the key up before it parses the index.
     let w = write_coll(ctx, args[1], Kind::List, false, |o, limits| {
+        let i = int_arg(args[2])?;
         if list::set(o, limits, i, args[3]) {
             Ok(((), true))
         } else {
@@ -318,19 +324,23 @@ fn lpos(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             if rank == 0 {
                 return Err(CmdError::from_static("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"));
             }
+            // Redis 7.0 negates LONG_MIN into itself, which then means "the first match from
+            // the tail".
             if rank == i64::MIN {
-                return Err(CmdError::from_static("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
+                rank = -1;
             }
         } else if is(args[j], "count") {
-            let c = int_arg(value)?;
+            const NEG: CmdError = CmdError::from_static("ERR COUNT can't be negative");
+            let c = int_arg(value).map_err(|_| NEG)?;
             if c < 0 {
-                return Err(CmdError::from_static("ERR COUNT can't be negative"));
+                return Err(NEG);
             }
             count = Some(c);
         } else if is(args[j], "maxlen") {
-            maxlen = int_arg(value)?;
+            const NEG: CmdError = CmdError::from_static("ERR MAXLEN can't be negative");
+            maxlen = int_arg(value).map_err(|_| NEG)?;
             if maxlen < 0 {
-                return Err(CmdError::from_static("ERR MAXLEN can't be negative"));
+                return Err(NEG);
             }
         } else {
             return Err(error::SYNTAX);
@@ -418,6 +428,8 @@ fn move_one(
     // Both types are checked before anything changes, as Redis does.
     match l.get(db, &sk, now) {
         None => return Ok(None),
+        // A waiter served for a source that now holds another type keeps waiting.
+        Some(e) if e.kind() != Kind::List && ctx.session.serving() => return Ok(None),
         Some(e) if e.kind() != Kind::List => return Err(error::WRONG_TYPE),
         Some(_) => {}
     }
@@ -437,7 +449,6 @@ fn move_one(
         drop(l);
         let value = r.and_then(|(v, _)| v);
         if value.is_some() {
-            ctx.engine.blocking.signal(db, dst);
             ctx.notify(LIST, push_event(to_left), dst);
             ctx.notify(LIST, pop_event(from_left), src);
         }
@@ -461,7 +472,6 @@ fn move_one(
         Ok(((), true))
     })?;
     drop(l);
-    ctx.engine.blocking.signal(db, dst);
     ctx.notify(LIST, push_event(to_left), dst);
     ctx.notify(LIST, pop_event(from_left), src);
     notify_deleted(ctx, src, src_deleted);
@@ -529,11 +539,18 @@ fn pop_first_nonempty(
     count: usize,
 ) -> Result<Option<(Vec<u8>, Elements)>, CmdError> {
     for key in keys {
+        if !ctx.session.may_serve(key) {
+            continue;
+        }
         let nonempty = {
             let k: Key<'_> = ctx.key(key);
             let shard = ctx.ks().db(ctx.db()).read(k.shard);
             let e = shard.get(k.hash, key, ctx.now);
-            coll_of(e, Kind::List)?.is_some_and(|v: View<'_>| list::len(v) > 0)
+            match coll_of(e, Kind::List) {
+                // Served for a key that now holds another type: the client keeps waiting.
+                Err(_) if ctx.session.serving() => false,
+                r => r?.is_some_and(|v: View<'_>| list::len(v) > 0),
+            }
         };
         if nonempty {
             if let Some(v) = pop_n(ctx, key, front, count)? {
@@ -670,10 +687,10 @@ pub const COMMANDS: &[Command] = &[
     cmd!("lpos", -3, READONLY, 1, 1, 1, ["list"], "list", "Returns the index of matching elements in a list.", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", lpos),
     cmd!("lmove", 5, WRITE | DENYOOM, 1, 2, 1, ["list"], "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", "O(1)", lmove),
     cmd!("rpoplpush", 3, WRITE | DENYOOM, 1, 2, 1, ["list"], "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", "O(1)", rpoplpush),
-    cmd!("lmpop", -4, WRITE, 0, 0, 0, ["list"], "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", lmpop),
+    Command { numkeys: 1, ..cmd!("lmpop", -4, WRITE | MOVABLE_KEYS, 0, 0, 0, ["list"], "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", lmpop) },
     cmd!("blpop", -3, WRITE | BLOCKING, 1, -2, 1, ["list"], "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", "O(N) where N is the number of provided keys.", blpop),
     cmd!("brpop", -3, WRITE | BLOCKING, 1, -2, 1, ["list"], "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", "O(N) where N is the number of provided keys.", brpop),
     cmd!("blmove", 6, WRITE | DENYOOM | BLOCKING, 1, 2, 1, ["list"], "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)", blmove),
     cmd!("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, 1, 2, 1, ["list"], "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)", brpoplpush),
-    cmd!("blmpop", -5, WRITE | BLOCKING, 0, 0, 0, ["list"], "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", blmpop),
+    Command { numkeys: 2, ..cmd!("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["list"], "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", blmpop) },
 ];

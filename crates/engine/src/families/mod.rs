@@ -166,8 +166,7 @@ pub struct Written<R> {
 
 /// Edits the collection of `kind` at `key` under its shard's write lock (see
 /// [`crate::keyspace::Locked::update`]); with `create`, a missing key starts as an empty
-/// collection. `f` returns its result and whether it changed anything. A list or sorted set that
-/// still exists afterwards may wake clients blocked on it.
+/// collection. `f` returns its result and whether it changed anything.
 pub fn write_coll<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
@@ -186,12 +185,7 @@ pub fn write_coll<R>(
     let mut l = ctx.ks().lock(db, &[k]);
     let r = l.update(db, &k, now, kind, meta, |o| f(o, &limits))?;
     drop(l);
-    Ok(r.map(|(value, deleted)| {
-        if !deleted && matches!(kind, Kind::List | Kind::ZSet) {
-            ctx.engine.blocking.signal(db, key);
-        }
-        Written { value, deleted }
-    }))
+    Ok(r.map(|(value, deleted)| Written { value, deleted }))
 }
 
 /// HSCAN, SSCAN and ZSCAN: `key cursor [MATCH pattern] [COUNT count]`. A compact collection is
@@ -313,20 +307,29 @@ pub fn store_coll(
 ) -> Result<(usize, bool), CmdError> {
     let (db, now) = (ctx.db(), ctx.now);
     let existed = l.get(db, key, now).is_some();
-    if existed {
-        l.remove(db, key);
-    }
     let limits = ctx.engine.limits.load();
+    let mut o = Open::Packed(crate::types::new_packed(kind));
+    fill(&mut o, &limits);
+    let len = crate::types::len(kind, o.view());
+    if len == 0 {
+        if existed {
+            l.remove(db, key);
+        }
+        return Ok((0, existed));
+    }
     let meta = EntryMeta {
         kind,
         clock: ctx.clock(),
         ..Default::default()
     };
-    let r = l.update(db, key, now, kind, Some(meta), |o| {
-        fill(o, &limits);
-        Ok((crate::types::len(kind, o.view()), true))
-    })?;
-    Ok((r.map_or(0, |(n, _)| n), existed))
+    // Stored as one new value, replacing any old one (its expiry too), as Redis's setKey.
+    let entry = match o {
+        Open::Packed(b) => crate::entry::Entry::new(key.bytes, &b, meta),
+        Open::New(big) => crate::entry::Entry::new_big(key.bytes, big, meta),
+        Open::Big(_) => unreachable!("a fresh collection is never borrowed"),
+    };
+    l.put(db, key, entry);
+    Ok((len, existed))
 }
 
 /// Publishes what a STORE command did to its destination: `event` when it stored something,

@@ -769,7 +769,11 @@ fn client_pause(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`
 fn client_unblock(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if args.len() > 4 {
-        return Err(error::SYNTAX);
+        return Err(CmdError::concat(&[
+            b"ERR unknown subcommand or wrong number of arguments for '",
+            args[1],
+            b"'. Try CLIENT HELP.",
+        ]));
     }
     let error = match args.get(3) {
         None => false,
@@ -1090,7 +1094,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
     };
     let cmd = reg.entries[idx].cmd;
-    if cmd.first_key <= 0 {
+    if cmd.first_key <= 0 && cmd.numkeys <= 0 {
         return Err(CmdError::from_static(
             "ERR The command has no key arguments",
         ));
@@ -1101,7 +1105,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let pos = reg.key_positions(idx, sub.len());
+    let pos = reg.key_positions(idx, sub);
     if pos.is_empty() {
         return Err(CmdError::from_static(
             "ERR Invalid arguments specified for command",

@@ -202,6 +202,9 @@ fn smove(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
+    // Redis publishes the source's events before the destination is created.
+    ctx.notify(SET, "srem", args[1]);
+    notify_deleted(ctx, args[1], src_deleted);
     let limits = ctx.engine.limits.load();
     let meta = crate::entry::EntryMeta {
         kind: Kind::Set,
@@ -213,8 +216,6 @@ fn smove(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         Ok((a, a))
     })?;
     drop(l);
-    ctx.notify(SET, "srem", args[1]);
-    notify_deleted(ctx, args[1], src_deleted);
     if added.is_some_and(|(a, _)| a) {
         ctx.notify(SET, "sadd", args[2]);
     }
@@ -244,9 +245,7 @@ enum Op {
     Diff,
 }
 
-/// Computes an operation over the sets at `keys` in locked shards, with Redis's order of
-/// checks: SINTER stops at the first missing key (later keys are not type-checked), SUNION and
-/// SDIFF check every key.
+/// Computes an operation over the sets at `keys` in locked shards.
 fn compute(
     l: &mut Locked<'_>,
     ctx: &Ctx<'_>,
@@ -256,12 +255,19 @@ fn compute(
 ) -> Result<Vec<Vec<u8>>, CmdError> {
     let (db, now) = (ctx.db(), ctx.now);
     let mut sets: Vec<Option<Vec<Vec<u8>>>> = Vec::with_capacity(keys.len());
+    // Every key is looked up (and type-checked) before anything is computed, as Redis does; a
+    // missing key counts as an empty set.
     for k in keys {
         let members = members_in(l, db, k, now, set::members)?;
-        if members.is_none() && op == Op::Inter {
-            return Ok(Vec::new());
+        if members.is_some() {
+            ctx.hit(true);
+        } else {
+            ctx.miss(k.bytes);
         }
         sets.push(members);
+    }
+    if op == Op::Inter && sets.iter().any(Option::is_none) {
+        return Ok(Vec::new());
     }
     Ok(match op {
         Op::Inter => {
@@ -373,11 +379,10 @@ fn sdiffstore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// Parses `numkeys key [key ...]` at `args[at]` as SINTERCARD and ZINTERCARD do, returning the
 /// keys and the index after them.
 pub fn numkeys<'a>(args: &[&'a [u8]], at: usize) -> Result<(Vec<&'a [u8]>, usize), CmdError> {
-    let n = int_arg(args[at])?;
+    const NUMKEYS: CmdError = CmdError::from_static("ERR numkeys should be greater than 0");
+    let n = int_arg(args[at]).map_err(|_| NUMKEYS)?;
     if n <= 0 {
-        return Err(CmdError::from_static(
-            "ERR numkeys should be greater than 0",
-        ));
+        return Err(NUMKEYS);
     }
     let end = usize::try_from(n)
         .ok()
@@ -394,9 +399,10 @@ pub fn card_limit(args: &[&[u8]], mut j: usize) -> Result<usize, CmdError> {
     let mut limit = 0usize;
     while j < args.len() {
         if is(args[j], "limit") && j + 1 < args.len() {
-            let l = int_arg(args[j + 1])?;
+            const NEG: CmdError = CmdError::from_static("ERR LIMIT can't be negative");
+            let l = int_arg(args[j + 1]).map_err(|_| NEG)?;
             if l < 0 {
-                return Err(CmdError::from_static("ERR LIMIT can't be negative"));
+                return Err(NEG);
             }
             limit = usize::try_from(l).unwrap_or(usize::MAX);
             j += 2;
@@ -437,7 +443,7 @@ pub const COMMANDS: &[Command] = &[
     cmd!("spop", -2, WRITE | FAST, 1, 1, 1, ["set"], "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", spop),
     cmd!("smove", 4, WRITE | FAST, 1, 2, 1, ["set"], "set", "Moves a member from one set to another.", "1.0.0", "O(1)", smove),
     cmd!("sinter", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the intersect of multiple sets.", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinter),
-    cmd!("sintercard", -3, READONLY, 0, 0, 0, ["set"], "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sintercard),
+    Command { numkeys: 1, ..cmd!("sintercard", -3, READONLY | MOVABLE_KEYS, 0, 0, 0, ["set"], "set", "Returns the number of members of the intersect of multiple sets.", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sintercard) },
     cmd!("sunion", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the union of multiple sets.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sunion),
     cmd!("sdiff", -2, READONLY, 1, -1, 1, ["set"], "set", "Returns the difference of multiple sets.", "1.0.0", "O(N) where N is the total number of elements in all given sets.", sdiff),
     cmd!("sinterstore", -3, WRITE | DENYOOM, 1, -1, 1, ["set"], "set", "Stores the intersect of multiple sets in a key.", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinterstore),

@@ -94,6 +94,37 @@ fn lookup(ctx: &Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// Reads a sort weight as Redis does with a bare `strtod`: leading white space is skipped, the
+/// empty string is 0, the rest must be a whole float (no NaN, no overflow).
+fn sort_score(b: &[u8]) -> Option<f64> {
+    if b.is_empty() {
+        return Some(0.0);
+    }
+    let start = b
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    crate::float::parse_double(&b[start..])
+}
+
+/// Redis converts a compact sorted set to its large encoding when SORT reads it; OBJECT
+/// ENCODING shows that, so the conversion is made too (it changes nothing else: no WATCH or
+/// tracking sees it).
+fn convert_zset(ctx: &Ctx<'_>, key: &[u8]) {
+    let (db, now) = (ctx.db(), ctx.now);
+    let k = ctx.ks().key(key);
+    let mut l = ctx.ks().lock(db, &[k]);
+    let rebuilt = match l.get(db, &k, now) {
+        Some(e) if e.kind() == Kind::ZSet => e.packed().map(|b| {
+            crate::entry::Entry::new_big(key, Box::new(zset::to_skiplist(b)), e.meta_copy())
+        }),
+        _ => None,
+    };
+    if let Some(entry) = rebuilt {
+        let hasher = ctx.ks().hasher();
+        l.shard(db, &k).put(k.hash, key, entry, hasher);
+    }
+}
+
 /// The elements of the value to sort, in their natural order.
 fn elements(v: Option<View<'_>>, kind: Kind) -> Vec<Vec<u8>> {
     let Some(v) = v else { return Vec::new() };
@@ -117,6 +148,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], readonly: bool) -> CmdResult 
         };
         Ok((kind, elements(coll_of(e, kind)?, kind)))
     })?;
+    if kind == Kind::ZSet {
+        convert_zset(ctx, args[1]);
+    }
     // A set has no order of its own: stored results are sorted so they are deterministic.
     if o.dontsort && kind == Kind::Set && o.store.is_some() {
         o.dontsort = false;
@@ -154,7 +188,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], readonly: bool) -> CmdResult 
             let mut score = 0.0;
             if !o.alpha {
                 if let Some(b) = &by {
-                    score = crate::float::parse_double(b).ok_or(CmdError::from_static(
+                    score = sort_score(b).ok_or(CmdError::from_static(
                         "ERR One or more scores can't be converted into double",
                     ))?;
                 }
@@ -184,8 +218,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], readonly: bool) -> CmdResult 
             }
         });
         elems = keyed.into_iter().map(|(e, _, _)| e).collect();
-    } else if o.desc && kind == Kind::ZSet {
-        // Without sorting, DESC still walks a sorted set from its top, as Redis does.
+    } else if o.desc && kind != Kind::Set {
+        // Without sorting, DESC still walks a list from its tail and a sorted set from its
+        // top, as Redis does.
         elems.reverse();
     }
     let picked: &[Vec<u8>] = if start > end || n == 0 {
@@ -244,6 +279,6 @@ fn sort_ro(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 #[rustfmt::skip]
 /// SORT's table rows.
 pub const COMMANDS: &[Command] = &[
-    cmd!("sort", -2, WRITE | DENYOOM, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort),
+    cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort),
     cmd!("sort_ro", -2, READONLY, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort_ro),
 ];

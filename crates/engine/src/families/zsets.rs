@@ -44,7 +44,13 @@ fn score_bound(arg: &[u8]) -> Option<ScoreBound> {
         Some(b'(') => (true, &arg[1..]),
         _ => (false, arg),
     };
-    parse_double(rest).map(|value| ScoreBound { value, excl })
+    // Redis parses bounds with a bare strtod, which reads an empty string as 0.
+    let value = if rest.is_empty() {
+        Some(0.0)
+    } else {
+        parse_double(rest)
+    };
+    value.map(|value| ScoreBound { value, excl })
 }
 
 fn score_range(min: &[u8], max: &[u8]) -> Result<(ScoreBound, ScoreBound), CmdError> {
@@ -424,21 +430,20 @@ fn parse_range<'a>(
     at: usize,
     by: Option<RangeBy>,
     rev: Option<bool>,
+    store: bool,
 ) -> Result<RangeQuery<'a>, CmdError> {
     let (mut by_opt, mut rev_opt) = (by, rev);
     let mut withscores = false;
     let (mut offset, mut limit) = (0i64, -1i64);
-    let mut has_limit = false;
     let mut j = at + 2;
     while j < args.len() {
         let left = args.len() - j - 1;
         let a = args[j];
-        if is(a, "withscores") {
+        if is(a, "withscores") && !store {
             withscores = true;
         } else if is(a, "limit") && left >= 2 {
             offset = int_arg(args[j + 1])?;
             limit = int_arg(args[j + 2])?;
-            has_limit = true;
             j += 2;
         } else if rev_opt.is_none() && is(a, "rev") {
             rev_opt = Some(true);
@@ -453,7 +458,8 @@ fn parse_range<'a>(
     }
     let by = by_opt.unwrap_or(RangeBy::Rank);
     let rev = rev_opt.unwrap_or(false);
-    if has_limit && by == RangeBy::Rank {
+    // A count of -1 is Redis's "no LIMIT given", accepted with ranks too.
+    if limit != -1 && by == RangeBy::Rank {
         return Err(CmdError::from_static(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         ));
@@ -590,7 +596,7 @@ fn range_generic(
     by: Option<RangeBy>,
     rev: Option<bool>,
 ) -> CmdResult {
-    let q = parse_range(args, 2, by, rev)?;
+    let q = parse_range(args, 2, by, rev, false)?;
     let b = bounds(&q)?;
     read_coll(ctx, args[1], Kind::ZSet, |out, v| {
         let items = v.map(|v| run_range(v, &q, &b)).unwrap_or_default();
@@ -631,13 +637,18 @@ fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]`
 fn zrangestore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let q = parse_range(args, 3, None, None)?;
+    let q = parse_range(args, 3, None, None, true)?;
     let b = bounds(&q)?;
     let (db, now, ks) = (ctx.db(), ctx.now, ctx.ks());
     let (dk, sk) = (ks.key(args[1]), ks.key(args[2]));
     let mut l = ks.lock(db, &[dk, sk]);
     let items: Vec<(Vec<u8>, f64)> = {
         let e = l.get(db, &sk, now);
+        if e.is_some() {
+            ctx.hit(true);
+        } else {
+            ctx.miss(args[2]);
+        }
         match coll_of(e, Kind::ZSet)? {
             None => Vec::new(),
             Some(v) => run_range(v, &q, &b)
@@ -799,11 +810,18 @@ fn pop_first_nonempty(
     count: usize,
 ) -> Result<Option<(Vec<u8>, Scored)>, CmdError> {
     for key in keys {
+        if !ctx.session.may_serve(key) {
+            continue;
+        }
         let nonempty = {
             let k: Key<'_> = ctx.key(key);
             let shard = ctx.ks().db(ctx.db()).read(k.shard);
             let e = shard.get(k.hash, key, ctx.now);
-            coll_of(e, Kind::ZSet)?.is_some_and(|v| zset::len(v) > 0)
+            match coll_of(e, Kind::ZSet) {
+                // Served for a key that now holds another type: the client keeps waiting.
+                Err(_) if ctx.session.serving() => false,
+                r => r?.is_some_and(|v| zset::len(v) > 0),
+            }
         };
         if nonempty {
             if let Some(v) = pop_n(ctx, key, min, count)? {
@@ -1002,6 +1020,11 @@ fn algebra(ctx: &mut Ctx<'_>, args: &[&[u8]], op: SetOp, store: bool, card: bool
     let mut inputs: Vec<Input> = Vec::with_capacity(n);
     for k in &all[..n] {
         let e = l.get(db, k, now);
+        if e.is_some() {
+            ctx.hit(true);
+        } else {
+            ctx.miss(k.bytes);
+        }
         let input = match e.map(|e| e.kind()) {
             None => None,
             Some(kind @ (Kind::Set | Kind::ZSet)) => input_of(View::of(&e.expect("present")), kind),
@@ -1205,15 +1228,15 @@ pub const COMMANDS: &[Command] = &[
     cmd!("zpopmax", -2, WRITE | FAST, 1, 1, 1, ["sortedset"], "sorted_set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", zpopmax),
     cmd!("bzpopmin", -3, WRITE | FAST | BLOCKING, 1, -2, 1, ["sortedset"], "sorted_set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", bzpopmin),
     cmd!("bzpopmax", -3, WRITE | FAST | BLOCKING, 1, -2, 1, ["sortedset"], "sorted_set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", bzpopmax),
-    cmd!("zmpop", -4, WRITE, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", zmpop),
-    cmd!("bzmpop", -5, WRITE | BLOCKING, 0, 0, 0, ["sortedset"], "sorted_set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", bzmpop),
+    Command { numkeys: 1, ..cmd!("zmpop", -4, WRITE | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", zmpop) },
+    Command { numkeys: 2, ..cmd!("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", bzmpop) },
     cmd!("zrandmember", -2, READONLY, 1, 1, 1, ["sortedset"], "sorted_set", "Returns one or more random members from a sorted set.", "6.2.0", "O(N) where N is the number of members returned", zrandmember),
-    cmd!("zunion", -3, READONLY, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the union of multiple sorted sets.", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", zunion),
-    cmd!("zinter", -3, READONLY, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the intersect of multiple sorted sets.", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", zinter),
-    cmd!("zdiff", -3, READONLY, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the difference between multiple sorted sets.", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", zdiff),
-    cmd!("zunionstore", -4, WRITE | DENYOOM, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", zunionstore),
-    cmd!("zinterstore", -4, WRITE | DENYOOM, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", zinterstore),
-    cmd!("zdiffstore", -4, WRITE | DENYOOM, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the difference of multiple sorted sets in a key.", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", zdiffstore),
-    cmd!("zintercard", -3, READONLY, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", zintercard),
+    Command { numkeys: 1, ..cmd!("zunion", -3, READONLY | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the union of multiple sorted sets.", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", zunion) },
+    Command { numkeys: 1, ..cmd!("zinter", -3, READONLY | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the intersect of multiple sorted sets.", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", zinter) },
+    Command { numkeys: 1, ..cmd!("zdiff", -3, READONLY | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the difference between multiple sorted sets.", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", zdiff) },
+    Command { numkeys: 2, ..cmd!("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the union of multiple sorted sets in a key.", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", zunionstore) },
+    Command { numkeys: 2, ..cmd!("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the intersect of multiple sorted sets in a key.", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", zinterstore) },
+    Command { numkeys: 2, ..cmd!("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["sortedset"], "sorted_set", "Stores the difference of multiple sorted sets in a key.", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", zdiffstore) },
+    Command { numkeys: 1, ..cmd!("zintercard", -3, READONLY | MOVABLE_KEYS, 0, 0, 0, ["sortedset"], "sorted_set", "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", zintercard) },
     cmd!("zscan", -3, READONLY, 1, 1, 1, ["sortedset"], "sorted_set", "Iterates over members and scores of a sorted set.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", zscan),
 ];

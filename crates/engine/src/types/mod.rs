@@ -44,6 +44,8 @@ pub struct Limits {
     pub zset_value: i64,
     /// `list-max-listpack-size`: positive, elements; -1 to -5, 4 KB to 64 KB.
     pub list_size: i64,
+    /// `list-compress-depth`: accepted and reported; large lists are never compressed here.
+    pub list_compress_depth: i64,
 }
 
 impl Default for Limits {
@@ -56,6 +58,7 @@ impl Default for Limits {
             zset_entries: 128,
             zset_value: 64,
             list_size: -2,
+            list_compress_depth: 0,
         }
     }
 }
@@ -90,6 +93,7 @@ impl SharedLimits {
             zset_entries: v[3],
             zset_value: v[4],
             list_size: v[5],
+            list_compress_depth: 0,
         }
     }
 }

@@ -291,6 +291,12 @@ pub fn items(v: View<'_>) -> Vec<(&[u8], f64)> {
     }
 }
 
+/// The large form of a compact sorted set (SORT converts the sorted sets it reads, as Redis
+/// does).
+pub fn to_skiplist(b: &[u8]) -> Big {
+    Big::ZSet(to_big(b))
+}
+
 fn to_big(b: &[u8]) -> ZBig {
     let mut z = ZBig::default();
     for (m, s) in decode(b) {
@@ -301,6 +307,8 @@ fn to_big(b: &[u8]) -> ZBig {
 
 /// Adds `member` with `score` or changes its score; returns the previous score.
 pub fn insert(o: &mut Open<'_>, limits: &Limits, member: &[u8], score: f64) -> Option<f64> {
+    // -0 is stored as 0 (Redis never answers -0 for a score).
+    let score = score + 0.0;
     if let Open::Packed(b) = o {
         let n = pack::count(b) / 2;
         let known = decode(b).iter().any(|(m, _)| *m == member);
