@@ -509,3 +509,65 @@ fn watch_fails_exec_when_a_watched_key_changes() {
     h.run("MULTI");
     assert_eq!(h.run("EXEC"), Value::Null);
 }
+
+/// HSCAN, SSCAN and ZSCAN keep SCAN's guarantee on large collections: a member present from
+/// the first call to the last is returned at least once, while members come and go and the
+/// table grows and shrinks between calls.
+#[test]
+fn collection_scans_keep_the_scan_guarantee_while_resizing() {
+    let mut h = Harness::new();
+    for (cmd, add, del) in [
+        ("SSCAN", "SADD s m{}", "SREM s t{}"),
+        ("HSCAN", "HSET s m{} v", "HDEL s t{}"),
+        ("ZSCAN", "ZADD s {} m{}", "ZREM s t{}"),
+    ] {
+        h.run("DEL s");
+        let stable: Vec<String> = (0..600).map(|i| format!("m{i}")).collect();
+        for i in 0..600 {
+            h.run(&add.replace("{}", &i.to_string()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut round = 0;
+        loop {
+            // Grow to several times the size, then shrink back, while the scan goes on.
+            let transient = if round < 20 { 0..200 } else { 0..0 };
+            for j in transient {
+                let n = round * 200 + j;
+                let t = add
+                    .replace("m{}", &format!("t{n}"))
+                    .replace("{}", &n.to_string());
+                h.run(&t);
+            }
+            if round >= 20 {
+                for n in (round - 20) * 200..(round - 19) * 200 {
+                    h.run(&del.replace("{}", &n.to_string()));
+                }
+            }
+            let Value::Array(reply) = h.run(&format!("{cmd} s {cursor} COUNT 20")) else {
+                panic!("{cmd} reply")
+            };
+            let Value::Bulk(next) = &reply[0] else {
+                panic!("cursor")
+            };
+            let Value::Array(items) = &reply[1] else {
+                panic!("items")
+            };
+            let step = if cmd == "SSCAN" { 1 } else { 2 };
+            for item in items.iter().step_by(step) {
+                if let Value::Bulk(m) = item {
+                    seen.insert(String::from_utf8(m.clone()).unwrap());
+                }
+            }
+            cursor = String::from_utf8(next.clone()).unwrap();
+            round += 1;
+            if cursor == "0" {
+                break;
+            }
+            assert!(round < 10_000, "{cmd} never finished");
+        }
+        for m in &stable {
+            assert!(seen.contains(m), "{cmd} missed {m}");
+        }
+    }
+}
