@@ -5,7 +5,8 @@ Starts a reference redis-server and the ferrokv server on free ports, sends the
 same commands to both and compares the raw RESP replies byte for byte.  Only
 where Redis's output is unspecified or time dependent the replies are
 normalised before comparing; every normalisation is documented at the
-comparator that implements it (see ``COMPARATORS``).
+comparator that implements it (see ``COMPARATORS`` and ``SPECIAL_CHECKS``;
+those of the data-type commands are in compat_types.py).
 
 Parts:
   hand    hand-picked edge cases (groups of commands, each on fresh connections
@@ -42,16 +43,43 @@ Parts:
           redirects; CLIENT GETREDIR / TRACKINGINFO and the error cases.  Client
           ids are looked up on each server and normalised (see
           tracking_groups).  Skipped if ferrokv answers SUBSCRIBE with an error.
+  types   data types (compat_types.py): lists, hashes, sets, sorted sets,
+          SORT / SORT_RO, every option and error of their commands (Redis 7.0
+          arities, WRONGTYPE of every command against every other type,
+          emptied collections deleting their key, TYPE / OBJECT ENCODING and
+          the listpack/intset -> hashtable/skiplist conversions after CONFIG
+          SET of the *-max-listpack-* / *-max-ziplist-* thresholds, SCAN
+          TYPE, RENAME / COPY / MOVE / EXPIRE of collections), as hand groups
+          (each on fresh connections after FLUSHALL; thresholds restored
+          afterwards), then keyspace notification groups for these commands
+          (notify-part runner).  Random picks (SPOP, SRANDMEMBER, HRANDFIELD,
+          ZRANDMEMBER, RANDOMKEY) and unordered replies use the comparators
+          documented in compat_types.py.
+  blocking
+          BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP on
+          named connections: served at once, timeouts, several clients
+          blocked on one key served in the order they blocked, pushes to
+          several keys, BLMOVE chains, MULTI (never blocks; EXEC wakes
+          waiters), CLIENT UNBLOCK [TIMEOUT|ERROR], keys created with another
+          type / by RENAME, COPY, SORT STORE, MOVE, SWAPDB while clients wait
+          (see compat_types.run_blocking).  A blocked client's reply is read
+          only after the step that wakes it; the harness waits for INFO's
+          blocked_clients to count each newly blocked client.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
           --no-resync) so one bug does not cascade into hundreds of mismatches;
           --exclude CMD,... keeps known-broken commands out of the stream.
+          The stream includes the data-type commands (compat_types.TypeGen;
+          only for the types ferrokv answers, probed first), with the
+          encoding thresholds lowered so collections cross them; lists,
+          hashes, sets and zsets are compared at the end with LRANGE /
+          HGETALL / SMEMBERS / ZRANGE WITHSCORES and OBJECT ENCODING.
           To reproduce a random failure, rerun with the printed seed/count.
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking and random parts sends ``HELLO 3`` first on both
+the hand, pubsub, tx, notify, tracking, types, blocking and random parts sends ``HELLO 3`` first on both
 servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -60,7 +88,8 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,tracking,random] [-k SUBSTR]
+                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,random]
+                    [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -406,6 +435,9 @@ class Server:
         cmd = [self.path, "--port", str(port), "--bind", "127.0.0.1"]
         if self.is_redis:
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        else:
+            # no HTTP listener: several suites (or a suite and a test) may run at once
+            cmd += ["--http-port", "0"]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         # Redis sorts SORT ... ALPHA with strcoll(): run it in the C locale so
         # the collation is plain byte order

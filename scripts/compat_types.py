@@ -45,9 +45,16 @@ def install(core):
         "kscan": check_kscan,
         "sort": check_sort,
         "randomkey": check_randomkey,
+        "lex": check_lex,
     })
     core.COMPARATORS["arrlen"] = cmp_arrlen
-    core.COMPARATORS["exact"] = core.cmp_exact
+    core.COMPARATORS["exact"] = core.cmp_exact    # explicit: bypasses DEFAULT_NORM
+    # Sets and hashes: Redis returns a hashtable-encoded collection in
+    # hash-table order (per-process seed: two Redis servers disagree) and an
+    # intset / listpack in its internal order, which is an implementation
+    # detail.  Set-valued replies compare as sorted elements ("sorted", also
+    # HKEYS / HVALS), HGETALL as unordered (field, value) pairs ("pairs"; RESP3
+    # `%` maps likewise); the reply type byte (* ~ %) must match.
     for c in (b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF", b"HKEYS", b"HVALS"):
         core.DEFAULT_NORM[c] = "sorted"
     core.DEFAULT_NORM[b"HGETALL"] = "pairs"
@@ -57,6 +64,8 @@ def install(core):
         core.DEFAULT_NORM[c] = "kscan"
     core.DEFAULT_NORM[b"SORT"] = core.DEFAULT_NORM[b"SORT_RO"] = "sort"
     core.DEFAULT_NORM[b"RANDOMKEY"] = "randomkey"
+    for c in (b"ZRANGEBYLEX", b"ZREVRANGEBYLEX", b"ZLEXCOUNT", b"ZREMRANGEBYLEX", b"ZRANGE", b"ZRANGESTORE"):
+        core.DEFAULT_NORM[c] = "lex"
     core.PART_GROUPS["types"] = notify_groups
 
 
@@ -294,7 +303,8 @@ def check_rand(h, args, label):
                 if left != snap[1] - gone:
                     ok = False
                     rb = rb + b" <remaining: %s>" % K.show(repr(sorted(left)).encode(), 200).encode()
-        copy_key(h, key)
+        if snap[0] == SET:      # (only a set can have changed)
+            copy_key(h, key)
     h.report(label, K.cmd_str(args), ra, rb, ok)
     return ok
 
@@ -375,6 +385,44 @@ def check_sort(h, args, label):
         if unordered:
             norm = "arrlen" if limit else "sorted"
     return K.Harness.check(h, args, norm, label)
+
+
+def _mixed_scores(call, key):
+    """Is `key` a zset whose members do not all have the same score?"""
+    if _type(call, key) != ZSET:
+        return False
+    _, lo = call([b"ZRANGE", key, b"0", b"0", b"WITHSCORES"])
+    _, hi = call([b"ZRANGE", key, b"-1", b"-1", b"WITHSCORES"])
+    return _agg(lo) and _agg(hi) and _flat(lo)[1:] != _flat(hi)[1:]
+
+
+def check_lex(h, args, label):
+    # Lexicographical ranges (ZRANGEBYLEX, ZREVRANGEBYLEX, ZLEXCOUNT,
+    # ZREMRANGEBYLEX, ZRANGE / ZRANGESTORE ... BYLEX) are only specified when
+    # all members have the same score; otherwise the result depends on the
+    # encoding and, for skiplists, on the random node levels (two Redis
+    # servers with identical data disagree).  If the reference's key is a
+    # zset with different scores, only the kind of reply is compared (type
+    # byte; errors exactly) and a written key (ZREMRANGEBYLEX's key,
+    # ZRANGESTORE's destination) is then copied from the reference into
+    # ferrokv.  Everything else is compared exactly.
+    up = args[0].upper()
+    bylex = up in (b"ZRANGEBYLEX", b"ZREVRANGEBYLEX", b"ZLEXCOUNT", b"ZREMRANGEBYLEX") or \
+        any(a.upper() == b"BYLEX" for a in args[3:])
+    src = args[2] if up == b"ZRANGESTORE" and len(args) > 2 else (args[1] if len(args) > 1 else None)
+    if not bylex or src is None or not _mixed_scores(h.ref.call, src):
+        return K.Harness.check(h, args, "exact", label)
+    (ra, va), (rb, vb) = h.exchange(args)
+    if va is None or vb is None or va[0] in "-!" or vb[0] in "-!":
+        ok = ra == rb
+    else:
+        ok = va[0] == vb[0]
+    if up == b"ZREMRANGEBYLEX":
+        copy_key(h, args[1])
+    elif up == b"ZRANGESTORE":
+        copy_key(h, args[1])
+    h.report(label, K.cmd_str(args) + " (mixed scores: reply kind only)", ra, rb, ok)
+    return ok
 
 
 def check_randomkey(h, args, label):
@@ -471,6 +519,7 @@ CONFIG_CHOICES = {
 
 
 def random_start(h, label="random"):
+    read_defaults(h)    # before changing them: restored after the random part
     for p, v in RANDOM_START_CONFIG:
         h.check([b"CONFIG", b"SET", p, v], label=label)
 
@@ -1044,7 +1093,7 @@ class TypeGen:
         return [b"CONFIG", b"SET", p, self.r.choice(CONFIG_CHOICES[p])]
 
     def g_config_get(self):
-        return [b"CONFIG", b"GET", self.r.choice(sorted(CONFIG_CHOICES) + [b"*max-*", b"*-ziplist-*"])]
+        return [b"CONFIG", b"GET", self.r.choice(sorted(CONFIG_CHOICES) + [b"*-max-listpack-*", b"*-ziplist-*"])]
 
     def g_big(self):
         """A collection large enough to cross the encoding thresholds."""
@@ -1201,22 +1250,25 @@ def list_groups():
         "LMPOP 1 a LEFT FOO; LMPOP 0 a LEFT; LMPOP -1 a LEFT; LMPOP abc a LEFT; LMPOP 2 a LEFT; LMPOP 3 a b LEFT; "
         "LMPOP 2147483647 a LEFT; LMPOP 2147483648 a LEFT; LMPOP 9223372036854775807 a LEFT; "
         "LMPOP 9223372036854775808 a LEFT; LMPOP 1.5 a LEFT; LMPOP 1 missing LEFT; LMPOP 1 missing LEFT COUNT 5; "
-        "SET s v; LMPOP 1 s LEFT; LMPOP 2 missing s LEFT; LMPOP 2 a s RIGHT; LMPOP 2 s a RIGHT; "
+        "SET s v; LMPOP 1 s LEFT; LMPOP 2 missing s LEFT; RPUSH a 1 2 3; LMPOP 2 a s RIGHT; LMPOP 2 s a RIGHT; "
         "LMPOP 1 a LEFT COUNT 9223372036854775807; EXISTS a; LMPOP 1 a LEFT; lmpop 1 a left")))
     G.append(("list-encoding-config", [S("RPUSH l a b c")] + cs(
         "OBJECT ENCODING l; CONFIG GET list-max-listpack-size; CONFIG GET list-max-ziplist-size; "
         "CONFIG GET list-compress-depth; CONFIG SET list-max-listpack-size 4; OBJECT ENCODING l; "
         "RPUSH l 1 2 3 4 5 6 7 8 9; OBJECT ENCODING l; LRANGE l 0 -1; CONFIG GET list-max-listpack-size; "
         "CONFIG SET list-max-ziplist-size 5; CONFIG GET list-max-listpack-size; CONFIG GET list-max-ziplist-size; "
-        "CONFIG SET list-max-listpack-size -1; CONFIG SET list-max-listpack-size -5; CONFIG SET list-max-listpack-size -6; "
-        "CONFIG SET list-max-listpack-size abc; CONFIG SET list-max-listpack-size 0; CONFIG GET list-max-listpack-size; "
+        "CONFIG SET list-max-listpack-size -1; CONFIG SET list-max-listpack-size -5; "
+        "CONFIG SET list-max-listpack-size -6; "
+        "CONFIG SET list-max-listpack-size abc; CONFIG SET list-max-listpack-size 0; "
+        "CONFIG GET list-max-listpack-size; "
         "CONFIG SET list-compress-depth 1; RPUSH l2 a b c d e f g h i j k l m n o p q; LRANGE l2 0 -1; LINDEX l2 8; "
         "LINSERT l2 AFTER h X; LRANGE l2 6 10; LPOS l2 X; CONFIG SET list-compress-depth -1; "
         "CONFIG SET list-compress-depth 0; OBJECT ENCODING l2; RPUSH big " + " ".join(str(i) for i in range(300)) +
         "; OBJECT ENCODING big; LLEN big; LINDEX big 250; LRANGE big 100 103; LREM big 0 150; LLEN big; "
         "LINSERT big BEFORE 200 x; LINDEX big 199; LPOS big x; LPOS big 299 MAXLEN 10; LPOS big 299 RANK -1 MAXLEN 10; "
         "LTRIM big 10 -10; LLEN big; LSET big 100 y; LINDEX big 100; LMPOP 1 big RIGHT COUNT 3") + [
-        C("RPUSH", "huge", "x" * 10000, "y" * 70000), C("LINDEX huge 1"), C("LRANGE huge 0 0"), C("OBJECT ENCODING huge"),
+        C("RPUSH", "huge", "x" * 10000, "y" * 70000), C("LINDEX huge 1"), C("LRANGE huge 0 0"),
+        C("OBJECT ENCODING huge"),
         C("RPUSH", "bin", b"\x00\xff", b"a\r\nb", ""), C("LRANGE bin 0 -1"), C("LPOS", "bin", b"a\r\nb"),
         C("LREM", "bin", "0", b"\x00\xff"), C("LRANGE bin 0 -1"),
     ]))
@@ -1252,13 +1304,15 @@ def hash_groups():
         "HINCRBYFLOAT h f9 1e308; HINCRBYFLOAT h f9 1e308; HGET h f9; HINCRBYFLOAT h s 1; HSET h inf inf; "
         "HINCRBYFLOAT h inf 1; HSET h nan nan; HINCRBYFLOAT h nan 1; HSET h e 1e3; HINCRBYFLOAT h e 1; "
         "HINCRBY h e 1; HSET h sp2 '1 '; HINCRBYFLOAT h sp2 1; HINCRBYFLOAT h big 1; HGET h big; "
-        "HINCRBYFLOAT h m 1.23456789012345678; HINCRBYFLOAT h m 1e20; HINCRBYFLOAT h m2 123456789012345678901234567890; "
+        "HINCRBYFLOAT h m 1.23456789012345678; HINCRBYFLOAT h m 1e20; "
+        "HINCRBYFLOAT h m2 123456789012345678901234567890; "
         "HINCRBYFLOAT h m3 0.1; HINCRBYFLOAT h m3 0.7; HGETALL h; HINCRBYFLOAT missing3 f 1.5; TYPE missing3")))
     G.append(("hash-randfield", [S("HSET h a 1 b 2 c 3 d 4 e 5")] + cs(
         "HRANDFIELD h; HRANDFIELD h 1; HRANDFIELD h 3; HRANDFIELD h 5; HRANDFIELD h 10; HRANDFIELD h -3; "
         "HRANDFIELD h -10; HRANDFIELD h 0; HRANDFIELD h 0 WITHVALUES; HRANDFIELD h 2 WITHVALUES; "
         "HRANDFIELD h 6 WITHVALUES; HRANDFIELD h -7 WITHVALUES; HRANDFIELD h 2 withvalues; "
-        "HRANDFIELD h 9223372036854775807; HRANDFIELD h -9223372036854775808; HRANDFIELD h 9223372036854775807 WITHVALUES; "
+        "HRANDFIELD h 9223372036854775807; HRANDFIELD h -9223372036854775808; "
+        "HRANDFIELD h 9223372036854775807 WITHVALUES; "
         "HRANDFIELD h -9223372036854775808 WITHVALUES; HRANDFIELD h -4611686018427387904 WITHVALUES; "
         "HRANDFIELD h 4611686018427387904 WITHVALUES; HRANDFIELD h 4611686018427387903 WITHVALUES; "
         "HRANDFIELD h -9223372036854775809; HRANDFIELD h abc; HRANDFIELD h 1.5; HRANDFIELD h 1 WITHSCORES; "
@@ -1297,7 +1351,8 @@ def hash_groups():
         "CONFIG SET hash-max-listpack-entries 1.5; CONFIG SET hash-max-listpack-entries 10k; "
         "CONFIG GET hash-max-listpack-entries; CONFIG SET hash-max-listpack-entries 1kb; "
         "CONFIG GET hash-max-listpack-entries; CONFIG SET hash-max-listpack-value 1gb; "
-        "CONFIG GET hash-max-listpack-value; CONFIG SET HASH-MAX-LISTPACK-ENTRIES 6; CONFIG GET hash-max-listpack-entries; "
+        "CONFIG GET hash-max-listpack-value; CONFIG SET HASH-MAX-LISTPACK-ENTRIES 6; "
+        "CONFIG GET hash-max-listpack-entries; "
         "CONFIG SET hash-max-listpack-entries 5 hash-max-listpack-value 10; CONFIG GET hash-max-listpack-*; "
         "CONFIG SET hash-max-listpack-entries 5 hash-max-ziplist-entries 6; "
         "CONFIG SET hash-max-listpack-entries 5 hash-max-listpack-entries 6; CONFIG GET hash-max-listpack-entries") + [
@@ -1330,7 +1385,8 @@ def set_groups():
         "SDIFFSTORE d6 m2 a1; OBJECT ENCODING d6; SMOVE a1 a3 2; OBJECT ENCODING a3; SMOVE a3 a2 x; "
         "OBJECT ENCODING a2; SMEMBERS a2; COPY m2 m3; OBJECT ENCODING m3; CONFIG SET set-max-intset-entries 0; "
         "SADD z 1; OBJECT ENCODING z; CONFIG SET set-max-intset-entries -1; CONFIG SET set-max-intset-entries abc; "
-        "CONFIG SET set-max-intset-entries 2k; CONFIG GET set-max-intset-entries; CONFIG SET set-max-intset-entries 512; "
+        "CONFIG SET set-max-intset-entries 2k; CONFIG GET set-max-intset-entries; "
+        "CONFIG SET set-max-intset-entries 512; "
         "SADD big " + " ".join(str(i) for i in range(512)) + "; OBJECT ENCODING big; SADD big 512; "
         "OBJECT ENCODING big; SCARD big; SADD big2 " + " ".join(str(i) for i in range(513)) +
         "; OBJECT ENCODING big2; SISMEMBER big2 512; SMISMEMBER big2 0 511 512 513")))
@@ -1346,7 +1402,8 @@ def set_groups():
         "SINTERCARD 1 a FOO; SINTERCARD 1 missing; SINTERCARD 2 a missing; SINTERCARD 1 a; "
         "SINTERCARD 9223372036854775807 a; SINTERCARD 2147483648 a; sintercard 1 a limit 2; SET str v; "
         "SINTER a str; SINTER str a; SINTER missing str; SINTER str missing; SUNION a str; SUNION missing str; "
-        "SDIFF a str; SDIFF str a; SDIFF missing str; SDIFF a missing str; SINTERCARD 2 a str; SINTERCARD 2 missing str; "
+        "SDIFF a str; SDIFF str a; SDIFF missing str; SDIFF a missing str; SINTERCARD 2 a str; "
+        "SINTERCARD 2 missing str; "
         "SINTERSTORE d a str; SUNIONSTORE d missing str; SDIFFSTORE d missing str; SINTERSTORE str a b; TYPE str; "
         "SUNIONSTORE str a; TYPE str; SMEMBERS str; SINTERSTORE str2 missing str; EXISTS str2; "
         "SADD e1 1; SADD e2 2; SINTERSTORE e3 e1 e2; EXISTS e3; SINTER e1 e2")))
@@ -1372,7 +1429,8 @@ def set_groups():
         "OBJECT ENCODING ht; SCARD ht")))
     G.append(("set-scan", [S("SADD s a b c ab x1 1 2")] + cs(
         "SSCAN s 0; SSCAN s 0 COUNT 1; SSCAN s 0 MATCH a*; SSCAN s 0 MATCH *1; SSCAN s 0 MATCH nomatch; "
-        "SSCAN missing 0; SSCAN s abc; SSCAN s 0 COUNT 0; SSCAN s 0 COUNT -1; SSCAN s 0 MATCH; SSCAN s 0 FOO bar; "
+        "SSCAN missing 0; SSCAN missing 0 COUNT 0; SSCAN missing 0 FOO bar; SSCAN s abc; SSCAN s 0 COUNT 0;"
+        "SSCAN s 0 COUNT -1; SSCAN s 0 MATCH; SSCAN s 0 FOO bar; "
         "SADD i 1 2 3 10 11; SSCAN i 0; SSCAN i 0 MATCH 1*; SSCAN i 0 COUNT 1; "
         "SADD big " + " ".join("m%d" % i for i in range(200)) + "; SSCAN big 0; SSCAN big 0 COUNT 7; "
         "SSCAN big 0 MATCH m1?; SSCAN big 0 MATCH *9 COUNT 3; SET str v; SSCAN str 0; sscan s 0 match X*")))
@@ -1414,7 +1472,8 @@ def zset_groups():
         "ZMSCORE z; ZRANK z a; ZRANK z g; ZRANK z f; ZRANK z nope; ZRANK missing a; ZREVRANK z a; ZREVRANK z g; "
         "ZREVRANK z nope; ZRANK z a WITHSCORE; ZRANK z a b; ZCOUNT z -inf +inf; ZCOUNT z 2 4; ZCOUNT z (2 4; "
         "ZCOUNT z (2 (4; ZCOUNT z 5 5; ZCOUNT z (5 5; ZCOUNT z 4 2; ZCOUNT z -inf (1; ZCOUNT z (-inf (+inf; "
-        "ZCOUNT z abc 1; ZCOUNT z 1 abc; ZCOUNT z ((1 2; ZCOUNT z [1 2; ZCOUNT z nan 2; ZCOUNT z (nan 2; ZCOUNT z '' 2; "
+        "ZCOUNT z abc 1; ZCOUNT z 1 abc; ZCOUNT z ((1 2; ZCOUNT z [1 2; ZCOUNT z nan 2; ZCOUNT z (nan 2; "
+        "ZCOUNT z '' 2; "
         "ZCOUNT z inf -inf; ZCOUNT missing 0 1; ZCOUNT missing abc 1; ZCOUNT z 1e0 0x5; "
         "ZADD lex 0 a 0 b 0 c 0 d 0 e 0 aa 0 ab 0 A 0 ''; ZLEXCOUNT lex - +; ZLEXCOUNT lex [a [c; ZLEXCOUNT lex (a (c; "
         "ZLEXCOUNT lex [aa +; ZLEXCOUNT lex - (b; ZLEXCOUNT lex + -; ZLEXCOUNT lex [c [a; ZLEXCOUNT lex a c; "
@@ -1422,11 +1481,13 @@ def zset_groups():
         "ZLEXCOUNT lex - [; ZLEXCOUNT lex - (; ZLEXCOUNT lex [+ [-; ZLEXCOUNT missing - +; ZLEXCOUNT missing a b; "
         "ZLEXCOUNT lex ++ -; ZLEXCOUNT lex -- +") + [C("ZLEXCOUNT", "lex", "", "+"), C("ZADD", "lex", "0", ""),
                                                          C("ZLEXCOUNT", "lex", "[", "[")]))
-    G.append(("zset-range", [S("ZADD z 1 a 2 b 3 c 4 d 5 e 5 f 6 g")] + cs(
+    G.append(("zset-range", [S("ZADD z 1 a 2 b 3 c 4 d 5 e 5 f 6 g"), S("ZADD lz 0 a 0 b 0 c 0 d 0 e 0 f 0 g")] + cs(
         "ZRANGE z 0 -1; ZRANGE z 0 -1 WITHSCORES; ZRANGE z 1 3 WITHSCORES; ZRANGE z -2 -1; ZRANGE z 5 1; "
-        "ZRANGE z -100 100; ZRANGE z 100 200; ZRANGE z 0 -1 REV; ZRANGE z 0 1 REV WITHSCORES; ZRANGE z 0 -1 withscores; "
+        "ZRANGE z -100 100; ZRANGE z 100 200; ZRANGE z 0 -1 REV; ZRANGE z 0 1 REV WITHSCORES; "
+        "ZRANGE z 0 -1 withscores; "
         "ZRANGE z 9223372036854775807 -9223372036854775808; ZRANGE z 0 9223372036854775807; ZRANGE z abc 1; "
-        "ZRANGE z 0 1.5; ZRANGE z 0 -1 LIMIT 0 1; ZRANGE z 0 -1 FOO; "
+        "ZRANGE z 0 1.5; ZRANGE z 0 -1 LIMIT 0 1; ZRANGE z 0 -1 LIMIT 5 -1; ZRANGE z 0 -1 LIMIT 0 -5;"
+        "ZRANGE z 0 -1 FOO; "
         "ZRANGE z 2 4 BYSCORE; ZRANGE z (2 4 BYSCORE; ZRANGE z 2 (4 BYSCORE WITHSCORES; ZRANGE z -inf +inf BYSCORE; "
         "ZRANGE z 4 2 BYSCORE; ZRANGE z 4 2 BYSCORE REV; ZRANGE z (4 (2 BYSCORE REV WITHSCORES; "
         "ZRANGE z -inf +inf BYSCORE LIMIT 1 2; ZRANGE z -inf +inf BYSCORE LIMIT 1 -1; "
@@ -1435,10 +1496,10 @@ def zset_groups():
         "ZRANGE z -inf +inf BYSCORE LIMIT 0 9223372036854775807; ZRANGE z -inf +inf BYSCORE LIMIT 1; "
         "ZRANGE z -inf +inf BYSCORE LIMIT a b; ZRANGE z abc 1 BYSCORE; ZRANGE z 1 (abc BYSCORE; "
         "ZRANGE z 5 5 BYSCORE; ZRANGE z (5 5 BYSCORE; ZRANGE z 1 1 BYSCORE BYSCORE; ZRANGE z - + BYSCORE; "
-        "ZRANGE z - + BYLEX; ZRANGE z [b [d BYLEX; ZRANGE z (b (d BYLEX; ZRANGE z [d [b BYLEX REV; "
-        "ZRANGE z + - BYLEX REV; ZRANGE z - + BYLEX LIMIT 1 2; ZRANGE z + - BYLEX REV LIMIT 0 2; "
-        "ZRANGE z a c BYLEX; ZRANGE z - + BYLEX WITHSCORES; ZRANGE z 0 1 BYSCORE BYLEX; ZRANGE z 0 1 BYLEX BYSCORE; "
-        "ZRANGE z - + BYLEX LIMIT 0 -1; ZRANGE z - + BYLEX LIMIT -5 1; ZRANGE missing 0 -1; "
+        "ZRANGE z - + BYLEX; ZRANGE lz [b [d BYLEX; ZRANGE lz (b (d BYLEX; ZRANGE lz [d [b BYLEX REV; "
+        "ZRANGE z + - BYLEX REV; ZRANGE lz - + BYLEX LIMIT 1 2; ZRANGE lz + - BYLEX REV LIMIT 0 2; "
+        "ZRANGE z a c BYLEX; ZRANGE lz - + BYLEX WITHSCORES; ZRANGE lz 0 1 BYSCORE BYLEX; ZRANGE lz 0 1 BYLEX BYSCORE; "
+        "ZRANGE z - + BYLEX LIMIT 0 -1; ZRANGE lz - + BYLEX LIMIT -5 1; ZRANGE missing 0 -1; "
         "ZRANGE missing 0 -1 WITHSCORES; ZRANGE missing -inf +inf BYSCORE; ZRANGE missing abc 1 BYSCORE; "
         "ZRANGE missing a b BYLEX; ZRANGE z 0 -1 REV REV; ZRANGE z 0 -1 WITHSCORES WITHSCORES; "
         "ZRANGEBYSCORE z -inf +inf; ZRANGEBYSCORE z -inf +inf WITHSCORES; ZRANGEBYSCORE z 2 5 LIMIT 1 2; "
@@ -1447,10 +1508,11 @@ def zset_groups():
         "ZRANGEBYSCORE z 0 10 LIMIT; ZRANGEBYSCORE z 0 10 FOO; ZRANGEBYSCORE z 0 10 REV; ZRANGEBYSCORE z 0 10 BYLEX; "
         "ZREVRANGEBYSCORE z +inf -inf; ZREVRANGEBYSCORE z 5 2 WITHSCORES; ZREVRANGEBYSCORE z 2 5; "
         "ZREVRANGEBYSCORE z (5 (2 LIMIT 0 1; ZREVRANGEBYSCORE z +inf -inf WITHSCORES LIMIT 2 -1; "
-        "ZRANGEBYLEX z - +; ZRANGEBYLEX z [b (e; ZRANGEBYLEX z - + LIMIT 2 2; ZRANGEBYLEX z a b; "
-        "ZRANGEBYLEX z - + WITHSCORES; ZRANGEBYLEX z - + LIMIT 1; ZREVRANGEBYLEX z + -; ZREVRANGEBYLEX z (e [b; "
-        "ZREVRANGEBYLEX z - +; ZREVRANGEBYLEX z + - LIMIT 1 1; ZREVRANGE z 0 -1; ZREVRANGE z 0 1 WITHSCORES; "
-        "ZREVRANGE z -2 -1; ZREVRANGE z 0 -1 FOO; ZREVRANGE z 0 -1 LIMIT 0 1; ZREVRANGE missing 0 1; zrange z 0 0 rev")))
+        "ZRANGEBYLEX z - +; ZRANGEBYLEX lz [b (e; ZRANGEBYLEX lz - + LIMIT 2 2; ZRANGEBYLEX lz a b; "
+        "ZRANGEBYLEX z - + WITHSCORES; ZRANGEBYLEX lz - + LIMIT 1; ZREVRANGEBYLEX lz + -; ZREVRANGEBYLEX lz (e [b; "
+        "ZREVRANGEBYLEX z - +; ZREVRANGEBYLEX lz + - LIMIT 1 1; ZREVRANGE z 0 -1; ZREVRANGE z 0 1 WITHSCORES; "
+        "ZREVRANGE z -2 -1; ZREVRANGE z 0 -1 FOO; ZREVRANGE z 0 -1 LIMIT 0 1; ZREVRANGE missing 0 1; "
+        "zrange z 0 0 rev")))
     G.append(("zset-lex", [S("ZADD z 0 a 0 b 0 c 0 aa 0 ab 0 B 0 bb")] + cs(
         "ZRANGE z - + BYLEX; ZRANGE z [a [b BYLEX; ZRANGE z [a (b BYLEX; ZRANGE z (a [b BYLEX; ZRANGE z [aa [ab BYLEX; "
         "ZRANGE z [B [a BYLEX; ZRANGE z - [a BYLEX; ZRANGE z (c + BYLEX; ZRANGE z [c + BYLEX; ZRANGE z [d + BYLEX; "
@@ -1466,7 +1528,9 @@ def zset_groups():
         "ZRANGESTORE dst z 0 -1; ZRANGE dst 0 -1 WITHSCORES; OBJECT ENCODING dst; ZRANGESTORE dst z 1 2; "
         "ZRANGE dst 0 -1 WITHSCORES; ZRANGESTORE dst z 5 10; EXISTS dst; ZRANGESTORE dst z (1 4 BYSCORE LIMIT 1 2; "
         "ZRANGE dst 0 -1 WITHSCORES; ZRANGESTORE dst z 4 1 BYSCORE REV; ZRANGE dst 0 -1 WITHSCORES; "
-        "ZRANGESTORE dst z [b [d BYLEX; ZRANGE dst 0 -1; ZRANGESTORE dst z + - BYLEX REV LIMIT 0 2; ZRANGE dst 0 -1; "
+        "ZADD lz 0 a 0 b 0 c 0 d; ZRANGESTORE dst lz [b [d BYLEX; ZRANGE dst 0 -1; "
+        "ZRANGESTORE dst lz + - BYLEX REV LIMIT 0 2; "
+        "ZRANGE dst 0 -1; ZRANGESTORE dst z [b [d BYLEX; "
         "ZRANGESTORE dst z 0 -1 WITHSCORES; ZRANGESTORE dst z 0 -1 LIMIT 0 1; ZRANGESTORE dst missing 0 -1; "
         "EXISTS dst; SET str v; ZRANGESTORE dst str 0 -1; ZRANGESTORE str z 0 1; TYPE str; ZRANGE str 0 -1; "
         "ZRANGESTORE z z 1 2; ZRANGE z 0 -1 WITHSCORES; ZRANGESTORE dst z abc 1; ZRANGESTORE dst z a b BYLEX; "
@@ -1475,7 +1539,8 @@ def zset_groups():
         "ZRANGESTORE small big 0 1; OBJECT ENCODING small; ZRANGESTORE all big 0 -1; OBJECT ENCODING all; "
         "ZRANGESTORE three big 0 2; OBJECT ENCODING three")))
     G.append(("zset-remrange", [S("ZADD z 1 a 2 b 3 c 4 d 5 e 6 f")] + cs(
-        "ZREMRANGEBYRANK z 0 0; ZRANGE z 0 -1; ZREMRANGEBYRANK z -1 -1; ZREMRANGEBYRANK z 10 20; ZREMRANGEBYRANK z 2 1; "
+        "ZREMRANGEBYRANK z 0 0; ZRANGE z 0 -1; ZREMRANGEBYRANK z -1 -1; ZREMRANGEBYRANK z 10 20; "
+        "ZREMRANGEBYRANK z 2 1; "
         "ZREMRANGEBYRANK z abc 1; ZREMRANGEBYRANK missing 0 1; ZRANGE z 0 -1; ZREMRANGEBYSCORE z (2 4; ZRANGE z 0 -1; "
         "ZREMRANGEBYSCORE z abc 1; ZREMRANGEBYSCORE z 10 20; ZREMRANGEBYSCORE missing 0 1; ZREMRANGEBYSCORE z 5 1; "
         "ZADD z 0 x 0 y 0 z; ZREMRANGEBYLEX z [x (z; ZRANGE z 0 -1; ZREMRANGEBYLEX z a b; ZREMRANGEBYLEX missing - +; "
@@ -1490,14 +1555,16 @@ def zset_groups():
         "ZADD z 1 a 2 b; ZADD y 5 x; ZMPOP 2 missing y MAX COUNT 2; EXISTS y; ZMPOP 2 missing z min; "
         "ZMPOP 1 missing MIN; ZMPOP 0 z MIN; ZMPOP -1 z MIN; ZMPOP abc z MIN; ZMPOP 2 z MIN; ZMPOP 1 z FOO; "
         "ZMPOP 1 z LEFT; ZMPOP 1 z MIN COUNT 0; ZMPOP 1 z MIN COUNT -1; ZMPOP 1 z MIN COUNT abc; ZMPOP 1 z MIN COUNT; "
-        "ZMPOP 1 z MIN COUNT 1 COUNT 1; ZMPOP 1 z MIN FOO; ZMPOP 2147483648 z MIN; ZMPOP 1 z MIN COUNT 9223372036854775807; "
+        "ZMPOP 1 z MIN COUNT 1 COUNT 1; ZMPOP 1 z MIN FOO; ZMPOP 2147483648 z MIN; "
+        "ZMPOP 1 z MIN COUNT 9223372036854775807; "
         "SET str v; ZPOPMIN str; ZMPOP 1 str MIN; ZMPOP 2 missing str MIN; ZADD z 1 a; ZMPOP 2 z str MIN; "
         "ZMPOP 2 str z MIN; ZADD inf -inf a inf b; ZPOPMIN inf; ZPOPMAX inf")))
     G.append(("zset-random", [S("ZADD z 1 a 2 b 3 c 4 d 5 e")] + cs(
         "ZRANDMEMBER z; ZRANDMEMBER z 1; ZRANDMEMBER z 3; ZRANDMEMBER z 5; ZRANDMEMBER z 10; ZRANDMEMBER z -3; "
         "ZRANDMEMBER z -10; ZRANDMEMBER z 0; ZRANDMEMBER z 0 WITHSCORES; ZRANDMEMBER z 2 WITHSCORES; "
         "ZRANDMEMBER z 7 WITHSCORES; ZRANDMEMBER z -7 WITHSCORES; ZRANDMEMBER z 2 withscores; "
-        "ZRANDMEMBER z 9223372036854775807; ZRANDMEMBER z -9223372036854775808; ZRANDMEMBER z 9223372036854775807 WITHSCORES; "
+        "ZRANDMEMBER z 9223372036854775807; ZRANDMEMBER z -9223372036854775808; "
+        "ZRANDMEMBER z 9223372036854775807 WITHSCORES; "
         "ZRANDMEMBER z -9223372036854775808 WITHSCORES; ZRANDMEMBER z -4611686018427387904 WITHSCORES; "
         "ZRANDMEMBER z 4611686018427387904 WITHSCORES; ZRANDMEMBER z 4611686018427387903 WITHSCORES; "
         "ZRANDMEMBER z abc; ZRANDMEMBER z 1.5; ZRANDMEMBER z 1 WITHVALUES; ZRANDMEMBER z 1 WITHSCORES extra; "
@@ -1523,17 +1590,21 @@ def zset_groups():
         "ZINTER 2 str missing; ZINTER 2 missing str; ZDIFF 2 missing str; ZDIFF 2 a str; HSET h f v; ZUNION 2 a h; "
         "ZUNIONSTORE dst 2 a b; ZRANGE dst 0 -1 WITHSCORES; ZINTERSTORE dst 2 a b AGGREGATE MAX; "
         "ZRANGE dst 0 -1 WITHSCORES; ZDIFFSTORE dst 2 a b; ZRANGE dst 0 -1 WITHSCORES; ZUNIONSTORE dst 1 missing; "
-        "EXISTS dst; ZINTERSTORE dst 2 a missing; EXISTS dst; ZUNIONSTORE dst 2 a b WITHSCORES; ZDIFFSTORE dst 2 a b WEIGHTS 1 1; "
+        "EXISTS dst; ZINTERSTORE dst 2 a missing; EXISTS dst; ZUNIONSTORE dst 2 a b WITHSCORES; "
+        "ZDIFFSTORE dst 2 a b WEIGHTS 1 1; "
         "ZUNIONSTORE dst 0 a; ZINTERSTORE dst 0 a; ZDIFFSTORE dst 0 a; ZUNIONSTORE dst 2 a s WEIGHTS 1 10; "
         "ZRANGE dst 0 -1 WITHSCORES; ZINTERSTORE a 2 a b; ZRANGE a 0 -1 WITHSCORES; ZUNIONSTORE str 1 b; TYPE str; "
         "ZUNIONSTORE dst 2 b str; ZADD n1 -inf a inf b 0 c; ZADD n2 inf a -inf b 5 c; "
         "ZUNION 2 n1 n2 WITHSCORES; ZINTER 2 n1 n2 AGGREGATE MAX WITHSCORES; ZUNION 2 n1 n2 WEIGHTS 0 1 WITHSCORES; "
         "ZUNION 1 n1 WEIGHTS -1 WITHSCORES; ZUNION 1 n1 WEIGHTS 0 WITHSCORES; ZINTERCARD 2 n1 n2; "
-        "ZINTERCARD 1 b; ZINTERCARD 2 b s; ZINTERCARD 2 b s LIMIT 1; ZINTERCARD 2 b b LIMIT 0; ZINTERCARD 2 b b LIMIT -1; "
+        "ZINTERCARD 1 b; ZINTERCARD 2 b s; ZINTERCARD 2 b s LIMIT 1; ZINTERCARD 2 b b LIMIT 0; "
+        "ZINTERCARD 2 b b LIMIT -1; "
         "ZINTERCARD 2 b b LIMIT abc; ZINTERCARD 0 b; ZINTERCARD 3 b s; ZINTERCARD 1 b FOO; ZINTERCARD 1 missing; "
         "ZINTERCARD 2 b str; ZINTERCARD 2 missing str; ZINTERCARD 1 b WEIGHTS 1; zunion 2 a b withscores")))
     G.append(("zset-scan", [S("ZADD z 1 a 2 b 3 c 1.5 ab 0.1 x1")] + cs(
-        "ZSCAN z 0; ZSCAN z 0 COUNT 1; ZSCAN z 0 MATCH a*; ZSCAN z 0 MATCH *1; ZSCAN missing 0; ZSCAN z abc; "
+        "ZSCAN z 0; ZSCAN z 0 COUNT 1; ZSCAN z 0 MATCH a*; ZSCAN z 0 MATCH *1; ZSCAN missing 0;"
+        "ZSCAN missing 0 COUNT abc; "
+        "ZSCAN z abc; "
         "ZSCAN z 0 COUNT 0; ZSCAN z 0 MATCH; ZSCAN z 0 FOO bar; ZADD big " +
         " ".join("%d m%d" % (i, i) for i in range(200)) + "; OBJECT ENCODING big; ZSCAN big 0; "
         "ZSCAN big 0 COUNT 9; ZSCAN big 0 MATCH m1*; SET str v; ZSCAN str 0; zscan z 0 match X*")))
@@ -1570,19 +1641,24 @@ def generic_groups():
         "RPUSH bad a 1 b; SORT bad; SORT bad ALPHA; SORT bad DESC ALPHA LIMIT 0 2; SORT bad BY nosort; "
         "SORT_RO l; SORT_RO l DESC LIMIT 0 3; SORT_RO l STORE dst; SORT_RO missing; SORT_RO str; SORT l FOO; "
         "SORT l STORE; SORT l BY; SORT l GET; SORT l ALPHA ALPHA DESC ASC; sort l desc alpha; "
-        "RPUSH nums 1.5 01 1 +1 0x10 inf -inf 1e400 ' 2'; SORT nums; RPUSH nums2 1.5 01 1 inf -inf; SORT nums2; "
-        "SORT nums2 DESC; RPUSH nan nan; SORT nan; RPUSH empty ''; SORT empty; SORT empty ALPHA; "
+        "RPUSH nums 1.5 01 1 +1 0x10 inf -inf ' 2' 1e5; SORT nums; SORT nums DESC; SORT nums LIMIT 1 3; "
+        "RPUSH nan nan; SORT nan; RPUSH empty '' -1 1; SORT empty; SORT empty ALPHA; "
         "RPUSH bin a b A B 10 9") + [C("RPUSH", "bin", b"\xff", b"\x01", "", "aa"), C("SORT bin ALPHA"),
-                                      C("SORT bin ALPHA DESC"), C("SORT bin ALPHA STORE out"), C("LRANGE out 0 -1")]))
+                                      C("SORT bin ALPHA DESC"), C("SORT bin ALPHA STORE out"), C("LRANGE out 0 -1")] +
+        # last: a number out of double range (Redis's numeric SORT then fails
+        # until errno is reset by something else -- a Redis quirk not to test)
+        cs("RPUSH huge 1e400; SORT huge")))
     G.append(("sort-by-get", [S("RPUSH ids 1 2 3 4")] + cs(
         "MSET w_1 30 w_2 10 w_3 20 w_4 20 name_1 one name_2 two name_3 three; HSET obj_1 f x g 3; "
         "HSET obj_2 f y g 1; HSET obj_3 f z g 2; SORT ids BY w_*; SORT ids BY w_* DESC; SORT ids BY w_* GET name_*; "
         "SORT ids BY w_* GET # GET name_*; SORT ids GET name_* GET # GET obj_*->f; SORT ids BY obj_*->g; "
-        "SORT ids BY obj_*->g GET obj_*->f DESC; SORT ids GET nosuch_*; SORT ids GET nostar; SORT ids BY w_* LIMIT 0 2 GET name_*; "
+        "SORT ids BY obj_*->g GET obj_*->f DESC; SORT ids GET nosuch_*; SORT ids GET nostar; "
+        "SORT ids BY w_* LIMIT 0 2 GET name_*; "
         "SORT ids BY w_* DESC LIMIT 1 2 GET # GET w_*; SORT ids BY w_* STORE dst; LRANGE dst 0 -1; "
         "SORT ids BY w_* GET name_* STORE dst; LRANGE dst 0 -1; SORT ids BY nosort GET name_*; "
         "SORT ids BY nosort GET # GET obj_*->g DESC; SORT ids BY nosuch_*; SORT ids BY nosuch_* DESC; "
-        "SORT ids GET obj_*->; SORT ids GET obj_*->nofield; SORT ids GET name_*->f; SORT ids BY name_* ALPHA LIMIT 0 3; "
+        "SORT ids GET obj_*->; SORT ids GET obj_*->nofield; SORT ids GET name_*->f; "
+        "SORT ids BY name_* ALPHA LIMIT 0 3; "
         "SORT ids GET #->f; SORT ids GET *; SORT ids BY obj_*->f ALPHA; SORT ids BY obj_*->f ALPHA DESC GET obj_*->g; "
         "SET w_1 abc; SORT ids BY w_*; SORT ids BY w_* ALPHA; SORT_RO ids BY w_* ALPHA GET #; "
         "RPUSH w_2 x; SORT ids BY w_* ALPHA LIMIT 0 1; SORT ids GET w_*; SORT_RO ids GET # GET name_* LIMIT 1 2; "
@@ -1606,7 +1682,8 @@ def generic_groups():
     ] + cs("FLUSHALL; RANDOMKEY")))
     G.append(("generic-ops", [S("RPUSH l a b"), S("HSET h f v"), S("SADD s 1 x"), S("ZADD z 1 a 2 b")] + cs(
         "RENAME l l2; TYPE l2; LRANGE l2 0 -1; RENAME h h2; HGETALL h2; RENAME s l2; TYPE l2; SMEMBERS l2; "
-        "RENAMENX z l2; RENAMENX z z2; ZRANGE z2 0 -1 WITHSCORES; COPY h2 h3; HGETALL h3; COPY h2 h3; COPY h2 h3 REPLACE; "
+        "RENAMENX z l2; RENAMENX z z2; ZRANGE z2 0 -1 WITHSCORES; COPY h2 h3; HGETALL h3; COPY h2 h3; "
+        "COPY h2 h3 REPLACE; "
         "COPY z2 l2; COPY z2 l2 REPLACE; TYPE l2; ZRANGE l2 0 -1; COPY z2 z9 DB 1; SELECT 1; TYPE z9; "
         "ZRANGE z9 0 -1 WITHSCORES; OBJECT ENCODING z9; ZADD z9 3 c; SELECT 0; ZCARD z2; COPY h2 h2; COPY h2 h2 DB 0; "
         "COPY h2 h4 DB 1 REPLACE; MOVE h2 1; EXISTS h2; SELECT 1; HGETALL h2; MOVE h2 0; MOVE h4 0; SELECT 0; "
@@ -1633,22 +1710,27 @@ def generic_groups():
         "CONFIG GET zset-max-listpack-entries; CONFIG GET zset-max-listpack-value; CONFIG GET list-max-listpack-size; "
         "CONFIG GET list-compress-depth; CONFIG GET hash-max-ziplist-entries; CONFIG GET hash-max-ziplist-value; "
         "CONFIG GET zset-max-ziplist-entries; CONFIG GET zset-max-ziplist-value; CONFIG GET list-max-ziplist-size; "
-        "CONFIG GET *-max-*; CONFIG GET *listpack*; CONFIG GET *ziplist*; CONFIG GET *intset*; "
-        "CONFIG GET hash-max-listpack-entries zset-max-ziplist-value; CONFIG GET hash-max-listpack-entries hash-max-ziplist-entries; "
+        "CONFIG GET *-max-listpack-*; CONFIG GET *listpack*; CONFIG GET *ziplist*; CONFIG GET *intset*; "
+        "CONFIG GET hash-max-listpack-entries zset-max-ziplist-value; "
+        "CONFIG GET hash-max-listpack-entries hash-max-ziplist-entries; "
         "CONFIG SET hash-max-listpack-entries 64; CONFIG GET hash-max-*; CONFIG SET hash-max-ziplist-value 32; "
         "CONFIG GET hash-max-*; CONFIG SET set-max-intset-entries 16; CONFIG GET set-max-intset-entries; "
         "CONFIG SET zset-max-ziplist-entries 32 zset-max-listpack-value 16; CONFIG GET zset-max-*; "
         "CONFIG SET list-max-ziplist-size 16; CONFIG GET list-max-*; CONFIG SET set-max-intset-entries -5; "
-        "CONFIG SET zset-max-listpack-entries 1.5; CONFIG SET list-max-listpack-size 1kb; CONFIG GET list-max-listpack-size; "
-        "CONFIG SET list-max-listpack-size -2; CONFIG SET list-compress-depth abc; CONFIG SET set-max-listpack-entries 5; "
-        "CONFIG GET set-max-listpack-entries; CONFIG SET set-max-intset-entries 0x10; CONFIG SET hash-max-listpack-value 5mb; "
+        "CONFIG SET zset-max-listpack-entries 1.5; CONFIG SET list-max-listpack-size 1kb; "
+        "CONFIG GET list-max-listpack-size; "
+        "CONFIG SET list-max-listpack-size -2; CONFIG SET list-compress-depth abc; "
+        "CONFIG SET set-max-listpack-entries 5; "
+        "CONFIG GET set-max-listpack-entries; CONFIG SET set-max-intset-entries 0x10; "
+        "CONFIG SET hash-max-listpack-value 5mb; "
         "CONFIG GET hash-max-listpack-value")))
     return G
 
 
 WT_CMDS = {
     LIST: "LPUSH $ x; RPUSH $ x; LPUSHX $ x; RPUSHX $ x; LPOP $; RPOP $ 2; LLEN $; LRANGE $ 0 -1; LINDEX $ 0; "
-          "LSET $ 0 x; LINSERT $ BEFORE a b; LREM $ 0 a; LTRIM $ 0 1; LPOS $ a; LPOS $ a COUNT 0; LMOVE $ ok LEFT LEFT; "
+          "LSET $ 0 x; LINSERT $ BEFORE a b; LREM $ 0 a; LTRIM $ 0 1; LPOS $ a; LPOS $ a COUNT 0; "
+          "LMOVE $ ok LEFT LEFT; "
           "LMOVE ok $ LEFT LEFT; RPOPLPUSH $ ok; RPOPLPUSH ok $; LMPOP 1 $ LEFT; LMPOP 2 missing $ LEFT; "
           "BLPOP $ 0; BRPOP missing $ 0; BLMOVE $ ok LEFT LEFT 0; BLMOVE ok $ LEFT LEFT 0; BRPOPLPUSH $ ok 0; "
           "BLMPOP 0 1 $ LEFT; LPOP $ 0; LRANGE $ abc 1; LINDEX $ abc; LPOS $ a RANK 0",
@@ -1764,12 +1846,14 @@ def notify_groups():
         "HSET h a 1 b 2; HSET h a 1; HSETNX h a 2; HSETNX h c 3; HMSET h d 4; HDEL h a nope; HDEL h nope; "
         "HDEL noh a; HINCRBY h n 5; HINCRBY h a1 0; HINCRBY h b abc; HINCRBYFLOAT h f 1.5; HINCRBYFLOAT h f inf; "
         "HINCRBYFLOAT h f 0; HSET h s str; HINCRBY h s 1; HGET h a; HMGET h a b; HLEN h; "
-        "HEXISTS h b; HSTRLEN h b; HRANDFIELD nohash 2; HDEL h b c d n a1 f s; EXISTS h; HGETALL h; HSET h a 1; HDEL h a a; "
+        "HEXISTS h b; HSTRLEN h b; HRANDFIELD nohash 2; HDEL h b c d n a1 f s; EXISTS h; HGETALL h; HSET h a 1; "
+        "HDEL h a a; "
         "HINCRBY noh2 f 1; HINCRBYFLOAT noh3 f 1; HSETNX noh4 f v; HMSET noh5 f v g w")))
     G.append(("notify-sets", setup() + nts(
         "SADD s a b; SADD s a; SADD s c 1; SREM s a nope; SREM s nope; SREM nos a; SMOVE s s2 b; SMOVE s s2 nope; "
         "SMOVE nos s2 a; SMOVE s s c; SMOVE s2 s b; SPOP s 0; SPOP nos; SPOP nos 2; SPOP s 3; EXISTS s; "
-        "SADD s x; SPOP s; EXISTS s; SADD s x y z; SPOP s 10; EXISTS s; SADD s a b; SADD t b c; SINTERSTORE d s t; SINTERSTORE d s nos; "
+        "SADD s x; SPOP s; EXISTS s; SADD s x y z; SPOP s 10; EXISTS s; SADD s a b; SADD t b c; "
+        "SINTERSTORE d s t; SINTERSTORE d s nos; "
         "SINTERSTORE d nos; SUNIONSTORE d s t; SUNIONSTORE d nos; SDIFFSTORE d s t; SDIFFSTORE d t t; "
         "SADD d x; SDIFFSTORE d s s; SINTERSTORE s s t; SUNIONSTORE t t; SMEMBERS s; SISMEMBER s a; SCARD s; "
         "SINTER s t; SUNION s t; SDIFF s t; SINTERCARD 2 s t; SRANDMEMBER s; SMOVE t s c; SREM s b c; EXISTS s")))
@@ -1785,7 +1869,7 @@ def notify_groups():
         "ZADD z 1 a 2 b; BZMPOP 0 1 z MAX COUNT 1; ZRANGE z 0 -1; ZSCORE z a; ZCARD z; ZRANK z a; ZRANDMEMBER z; "
         "ZREM z a; EXISTS z; ZADD z 1 a; ZREMRANGEBYSCORE z -inf +inf; ZADD lz2 0 a; ZREMRANGEBYLEX lz2 - +")))
     G.append(("notify-generic", setup() + nts(
-        "RPUSH l a b c; HSET h f v; SADD s a; ZADD z 1 a; SORT l STORE dst; SORT l STORE dst; SORT nol STORE dst; "
+        "RPUSH l a b c; HSET h f v; SADD s a; ZADD z 1 a; SORT l ALPHA STORE dst; SORT l ALPHA STORE dst; SORT nol STORE dst; "
         "SORT nol STORE dst; SORT_RO l; SORT l; RENAME l l2; RENAME h h2; COPY s s2; COPY z z2 DB 1; MOVE h2 1; "
         "EXPIRE s 100; PERSIST s; EXPIRE z 0; DEL l2 s s2; DEL nokey; UNLINK z2 dst; TYPE h2; SELECT 1; "
         "HDEL h2 f; ZPOPMIN z2; SELECT 0; RPUSH t a; SET t str; RPUSH t2 a; GETDEL t2; HSET t3 a b; GETSET t3 v; "
@@ -1795,16 +1879,17 @@ def notify_groups():
         "RPUSH l a; HSET h b c; HDEL h b; SADD s b; ZADD z 2 b; DEL h") + [K.P("pub", CFG, "Ks")] + nts(
         "SADD s c; SREM s c; SPOP s 0; SMOVE s s3 a; ZADD z 3 c; SINTERSTORE d s s; RPUSH l b") +
         [K.P("pub", CFG, "Ez")] + nts("ZADD z 4 d; ZINCRBY z 1 d; ZREM z d; ZPOPMIN z; SADD s x; HSET h a b; DEL z") +
-        [K.P("pub", CFG, "Eg$")] + nts("RPUSH l c; DEL l; SORT s STORE dst; EXPIRE h 100; RENAME h h9") +
-        [K.P("pub", CFG, "KEl")] + nts("RPUSH l a; SORT l STORE dst2; LPOP l; EXISTS l") +
-        [K.P("pub", CFG, "KEg")] + nts("RPUSH l a; SORT l STORE dst3; LPOP l")))
+        [K.P("pub", CFG, "Eg$")] + nts("RPUSH l c; DEL l; SORT s ALPHA STORE dst; EXPIRE h 100; RENAME h h9") +
+        [K.P("pub", CFG, "KEl")] + nts("RPUSH l a; SORT l ALPHA STORE dst2; LPOP l; EXISTS l") +
+        [K.P("pub", CFG, "KEg")] + nts("RPUSH l a; SORT l ALPHA STORE dst3; LPOP l")))
     G.append(("notify-keymiss-new", setup("KEAm") + nts(
         "LRANGE nol 0 -1; LPOP nol; LINDEX nol 0; HGET noh a; HGETALL noh; HMGET noh a; SMEMBERS nos; SISMEMBER nos a; "
         "SCARD nos; ZSCORE noz a; ZRANGE noz 0 -1; ZCARD noz; SORT nol; LLEN nol; HLEN noh; RPUSH l a; LINDEX l 0; "
         "LINDEX l 5; HSET h a b; HGET h nofield; SINTER nos l2; ZUNIONSTORE d 1 noz; BLPOP nol l 0; "
         "LMOVE nol l LEFT LEFT; SMOVE nos s a; ZMSCORE noz a b") + [K.P("pub", CFG, "KEAn")] + nts(
-        "RPUSH n1 a; RPUSH n1 b; HSET n2 a b; HSET n2 a c; SADD n3 a; ZADD n4 1 a; ZINCRBY n5 1 a; LMOVE n1 n6 LEFT LEFT; "
-        "SMOVE n3 n7 a; SINTERSTORE n8 n7; SUNIONSTORE n8 n7; ZUNIONSTORE n9 1 n4; SORT n6 STORE n10; "
+        "RPUSH n1 a; RPUSH n1 b; HSET n2 a b; HSET n2 a c; SADD n3 a; ZADD n4 1 a; ZINCRBY n5 1 a; "
+        "LMOVE n1 n6 LEFT LEFT; "
+        "SMOVE n3 n7 a; SINTERSTORE n8 n7; SUNIONSTORE n8 n7; ZUNIONSTORE n9 1 n4; SORT n6 ALPHA STORE n10; "
         "ZRANGESTORE n11 n4 0 -1; HINCRBY n12 f 1; LPUSHX n13 a; SADD n3 b")))
     return G
 
@@ -1843,8 +1928,12 @@ def notify_groups():
 # closed, the keyspace flushed, the thresholds restored, and the harness
 # waits until neither server reports blocked clients.
 #
-# Timeouts are short (0.05 .. 0.2 s) and only used where nothing else can
-# wake the client; Redis checks timeouts in its cron (up to 100 ms late).  If
+# Timeouts are short (0.2 .. 0.4 s, several clients time out in parallel) and
+# only used where nothing else can wake the client; Redis checks timeouts in
+# its cron (up to 100 ms late).  A client the server counted as blocked is
+# "<blocked>" even if its timeout reply arrived before the step ended (that
+# reply is read by the next RD step), so a loaded machine does not turn a
+# timeout into an immediate reply.  If
 # ferrokv does not count blocked clients in INFO, B steps fall back to a
 # 50 ms pause (noted once).
 
@@ -1929,7 +2018,8 @@ def blocking_groups():
     G.append(("immediate", [K.PSETUP("a", "RPUSH", "k", "a", "b", "c", "d", "e")] + PS("a",
         "BLPOP k 0; BRPOP k 0; BLPOP missing k 0; BRPOP missing missing2 k 1; BRPOPLPUSH k dst 0; "
         "BLMOVE dst k LEFT RIGHT 0; BLMOVE k k LEFT RIGHT 0; LRANGE k 0 -1; RPUSH k f g h i; "
-        "BLMPOP 0 1 k RIGHT COUNT 2; BLMPOP 0 2 missing k LEFT; BLMPOP 0.5 1 k LEFT COUNT 10; EXISTS k; RPUSH k x; BLPOP k k 0; EXISTS k; "
+        "BLMPOP 0 1 k RIGHT COUNT 2; BLMPOP 0 2 missing k LEFT; BLMPOP 0.5 1 k LEFT COUNT 10; EXISTS k; "
+        "RPUSH k x; BLPOP k k 0; EXISTS k; "
         "ZADD z 1 a 2 b 3 c 4 d 5 e; BZPOPMIN z 0; BZPOPMAX z 0; BZPOPMIN missing z 0.5; BZMPOP 0 1 z MIN; "
         "BZMPOP 0 2 missing z MAX COUNT 2; ZADD z 6 f 7 g; BZMPOP 1 1 z MIN COUNT 10; EXISTS z; ZADD z -inf a inf b; "
         "BZPOPMIN z 0; BZPOPMAX z 0; RPUSH k 1; blpop k 0; RPUSH k 1 2; BLPOP k 0.0001; BLPOP k -0; "
@@ -1944,20 +2034,21 @@ def blocking_groups():
         "BLMPOP 0 1 k LEFT COUNT abc; BLMPOP 0 1 k LEFT COUNT 1 COUNT 2; BLMPOP 0 1 k LEFT FOO; "
         "BLMPOP 0 abc k LEFT; BLMPOP 0 2147483648 k LEFT; BZPOPMIN z -1; BZPOPMAX z abc; BZMPOP -1 1 z MIN; "
         "BZMPOP 0 0 z MIN; BZMPOP 0 1 z LEFT; BZMPOP 0 1 z MIN COUNT 0; BZMPOP 0 2 z MIN; BZMPOP abc 1 z MIN; "
-        "SET s v; BLPOP s 0; BLPOP missing s 0; BLPOP k s 0; BLPOP s k 0; RPUSH k a; BRPOP s 0; BLMOVE s d LEFT LEFT 0; "
+        "SET s v; BLPOP s 0; BLPOP missing s 0; BLPOP k s 0; BLPOP s k 0; RPUSH k a; BRPOP s 0; "
+        "BLMOVE s d LEFT LEFT 0; "
         "BLMOVE k s LEFT LEFT 0; LRANGE k 0 -1; BLMOVE missing s LEFT LEFT 0.05; BRPOPLPUSH k s 0; BRPOPLPUSH s k 0; "
         "BLMPOP 0 2 missing s LEFT; BLMPOP 0 2 k s LEFT; BZPOPMIN s 0; BZPOPMIN missing s 0; RPUSH k a; "
         "BZPOPMAX k 0; "
         "RPUSH k a; BZMPOP 0 1 s MIN; BZMPOP 0 1 k MAX; LRANGE k 0 -1; BLPOP; BLPOP k; BRPOPLPUSH k d; BLMPOP 0 1 k")))
     # ---------------------------------------------------------- timeouts
     G.append(("timeouts", [K.PSETUP("d", "SET s v")] + [
-        B("a", "BLPOP k 0.05"), B("b", "BRPOP k k2 0.05"), B("c", "BLMOVE k d LEFT RIGHT 0.05"),
-        B("e", "BRPOPLPUSH k d 0.05"), B("f", "BLMPOP 0.05 2 k k2 LEFT COUNT 3"), B("g", "BZPOPMIN z 0.05"),
-        B("h", "BZPOPMAX z z2 0.05"), B("i", "BZMPOP 0.05 1 z MIN"),
+        B("a", "BLPOP k 0.4"), B("b", "BRPOP k k2 0.4"), B("c", "BLMOVE k d LEFT RIGHT 0.4"),
+        B("e", "BRPOPLPUSH k d 0.4"), B("f", "BLMPOP 0.4 2 k k2 LEFT COUNT 3"), B("g", "BZPOPMIN z 0.4"),
+        B("h", "BZPOPMAX z z2 0.4"), B("i", "BZMPOP 0.4 1 z MIN"),
         RD("a"), RD("b"), RD("c"), RD("e"), RD("f"), RD("g"), RD("h"), RD("i"),
         P("a", "EXISTS k d z"), P("a", "PING"), P("i", "PING"),
-        B("a", "BLPOP k 5"), B("b", "BLPOP k 0.1"), P("d", "RPUSH k x"), RD("a"), RD("b"),
-        B("a", "blpop k 0.05"), RD("a"), B("a", "BLPOP k 1e-1"), RD("a"),
+        B("a", "BLPOP k 5"), B("b", "BLPOP k 0.2"), P("d", "RPUSH k x"), RD("a"), RD("b"),
+        B("a", "blpop k 0.2"), RD("a"), B("a", "BLPOP k 2e-1"), RD("a"),
     ]))
     # ------------------------------------------------------ FIFO of waiters
     G.append(("fifo", [K.PSETUP("d", "DEL k")] + [
@@ -2160,6 +2251,7 @@ class _Blocking:
                 pass
             deadline = time.time() + BL_WAIT
             state = None
+            observed = False
             if before is None:
                 time.sleep(0.05)
             else:
@@ -2168,7 +2260,7 @@ class _Blocking:
                         break
                     n = blocked_count(side)
                     if n is not None and n > before:
-                        side.counts = True
+                        side.counts = observed = True
                         break
                     time.sleep(0.002)
                 else:
@@ -2176,7 +2268,9 @@ class _Blocking:
                         side.counts = False
                         print("note: ferrokv's INFO clients does not count blocked clients "
                               "(blocked_clients); blocking steps wait 50 ms instead")
-            if _has_data(c, 0):
+            # counted as blocked: blocked, even if a (timeout) reply is already
+            # there (it is read by the next RD step)
+            if not observed and _has_data(c, 0):
                 raw, st = _read_one(side, conn, BL_READ_TIMEOUT)
                 state = raw + st
             else:

@@ -303,9 +303,11 @@ impl Registry {
                 .and_then(|a| resp::number::parse_i64(a))
                 .and_then(|n| usize::try_from(n).ok())
                 .unwrap_or(0);
-            if n > 0 && at + n < args.len() {
-                out.extend(at + 1..=at + n);
+            if n == 0 || at + n >= args.len() {
+                // A bad numkeys: Redis finds no keys at all.
+                return Vec::new();
             }
+            out.extend(at + 1..=at + n);
         }
         if cmd.name == "sort" {
             // The arguments of LIMIT, GET and BY are skipped; STORE's argument is a key.

@@ -219,14 +219,20 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// allocating without bound.
 pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
 
-/// Parses the count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: (count, unique, with values).
-pub fn random_count(arg: &[u8], with_values: bool) -> Result<(u64, bool), CmdError> {
+/// Parses the count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER in Redis's order: the count, then
+/// the optional `with` word (WITHVALUES, WITHSCORES; SRANDMEMBER passes none), then the reply
+/// size. Returns (count, unique).
+pub fn random_count(arg: &[u8], args: &[&[u8]], with: &str) -> Result<(u64, bool), CmdError> {
     let l = int_arg(arg)?;
     if l == i64::MIN {
         return Err(CmdError::from_static(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
+    if args.len() > 4 || (args.len() == 4 && (with.is_empty() || !is(args[3], with))) {
+        return Err(error::SYNTAX);
+    }
+    let with_values = args.len() == 4;
     let count = l.unsigned_abs();
     let range = CmdError::from_static("ERR value is out of range");
     if with_values && count > (i64::MAX / 2) as u64 {
@@ -287,14 +293,11 @@ pub fn reply_pairs(out: &mut ReplyBuf, n: usize, mut each: impl FnMut(&mut Reply
 
 /// `HRANDFIELD key [count [WITHVALUES]]`
 fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    if args.len() > 4 || (args.len() == 4 && !is(args[3], "withvalues")) {
-        return Err(error::SYNTAX);
-    }
-    let with_values = args.len() == 4;
     let count = match args.get(2) {
-        Some(a) => Some(random_count(a, with_values)?),
+        Some(a) => Some(random_count(a, args, "withvalues")?),
         None => None,
     };
+    let with_values = args.len() == 4;
     read_coll(ctx, args[1], Kind::Hash, |out, v| {
         let pairs: Vec<(&[u8], &[u8])> = v.map(|v| hash::iter(v).collect()).unwrap_or_default();
         match count {

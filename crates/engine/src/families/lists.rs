@@ -15,8 +15,8 @@ use crate::{cmd, Ctx};
 /// Popped elements.
 type Elements = Vec<Vec<u8>>;
 
-/// The parsed tail of an MPOP command: keys, `where` and count.
-type MpopArgs<'a> = (Vec<&'a [u8]>, &'a [u8], usize);
+/// The parsed tail of an MPOP command: keys, side (LEFT or MIN: true) and count.
+type MpopArgs<'a> = (Vec<&'a [u8]>, bool, usize);
 
 /// Parses a blocking command's timeout (seconds, fractions allowed) into an absolute deadline,
 /// None for 0 (wait forever), with Redis's errors.
@@ -592,8 +592,13 @@ fn brpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 }
 
 /// The parsed tail of LMPOP/ZMPOP and their blocking forms: `numkeys key [key ...] <where>
-/// [COUNT count]`, starting at `args[at]`. Returns the keys, the `where` argument and the count.
-pub fn parse_mpop<'a>(args: &[&'a [u8]], at: usize) -> Result<MpopArgs<'a>, CmdError> {
+/// [COUNT count]`, starting at `args[at]`; `side` reads `<where>` (before COUNT, as Redis does).
+/// Returns the keys, the side and the count.
+pub fn parse_mpop<'a>(
+    args: &[&'a [u8]],
+    at: usize,
+    side: fn(&[u8]) -> Result<bool, CmdError>,
+) -> Result<MpopArgs<'a>, CmdError> {
     const NUMKEYS: CmdError = CmdError::from_static("ERR numkeys should be greater than 0");
     let numkeys = int_arg(args[at]).map_err(|_| NUMKEYS)?;
     if numkeys <= 0 {
@@ -605,6 +610,7 @@ pub fn parse_mpop<'a>(args: &[&'a [u8]], at: usize) -> Result<MpopArgs<'a>, CmdE
         .filter(|&w| w < args.len())
         .ok_or(error::SYNTAX)?;
     let keys = args[at + 1..where_idx].to_vec();
+    let front = side(args[where_idx])?;
     let mut count = None;
     let mut j = where_idx + 1;
     while j < args.len() {
@@ -620,7 +626,7 @@ pub fn parse_mpop<'a>(args: &[&'a [u8]], at: usize) -> Result<MpopArgs<'a>, CmdE
             return Err(error::SYNTAX);
         }
     }
-    Ok((keys, args[where_idx], count.unwrap_or(1)))
+    Ok((keys, front, count.unwrap_or(1)))
 }
 
 fn reply_mpop(ctx: &mut Ctx<'_>, key: &[u8], v: &[Vec<u8>]) {
@@ -634,8 +640,7 @@ fn reply_mpop(ctx: &mut Ctx<'_>, key: &[u8], v: &[Vec<u8>]) {
 
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn lmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let (keys, side, count) = parse_mpop(args, 1)?;
-    let front = side_arg(side)?;
+    let (keys, front, count) = parse_mpop(args, 1, side_arg)?;
     match pop_first_nonempty(ctx, &keys, front, count)? {
         Some((key, v)) => reply_mpop(ctx, &key, &v),
         None => ctx.out.null_array(),
@@ -646,8 +651,7 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn blmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let deadline = timeout_arg(ctx, args[1])?;
-    let (keys, side, count) = parse_mpop(args, 2)?;
-    let front = side_arg(side)?;
+    let (keys, front, count) = parse_mpop(args, 2, side_arg)?;
     match pop_first_nonempty(ctx, &keys, front, count)? {
         Some((key, v)) => {
             reply_mpop(ctx, &key, &v);

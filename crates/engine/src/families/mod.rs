@@ -193,24 +193,32 @@ pub fn write_coll<R>(
 /// cursor of its table, which keeps SCAN's guarantee while it grows or shrinks.
 pub fn scan_collection(ctx: &mut Ctx<'_>, args: &[&[u8]], kind: Kind) -> CmdResult {
     let cursor = keys::parse_cursor(args[2])?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut j = 3;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if is(args[j], "count") && more {
-            count = int_arg(args[j + 1])?;
-            if count < 1 {
+    read_coll(ctx, args[1], kind, |out, v| {
+        // Redis looks the key up first: a missing key is an empty scan whatever the options,
+        // another type is WRONGTYPE before any option error.
+        if v.is_none() {
+            out.array(2);
+            out.bulk(b"0");
+            out.array(0);
+            return Ok(());
+        }
+        let mut count: i64 = 10;
+        let mut pattern: Option<&[u8]> = None;
+        let mut j = 3;
+        while j < args.len() {
+            let more = j + 1 < args.len();
+            if is(args[j], "count") && more {
+                count = int_arg(args[j + 1])?;
+                if count < 1 {
+                    return Err(error::SYNTAX);
+                }
+            } else if is(args[j], "match") && more {
+                pattern = Some(args[j + 1]).filter(|p| *p != b"*");
+            } else {
                 return Err(error::SYNTAX);
             }
-        } else if is(args[j], "match") && more {
-            pattern = Some(args[j + 1]).filter(|p| *p != b"*");
-        } else {
-            return Err(error::SYNTAX);
+            j += 2;
         }
-        j += 2;
-    }
-    read_coll(ctx, args[1], kind, |out, v| {
         let mut items: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
         let mut next = 0u64;
         let wanted = |m: &[u8]| pattern.is_none_or(|p| crate::glob::matches(p, m, false));

@@ -92,7 +92,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         return Err(error::SYNTAX);
     }
     let count = match args.get(2) {
-        Some(a) => Some(random_count(a, false)?),
+        Some(a) => Some(random_count(a, args, "")?),
         None => None,
     };
     read_coll(ctx, args[1], Kind::Set, |out, v| {

@@ -94,9 +94,11 @@ fn lookup(ctx: &Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-/// Reads a sort weight as Redis does with a bare `strtod`: leading white space is skipped, the
-/// empty string is 0, the rest must be a whole float (no NaN, no overflow).
+/// Reads a sort weight as Redis does with a bare `strtod` on a C string: it ends at the first
+/// NUL, leading white space is skipped, the empty string is 0, the rest must be a whole float
+/// (no NaN, no overflow).
 fn sort_score(b: &[u8]) -> Option<f64> {
+    let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
     if b.is_empty() {
         return Some(0.0);
     }

@@ -44,7 +44,9 @@ fn score_bound(arg: &[u8]) -> Option<ScoreBound> {
         Some(b'(') => (true, &arg[1..]),
         _ => (false, arg),
     };
-    // Redis parses bounds with a bare strtod, which reads an empty string as 0.
+    // Redis parses bounds with a bare strtod on a C string: it ends at the first NUL, and an
+    // empty string reads as 0.
+    let rest = &rest[..rest.iter().position(|&c| c == 0).unwrap_or(rest.len())];
     let value = if rest.is_empty() {
         Some(0.0)
     } else {
@@ -886,8 +888,7 @@ fn reply_mpop(out: &mut ReplyBuf, key: &[u8], v: &[(Vec<u8>, f64)]) {
 
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`
 fn zmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let (keys, side, count) = parse_mpop(args, 1)?;
-    let min = min_max_arg(side)?;
+    let (keys, min, count) = parse_mpop(args, 1, min_max_arg)?;
     match pop_first_nonempty(ctx, &keys, min, count)? {
         Some((key, v)) => reply_mpop(ctx.out, &key, &v),
         None => ctx.out.null_array(),
@@ -898,8 +899,7 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`
 fn bzmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let deadline = timeout_arg(ctx, args[1])?;
-    let (keys, side, count) = parse_mpop(args, 2)?;
-    let min = min_max_arg(side)?;
+    let (keys, min, count) = parse_mpop(args, 2, min_max_arg)?;
     match pop_first_nonempty(ctx, &keys, min, count)? {
         Some((key, v)) => {
             reply_mpop(ctx.out, &key, &v);
@@ -915,14 +915,11 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `ZRANDMEMBER key [count [WITHSCORES]]`
 fn zrandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    if args.len() > 4 || (args.len() == 4 && !is(args[3], "withscores")) {
-        return Err(error::SYNTAX);
-    }
-    let withscores = args.len() == 4;
     let count = match args.get(2) {
-        Some(a) => Some(random_count(a, withscores)?),
+        Some(a) => Some(random_count(a, args, "withscores")?),
         None => None,
     };
+    let withscores = args.len() == 4;
     read_coll(ctx, args[1], Kind::ZSet, |out, v| {
         let items = v.map(zset::items).unwrap_or_default();
         match count {

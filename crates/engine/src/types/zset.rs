@@ -307,8 +307,6 @@ fn to_big(b: &[u8]) -> ZBig {
 
 /// Adds `member` with `score` or changes its score; returns the previous score.
 pub fn insert(o: &mut Open<'_>, limits: &Limits, member: &[u8], score: f64) -> Option<f64> {
-    // -0 is stored as 0 (Redis never answers -0 for a score).
-    let score = score + 0.0;
     if let Open::Packed(b) = o {
         let n = pack::count(b) / 2;
         let known = decode(b).iter().any(|(m, _)| *m == member);
@@ -328,7 +326,8 @@ pub fn insert(o: &mut Open<'_>, limits: &Limits, member: &[u8], score: f64) -> O
                 Some(p) => pack::iter(b).nth(2 * p).map_or(b.len(), |(off, _)| off),
                 None => b.len(),
             };
-            let (enc, n) = pack::encode_score(score);
+            // Redis's listpack stores -0 as 0 (its skiplist keeps -0, and so does ZBig).
+            let (enc, n) = pack::encode_score(score + 0.0);
             pack::insert(b, off, &[member, &enc[..n]]);
         }
         return old;
