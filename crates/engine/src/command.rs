@@ -132,6 +132,9 @@ pub struct Command {
     pub subcommands: &'static [Command],
     /// Position of a `numkeys` argument whose keys follow it (ZUNION, LMPOP...; 0: none).
     pub numkeys: i32,
+    /// Position of the field or member a command looks up in its key's collection (SADD,
+    /// HGET, ZSCORE...; 0: none): pipelines prefetch its place in a large collection.
+    pub member: i32,
 }
 
 /// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
@@ -143,7 +146,7 @@ macro_rules! cmd {
         $crate::command::Command {
             name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
             step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
-            complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0,
+            complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0, member: 0,
         }
     };
 }
@@ -359,6 +362,12 @@ impl Registry {
             .iter()
             .map(|e| e.stats.calls.load(Relaxed))
             .sum()
+    }
+
+    /// The member argument of a resolved command, if its row declares one (for prefetching).
+    pub fn member<'a>(&self, idx: usize, args: &[&'a [u8]]) -> Option<&'a [u8]> {
+        let pos = self.entries[idx].cmd.member;
+        (pos > 0).then(|| args.get(pos as usize).copied()).flatten()
     }
 
     /// The first key argument of a command, if its table row declares keys (for prefetching).

@@ -284,6 +284,11 @@ impl Db {
         self.shards[i].read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Read-locks shard `i` unless another thread holds it (prefetching never waits).
+    pub fn try_read(&self, i: usize) -> Option<RwLockReadGuard<'_, Shard>> {
+        self.shards[i].try_read().ok()
+    }
+
     /// Write-locks shard `i`.
     pub fn write(&self, i: usize) -> RwLockWriteGuard<'_, Shard> {
         self.shards[i].write().unwrap_or_else(|e| e.into_inner())

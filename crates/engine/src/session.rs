@@ -338,6 +338,8 @@ pub struct KeyHint {
     pub hash: u64,
     /// The command's registry index.
     pub cmd: usize,
+    /// The hash of the field or member the command looks up in its key's collection.
+    pub member: Option<u64>,
 }
 
 impl Session {

@@ -312,6 +312,11 @@ const PREFETCH_GROUP: usize = 64;
 const PREFETCH_BUCKET_AHEAD: usize = 8;
 /// ...and its chain head (by then the slot has arrived, so reading it does not stall).
 const PREFETCH_HEAD_AHEAD: usize = 4;
+/// For a field or member in a large collection (SADD, HSET, ZADD...): its bucket slot in the
+/// collection's table this many commands ahead (the key's entry is cached by then)...
+const PREFETCH_MEMBER_SLOT_AHEAD: usize = 2;
+/// ...and the first entry of its chain.
+const PREFETCH_MEMBER_HEAD_AHEAD: usize = 1;
 
 /// Runs every complete command in `buf`. Returns the bytes consumed and whether the connection
 /// must close (protocol error, QUIT).
@@ -383,6 +388,12 @@ fn execute_all(
     }
 }
 
+/// The key argument a hint was computed from: hints of grouped commands point into `buf`.
+fn key_of<'b>(buf: &'b [u8], h: &engine::KeyHint) -> &'b [u8] {
+    let off = h.ptr.wrapping_sub(buf.as_ptr() as usize);
+    buf.get(off..off.saturating_add(h.len)).unwrap_or(&[])
+}
+
 /// How a batch of commands ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -447,6 +458,12 @@ impl Group {
             for h in hints[..n.min(PREFETCH_HEAD_AHEAD)].iter().flatten() {
                 engine.prefetch(session.db, *h, 1);
             }
+            for h in hints[..n.min(PREFETCH_MEMBER_SLOT_AHEAD)].iter().flatten() {
+                engine.prefetch_member(session.db, key_of(buf, h), *h, 2);
+            }
+            for h in hints[..n.min(PREFETCH_MEMBER_HEAD_AHEAD)].iter().flatten() {
+                engine.prefetch_member(session.db, key_of(buf, h), *h, 3);
+            }
         }
         let mut outcome = (0, Outcome::Continue);
         let now = engine.clock.now_ms();
@@ -463,6 +480,16 @@ impl Group {
                 .filter(|_| i + PREFETCH_HEAD_AHEAD < n)
             {
                 engine.prefetch(session.db, *h, 1);
+            }
+            for (ahead, stage) in [
+                (PREFETCH_MEMBER_SLOT_AHEAD, 2),
+                (PREFETCH_MEMBER_HEAD_AHEAD, 3),
+            ] {
+                if let Some(Some(h)) = hints.get(i + ahead).filter(|_| i + ahead < n) {
+                    if h.member.is_some() {
+                        engine.prefetch_member(session.db, key_of(buf, h), *h, stage);
+                    }
+                }
             }
             args.clear();
             args.extend(self.ranges[lo..hi].iter().map(|r| &buf[r.clone()]));

@@ -433,11 +433,11 @@ fn sscan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 #[rustfmt::skip]
 /// The set family's table rows.
 pub const COMMANDS: &[Command] = &[
-    cmd!("sadd", -3, WRITE | DENYOOM | FAST, 1, 1, 1, ["set"], "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", sadd),
-    cmd!("srem", -3, WRITE | FAST, 1, 1, 1, ["set"], "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", "O(N) where N is the number of members to be removed.", srem),
+    Command { member: 2, ..cmd!("sadd", -3, WRITE | DENYOOM | FAST, 1, 1, 1, ["set"], "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", sadd) },
+    Command { member: 2, ..cmd!("srem", -3, WRITE | FAST, 1, 1, 1, ["set"], "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", "O(N) where N is the number of members to be removed.", srem) },
     cmd!("scard", 2, READONLY | FAST, 1, 1, 1, ["set"], "set", "Returns the number of members in a set.", "1.0.0", "O(1)", scard),
-    cmd!("sismember", 3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether a member belongs to a set.", "1.0.0", "O(1)", sismember),
-    cmd!("smismember", -3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether multiple members belong to a set.", "6.2.0", "O(N) where N is the number of elements being checked for membership", smismember),
+    Command { member: 2, ..cmd!("sismember", 3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether a member belongs to a set.", "1.0.0", "O(1)", sismember) },
+    Command { member: 2, ..cmd!("smismember", -3, READONLY | FAST, 1, 1, 1, ["set"], "set", "Determines whether multiple members belong to a set.", "6.2.0", "O(N) where N is the number of elements being checked for membership", smismember) },
     cmd!("smembers", 2, READONLY, 1, 1, 1, ["set"], "set", "Returns all members of a set.", "1.0.0", "O(N) where N is the set cardinality.", smembers),
     cmd!("srandmember", -2, READONLY, 1, 1, 1, ["set"], "set", "Get one or multiple random members from a set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", srandmember),
     cmd!("spop", -2, WRITE | FAST, 1, 1, 1, ["set"], "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", spop),
