@@ -45,7 +45,7 @@ impl TestServer {
                     .await
                     .unwrap();
                 tx.send((server.local_addrs()[0], http)).unwrap();
-                server
+                let _ = server
                     .run(async {
                         let _ = stop_rx.await;
                     })

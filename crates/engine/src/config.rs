@@ -49,6 +49,17 @@ pub struct Values {
     pub notify_keyspace_events: u32,
     /// `tracking-table-max-keys`: keys CLIENT TRACKING remembers at most (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `appendonly`: log every write to the append-only file (read at start-up).
+    pub appendonly: bool,
+    /// `appendfsync`: when the append-only file is made durable.
+    pub appendfsync: Fsync,
+    /// `appenddirname`: the directory (under `dir`) of the append-only files.
+    pub appenddirname: String,
+    /// `appendfilename`: the base name of the append-only files.
+    pub appendfilename: String,
+    /// `aof-load-truncated`: start with the complete prefix of an AOF whose last command was
+    /// cut short, instead of refusing to start.
+    pub aof_load_truncated: bool,
     /// `hash-max-listpack-entries`, `hash-max-listpack-value`, `set-max-intset-entries`,
     /// `zset-max-listpack-entries`, `zset-max-listpack-value`, `list-max-listpack-size`.
     pub encodings: crate::types::Limits,
@@ -92,6 +103,43 @@ impl Default for Values {
             notify_keyspace_events: 0,
             tracking_table_max_keys: 1_000_000,
             encodings: crate::types::Limits::default(),
+            appendonly: false,
+            appendfsync: Fsync::EverySec,
+            appenddirname: "appendonlydir".to_string(),
+            appendfilename: "appendonly.aof".to_string(),
+            aof_load_truncated: true,
+        }
+    }
+}
+
+/// `appendfsync`: when written records are made durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fsync {
+    /// Before the reply of the write is sent (group commit across clients).
+    Always,
+    /// About once a second.
+    EverySec,
+    /// When the operating system decides.
+    No,
+}
+
+impl Fsync {
+    /// Parses a redis.conf value.
+    pub fn parse(s: &str) -> Option<Fsync> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" => Some(Fsync::Always),
+            "everysec" => Some(Fsync::EverySec),
+            "no" => Some(Fsync::No),
+            _ => None,
+        }
+    }
+
+    /// The redis.conf name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::EverySec => "everysec",
+            Fsync::No => "no",
         }
     }
 }
@@ -446,8 +494,8 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    // Persistence does not exist yet; these two report that truthfully (tools such as
-    // redis-benchmark read them) and accept only the values that describe it.
+    // Snapshots do not exist yet; `save` reports that truthfully (tools such as
+    // redis-benchmark read it) and accepts only the value that describes it.
     Param {
         name: "save",
         mutable: true,
@@ -460,16 +508,58 @@ pub const PARAMS: &[Param] = &[
             }
         },
     },
+    // The append-only file is opened (and loaded) at start-up; switching it at run time would
+    // need a rewrite to create its base, so `appendonly` is a start-up setting here.
     Param {
         name: "appendonly",
+        mutable: false,
+        get: |v| if v.appendonly { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.appendonly = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfsync",
         mutable: true,
-        get: |_| "no".to_string(),
-        set: |_, s| {
-            if s.eq_ignore_ascii_case("no") {
-                Ok(())
-            } else {
-                Err("the append-only file is not available in this version".into())
+        get: |v| v.appendfsync.name().to_string(),
+        set: |v, s| {
+            v.appendfsync = Fsync::parse(s)
+                .ok_or("argument(s) must be one of the following: always, everysec, no")?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appenddirname",
+        mutable: false,
+        get: |v| v.appenddirname.clone(),
+        set: |v, s| {
+            if s.is_empty() || s.contains('/') {
+                return Err("appenddirname can't be a path, just a dirname".into());
             }
+            v.appenddirname = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfilename",
+        mutable: false,
+        get: |v| v.appendfilename.clone(),
+        set: |v, s| {
+            if s.is_empty() || s.contains('/') {
+                return Err("appendfilename can't be a path, just a filename".into());
+            }
+            v.appendfilename = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "aof-load-truncated",
+        mutable: true,
+        get: |v| if v.aof_load_truncated { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.aof_load_truncated = parse_bool(s)?;
+            Ok(())
         },
     },
     Param {

@@ -319,6 +319,8 @@ pub struct Keyspace {
     /// Clients blocked on keys: every list or sorted set stored through [`Locked`] may wake
     /// them.
     pub blocking: std::sync::Arc<crate::blocking::Blocking>,
+    /// The write stream the AOF drains: records are appended while their locks are held.
+    pub log: std::sync::Arc<crate::propagate::Log>,
 }
 
 impl Keyspace {
@@ -331,6 +333,7 @@ impl Keyspace {
             events: std::sync::Arc::default(),
             tracking: std::sync::Arc::default(),
             blocking: std::sync::Arc::default(),
+            log: std::sync::Arc::default(),
         }
     }
 
@@ -419,6 +422,9 @@ impl Keyspace {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
+        // The running command's record goes out before its locks are released (see
+        // `propagate`), so conflicting commands are logged in the order they ran.
+        crate::propagate::flush(&self.ks.log);
         for ((d, s), guard) in self.guards.iter() {
             self.ks.dbs[*d].hints[*s].publish(&guard.table);
         }
@@ -488,6 +494,7 @@ impl<'a> Locked<'a> {
             ks.watches.touch(db, key.bytes);
             ks.events
                 .emit(crate::notify::EXPIRED, "expired", db, key.bytes, now);
+            crate::propagate::emit(&ks.log, db, &[b"DEL", key.bytes]);
         }
         shard.get_for_write(key.hash, key.bytes, now, &ks.hasher)
     }
@@ -540,6 +547,7 @@ impl<'a> Locked<'a> {
     /// What every change of a key owes the rest of the server: WATCH, client tracking and,
     /// for a key that did not exist, the `new` event.
     fn changed(&self, db: usize, key: &[u8], created: bool) {
+        crate::propagate::mark_dirty();
         self.ks.watches.touch(db, key);
         self.ks.tracking.invalidate(key);
         if created {
@@ -656,6 +664,7 @@ impl<'a> Locked<'a> {
             let (left, right) = self.guards.split_at_mut(hi);
             std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
         }
+        crate::propagate::mark_dirty();
         // Keys that now hold lists or sorted sets may wake clients blocked in either database.
         for d in [a, b] {
             for key in self.ks.blocking.keys_in(d) {

@@ -13,6 +13,7 @@
 //! - [`types`]: lists, hashes, sets and sorted sets, compact while small; [`ostree`] is the
 //!   order-statistics list that ranks large sorted sets.
 //! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
+//! - [`propagate`]: the write stream (each change's effect, in order) the AOF drains.
 //! - [`monitor`]: MONITOR's feed of every command.
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
@@ -42,6 +43,7 @@ pub mod keyspace;
 pub mod monitor;
 pub mod notify;
 pub mod ostree;
+pub mod propagate;
 pub mod pubsub;
 pub mod session;
 pub mod table;
@@ -108,6 +110,12 @@ pub struct Engine {
     pub limits: types::SharedLimits,
     /// Clients blocked in BLPOP and friends, and the keys that can wake them.
     pub blocking: Arc<blocking::Blocking>,
+    /// True while the dataset is being loaded: commands without the `loading` flag get
+    /// `-LOADING`.
+    pub loading: AtomicBool,
+    /// Why the append-only file cannot be written, while it cannot: writes get `-MISCONF`.
+    pub persist_error: Mutex<Option<String>>,
+    persist_failing: AtomicBool,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
@@ -248,6 +256,9 @@ impl Engine {
             monitors: monitor::Monitors::default(),
             limits: types::SharedLimits::default(),
             blocking,
+            loading: AtomicBool::new(false),
+            persist_error: Mutex::new(None),
+            persist_failing: AtomicBool::new(false),
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
             clock,
@@ -315,6 +326,26 @@ impl Engine {
         if !session.authenticated && cmd.flags & command::flags::NO_AUTH == 0 {
             return self.refuse(session, Some(idx), &error::NOAUTH, out, started);
         }
+        if self.loading.load(Relaxed)
+            && cmd.flags & command::flags::LOADING == 0
+            && !session.replaying
+        {
+            let err = CmdError::from_static("LOADING Redis is loading the dataset in memory");
+            return self.refuse(session, Some(idx), &err, out, started);
+        }
+        if self.persist_failing.load(Relaxed)
+            && cmd.flags & command::flags::WRITE != 0
+            && !session.replaying
+        {
+            let why = self
+                .persist_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .unwrap_or_default();
+            let err = CmdError::new(format!("MISCONF Errors writing to the AOF file: {why}"));
+            return self.refuse(session, Some(idx), &err, out, started);
+        }
         if session.in_resp2_subscribed_mode()
             && !families::pubsub::allowed_when_subscribed(cmd.name)
         {
@@ -375,6 +406,14 @@ impl Engine {
             failed,
         );
         finished
+    }
+
+    /// Records that persistence fails (`Some(reason)`: writes are refused with MISCONF) or
+    /// works again (`None`).
+    pub fn set_persist_error(&self, why: Option<String>) {
+        let failing = why.is_some();
+        *self.persist_error.lock().unwrap_or_else(|e| e.into_inner()) = why;
+        self.persist_failing.store(failing, Relaxed);
     }
 
     /// Queues the session's client as a waiter for `request`.
@@ -444,9 +483,19 @@ impl Engine {
                 out: &mut *out,
                 now: now_ms,
             };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let log = &self.keyspace.log;
+            let logged = cmd.flags & command::flags::WRITE != 0 && log.enabled();
+            if logged {
+                propagate::begin(ctx.session.db, args);
+            }
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 (cmd.handler)(&mut ctx, args)
-            }))
+            }));
+            if logged {
+                propagate::end(log);
+                ctx.session.last_write_seq = propagate::last_seq();
+            }
+            r
         };
         match result {
             Ok(Ok(())) => false,
@@ -638,6 +687,7 @@ impl Engine {
                             watches.touch(d, k);
                             self.keyspace.tracking.invalidate(k);
                             events.emit(notify::EXPIRED, "expired", d, k, now);
+                            propagate::emit(&self.keyspace.log, d, &[b"DEL", k]);
                         });
                     db.publish_hint(s, &shard);
                     deleted += n;

@@ -219,6 +219,12 @@ pub struct Session {
     pub block_request: Option<crate::blocking::BlockRequest>,
     /// The wait this connection is in: its connection sends nothing else until it ends.
     pub blocked: Option<Arc<crate::blocking::Waiter>>,
+    /// Set for the session replaying the append-only file: it runs while the server loads and
+    /// is never refused for a persistence error.
+    pub replaying: bool,
+    /// Sequence number of the last write record this session's commands appended to the log
+    /// (`appendfsync always` holds replies until it is durable).
+    pub last_write_seq: u64,
 }
 
 /// Whether replies are sent (CLIENT REPLY).
@@ -380,6 +386,8 @@ impl Session {
             serving: None,
             block_request: None,
             blocked: None,
+            last_write_seq: 0,
+            replaying: false,
         }
     }
 

@@ -18,7 +18,7 @@ const READ_CHUNK: usize = 16 * 1024;
 const KEEP_BUFFER_CAPACITY: usize = 1024 * 1024;
 
 /// Accepts connections forever, one task each.
-pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
+pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener, durable: Durable) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
@@ -30,8 +30,9 @@ pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
         };
         engine.stats.connections.fetch_add(1, Relaxed);
         let engine = engine.clone();
+        let durable = durable.clone();
         tokio::spawn(async move {
-            serve(engine, stream, peer.to_string()).await;
+            serve(engine, stream, peer.to_string(), durable).await;
         });
     }
 }
@@ -47,7 +48,7 @@ fn is_loopback(stream: &TcpStream) -> bool {
 }
 
 /// Serves one connection until it closes, is killed or the server stops.
-pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
+pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String, durable: Durable) {
     let _ = stream.set_nodelay(true);
     let maxclients = engine.config.values().maxclients as usize;
     if engine.clients.len() >= maxclients {
@@ -78,14 +79,34 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
         .set_waker(Box::new(move || waker.notify_one()));
     let id = session.client.id;
     if !engine.shutdown_requested() {
-        run(&engine, &mut stream, &mut session, &kill).await;
+        run(&engine, &mut stream, &mut session, &kill, durable).await;
     }
     // A client that disconnects while blocked stops waiting.
     engine.blocking.cancel(id);
     engine.clients.unregister(id);
 }
 
-async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kill: &Notify) {
+/// The AOF's durable sequence number (see `engine::propagate`), watched by connections that
+/// hold replies under `appendfsync always`.
+pub type Durable = tokio::sync::watch::Receiver<u64>;
+
+/// Under `appendfsync always`, waits until the writes up to `seq` are on disk. False when the
+/// AOF writer is gone (the server is stopping): the reply must not be sent as durable.
+async fn wait_durable(engine: &Engine, durable: &mut Durable, seq: u64) -> bool {
+    let log = &engine.keyspace.log;
+    if !log.holds_replies() || seq <= log.durable() {
+        return true;
+    }
+    durable.wait_for(|&d| d >= seq).await.is_ok()
+}
+
+async fn run(
+    engine: &Engine,
+    stream: &mut TcpStream,
+    session: &mut Session,
+    kill: &Notify,
+    mut durable: Durable,
+) {
     let mut parser = RequestParser::new(limits(engine, session));
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut out = ReplyBuf::new(false);
@@ -126,6 +147,10 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             }
             session.client.qbuf.store(rbuf.len(), Relaxed);
             if !out.is_empty() {
+                // Nothing acknowledged before it is durable (`appendfsync always`).
+                if !wait_durable(engine, &mut durable, session.last_write_seq).await {
+                    return;
+                }
                 engine
                     .stats
                     .net_output_bytes
@@ -149,7 +174,10 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                 Outcome::Blocked => {
                     // Nothing else from this client runs until the wait ends; what it sends
                     // meanwhile is read (so a disconnect is noticed) and runs afterwards.
-                    if !wait_unblocked(engine, stream, session, kill, &mut rbuf).await {
+                    let waited = wait_unblocked(engine, stream, session, kill, &mut rbuf);
+                    if !waited.await
+                        || !flush_served(engine, stream, session, kill, &mut durable).await
+                    {
                         return;
                     }
                 }
@@ -225,7 +253,20 @@ async fn wait_unblocked(
             },
         }
     }
-    flush_mailbox(engine, stream, session, kill).await
+    true
+}
+
+/// Sends the reply a blocked command got when it was served (it waits in the mailbox), once
+/// the pop it reports is durable under `appendfsync always`.
+async fn flush_served(
+    engine: &Engine,
+    stream: &mut TcpStream,
+    session: &Session,
+    kill: &Notify,
+    durable: &mut Durable,
+) -> bool {
+    let seq = engine.keyspace.log.appended();
+    wait_durable(engine, durable, seq).await && flush_mailbox(engine, stream, session, kill).await
 }
 
 /// Writes whatever pub/sub messages wait for this connection. False when the socket failed.

@@ -107,8 +107,10 @@ impl Server {
             .collect()
     }
 
-    /// Serves until SHUTDOWN, or until `signal` completes.
-    pub async fn run(self, signal: impl std::future::Future<Output = ()>) {
+    /// Serves until SHUTDOWN, or until `signal` completes. With `appendonly yes` the AOF is
+    /// loaded first while clients get `-LOADING`; an AOF that cannot be loaded stops the
+    /// server with the error (which names the file and offset).
+    pub async fn run(self, signal: impl std::future::Future<Output = ()>) -> Result<(), String> {
         let Server {
             engine,
             listeners,
@@ -117,12 +119,31 @@ impl Server {
         } = self;
         let running = Arc::new(AtomicBool::new(true));
         let expiry = spawn_active_expiry(engine.clone(), running.clone());
+        let (durable_tx, durable_rx) = tokio::sync::watch::channel(0u64);
+        engine.keyspace.log.on_durable(Box::new(move |seq| {
+            durable_tx.send_replace(seq);
+        }));
+        let values = engine.config.values();
+        let loader = values.appendonly.then(|| {
+            engine.loading.store(true, Ordering::Relaxed);
+            let engine = engine.clone();
+            let settings = persist::aof::Settings::from_config(&values);
+            tokio::task::spawn_blocking(move || {
+                let r = persist::Aof::open(engine.clone(), &settings);
+                engine.loading.store(false, Ordering::Relaxed);
+                r
+            })
+        });
         let mut accepts = Vec::new();
         for l in listeners {
             if let Ok(addr) = l.local_addr() {
                 tracing::info!("Ready to accept connections tcp on {addr}");
             }
-            accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
+            accepts.push(tokio::spawn(conn::accept_loop(
+                engine.clone(),
+                l,
+                durable_rx.clone(),
+            )));
         }
         for (l, role) in http {
             if let Ok(addr) = l.local_addr() {
@@ -130,9 +151,30 @@ impl Server {
             }
             accepts.push(tokio::spawn(http::serve(engine.clone(), l, role)));
         }
-        tokio::select! {
-            _ = stop.notified() => tracing::info!("User requested shutdown..."),
-            _ = signal => tracing::info!("Received shutdown signal, scheduling shutdown..."),
+        let mut aof = None;
+        let mut failure = None;
+        if let Some(loader) = loader {
+            match loader.await {
+                Ok(Ok((a, loaded))) => {
+                    if loaded.truncated > 0 {
+                        tracing::warn!(
+                            "{} bytes of a torn AOF tail were dropped",
+                            loaded.truncated
+                        );
+                    }
+                    aof = Some(a);
+                }
+                Ok(Err(e)) => failure = Some(e),
+                Err(e) => failure = Some(format!("the AOF loader failed: {e}")),
+            }
+        }
+        if let Some(e) = &failure {
+            tracing::error!("{e}");
+        } else {
+            tokio::select! {
+                _ = stop.notified() => tracing::info!("User requested shutdown..."),
+                _ = signal => tracing::info!("Received shutdown signal, scheduling shutdown..."),
+            }
         }
         for a in &accepts {
             a.abort();
@@ -143,7 +185,17 @@ impl Server {
         }
         running.store(false, Ordering::Relaxed);
         let _ = expiry.join();
-        tracing::info!("ferrokv is now ready to exit, bye bye...");
+        if let Some(aof) = aof {
+            tracing::info!("Calling fsync() on the AOF file.");
+            aof.close();
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => {
+                tracing::info!("ferrokv is now ready to exit, bye bye...");
+                Ok(())
+            }
+        }
     }
 }
 

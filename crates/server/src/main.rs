@@ -74,7 +74,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        server.run(shutdown_signal()).await;
-        ExitCode::SUCCESS
+        match server.run(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        }
     })
 }

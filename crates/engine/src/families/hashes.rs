@@ -207,6 +207,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             }
         })?;
         hash::set(o, limits, args[2], &next);
+        crate::propagate::replace(&[&[b"HSET", args[1], args[2], &next]]);
         Ok((next, true))
     })?;
     ctx.notify(HASH, "hincrbyfloat", args[1]);

@@ -303,6 +303,8 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
     {
         let ks = ctx.ks();
         let mut l = ks.lock_dbs(dbs);
+        // A flush is logged even when there was nothing to flush, as in Redis.
+        crate::propagate::mark_dirty();
         for &d in dbs {
             // Watchers of keys that existed see the flush.
             ks.watches.touch_db(d, |k| {
@@ -508,9 +510,14 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], relative: bool, seconds: bo
     }
     if when <= now as i64 {
         l.remove(db, &k);
+        crate::propagate::replace(&[&[b"DEL", k.bytes]]);
         ctx.notify(GENERIC, "del", k.bytes);
     } else {
         l.set_expire(db, &k, Some(when as u64));
+        // Logged as an absolute time, so a replay later sets the same deadline.
+        let mut at = Vec::new();
+        resp::number::write_i64(&mut at, when);
+        crate::propagate::replace(&[&[b"PEXPIREAT", k.bytes, &at]]);
         ctx.notify(GENERIC, "expire", k.bytes);
     }
     ctx.out.int(1);

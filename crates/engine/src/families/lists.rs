@@ -91,6 +91,11 @@ fn pop_n(
                 None => break,
             }
         }
+        // Blocking and multi-key pops are logged as the plain pop they did.
+        let mut n = Vec::new();
+        resp::number::write_u64(&mut n, out.len() as u64);
+        let cmd: &[u8] = if front { b"LPOP" } else { b"RPOP" };
+        crate::propagate::replace(&[&[cmd, key, &n]]);
         let dirty = !out.is_empty();
         Ok((out, dirty))
     })?;
@@ -425,6 +430,15 @@ fn move_one(
     let (ks, sk, dk) = (ctx.ks(), ctx.key(src), ctx.key(dst));
     let limits = ctx.engine.limits.load();
     let mut l = ks.lock(db, &[sk, dk]);
+    // BLMOVE and BRPOPLPUSH are logged as the LMOVE they did.
+    let side = |left: bool| -> &'static [u8] {
+        if left {
+            b"LEFT"
+        } else {
+            b"RIGHT"
+        }
+    };
+    crate::propagate::replace(&[&[b"LMOVE", src, dst, side(from_left), side(to_left)]]);
     // Both types are checked before anything changes, as Redis does.
     match l.get(db, &sk, now) {
         None => return Ok(None),

@@ -149,6 +149,10 @@ fn spop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         for m in &popped {
             set::remove(o, m);
         }
+        // Logged as the members removed, not as a random choice.
+        let mut record: Vec<&[u8]> = vec![b"SREM", args[1]];
+        record.extend(popped.iter().map(|m| &m[..]));
+        crate::propagate::replace(&[&record]);
         let dirty = !popped.is_empty();
         Ok((popped, dirty))
     })?;

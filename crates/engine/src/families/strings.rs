@@ -142,6 +142,16 @@ fn set_generic(
     }
     let meta = fresh(ctx, expire.or(kept));
     l.set(db, &k, value, meta);
+    // Logged without NX/XX/GET (they held) and with an absolute expiry.
+    match expire {
+        Some(at) => {
+            let mut ms = Vec::new();
+            resp::number::write_u64(&mut ms, at);
+            crate::propagate::replace(&[&[b"SET", key, value, b"PXAT", &ms]]);
+        }
+        None if o.keepttl => crate::propagate::replace(&[&[b"SET", key, value, b"KEEPTTL"]]),
+        None => crate::propagate::replace(&[&[b"SET", key, value]]),
+    }
     ctx.notify(STRING, "set", key);
     if expire.is_some() {
         ctx.notify(GENERIC, "expire", key);
@@ -322,14 +332,19 @@ fn getex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     match (o.expire, at) {
         (Some((Unit::ExAt | Unit::PxAt, _)), Some(at)) if at <= now => {
             l.remove(db, &k);
+            crate::propagate::replace(&[&[b"DEL", args[1]]]);
             ctx.notify(GENERIC, "del", args[1]);
         }
         (_, Some(at)) => {
             l.set_expire(db, &k, Some(at));
+            let mut ms = Vec::new();
+            resp::number::write_u64(&mut ms, at);
+            crate::propagate::replace(&[&[b"PEXPIREAT", args[1], &ms]]);
             ctx.notify(GENERIC, "expire", args[1]);
         }
         _ if o.persist && had_expire => {
             l.set_expire(db, &k, None);
+            crate::propagate::replace(&[&[b"PERSIST", args[1]]]);
             ctx.notify(GENERIC, "persist", args[1]);
         }
         _ => {}
@@ -453,6 +468,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ..fresh(ctx, expire)
     };
     l.set(db, &k, &next, meta);
+    // Logged as its result: float formatting must not be replayed.
+    crate::propagate::replace(&[&[b"SET", args[1], &next, b"KEEPTTL"]]);
     ctx.notify(STRING, "incrbyfloat", args[1]);
     ctx.out.bulk(&next);
     Ok(())

@@ -95,6 +95,7 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.out.array(tx.queued.len());
     // Blocking commands inside a transaction answer at once, as if they timed out.
     ctx.session.no_block = true;
+    crate::propagate::begin_transaction();
     for (idx, args) in &tx.queued {
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         let started = std::time::Instant::now();
@@ -110,6 +111,8 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         }
     }
     ctx.session.no_block = false;
+    crate::propagate::end_transaction(&engine.keyspace.log);
+    ctx.session.last_write_seq = ctx.session.last_write_seq.max(crate::propagate::last_seq());
     Ok(())
 }
 

@@ -747,6 +747,11 @@ fn pop_n(
         if !min {
             gone.reverse();
         }
+        // Blocking and multi-key pops are logged as the plain pop they did.
+        let mut n = Vec::new();
+        resp::number::write_u64(&mut n, take as u64);
+        let cmd: &[u8] = if min { b"ZPOPMIN" } else { b"ZPOPMAX" };
+        crate::propagate::replace(&[&[cmd, key, &n]]);
         Ok((gone, true))
     })?;
     Ok(w.map(|Written { value, deleted }| {

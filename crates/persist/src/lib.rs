@@ -1,0 +1,16 @@
+//! ferrokv persistence: the append-only file.
+//!
+//! # Layout
+//! - [`aof`]: Redis 7's multi-part AOF (`appendonlydir/` with a manifest, a base file and an
+//!   incremental file), the writer thread that drains the engine's write stream
+//!   ([`engine::propagate`]) with `appendfsync always` (group commit), `everysec` or `no`, and
+//!   the loader that replays the files at start-up (a torn last command is dropped, corruption
+//!   anywhere else refuses to start and names the file and offset).
+//! - [`manifest`]: the manifest file format, read and written as Redis does.
+//! - [`reader`]: a strict RESP command reader for replaying files.
+
+pub mod aof;
+pub mod manifest;
+pub mod reader;
+
+pub use aof::Aof;
