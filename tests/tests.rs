@@ -3,6 +3,7 @@
 //! Raw RESP bytes are asserted where the protocol itself is under test.
 
 mod http;
+mod persistence;
 
 use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};

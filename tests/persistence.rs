@@ -1,0 +1,305 @@
+//! Persistence against the real binary: acknowledged writes survive `kill -9` under
+//! `appendfsync always`, a torn AOF tail is dropped (or refused), damage elsewhere refuses to
+//! start, and the files load in Redis's tools.
+
+use super::{bulk, Binary, Client};
+use resp::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let p = std::env::temp_dir().join(format!("ferrokv-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start(dir: &Path, extra: &[&str]) -> Binary {
+    let mut args = vec![
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "yes",
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Binary::spawn(&args)
+}
+
+/// Waits until the server has loaded its data (commands stop getting -LOADING).
+fn loaded(c: &mut Client) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match c.cmd("DBSIZE") {
+            Value::Error(e) if e.starts_with("LOADING") => {}
+            Value::Int(_) => return,
+            other => panic!("DBSIZE: {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "never finished loading");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn strings(v: Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::Bulk(b) => String::from_utf8(b).unwrap(),
+                other => panic!("element {other:?}"),
+            })
+            .collect(),
+        other => panic!("array expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9_under_appendfsync_always() {
+    const ROUNDS: usize = 20;
+    const WRITERS: usize = 4;
+    let dir = TempDir::new("crash");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..ROUNDS {
+        let server = start(dir.path(), &["--appendfsync", "always"]);
+        let addr = server.addr;
+        let mut check = Client::connect(addr);
+        loaded(&mut check);
+        // Everything acknowledged in earlier rounds is still there, exactly once.
+        for r in 0..round {
+            for t in 0..WRITERS {
+                let list = strings(check.cmd(&format!("LRANGE list:{r}:{t} 0 -1")));
+                let want: Vec<String> = (0..list.len()).map(|i| format!("{t}:{i}")).collect();
+                assert_eq!(
+                    list, want,
+                    "round {r} writer {t}: lost, duplicated or reordered"
+                );
+                let Value::Bulk(n) = check.cmd(&format!("GET counter:{r}:{t}")) else {
+                    panic!("counter {r}:{t} is missing")
+                };
+                let n: usize = String::from_utf8(n).unwrap().parse().unwrap();
+                // Each INCR follows its RPUSH: the kill may fall between the two.
+                assert!(
+                    n + 1 >= list.len(),
+                    "round {r} writer {t}: counter behind its list"
+                );
+            }
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(vec![(0usize, 0i64); WRITERS]));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|t| {
+                let (stop, acked) = (stop.clone(), acked.clone());
+                std::thread::spawn(move || {
+                    let mut c = Client::connect(addr);
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let v = format!("{t}:{i}");
+                        let list = format!("list:{round}:{t}");
+                        // The server dies under us: a missing reply ends the writer quietly.
+                        let push = Client::encode(&[b"RPUSH", list.as_bytes(), v.as_bytes()]);
+                        if c.stream.write_all(&push).is_err() {
+                            return;
+                        }
+                        let Some(Value::Int(_)) = c.read_reply() else {
+                            return;
+                        };
+                        acked.lock().unwrap()[t].0 = i + 1;
+                        let counter = format!("counter:{round}:{t}");
+                        let incr = Client::encode(&[b"INCR", counter.as_bytes()]);
+                        if c.stream.write_all(&incr).is_err() {
+                            return;
+                        }
+                        let Some(Value::Int(n)) = c.read_reply() else {
+                            return;
+                        };
+                        acked.lock().unwrap()[t].1 = n;
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(30 + seed % 120));
+        // kill -9 while the writers are in full flight.
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for w in writers {
+            let _ = w.join();
+        }
+        let acked = acked.lock().unwrap().clone();
+        let server = start(dir.path(), &["--appendfsync", "always"]);
+        let mut c = Client::connect(server.addr);
+        loaded(&mut c);
+        for (t, &(pushes, incrs)) in acked.iter().enumerate() {
+            let list = strings(c.cmd(&format!("LRANGE list:{round}:{t} 0 -1")));
+            assert!(
+                list.len() >= pushes,
+                "round {round} writer {t}: {pushes} pushes acknowledged, {} survived",
+                list.len()
+            );
+            let want: Vec<String> = (0..list.len()).map(|i| format!("{t}:{i}")).collect();
+            assert_eq!(
+                list, want,
+                "round {round} writer {t}: duplicated or reordered"
+            );
+            let n = match c.cmd(&format!("GET counter:{round}:{t}")) {
+                Value::Bulk(b) => String::from_utf8(b).unwrap().parse::<i64>().unwrap(),
+                Value::Null => 0,
+                other => panic!("counter: {other:?}"),
+            };
+            assert!(
+                n >= incrs,
+                "round {round} writer {t}: INCR acknowledged {incrs}, found {n}"
+            );
+        }
+        drop(server);
+    }
+}
+
+/// Writes some data, stops cleanly and returns the incremental file's bytes and the offsets
+/// where each command of it starts.
+fn sample_aof(dir: &Path) -> (PathBuf, Vec<u8>, Vec<usize>) {
+    let mut b = start(dir, &[]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    for i in 0..10 {
+        c.cmd(&format!("RPUSH l v{i}"));
+    }
+    c.cmd("SET k hello");
+    c.cmd("MULTI");
+    c.cmd("INCR n");
+    c.cmd("SADD s a b");
+    assert_eq!(
+        c.cmd("EXEC"),
+        Value::Array(vec![Value::Int(1), Value::Int(2)])
+    );
+    c.cmd("HSET h f v");
+    c.send_raw(&Client::encode(&[b"SHUTDOWN"]));
+    let _ = c.read_reply();
+    assert!(b.wait_exit().success());
+    let file = dir.join("appendonlydir").join("appendonly.aof.1.incr.aof");
+    let bytes = std::fs::read(&file).unwrap();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        starts.push(at);
+        match persist::reader::read(&bytes[at..], 1 << 20) {
+            persist::reader::Read::Command(_, n) => at += n,
+            other => panic!("the sample AOF does not parse at {at}: {other:?}"),
+        }
+    }
+    (file, bytes, starts)
+}
+
+#[test]
+fn a_torn_tail_is_dropped_or_refused_and_damage_refuses_to_start() {
+    let dir = TempDir::new("torn");
+    let (file, bytes, starts) = sample_aof(dir.path());
+    // Cut inside each of the last commands (HSET, and the MULTI block before it), at every
+    // byte offset for the last one and a sample of offsets for the block.
+    let hset = *starts.last().unwrap();
+    let multi = starts[starts.len() - 6];
+    let mut cuts: Vec<usize> = (hset + 1..bytes.len()).collect();
+    cuts.extend((multi + 1..hset).step_by(7));
+    for &cut in &cuts {
+        std::fs::write(&file, &bytes[..cut]).unwrap();
+        // aof-load-truncated no: a torn tail refuses to start.
+        let mut b = start(dir.path(), &["--aof-load-truncated", "no"]);
+        assert!(
+            !b.wait_exit().success(),
+            "cut at {cut}: started despite a torn tail"
+        );
+        // yes (the default): the complete prefix is loaded, a torn transaction not at all.
+        let b = start(dir.path(), &[]);
+        let mut c = Client::connect(b.addr);
+        loaded(&mut c);
+        assert_eq!(c.cmd("LLEN l"), Value::Int(10), "cut at {cut}");
+        assert_eq!(c.cmd("GET k"), bulk("hello"), "cut at {cut}");
+        assert_eq!(c.cmd("EXISTS h"), Value::Int(0), "cut at {cut}");
+        let tx_done = cut >= hset;
+        assert_eq!(
+            c.cmd("EXISTS n s"),
+            Value::Int(if tx_done { 2 } else { 0 }),
+            "cut at {cut}"
+        );
+        drop(b);
+        // The file was cut back to a command boundary.
+        let len = std::fs::metadata(&file).unwrap().len() as usize;
+        assert!(starts.contains(&len), "cut at {cut}: truncated to {len}");
+    }
+    // Damage in the middle of the file (not at its end) refuses to start, whatever the setting.
+    let middle = starts[starts.len() / 2];
+    for (offset, byte) in [
+        (middle, b'#'),
+        (middle + 1, b'x'),
+        (middle + 2, b'\n'),
+        (middle + 5, b'9'),
+    ] {
+        let mut damaged = bytes.clone();
+        damaged[offset] = byte;
+        std::fs::write(&file, &damaged).unwrap();
+        let mut b = start(dir.path(), &[]);
+        assert!(
+            !b.wait_exit().success(),
+            "started from a file damaged at {offset}"
+        );
+    }
+}
+
+#[test]
+fn our_aof_passes_redis_check_aof_and_loads_in_redis_server() {
+    let Some(check) = which("redis-check-aof") else {
+        eprintln!("redis-check-aof not installed: skipped");
+        return;
+    };
+    let dir = TempDir::new("check");
+    let (_, _, _) = sample_aof(dir.path());
+    let manifest = dir
+        .path()
+        .join("appendonlydir")
+        .join("appendonly.aof.manifest");
+    let out = Command::new(check).arg(&manifest).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "redis-check-aof: {text}");
+    assert!(
+        text.contains("All AOF files and manifest are valid"),
+        "{text}"
+    );
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(tool))
+        .find(|p| p.is_file())
+}
