@@ -29,7 +29,12 @@ pub struct Log {
     durable: AtomicU64,
     hold_replies: AtomicBool,
     on_durable: Mutex<Option<DurableHook>>,
+    on_wait: Mutex<Option<WaitHook>>,
 }
+
+/// Called when a reply starts waiting for durability (the AOF writer wakes at once instead of
+/// at its next poll).
+pub type WaitHook = Box<dyn Fn() + Send + Sync>;
 
 /// Called with the new durable sequence number (the server wakes held replies).
 pub type DurableHook = Box<dyn Fn(u64) + Send + Sync>;
@@ -93,6 +98,23 @@ impl Log {
     /// Installs the hook [`Self::set_durable`] calls.
     pub fn on_durable(&self, hook: DurableHook) {
         *self.on_durable.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+
+    /// Installs the hook [`Self::waiting`] calls.
+    pub fn on_wait(&self, hook: WaitHook) {
+        *self.on_wait.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+
+    /// A reply waits for its write to become durable: wakes the writer.
+    pub fn waiting(&self) {
+        if let Some(hook) = self
+            .on_wait
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            hook();
+        }
     }
 
     /// Whether replies wait for their writes to be durable (`appendfsync always`).

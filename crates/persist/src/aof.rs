@@ -246,6 +246,14 @@ struct Shared {
     fsync: AtomicU8,
 }
 
+impl Shared {
+    fn kick(&self) {
+        let mut k = self.kicked.lock().unwrap_or_else(|e| e.into_inner());
+        *k = true;
+        self.kick.notify_one();
+    }
+}
+
 fn fsync_code(f: Fsync) -> u8 {
     match f {
         Fsync::Always => 0,
@@ -302,6 +310,12 @@ impl Aof {
             stop: AtomicBool::new(false),
             fsync: AtomicU8::new(fsync_code(s.fsync)),
         });
+        let kicker = Arc::downgrade(&shared);
+        log.on_wait(Box::new(move || {
+            if let Some(s) = kicker.upgrade() {
+                s.kick();
+            }
+        }));
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("aof-writer".into())
@@ -318,9 +332,7 @@ impl Aof {
 
     /// Wakes the writer (a reply waits for durability).
     pub fn kick(&self) {
-        let mut k = self.shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
-        *k = true;
-        self.shared.kick.notify_one();
+        self.shared.kick();
     }
 
     /// Follows `appendfsync` (CONFIG SET).

@@ -97,6 +97,7 @@ async fn wait_durable(engine: &Engine, durable: &mut Durable, seq: u64) -> bool 
     if !log.holds_replies() || seq <= log.durable() {
         return true;
     }
+    log.waiting();
     durable.wait_for(|&d| d >= seq).await.is_ok()
 }
 
