@@ -303,3 +303,107 @@ fn which(tool: &str) -> Option<PathBuf> {
         .map(|d| Path::new(d).join(tool))
         .find(|p| p.is_file())
 }
+
+/// Starts the binary with a file-size limit (the AOF hits it like a full disk: writes fail
+/// with EFBIG) that the test can lift later with `prlimit`.
+fn start_limited(dir: &Path, kib: u64) -> Binary {
+    use std::io::BufRead;
+    let script = format!(
+        "trap '' XFSZ; ulimit -S -f {kib}; exec {} --port 0 --http-port 0 --appendonly yes \
+         --appendfsync always --dir {}",
+        env!("CARGO_BIN_EXE_ferrokv-server"),
+        dir.display()
+    );
+    let mut child = Command::new("bash")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server exited").unwrap();
+        if let Some(a) = line.split("Ready to accept connections tcp on ").nth(1) {
+            break a.trim().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Binary { child, addr }
+}
+
+#[test]
+fn a_full_disk_refuses_writes_with_misconf_and_loses_nothing() {
+    if which("prlimit").is_none() {
+        eprintln!("prlimit not installed: skipped");
+        return;
+    }
+    let dir = TempDir::new("full");
+    let b = start_limited(dir.path(), 64);
+    let pid = b.child.id().to_string();
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    let value = "x".repeat(1000);
+    // Fill the 64 KiB the process may write; the write that does not fit is held (not
+    // acknowledged) while the AOF cannot take it.
+    let mut acked = 0;
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    loop {
+        let key = format!("k{acked}");
+        c.stream
+            .write_all(&Client::encode(&[b"SET", key.as_bytes(), value.as_bytes()]))
+            .unwrap();
+        match c.read_reply() {
+            Some(Value::Simple(ok)) if ok == "OK" => acked += 1,
+            None => break,
+            other => panic!("SET {key}: {other:?}"),
+        }
+        assert!(acked < 200, "the file-size limit never hit");
+    }
+    let held = acked;
+    let mut other = Client::connect(b.addr);
+    let Value::Error(e) = other.cmd("SET later 1") else {
+        panic!("a write was accepted while the AOF cannot be written")
+    };
+    assert!(
+        e.starts_with("MISCONF Errors writing to the AOF file"),
+        "{e}"
+    );
+    assert_eq!(other.cmd("GET k0").clone(), bulk(&value), "reads go on");
+    let Value::Bulk(info) = other.cmd("INFO persistence") else {
+        panic!("INFO")
+    };
+    assert!(String::from_utf8_lossy(&info).contains("aof_last_write_status:err"));
+    // Space returns: the held write is written and acknowledged, writes are accepted again.
+    assert!(Command::new("prlimit")
+        .args(["--pid", &pid, "--fsize=unlimited:"])
+        .status()
+        .unwrap()
+        .success());
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    c.buf.clear();
+    assert_eq!(
+        c.read_reply(),
+        Some(Value::Simple("OK".into())),
+        "the held write"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while other.cmd("SET later 1") != Value::Simple("OK".into()) {
+        assert!(Instant::now() < deadline, "writes never resumed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Nothing acknowledged was lost.
+    let mut b = b;
+    b.child.kill().unwrap();
+    b.child.wait().unwrap();
+    let b = start(dir.path(), &[]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    for i in 0..=held {
+        assert_eq!(c.cmd(&format!("EXISTS k{i}")), Value::Int(1), "k{i} lost");
+    }
+    assert_eq!(c.cmd("GET later"), bulk("1"));
+}
