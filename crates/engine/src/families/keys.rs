@@ -148,26 +148,7 @@ pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
 /// bucket cursor (the rest), so every shard keeps Redis's guarantee across resizes.
 fn scan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let cursor = parse_cursor(args[1])?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut kind: Option<&[u8]> = None;
-    let mut j = 2;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if is(args[j], "count") && more {
-            count = int_arg(args[j + 1])?;
-            if count < 1 {
-                return Err(error::SYNTAX);
-            }
-        } else if is(args[j], "match") && more {
-            pattern = Some(args[j + 1]).filter(|p| *p != b"*");
-        } else if is(args[j], "type") && more {
-            kind = Some(args[j + 1]);
-        } else {
-            return Err(error::SYNTAX);
-        }
-        j += 2;
-    }
+    let (count, pattern, kind) = super::scan_options(args, 2, true)?;
     let db = ctx.ks().db(ctx.db());
     let mut shard = (cursor & (SHARDS as u64 - 1)) as usize;
     let mut bucket = cursor >> SHARD_BITS;

@@ -2,18 +2,14 @@
 //! blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), which wait through
 //! [`crate::blocking`] when they find nothing.
 
-use super::{coll_of, int_arg, is, read_coll, read_key, write_coll};
+use super::{coll_of, int_arg, is, pop_first_nonempty, read_coll, read_key, write_coll};
 use crate::blocking::BlockRequest;
 use crate::command::{flags::*, CmdResult, Command};
 use crate::entry::Kind;
 use crate::error::{self, CmdError};
-use crate::keyspace::Key;
 use crate::notify::{GENERIC, LIST};
-use crate::types::{list, View};
+use crate::types::list;
 use crate::{cmd, Ctx};
-
-/// Popped elements.
-type Elements = Vec<Vec<u8>>;
 
 /// The parsed tail of an MPOP command: keys, side (LEFT or MIN: true) and count.
 type MpopArgs<'a> = (Vec<&'a [u8]>, bool, usize);
@@ -544,43 +540,10 @@ fn blocking_move(
     }
 }
 
-/// The keys of a blocking pop, checked in order: the first non-empty list is popped. A key
-/// holding another type fails the command when reached, as in Redis.
-fn pop_first_nonempty(
-    ctx: &mut Ctx<'_>,
-    keys: &[&[u8]],
-    front: bool,
-    count: usize,
-) -> Result<Option<(Vec<u8>, Elements)>, CmdError> {
-    for key in keys {
-        if !ctx.session.may_serve(key) {
-            continue;
-        }
-        let nonempty = {
-            let k: Key<'_> = ctx.key(key);
-            let shard = ctx.ks().db(ctx.db()).read(k.shard);
-            let e = shard.get(k.hash, key, ctx.now);
-            match coll_of(e, Kind::List) {
-                // Served for a key that now holds another type: the client keeps waiting.
-                Err(_) if ctx.session.serving() => false,
-                r => r?.is_some_and(|v: View<'_>| list::len(v) > 0),
-            }
-        };
-        if nonempty {
-            if let Some(v) = pop_n(ctx, key, front, count)? {
-                if !v.is_empty() {
-                    return Ok(Some((key.to_vec(), v)));
-                }
-            }
-        }
-    }
-    Ok(None)
-}
-
 fn bpop_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], front: bool) -> CmdResult {
     let deadline = timeout_arg(ctx, args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
-    match pop_first_nonempty(ctx, keys, front, 1)? {
+    match pop_first_nonempty(ctx, keys, Kind::List, |ctx, key| pop_n(ctx, key, front, 1))? {
         Some((key, v)) => {
             ctx.out.array(2);
             ctx.out.bulk(&key);
@@ -655,7 +618,9 @@ fn reply_mpop(ctx: &mut Ctx<'_>, key: &[u8], v: &[Vec<u8>]) {
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn lmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (keys, front, count) = parse_mpop(args, 1, side_arg)?;
-    match pop_first_nonempty(ctx, &keys, front, count)? {
+    match pop_first_nonempty(ctx, &keys, Kind::List, |ctx, key| {
+        pop_n(ctx, key, front, count)
+    })? {
         Some((key, v)) => reply_mpop(ctx, &key, &v),
         None => ctx.out.null_array(),
     }
@@ -666,7 +631,9 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 fn blmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let deadline = timeout_arg(ctx, args[1])?;
     let (keys, front, count) = parse_mpop(args, 2, side_arg)?;
-    match pop_first_nonempty(ctx, &keys, front, count)? {
+    match pop_first_nonempty(ctx, &keys, Kind::List, |ctx, key| {
+        pop_n(ctx, key, front, count)
+    })? {
         Some((key, v)) => {
             reply_mpop(ctx, &key, &v);
             Ok(())

@@ -202,23 +202,7 @@ pub fn scan_collection(ctx: &mut Ctx<'_>, args: &[&[u8]], kind: Kind) -> CmdResu
             out.array(0);
             return Ok(());
         }
-        let mut count: i64 = 10;
-        let mut pattern: Option<&[u8]> = None;
-        let mut j = 3;
-        while j < args.len() {
-            let more = j + 1 < args.len();
-            if is(args[j], "count") && more {
-                count = int_arg(args[j + 1])?;
-                if count < 1 {
-                    return Err(error::SYNTAX);
-                }
-            } else if is(args[j], "match") && more {
-                pattern = Some(args[j + 1]).filter(|p| *p != b"*");
-            } else {
-                return Err(error::SYNTAX);
-            }
-            j += 2;
-        }
+        let (count, pattern, _) = scan_options(args, 3, false)?;
         let mut items: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
         let mut next = 0u64;
         let wanted = |m: &[u8]| pattern.is_none_or(|p| crate::glob::matches(p, m, false));
@@ -348,4 +332,71 @@ pub fn notify_store(ctx: &Ctx<'_>, class: u32, event: &str, key: &[u8], len: usi
     } else if existed {
         ctx.notify(crate::notify::GENERIC, "del", key);
     }
+}
+
+/// What a multi-key pop took: the key and its elements.
+pub type Popped<T> = (Vec<u8>, Vec<T>);
+
+/// SCAN options: COUNT, MATCH and TYPE.
+pub type ScanOptions<'a> = (i64, Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// The core of the blocking and multi-key pops: the first of `keys` (in order) holding a
+/// non-empty collection of `kind` is popped with `pop`; a key holding another type fails the
+/// command when reached, as in Redis. While a blocked client is served, only the key that
+/// became ready is looked at, and another type there keeps the client waiting.
+pub fn pop_first_nonempty<T>(
+    ctx: &mut Ctx<'_>,
+    keys: &[&[u8]],
+    kind: Kind,
+    mut pop: impl FnMut(&mut Ctx<'_>, &[u8]) -> Result<Option<Vec<T>>, CmdError>,
+) -> Result<Option<Popped<T>>, CmdError> {
+    for key in keys {
+        if !ctx.session.may_serve(key) {
+            continue;
+        }
+        let nonempty = {
+            let k = ctx.key(key);
+            let shard = ctx.ks().db(ctx.db()).read(k.shard);
+            let e = shard.get(k.hash, key, ctx.now);
+            match coll_of(e, kind) {
+                Err(_) if ctx.session.serving() => false,
+                r => r?.is_some_and(|v| crate::types::len(kind, v) > 0),
+            }
+        };
+        if nonempty {
+            if let Some(v) = pop(ctx, key)? {
+                if !v.is_empty() {
+                    return Ok(Some((key.to_vec(), v)));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The options of SCAN and of HSCAN, SSCAN and ZSCAN from `args[j]` on: COUNT (default 10),
+/// MATCH (`*` means none) and, where `with_type`, TYPE.
+pub fn scan_options<'a>(
+    args: &[&'a [u8]],
+    mut j: usize,
+    with_type: bool,
+) -> Result<ScanOptions<'a>, CmdError> {
+    let (mut count, mut pattern, mut kind) = (10, None, None);
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if is(args[j], "count") && more {
+            count = int_arg(args[j + 1])?;
+            if count < 1 {
+                return Err(error::SYNTAX);
+            }
+        } else if is(args[j], "match") && more {
+            pattern = Some(args[j + 1]).filter(|p| *p != b"*");
+        } else if with_type && is(args[j], "type") && more {
+            kind = Some(args[j + 1]);
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 2;
+    }
+    Ok((count, pattern, kind))
 }

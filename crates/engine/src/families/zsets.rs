@@ -6,7 +6,10 @@
 use super::hashes::{pick, random_count, reply_pairs, sample_distinct};
 use super::lists::{notify_deleted, parse_mpop, timeout_arg};
 use super::sets::{card_limit, numkeys};
-use super::{coll_of, int_arg, is, notify_store, read_coll, store_coll, write_coll, Written};
+use super::{
+    coll_of, int_arg, is, notify_store, pop_first_nonempty, read_coll, store_coll, write_coll,
+    Written,
+};
 use crate::blocking::BlockRequest;
 use crate::command::{flags::*, CmdResult, Command};
 use crate::entry::Kind;
@@ -808,43 +811,10 @@ fn zpopmax(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     zpop_generic(ctx, args, false)
 }
 
-/// The first key (in order) holding a non-empty sorted set is popped; another type fails
-/// the command when reached.
-fn pop_first_nonempty(
-    ctx: &mut Ctx<'_>,
-    keys: &[&[u8]],
-    min: bool,
-    count: usize,
-) -> Result<Option<(Vec<u8>, Scored)>, CmdError> {
-    for key in keys {
-        if !ctx.session.may_serve(key) {
-            continue;
-        }
-        let nonempty = {
-            let k: Key<'_> = ctx.key(key);
-            let shard = ctx.ks().db(ctx.db()).read(k.shard);
-            let e = shard.get(k.hash, key, ctx.now);
-            match coll_of(e, Kind::ZSet) {
-                // Served for a key that now holds another type: the client keeps waiting.
-                Err(_) if ctx.session.serving() => false,
-                r => r?.is_some_and(|v| zset::len(v) > 0),
-            }
-        };
-        if nonempty {
-            if let Some(v) = pop_n(ctx, key, min, count)? {
-                if !v.is_empty() {
-                    return Ok(Some((key.to_vec(), v)));
-                }
-            }
-        }
-    }
-    Ok(None)
-}
-
 fn bzpop_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], min: bool) -> CmdResult {
     let deadline = timeout_arg(ctx, args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
-    match pop_first_nonempty(ctx, keys, min, 1)? {
+    match pop_first_nonempty(ctx, keys, Kind::ZSet, |ctx, key| pop_n(ctx, key, min, 1))? {
         Some((key, v)) => {
             ctx.out.array(3);
             ctx.out.bulk(&key);
@@ -894,7 +864,9 @@ fn reply_mpop(out: &mut ReplyBuf, key: &[u8], v: &[(Vec<u8>, f64)]) {
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`
 fn zmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (keys, min, count) = parse_mpop(args, 1, min_max_arg)?;
-    match pop_first_nonempty(ctx, &keys, min, count)? {
+    match pop_first_nonempty(ctx, &keys, Kind::ZSet, |ctx, key| {
+        pop_n(ctx, key, min, count)
+    })? {
         Some((key, v)) => reply_mpop(ctx.out, &key, &v),
         None => ctx.out.null_array(),
     }
@@ -905,7 +877,9 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 fn bzmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let deadline = timeout_arg(ctx, args[1])?;
     let (keys, min, count) = parse_mpop(args, 2, min_max_arg)?;
-    match pop_first_nonempty(ctx, &keys, min, count)? {
+    match pop_first_nonempty(ctx, &keys, Kind::ZSet, |ctx, key| {
+        pop_n(ctx, key, min, count)
+    })? {
         Some((key, v)) => {
             reply_mpop(ctx.out, &key, &v);
             Ok(())
