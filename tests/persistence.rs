@@ -407,3 +407,185 @@ fn a_full_disk_refuses_writes_with_misconf_and_loses_nothing() {
     }
     assert_eq!(c.cmd("GET later"), bulk("1"));
 }
+
+/// Starts `redis-server` on a free port in `dir` (None when it is not installed).
+fn redis_server(dir: &Path) -> Option<(std::process::Child, std::net::SocketAddr)> {
+    let bin = which("redis-server")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--appendonly", "no", "--enable-debug-command", "yes"])
+        .args(["--dir", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((child, addr))
+}
+
+/// Every key of databases 0 and 3 as a comparable text (type, value, expiry present).
+fn dataset(c: &mut Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in [0, 3] {
+        c.cmd(&format!("SELECT {db}"));
+        let mut keys = strings(c.cmd("KEYS *"));
+        keys.sort();
+        for k in keys {
+            let Value::Simple(t) = c.cmd_args(&[b"TYPE", k.as_bytes()]) else {
+                panic!("TYPE")
+            };
+            let kb = k.as_bytes();
+            let mut v = match t.as_str() {
+                "string" => vec![format!("{:?}", c.cmd_args(&[b"GET", kb]))],
+                "list" => strings(c.cmd_args(&[b"LRANGE", kb, b"0", b"-1"])),
+                "hash" => strings(c.cmd_args(&[b"HGETALL", kb])),
+                "set" => strings(c.cmd_args(&[b"SMEMBERS", kb])),
+                _ => strings(c.cmd_args(&[b"ZRANGE", kb, b"0", b"-1", b"WITHSCORES"])),
+            };
+            if matches!(t.as_str(), "hash" | "set") {
+                v.sort();
+            }
+            let ttl = matches!(c.cmd_args(&[b"PTTL", kb]), Value::Int(n) if n > 0);
+            out.push(format!("{db} {k} {t} {v:?} ttl={ttl}"));
+        }
+    }
+    c.cmd("SELECT 0");
+    out
+}
+
+fn fill(c: &mut Client) {
+    for cmd in [
+        "SET s hello",
+        "SET n 12345",
+        "SET e v PX 100000",
+        "RPUSH l a b c",
+        "HSET h f v g w",
+        "SADD is 1 2 3",
+        "SADD ss x y",
+        "ZADD z 1.5 a 2 b -inf c",
+        "SELECT 3",
+        "SET other db3",
+        "SELECT 0",
+    ] {
+        c.cmd(cmd);
+    }
+    c.cmd_args(&[b"SET", b"long", "abc".repeat(200).as_bytes()]);
+    for i in 0..300 {
+        c.cmd(&format!("ZADD bigz {i} m{i}"));
+        c.cmd(&format!("HSET bigh f{i} {}", "v".repeat(i % 80)));
+        c.cmd(&format!("RPUSH bigl {i}"));
+        c.cmd(&format!("SADD bigs s{i}"));
+    }
+}
+
+#[test]
+fn snapshots_and_dump_payloads_move_between_redis_and_ferrokv() {
+    let (ours_dir, redis_dir) = (TempDir::new("rdb-ours"), TempDir::new("rdb-redis"));
+    let Some((mut redis, redis_addr)) = redis_server(redis_dir.path()) else {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    };
+    // ferrokv's SAVE loads in redis-server...
+    let mut b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--dir",
+        ours_dir.path().to_str().unwrap(),
+    ]);
+    let mut ours = Client::connect(b.addr);
+    fill(&mut ours);
+    let want = dataset(&mut ours);
+    assert_eq!(ours.cmd("SAVE"), Value::Simple("OK".into()));
+    let mut r = Client::connect(redis_addr);
+    std::fs::copy(
+        ours_dir.path().join("dump.rdb"),
+        redis_dir.path().join("dump.rdb"),
+    )
+    .unwrap();
+    assert_eq!(r.cmd("DEBUG RELOAD NOSAVE"), Value::Simple("OK".into()));
+    assert_eq!(
+        dataset(&mut r),
+        want,
+        "redis-server read our dump.rdb differently"
+    );
+    // ...and redis-server's SAVE loads in ferrokv.
+    r.cmd("RPUSH l d");
+    r.cmd("HSET h x y");
+    let want = dataset(&mut r);
+    assert_eq!(r.cmd("SAVE"), Value::Simple("OK".into()));
+    ours.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = ours.read_reply();
+    b.wait_exit();
+    std::fs::copy(
+        redis_dir.path().join("dump.rdb"),
+        ours_dir.path().join("dump.rdb"),
+    )
+    .unwrap();
+    let b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--dir",
+        ours_dir.path().to_str().unwrap(),
+    ]);
+    let mut ours = Client::connect(b.addr);
+    loaded(&mut ours);
+    assert_eq!(
+        dataset(&mut ours),
+        want,
+        "we read redis-server's dump.rdb differently"
+    );
+    // DUMP payloads go both ways through RESTORE.
+    for key in [
+        "s", "l", "h", "is", "ss", "z", "bigz", "bigh", "bigl", "bigs", "long",
+    ] {
+        let Value::Bulk(theirs) = r.cmd_args(&[b"DUMP", key.as_bytes()]) else {
+            panic!("DUMP {key} on redis")
+        };
+        let copy = format!("{key}:copy");
+        assert_eq!(
+            ours.cmd_args(&[b"RESTORE", copy.as_bytes(), b"0", &theirs]),
+            Value::Simple("OK".into()),
+            "RESTORE of redis-server's {key}"
+        );
+        let Value::Bulk(mine) = ours.cmd_args(&[b"DUMP", key.as_bytes()]) else {
+            panic!("DUMP {key}")
+        };
+        assert_eq!(
+            r.cmd_args(&[b"RESTORE", copy.as_bytes(), b"0", &mine]),
+            Value::Simple("OK".into()),
+            "RESTORE of our {key} in redis-server"
+        );
+    }
+    assert_eq!(dataset(&mut ours), dataset(&mut r));
+    assert_eq!(
+        ours.cmd_args(&[b"RESTORE", b"s", b"0", b"junk"]),
+        Value::Error("BUSYKEY Target key name already exists.".into())
+    );
+    assert_eq!(
+        ours.cmd_args(&[b"RESTORE", b"new", b"0", b"junk"]),
+        Value::Error("ERR DUMP payload version or checksum are wrong".into())
+    );
+    let _ = redis.kill();
+    let _ = redis.wait();
+}

@@ -49,6 +49,8 @@ pub struct Values {
     pub notify_keyspace_events: u32,
     /// `tracking-table-max-keys`: keys CLIENT TRACKING remembers at most (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `dbfilename`: the snapshot file SAVE writes and start-up loads (without `appendonly`).
+    pub dbfilename: String,
     /// `appendonly`: log every write to the append-only file (read at start-up).
     pub appendonly: bool,
     /// `appendfsync`: when the append-only file is made durable.
@@ -103,6 +105,7 @@ impl Default for Values {
             notify_keyspace_events: 0,
             tracking_table_max_keys: 1_000_000,
             encodings: crate::types::Limits::default(),
+            dbfilename: "dump.rdb".to_string(),
             appendonly: false,
             appendfsync: Fsync::EverySec,
             appenddirname: "appendonlydir".to_string(),
@@ -516,6 +519,18 @@ pub const PARAMS: &[Param] = &[
         get: |v| if v.appendonly { "yes" } else { "no" }.to_string(),
         set: |v, s| {
             v.appendonly = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "dbfilename",
+        mutable: true,
+        get: |v| v.dbfilename.clone(),
+        set: |v, s| {
+            if s.is_empty() || s.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            v.dbfilename = s.to_string();
             Ok(())
         },
     },

@@ -14,6 +14,8 @@
 //!   order-statistics list that ranks large sorted sets.
 //! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
 //! - [`propagate`]: the write stream (each change's effect, in order) the AOF drains.
+//! - [`rdb`]: Redis's RDB format (version 10: files, DUMP payloads); [`dump`] converts entries
+//!   to and from its values.
 //! - [`monitor`]: MONITOR's feed of every command.
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
@@ -32,6 +34,7 @@ pub mod blocking;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod dump;
 pub mod entry;
 pub mod error;
 pub mod families;
@@ -45,6 +48,7 @@ pub mod notify;
 pub mod ostree;
 pub mod propagate;
 pub mod pubsub;
+pub mod rdb;
 pub mod session;
 pub mod table;
 pub mod tracking;
@@ -62,6 +66,9 @@ use keyspace::{Key, Keyspace, SHARDS};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Writes a snapshot of the engine (installed by the server; SAVE calls it).
+pub type SaveHook = Box<dyn Fn(&Engine) -> Result<(), String> + Send + Sync>;
 
 /// Server-wide counters reported by INFO.
 #[derive(Default)]
@@ -116,6 +123,8 @@ pub struct Engine {
     /// Why the append-only file cannot be written, while it cannot: writes get `-MISCONF`.
     pub persist_error: Mutex<Option<String>>,
     persist_failing: AtomicBool,
+    save_hook: std::sync::OnceLock<SaveHook>,
+    last_save: AtomicU64,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
@@ -247,6 +256,7 @@ impl Engine {
                 families::sets::COMMANDS,
                 families::zsets::COMMANDS,
                 families::sort::COMMANDS,
+                families::persistence::COMMANDS,
             ]),
             config,
             stats: Stats::default(),
@@ -259,6 +269,8 @@ impl Engine {
             loading: AtomicBool::new(false),
             persist_error: Mutex::new(None),
             persist_failing: AtomicBool::new(false),
+            save_hook: std::sync::OnceLock::new(),
+            last_save: AtomicU64::new(clock.now_ms() / 1000),
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
             clock,
@@ -406,6 +418,27 @@ impl Engine {
             failed,
         );
         finished
+    }
+
+    /// Installs the snapshot writer SAVE uses (the server's persistence layer).
+    pub fn on_save(&self, hook: SaveHook) {
+        let _ = self.save_hook.set(hook);
+    }
+
+    /// Writes a snapshot (SAVE, SHUTDOWN with persistence). Records the time on success.
+    pub fn save(&self) -> Result<(), String> {
+        let hook = self
+            .save_hook
+            .get()
+            .ok_or("no snapshot writer is installed")?;
+        hook(self)?;
+        self.last_save.store(self.clock.now_ms() / 1000, Relaxed);
+        Ok(())
+    }
+
+    /// Unix time (seconds) of the last successful save, or of start-up.
+    pub fn last_save(&self) -> u64 {
+        self.last_save.load(Relaxed)
     }
 
     /// Records that persistence fails (`Some(reason)`: writes are refused with MISCONF) or

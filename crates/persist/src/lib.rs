@@ -8,9 +8,12 @@
 //!   anywhere else refuses to start and names the file and offset).
 //! - [`manifest`]: the manifest file format, read and written as Redis does.
 //! - [`reader`]: a strict RESP command reader for replaying files.
+//! - [`snapshot`]: SAVE into `dbfilename` and start-up loading of it, in Redis's RDB format
+//!   (the format itself is `engine::rdb`, which DUMP and RESTORE share).
 
 pub mod aof;
 pub mod manifest;
 pub mod reader;
+pub mod snapshot;
 
 pub use aof::Aof;

@@ -124,12 +124,24 @@ impl Server {
             durable_tx.send_replace(seq);
         }));
         let values = engine.config.values();
-        let loader = values.appendonly.then(|| {
+        // SAVE writes `dbfilename` in `dir` (the working directory).
+        engine.on_save(Box::new(|e: &Engine| {
+            let name = e.config.values().dbfilename;
+            persist::snapshot::save(e, std::path::Path::new(&name)).map(|_| ())
+        }));
+        let snapshot = std::path::PathBuf::from(&values.dbfilename);
+        let load_snapshot = !values.appendonly && snapshot.is_file();
+        let loader = (values.appendonly || load_snapshot).then(|| {
             engine.loading.store(true, Ordering::Relaxed);
             let engine = engine.clone();
             let settings = persist::aof::Settings::from_config(&values);
+            let aof = values.appendonly;
             tokio::task::spawn_blocking(move || {
-                let r = persist::Aof::open(engine.clone(), &settings);
+                let r = if aof {
+                    persist::Aof::open(engine.clone(), &settings).map(Some)
+                } else {
+                    persist::snapshot::load(&engine, &snapshot).map(|_| None)
+                };
                 engine.loading.store(false, Ordering::Relaxed);
                 r
             })
@@ -155,7 +167,7 @@ impl Server {
         let mut failure = None;
         if let Some(loader) = loader {
             match loader.await {
-                Ok(Ok((a, loaded))) => {
+                Ok(Ok(Some((a, loaded)))) => {
                     if loaded.truncated > 0 {
                         tracing::warn!(
                             "{} bytes of a torn AOF tail were dropped",
@@ -164,8 +176,9 @@ impl Server {
                     }
                     aof = Some(a);
                 }
+                Ok(Ok(None)) => {}
                 Ok(Err(e)) => failure = Some(e),
-                Err(e) => failure = Some(format!("the AOF loader failed: {e}")),
+                Err(e) => failure = Some(format!("the loader failed: {e}")),
             }
         }
         if let Some(e) = &failure {

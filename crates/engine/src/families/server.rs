@@ -213,17 +213,20 @@ fn time(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: nothing is persisted yet, so SAVE and NOSAVE
-/// differ in nothing; the server stops after the current replies are flushed.
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: SAVE writes a snapshot first (no save
+/// points exist, so nothing is saved without it; the AOF is fsynced on the way out in any
+/// case); the server stops after the current replies are flushed.
 fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut abort = false;
-    let (mut save, mut nosave) = (false, false);
+    let (mut save, mut nosave, mut force) = (false, false, false);
     for a in &args[1..] {
         if is(a, "nosave") {
             nosave = true;
         } else if is(a, "save") {
             save = true;
-        } else if is(a, "now") || is(a, "force") {
+        } else if is(a, "force") {
+            force = true;
+        } else if is(a, "now") {
         } else if is(a, "abort") {
             abort = true;
         } else {
@@ -235,6 +238,11 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     }
     if abort {
         return Err(CmdError::from_static("ERR No shutdown in progress."));
+    }
+    if save && ctx.engine.save().is_err() && !force {
+        return Err(CmdError::from_static(
+            "ERR Errors trying to SHUTDOWN. Check logs.",
+        ));
     }
     ctx.session.close_after_reply = true;
     ctx.engine.request_shutdown();

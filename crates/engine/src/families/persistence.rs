@@ -1,0 +1,160 @@
+//! DUMP and RESTORE (Redis's serialization, so payloads move between ferrokv and Redis), SAVE
+//! and LASTSAVE. SAVE writes through the hook the server installs ([`crate::Engine::on_save`]):
+//! the engine itself touches no files.
+
+use super::{int_arg, is};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::dump;
+use crate::entry::EntryMeta;
+use crate::error::{self, CmdError};
+use crate::notify::GENERIC;
+use crate::{cmd, Ctx};
+
+/// `DUMP key`
+fn dump_cmd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let k = ctx.key(args[1]);
+    let shard = ctx.ks().db(ctx.db()).read(k.shard);
+    match shard.get(k.hash, args[1], ctx.now) {
+        Some(e) => {
+            let payload = crate::rdb::dump_payload(&dump::to_value(&e));
+            drop(shard);
+            ctx.hit(true);
+            ctx.out.bulk(&payload);
+        }
+        None => {
+            drop(shard);
+            ctx.miss(args[1]);
+            ctx.out.null();
+        }
+    }
+    Ok(())
+}
+
+/// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let (mut replace, mut absttl) = (false, false);
+    let (mut idle, mut freq): (Option<i64>, Option<i64>) = (None, None);
+    let mut j = 4;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if is(args[j], "replace") {
+            replace = true;
+        } else if is(args[j], "absttl") {
+            absttl = true;
+        } else if is(args[j], "idletime") && more && freq.is_none() {
+            let v = int_arg(args[j + 1])?;
+            if v < 0 {
+                return Err(CmdError::from_static(
+                    "ERR Invalid IDLETIME value, must be >= 0",
+                ));
+            }
+            idle = Some(v);
+            j += 1;
+        } else if is(args[j], "freq") && more && idle.is_none() {
+            // Accepted and checked; access frequencies are only kept under an LFU eviction
+            // policy, which this server does not have.
+            let v = int_arg(args[j + 1])?;
+            if !(0..=255).contains(&v) {
+                return Err(CmdError::from_static(
+                    "ERR Invalid FREQ value, must be >= 0 and <= 255",
+                ));
+            }
+            freq = Some(v);
+            j += 1;
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 1;
+    }
+    let (db, now) = (ctx.db(), ctx.now);
+    let k = ctx.key(args[1]);
+    let mut l = ctx.ks().lock(db, &[k]);
+    if !replace && l.get(db, &k, now).is_some() {
+        return Err(CmdError::from_static(
+            "BUSYKEY Target key name already exists.",
+        ));
+    }
+    let ttl = int_arg(args[2])?;
+    if ttl < 0 {
+        return Err(CmdError::from_static("ERR Invalid TTL value, must be >= 0"));
+    }
+    if crate::rdb::verify_payload(args[3]).is_err() {
+        return Err(CmdError::from_static(
+            "ERR DUMP payload version or checksum are wrong",
+        ));
+    }
+    let value = match crate::rdb::restore_payload(args[3]) {
+        Ok(v) if !dump::is_empty(&v) => v,
+        _ => return Err(CmdError::from_static("ERR Bad data format")),
+    };
+    let deleted = replace && l.remove(db, &k).is_some();
+    let at = if ttl == 0 {
+        None
+    } else if absttl {
+        Some(ttl as u64)
+    } else {
+        Some((ttl as u64).saturating_add(now))
+    };
+    if at.is_some_and(|at| at <= now) {
+        // Already expired: nothing is created (an old key is deleted).
+        if deleted {
+            crate::propagate::replace(&[&[b"DEL", args[1]]]);
+            ctx.notify(GENERIC, "del", args[1]);
+        }
+        ctx.out.ok();
+        return Ok(());
+    }
+    let clock = ctx.clock();
+    let clock = match idle {
+        Some(secs) => clock.wrapping_sub((secs.min(0x00ff_ffff)) as u32) & 0x00ff_ffff,
+        None => clock,
+    };
+    let limits = ctx.engine.limits.load();
+    let meta = EntryMeta {
+        expire: at,
+        clock,
+        ..Default::default()
+    };
+    l.put(db, &k, dump::to_entry(args[1], &value, &limits, meta));
+    if let (Some(at), false) = (at, absttl) {
+        // Logged with the absolute deadline, as Redis propagates it.
+        let mut ms = Vec::new();
+        resp::number::write_u64(&mut ms, at);
+        let mut record: Vec<&[u8]> = vec![b"RESTORE", args[1], &ms];
+        record.extend_from_slice(&args[3..]);
+        record.push(b"ABSTTL");
+        crate::propagate::replace(&[&record]);
+    }
+    drop(l);
+    ctx.notify(GENERIC, "restore", args[1]);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `SAVE`: a snapshot of every database in `dir/dbfilename`, taken with every shard locked (a
+/// consistent point in time; other clients wait, as with Redis's SAVE).
+fn save(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    match ctx.engine.save() {
+        Ok(()) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        // The writer logged why; Redis answers a bare "ERR" too.
+        Err(_) => Err(CmdError::from_static("ERR")),
+    }
+}
+
+/// `LASTSAVE`: unix time of the last successful save (start-up time before any).
+fn lastsave(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.int(ctx.engine.last_save() as i64);
+    Ok(())
+}
+
+#[rustfmt::skip]
+/// DUMP, RESTORE, SAVE and LASTSAVE's table rows.
+pub const COMMANDS: &[Command] = &[
+    cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", dump_cmd),
+    cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], "generic", "Creates a key from the serialized representation of a value.", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", restore),
+    cmd!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, 0, 0, ["dangerous"], "server", "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", save),
+    cmd!("lastsave", 1, LOADING | STALE | FAST, 0, 0, 0, ["admin", "dangerous"], "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)", lastsave),
+];
