@@ -629,8 +629,9 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn blmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let deadline = timeout_arg(ctx, args[1])?;
+    // Redis reads the keys, side and COUNT before the timeout.
     let (keys, front, count) = parse_mpop(args, 2, side_arg)?;
+    let deadline = timeout_arg(ctx, args[1])?;
     match pop_first_nonempty(ctx, &keys, Kind::List, |ctx, key| {
         pop_n(ctx, key, front, count)
     })? {

@@ -238,38 +238,33 @@ fn zadd_generic(
         let (mut added, mut updated) = (0usize, 0usize);
         let mut last: Option<f64> = None;
         for &(score, member) in pairs {
-            let cur = zset::score(z.view(), member);
-            match cur {
+            let mut nan = false;
+            // One lookup decides and writes (ZADD into a large sorted set is the hot path).
+            let (cur, new) = zset::upsert(z, limits, member, |cur| match cur {
+                Some(_) if o.nx => None,
+                None if o.xx => None,
+                None => Some(score),
                 Some(cur) => {
-                    if o.nx {
-                        continue;
+                    let next = if o.incr { cur + score } else { score };
+                    if next.is_nan() {
+                        nan = true;
+                        return None;
                     }
-                    let mut next = score;
-                    if o.incr {
-                        next = cur + score;
-                        if next.is_nan() {
-                            return Err(CmdError::from_static(
-                                "ERR resulting score is not a number (NaN)",
-                            ));
-                        }
-                    }
-                    if (o.lt && next >= cur) || (o.gt && next <= cur) {
-                        continue;
-                    }
-                    last = Some(next);
-                    if next != cur {
-                        zset::insert(z, limits, member, next);
-                        updated += 1;
-                    }
+                    let refused = (o.lt && next >= cur) || (o.gt && next <= cur);
+                    (!refused).then_some(next)
                 }
-                None => {
-                    if o.xx {
-                        continue;
-                    }
-                    zset::insert(z, limits, member, score);
-                    added += 1;
-                    last = Some(score);
-                }
+            });
+            if nan {
+                return Err(CmdError::from_static(
+                    "ERR resulting score is not a number (NaN)",
+                ));
+            }
+            let Some(next) = new else { continue };
+            last = Some(next);
+            match cur {
+                None => added += 1,
+                Some(cur) if next != cur => updated += 1,
+                Some(_) => {}
             }
         }
         Ok(((added, updated, last), added + updated > 0))
@@ -875,8 +870,9 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`
 fn bzmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let deadline = timeout_arg(ctx, args[1])?;
+    // Redis reads the keys, side and COUNT before the timeout.
     let (keys, min, count) = parse_mpop(args, 2, min_max_arg)?;
+    let deadline = timeout_arg(ctx, args[1])?;
     match pop_first_nonempty(ctx, &keys, Kind::ZSet, |ctx, key| {
         pop_n(ctx, key, min, count)
     })? {

@@ -115,8 +115,29 @@ impl ZBig {
 
     /// Adds `member` or changes its score; returns the previous score.
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
-        if let Some(old) = self.item(member) {
-            if old.score.to_bits() != score.to_bits() {
+        self.upsert(member, |_| Some(score)).0
+    }
+
+    /// Looks `member` up once and gives it the score `decide` returns for its current one
+    /// (None: leave it as it is). Returns the old and the new score.
+    pub fn upsert(
+        &mut self,
+        member: &[u8],
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+    ) -> (Option<f64>, Option<f64>) {
+        let h = hash_of(member);
+        let found = self.dict.get(h, member).map(|e| ZItem {
+            score: score_of(&e),
+            entry: entry_ptr(&e),
+        });
+        let cur = found.map(|it| it.score);
+        let Some(score) = decide(cur) else {
+            return (cur, None);
+        };
+        match found {
+            // An equal score (0 and -0 included) changes nothing, as in Redis.
+            Some(old) if old.score == score => {}
+            Some(old) => {
                 self.list.remove(&old);
                 // SAFETY: the entry is owned by our table and we hold `&mut self`.
                 let e = unsafe { EntryRef::from_ptr(old.entry) };
@@ -126,17 +147,15 @@ impl ZBig {
                     entry: old.entry,
                 });
             }
-            return Some(old.score);
+            None => {
+                let entry = Entry::new(member, &score_bytes(score), EntryMeta::default());
+                // The allocation keeps its address in the table.
+                let p = entry.view().as_ptr();
+                self.dict.insert_new(h, entry, hasher());
+                self.list.insert(ZItem { score, entry: p });
+            }
         }
-        let h = hash_of(member);
-        let entry = Entry::new(member, &score_bytes(score), EntryMeta::default());
-        self.dict.insert_new(h, entry, hasher());
-        let e = self.dict.get(h, member).expect("just inserted");
-        self.list.insert(ZItem {
-            score,
-            entry: entry_ptr(&e),
-        });
-        None
+        (cur, Some(score))
     }
 
     /// Removes `member`; returns its score.
@@ -335,6 +354,27 @@ pub fn insert(o: &mut Open<'_>, limits: &Limits, member: &[u8], score: f64) -> O
     match o.big() {
         Some(Big::ZSet(z)) => z.insert(member, score),
         _ => None,
+    }
+}
+
+/// Looks `member` up and gives it the score `decide` returns for its current one (None: leave
+/// it); one lookup in a large sorted set. Returns the old and the new score.
+pub fn upsert(
+    o: &mut Open<'_>,
+    limits: &Limits,
+    member: &[u8],
+    decide: impl FnOnce(Option<f64>) -> Option<f64>,
+) -> (Option<f64>, Option<f64>) {
+    if let Some(Big::ZSet(z)) = o.big() {
+        return z.upsert(member, decide);
+    }
+    let cur = score(o.view(), member);
+    match decide(cur) {
+        None => (cur, None),
+        Some(s) => {
+            insert(o, limits, member, s);
+            (cur, Some(s))
+        }
     }
 }
 
