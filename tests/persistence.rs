@@ -589,3 +589,103 @@ fn snapshots_and_dump_payloads_move_between_redis_and_ferrokv() {
     let _ = redis.kill();
     let _ = redis.wait();
 }
+
+#[test]
+fn bgsave_is_one_point_in_time_while_transactions_go_on() {
+    const ACCOUNTS: usize = 64;
+    let dir = TempDir::new("bgsave");
+    let args = [
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ];
+    let mut b = Binary::spawn(&args);
+    let addr = b.addr;
+    let mut c = Client::connect(addr);
+    for i in 0..ACCOUNTS {
+        c.cmd(&format!("SET acct:{i} 1000"));
+    }
+    // Enough other data that a snapshot takes a while.
+    for chunk in 0..40 {
+        let mut mset: Vec<Vec<u8>> = vec![b"MSET".to_vec()];
+        for i in 0..2500 {
+            mset.push(format!("filler:{chunk}:{i}").into_bytes());
+            mset.push(b"some filler value".to_vec());
+        }
+        let argv: Vec<&[u8]> = mset.iter().map(|a| a.as_slice()).collect();
+        assert_eq!(c.cmd_args(&argv), Value::Simple("OK".into()));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let movers: Vec<_> = (0..2)
+        .map(|t| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                let mut x = 0x9e37_79b9u64 + t;
+                let mut moved = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let (a, b) = (x as usize % ACCOUNTS, (x >> 20) as usize % ACCOUNTS);
+                    c.cmd("MULTI");
+                    c.cmd(&format!("DECRBY acct:{a} 7"));
+                    c.cmd(&format!("INCRBY acct:{b} 7"));
+                    let Value::Array(r) = c.cmd("EXEC") else {
+                        panic!("EXEC")
+                    };
+                    assert_eq!(r.len(), 2);
+                    moved += 1;
+                }
+                moved
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(50));
+    let before = match c.cmd("LASTSAVE") {
+        Value::Int(t) => t,
+        other => panic!("LASTSAVE {other:?}"),
+    };
+    assert_eq!(
+        c.cmd("BGSAVE"),
+        Value::Simple("Background saving started".into())
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let Value::Bulk(info) = c.cmd("INFO persistence") else {
+            panic!("INFO")
+        };
+        if String::from_utf8_lossy(&info).contains("rdb_bgsave_in_progress:0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "BGSAVE never finished");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let moved: u64 = movers.into_iter().map(|m| m.join().unwrap()).sum();
+    assert!(moved > 0, "no transfer ran during the snapshot");
+    assert!(matches!(c.cmd("LASTSAVE"), Value::Int(t) if t >= before));
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = c.read_reply();
+    b.wait_exit();
+    // The snapshot holds every account, and their sum as at one instant.
+    let b = Binary::spawn(&args);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    let mut sum = 0i64;
+    for i in 0..ACCOUNTS {
+        let Value::Bulk(v) = c.cmd(&format!("GET acct:{i}")) else {
+            panic!("acct:{i} missing from the snapshot")
+        };
+        sum += String::from_utf8(v).unwrap().parse::<i64>().unwrap();
+    }
+    assert_eq!(
+        sum,
+        1000 * ACCOUNTS as i64,
+        "the snapshot mixes two instants"
+    );
+    assert_eq!(c.cmd("DBSIZE"), Value::Int((ACCOUNTS + 100_000) as i64));
+}

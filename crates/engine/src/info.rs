@@ -161,7 +161,11 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("# Persistence", &"");
             line("loading", &u8::from(e.loading.load(Relaxed)));
             line("async_loading", &0);
-            line("rdb_bgsave_in_progress", &0);
+            line(
+                "rdb_bgsave_in_progress",
+                &u8::from(e.bgsave_running.load(Relaxed)),
+            );
+            line("rdb_last_save_time", &e.last_save());
             let log = &e.keyspace.log;
             line("aof_enabled", &u8::from(log.enabled()));
             line("aof_rewrite_in_progress", &0);

@@ -321,6 +321,9 @@ pub struct Keyspace {
     pub blocking: std::sync::Arc<crate::blocking::Blocking>,
     /// The write stream the AOF drains: records are appended while their locks are held.
     pub log: std::sync::Arc<crate::propagate::Log>,
+    /// The point-in-time snapshot in progress (BGSAVE): a shard is captured before its first
+    /// change.
+    pub snapshots: crate::snapshot::Snapshots,
 }
 
 impl Keyspace {
@@ -334,6 +337,7 @@ impl Keyspace {
             tracking: std::sync::Arc::default(),
             blocking: std::sync::Arc::default(),
             log: std::sync::Arc::default(),
+            snapshots: crate::snapshot::Snapshots::default(),
         }
     }
 
@@ -387,9 +391,11 @@ impl Keyspace {
     pub fn lock(&self, db: usize, keys: &[Key<'_>]) -> Locked<'_> {
         if let [k] = keys {
             // The common single-key case takes no allocation.
+            let guard = self.dbs[db].write(k.shard);
+            self.snapshots.before_write(db, k.shard, &guard);
             return Locked {
                 ks: self,
-                guards: Guards::One([((db, k.shard), self.dbs[db].write(k.shard))]),
+                guards: Guards::One([((db, k.shard), guard)]),
             };
         }
         let mut want: Vec<(usize, usize)> = keys.iter().map(|k| (db, k.shard)).collect();
@@ -404,7 +410,11 @@ impl Keyspace {
             ks: self,
             guards: Guards::Many(
                 want.iter()
-                    .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
+                    .map(|&(d, s)| {
+                        let guard = self.dbs[d].write(s);
+                        self.snapshots.before_write(d, s, &guard);
+                        ((d, s), guard)
+                    })
                     .collect(),
             ),
         }

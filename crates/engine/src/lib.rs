@@ -14,6 +14,8 @@
 //!   order-statistics list that ranks large sorted sets.
 //! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
 //! - [`propagate`]: the write stream (each change's effect, in order) the AOF drains.
+//! - [`snapshot`]: point-in-time snapshots without fork (a shard is captured before its first
+//!   change).
 //! - [`rdb`]: Redis's RDB format (version 10: files, DUMP payloads); [`dump`] converts entries
 //!   to and from its values.
 //! - [`monitor`]: MONITOR's feed of every command.
@@ -50,6 +52,7 @@ pub mod propagate;
 pub mod pubsub;
 pub mod rdb;
 pub mod session;
+pub mod snapshot;
 pub mod table;
 pub mod tracking;
 pub mod types;
@@ -69,6 +72,9 @@ use std::time::{Duration, Instant};
 
 /// Writes a snapshot of the engine (installed by the server; SAVE calls it).
 pub type SaveHook = Box<dyn Fn(&Engine) -> Result<(), String> + Send + Sync>;
+
+/// Starts a background snapshot (installed by the server; BGSAVE calls it).
+pub type BgSaveHook = Box<dyn Fn() + Send + Sync>;
 
 /// Server-wide counters reported by INFO.
 #[derive(Default)]
@@ -124,6 +130,9 @@ pub struct Engine {
     pub persist_error: Mutex<Option<String>>,
     persist_failing: AtomicBool,
     save_hook: std::sync::OnceLock<SaveHook>,
+    bgsave_hook: std::sync::OnceLock<BgSaveHook>,
+    /// True while a BGSAVE runs.
+    pub bgsave_running: AtomicBool,
     last_save: AtomicU64,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
@@ -270,6 +279,8 @@ impl Engine {
             persist_error: Mutex::new(None),
             persist_failing: AtomicBool::new(false),
             save_hook: std::sync::OnceLock::new(),
+            bgsave_hook: std::sync::OnceLock::new(),
+            bgsave_running: AtomicBool::new(false),
             last_save: AtomicU64::new(clock.now_ms() / 1000),
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
@@ -434,6 +445,28 @@ impl Engine {
         hook(self)?;
         self.last_save.store(self.clock.now_ms() / 1000, Relaxed);
         Ok(())
+    }
+
+    /// Installs what BGSAVE starts.
+    pub fn on_bgsave(&self, hook: BgSaveHook) {
+        let _ = self.bgsave_hook.set(hook);
+    }
+
+    /// Starts a background snapshot. False when one runs already (or nothing can write it).
+    pub fn bgsave(&self) -> bool {
+        let Some(hook) = self.bgsave_hook.get() else {
+            return false;
+        };
+        if self.bgsave_running.swap(true, Relaxed) {
+            return false;
+        }
+        hook();
+        true
+    }
+
+    /// Records a finished save (the time LASTSAVE reports).
+    pub fn saved(&self) {
+        self.last_save.store(self.clock.now_ms() / 1000, Relaxed);
     }
 
     /// Unix time (seconds) of the last successful save, or of start-up.
@@ -714,6 +747,7 @@ impl Engine {
                     // Expiry is a write like any other: never in the middle of an EXEC.
                     let _gate = self.gate.read();
                     let mut shard = db.write(s);
+                    self.keyspace.snapshots.before_write(d, s, &shard);
                     let (watches, events) = (&self.keyspace.watches, &self.keyspace.events);
                     let (n, examined) =
                         shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher, |k| {

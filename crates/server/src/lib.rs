@@ -129,6 +129,13 @@ impl Server {
             let name = e.config.values().dbfilename;
             persist::snapshot::save(e, std::path::Path::new(&name)).map(|_| ())
         }));
+        let weak = Arc::downgrade(&engine);
+        engine.on_bgsave(Box::new(move || {
+            if let Some(e) = weak.upgrade() {
+                let path = std::path::PathBuf::from(e.config.values().dbfilename);
+                persist::snapshot::bgsave(e, path);
+            }
+        }));
         let snapshot = std::path::PathBuf::from(&values.dbfilename);
         let load_snapshot = !values.appendonly && snapshot.is_file();
         let loader = (values.appendonly || load_snapshot).then(|| {

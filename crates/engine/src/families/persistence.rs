@@ -144,6 +144,22 @@ fn save(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     }
 }
 
+/// `BGSAVE [SCHEDULE]`: a point-in-time snapshot written in the background while commands go
+/// on (see [`crate::snapshot`]).
+fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 2 || (args.len() == 2 && !is(args[1], "schedule")) {
+        return Err(error::SYNTAX);
+    }
+    if ctx.engine.bgsave() {
+        ctx.out.simple("Background saving started");
+        Ok(())
+    } else {
+        Err(CmdError::from_static(
+            "ERR Background save already in progress",
+        ))
+    }
+}
+
 /// `LASTSAVE`: unix time of the last successful save (start-up time before any).
 fn lastsave(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.out.int(ctx.engine.last_save() as i64);
@@ -156,5 +172,6 @@ pub const COMMANDS: &[Command] = &[
     cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", dump_cmd),
     cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], "generic", "Creates a key from the serialized representation of a value.", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", restore),
     cmd!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, 0, 0, ["dangerous"], "server", "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", save),
+    cmd!("bgsave", -1, ADMIN | NOSCRIPT, 0, 0, 0, ["dangerous"], "server", "Asynchronously saves the database(s) to disk.", "1.0.0", "O(1)", bgsave),
     cmd!("lastsave", 1, LOADING | STALE | FAST, 0, 0, 0, ["admin", "dangerous"], "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)", lastsave),
 ];
