@@ -79,6 +79,7 @@ pub fn router(engine: Shared) -> Router {
         // Every route above needs the password when one is set; /healthz (added after the
         // layer) never does, so a load balancer can probe without credentials.
         .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
+        .route_layer(middleware::from_fn_with_state(engine.clone(), durable))
         .route("/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -372,6 +373,21 @@ fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<
 /// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
 /// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
 /// left empty). Passwords are compared in constant time.
+/// Under `appendfsync always` a response is sent only once everything logged before it is
+/// durable: an acknowledged write over HTTP survives a crash like one over RESP.
+async fn durable(State(engine): State<Shared>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let log = &engine.keyspace.log;
+    if log.holds_replies() {
+        let seq = log.appended();
+        while log.durable() < seq {
+            log.waiting();
+            tokio::time::sleep(std::time::Duration::from_micros(200)).await;
+        }
+    }
+    response
+}
+
 async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) -> Response {
     if engine.config.password().is_none() {
         return next.run(req).await;
