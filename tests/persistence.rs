@@ -689,3 +689,72 @@ fn bgsave_is_one_point_in_time_while_transactions_go_on() {
     );
     assert_eq!(c.cmd("DBSIZE"), Value::Int((ACCOUNTS + 100_000) as i64));
 }
+
+#[test]
+fn redis_appendonlydir_with_an_rdb_base_loads_here() {
+    let Some(bin) = which("redis-server") else {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    };
+    let (theirs, ours) = (TempDir::new("aof-redis"), TempDir::new("aof-ours"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = Command::new(bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--appendonly", "yes", "--appendfsync", "always"])
+        .args(["--dir", theirs.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut r = Client::connect(addr);
+    fill(&mut r);
+    // Move what was written so far into an RDB base, then add increments after it.
+    assert!(matches!(r.cmd("BGREWRITEAOF"), Value::Simple(_)));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let Value::Bulk(info) = r.cmd("INFO persistence") else {
+            panic!("INFO")
+        };
+        let info = String::from_utf8_lossy(&info).into_owned();
+        if info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "BGREWRITEAOF never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    r.cmd("RPUSH l after");
+    r.cmd("INCR counter");
+    let want = dataset(&mut r);
+    let _ = redis.kill();
+    let _ = redis.wait();
+    let src = theirs.path().join("appendonlydir");
+    let dst = ours.path().join("appendonlydir");
+    std::fs::create_dir_all(&dst).unwrap();
+    let mut has_rdb_base = false;
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap();
+        has_rdb_base |= f.file_name().to_string_lossy().ends_with(".base.rdb");
+        std::fs::copy(f.path(), dst.join(f.file_name())).unwrap();
+    }
+    assert!(has_rdb_base, "redis-server did not write an RDB base");
+    let b = start(ours.path(), &[]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(dataset(&mut c), want);
+}

@@ -126,13 +126,14 @@ fn load_file(
         }
         Err(e) => return Err(format!("Can't read the AOF file {name}: {e}")),
     };
-    if buf.starts_with(b"REDIS") {
-        return Err(format!(
-            "The AOF file {name} starts with an RDB preamble, which this version cannot load yet"
-        ));
-    }
     let max_bulk = engine.config.proto_max_bulk_len();
     let mut at = 0usize;
+    if buf.starts_with(b"REDIS") {
+        // An RDB base (`aof-use-rdb-preamble yes`, Redis's default), possibly followed by
+        // commands in an old single-file AOF.
+        let (_, used) = crate::snapshot::load_bytes(engine, &buf, true, &name.to_string())?;
+        at = used;
+    }
     // Where the open MULTI block (if any) started: a torn transaction is dropped whole.
     let mut multi_at: Option<usize> = None;
     let mut out = ReplyBuf::new(false);

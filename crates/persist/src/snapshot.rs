@@ -100,72 +100,86 @@ pub struct Loaded {
 /// database number beyond `databases` or a key twice refuse the load; the error names the file
 /// and the offset.
 pub fn load(engine: &Engine, path: &Path) -> Result<Loaded, String> {
-    let name = path.display();
+    let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("Can't read {name}: {e}"))?;
+    let (loaded, _) = load_bytes(engine, &bytes, false, &name)?;
+    Ok(loaded)
+}
+
+/// Loads RDB data into `engine`. With `prefix`, the RDB part may be followed by other data (an
+/// AOF with an RDB preamble) and its length is returned. `name` names the source in errors.
+pub fn load_bytes(
+    engine: &Engine,
+    bytes: &[u8],
+    prefix: bool,
+    name: &str,
+) -> Result<(Loaded, usize), String> {
     let ks = &engine.keyspace;
     let now = engine.clock.now_ms();
     let limits = engine.limits.load();
     let clock = ((now / 1000) & 0x00ff_ffff) as u32;
     let mut loaded = Loaded::default();
     let total = bytes.len().max(1);
-    rdb::load(
-        &bytes,
-        |k, v| {
-            if k == b"redis-ver" || k == b"ctime" {
-                tracing::info!(
-                    "Loading RDB {}: {}",
-                    String::from_utf8_lossy(k),
-                    String::from_utf8_lossy(v)
-                );
-            }
-        },
-        |entry| {
-            if entry.db >= ks.databases() {
-                return Err(format!(
-                    "the file selects database {}, beyond the {} configured",
-                    entry.db,
-                    ks.databases()
-                ));
-            }
-            if entry.expire_ms.is_some_and(|at| at <= now) {
-                loaded.expired += 1;
-                return Ok(());
-            }
-            let k = ks.key(&entry.key);
-            let mut l = ks.lock(entry.db, &[k]);
-            if l.get(entry.db, &k, now).is_some() {
-                return Err(format!(
-                    "duplicate key '{}' in database {}",
-                    String::from_utf8_lossy(&entry.key),
-                    entry.db
-                ));
-            }
-            let meta = EntryMeta {
-                expire: entry.expire_ms,
-                clock,
-                ..Default::default()
-            };
-            l.put(
-                entry.db,
-                &k,
-                dump::to_entry(&entry.key, &entry.value, &limits, meta),
+    let on_aux = |k: &[u8], v: &[u8]| {
+        if k == b"redis-ver" || k == b"ctime" {
+            tracing::info!(
+                "Loading RDB {}: {}",
+                String::from_utf8_lossy(k),
+                String::from_utf8_lossy(v)
             );
-            loaded.keys += 1;
-            if loaded.keys % 1_000_000 == 0 {
-                tracing::info!("Loading {name}: {} keys of {total} bytes", loaded.keys);
-            }
-            Ok(())
-        },
-    )
+        }
+    };
+    let on_entry = |entry: rdb::Entry| {
+        if entry.db >= ks.databases() {
+            return Err(format!(
+                "the file selects database {}, beyond the {} configured",
+                entry.db,
+                ks.databases()
+            ));
+        }
+        if entry.expire_ms.is_some_and(|at| at <= now) {
+            loaded.expired += 1;
+            return Ok(());
+        }
+        let k = ks.key(&entry.key);
+        let mut l = ks.lock(entry.db, &[k]);
+        if l.get(entry.db, &k, now).is_some() {
+            return Err(format!(
+                "duplicate key '{}' in database {}",
+                String::from_utf8_lossy(&entry.key),
+                entry.db
+            ));
+        }
+        let meta = EntryMeta {
+            expire: entry.expire_ms,
+            clock,
+            ..Default::default()
+        };
+        l.put(
+            entry.db,
+            &k,
+            dump::to_entry(&entry.key, &entry.value, &limits, meta),
+        );
+        loaded.keys += 1;
+        if loaded.keys % 1_000_000 == 0 {
+            tracing::info!("Loading {name}: {} keys of {total} bytes", loaded.keys);
+        }
+        Ok(())
+    };
+    let used = if prefix {
+        rdb::load_prefix(bytes, on_aux, on_entry)
+    } else {
+        rdb::load(bytes, on_aux, on_entry).map(|()| bytes.len())
+    }
     .map_err(|e| {
         format!("Short read or OOM loading DB {name}: {e}. Unrecoverable error, aborting now.")
     })?;
     tracing::info!(
-        "DB loaded from disk: {} keys ({} already expired skipped)",
+        "DB loaded from {name}: {} keys ({} already expired skipped)",
         loaded.keys,
         loaded.expired
     );
-    Ok(loaded)
+    Ok((loaded, used))
 }
 
 /// Starts a background snapshot to `path` (BGSAVE): the dataset as of the moment it starts,
