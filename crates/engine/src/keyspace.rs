@@ -557,7 +557,9 @@ impl<'a> Locked<'a> {
     /// What every change of a key owes the rest of the server: WATCH, client tracking and,
     /// for a key that did not exist, the `new` event.
     fn changed(&self, db: usize, key: &[u8], created: bool) {
-        crate::propagate::mark_dirty();
+        if self.ks.log.enabled() {
+            crate::propagate::mark_dirty();
+        }
         self.ks.watches.touch(db, key);
         self.ks.tracking.invalidate(key);
         if created {

@@ -103,11 +103,6 @@ impl Snapshots {
         capture(shard, st.now)
     }
 
-    /// The instant T of the running snapshot.
-    pub fn instant(&self) -> Option<u64> {
-        self.state().as_ref().map(|s| s.now)
-    }
-
     /// Ends the snapshot.
     pub fn end(&self) {
         self.active.store(false, Relaxed);

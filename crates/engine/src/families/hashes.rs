@@ -7,7 +7,7 @@ use crate::entry::Kind;
 use crate::error::{self, CmdError};
 use crate::float::{incr_by_float, IncrFloatError};
 use crate::notify::HASH;
-use crate::types::{hash, View};
+use crate::types::hash;
 use crate::{cmd, Ctx};
 use resp::ReplyBuf;
 
@@ -343,11 +343,6 @@ pub fn pick(n: usize) -> usize {
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`
 fn hscan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     super::scan_collection(ctx, args, Kind::Hash)
-}
-
-/// The (field, value) pairs of a hash, for SORT's `->field` lookups.
-pub fn field<'a>(v: View<'a>, f: &[u8]) -> Option<&'a [u8]> {
-    hash::get(v, f)
 }
 
 #[rustfmt::skip]

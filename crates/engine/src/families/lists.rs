@@ -2,7 +2,7 @@
 //! blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), which wait through
 //! [`crate::blocking`] when they find nothing.
 
-use super::{coll_of, int_arg, is, pop_first_nonempty, read_coll, read_key, write_coll};
+use super::{int_arg, is, pop_first_nonempty, read_coll, write_coll};
 use crate::blocking::BlockRequest;
 use crate::command::{flags::*, CmdResult, Command};
 use crate::entry::Kind;
@@ -645,13 +645,6 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             null_bulk: false,
         }),
     }
-}
-
-/// Reads a whole list (SORT, DUMP-like consumers).
-pub fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<Vec<u8>>>, CmdError> {
-    read_key(ctx, key, |_, e| {
-        Ok(coll_of(e, Kind::List)?.map(|v| list::iter(v).map(<[u8]>::to_vec).collect()))
-    })
 }
 
 #[rustfmt::skip]

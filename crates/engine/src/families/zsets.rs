@@ -5,7 +5,7 @@
 
 use super::hashes::{pick, random_count, reply_pairs, sample_distinct};
 use super::lists::{notify_deleted, parse_mpop, timeout_arg};
-use super::sets::{card_limit, numkeys};
+use super::sets::card_limit;
 use super::{
     coll_of, int_arg, is, notify_store, pop_first_nonempty, read_coll, store_coll, write_coll,
     Written,
@@ -20,7 +20,6 @@ use crate::notify::ZSET;
 use crate::types::{list, set, zset, View};
 use crate::{cmd, Ctx};
 use resp::ReplyBuf;
-use std::cmp::Ordering;
 
 /// Owned (member, score) pairs.
 type Scored = Vec<(Vec<u8>, f64)>;
@@ -526,7 +525,7 @@ fn run_range<'v>(v: View<'v>, q: &RangeQuery<'_>, b: &Bounds<'_>) -> Vec<(&'v [u
     if start >= end {
         return Vec::new();
     }
-    let mut items = owned_range(&r, start, end - 1, q.rev);
+    let mut items = r.range(start, end - 1, q.rev);
     if q.by != RangeBy::Rank {
         if q.offset < 0 {
             return Vec::new();
@@ -541,38 +540,6 @@ fn run_range<'v>(v: View<'v>, q: &RangeQuery<'_>, b: &Bounds<'_>) -> Vec<(&'v [u
         }
     }
     items
-}
-
-/// Members ranked `start..=end`, in order or reversed, borrowed from the set.
-fn owned_range<'v>(
-    r: &zset::Ranked<'v>,
-    start: usize,
-    end: usize,
-    rev: bool,
-) -> Vec<(&'v [u8], f64)> {
-    match r {
-        zset::Ranked::Packed(v) => {
-            let mut out = v[start..=end].to_vec();
-            if rev {
-                out.reverse();
-            }
-            out
-        }
-        zset::Ranked::Big(l) => {
-            let n = end - start + 1;
-            if rev {
-                l.iter_rev_from(end)
-                    .take(n)
-                    .map(|it| (it.member(), it.score()))
-                    .collect()
-            } else {
-                l.iter_from(start)
-                    .take(n)
-                    .map(|it| (it.member(), it.score()))
-                    .collect()
-            }
-        }
-    }
 }
 
 /// Writes members, with scores when asked (flat in RESP2, pairs in RESP3).
@@ -1158,19 +1125,12 @@ fn zdiffstore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`
 fn zintercard(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    // Parsed like SINTERCARD's numkeys first for its error text on a too large count.
-    let _ = numkeys;
     algebra(ctx, args, SetOp::Inter, false, true)
 }
 
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
 fn zscan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     super::scan_collection(ctx, args, Kind::ZSet)
-}
-
-/// Orders two (member, score) pairs as a sorted set does.
-pub fn order(a: &(Vec<u8>, f64), b: &(Vec<u8>, f64)) -> Ordering {
-    zset::cmp_score_member(a.1, &a.0, b.1, &b.0)
 }
 
 #[rustfmt::skip]

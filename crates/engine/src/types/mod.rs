@@ -290,8 +290,3 @@ pub fn encoding_name(kind: Kind, v: View<'_>) -> &'static str {
         _ => "hashtable",
     }
 }
-
-/// Walks a collection table with Redis's SCAN cursor (HSCAN, SSCAN, ZSCAN on large values).
-pub fn scan_table(t: &Table, cursor: u64, f: impl FnMut(EntryRef<'_>)) -> u64 {
-    t.scan(cursor, f)
-}

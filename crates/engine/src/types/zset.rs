@@ -265,7 +265,7 @@ impl<'a> Ranked<'a> {
     }
 
     /// Members ranked `start..=end` (ascending ranks), in ascending or (`rev`) descending order.
-    pub fn range(&self, start: usize, end: usize, rev: bool) -> Vec<(&[u8], f64)> {
+    pub fn range(&self, start: usize, end: usize, rev: bool) -> Vec<(&'a [u8], f64)> {
         if start > end || start >= self.len() {
             return Vec::new();
         }
