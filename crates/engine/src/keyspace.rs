@@ -188,14 +188,15 @@ impl Shard {
         }
     }
 
-    /// Deletes up to `budget` keys whose expiry is at or before `now`. Returns (deleted, index
-    /// items examined); the caller loops while work remains.
+    /// Deletes up to `budget` keys whose expiry is at or before `now`, calling `on_delete` just
+    /// before each deletion. Returns (deleted, index items examined); the caller loops while
+    /// work remains.
     pub fn active_expire<S: BuildHasher>(
         &mut self,
         now: u64,
         budget: usize,
         hasher: &S,
-        mut on_delete: impl FnMut(&[u8]),
+        mut on_delete: impl FnMut(&Shard, u64, &[u8]),
     ) -> (usize, usize) {
         let mut deleted = 0;
         let mut examined = 0;
@@ -221,8 +222,8 @@ impl Shard {
                 }
             });
             for key in due {
+                on_delete(self, hash, &key);
                 self.remove(hash, &key, hasher);
-                on_delete(&key);
                 self.expired += 1;
                 deleted += 1;
             }
@@ -392,7 +393,6 @@ impl Keyspace {
         if let [k] = keys {
             // The common single-key case takes no allocation.
             let guard = self.dbs[db].write(k.shard);
-            self.snapshots.before_write(db, k.shard, &guard);
             return Locked {
                 ks: self,
                 guards: Guards::One([((db, k.shard), guard)]),
@@ -410,11 +410,7 @@ impl Keyspace {
             ks: self,
             guards: Guards::Many(
                 want.iter()
-                    .map(|&(d, s)| {
-                        let guard = self.dbs[d].write(s);
-                        self.snapshots.before_write(d, s, &guard);
-                        ((d, s), guard)
-                    })
+                    .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
                     .collect(),
             ),
         }
@@ -493,7 +489,7 @@ impl<'a> Locked<'a> {
     /// The live entry for `key`, deleting it first if expired.
     pub fn get(&mut self, db: usize, key: &Key<'_>, now: u64) -> Option<EntryRef<'_>> {
         let ks = self.ks;
-        let i = self.index(db, key.shard);
+        let i = self.before_key(db, key);
         let shard = &mut self.guards[i].1;
         let expiring = shard
             .table
@@ -509,6 +505,22 @@ impl<'a> Locked<'a> {
         shard.get_for_write(key.hash, key.bytes, now, &ks.hasher)
     }
 
+    /// The guard index of `key`'s shard, after a snapshot in progress saved the key's value
+    /// (every path that may change a key comes through here first).
+    fn before_key(&self, db: usize, key: &Key<'_>) -> usize {
+        let i = self.index(db, key.shard);
+        self.ks
+            .snapshots
+            .before_key(db, key.shard, &self.guards[i].1, key.hash, key.bytes);
+        i
+    }
+
+    /// A change to any key of the locked shard `(db, shard)` is coming (FLUSHDB, SWAPDB).
+    pub fn before_shard(&self, db: usize, shard: usize) {
+        let i = self.index(db, shard);
+        self.ks.snapshots.before_shard(db, shard, &self.guards[i].1);
+    }
+
     fn index(&self, db: usize, shard: usize) -> usize {
         self.guards
             .iter()
@@ -519,7 +531,7 @@ impl<'a> Locked<'a> {
     /// Stores a string value, replacing what was there.
     pub fn set(&mut self, db: usize, key: &Key<'_>, value: &[u8], meta: EntryMeta) {
         let hasher = &self.ks.hasher;
-        let i = self.index(db, key.shard);
+        let i = self.before_key(db, key);
         let created = self.creates(i, key);
         self.guards[i]
             .1
@@ -539,7 +551,7 @@ impl<'a> Locked<'a> {
     /// Stores a built entry for `key`, replacing what was there.
     pub fn put(&mut self, db: usize, key: &Key<'_>, entry: Entry) {
         let hasher = &self.ks.hasher;
-        let i = self.index(db, key.shard);
+        let i = self.before_key(db, key);
         let created = self.creates(i, key);
         let kind = entry.view().kind();
         self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
@@ -570,7 +582,7 @@ impl<'a> Locked<'a> {
     /// Removes `key` (expired or not), returning its entry.
     pub fn remove(&mut self, db: usize, key: &Key<'_>) -> Option<Entry> {
         let hasher = &self.ks.hasher;
-        let i = self.index(db, key.shard);
+        let i = self.before_key(db, key);
         let old = self.guards[i].1.remove(key.hash, key.bytes, hasher);
         if old.is_some() {
             self.changed(db, key.bytes, false);
@@ -651,7 +663,7 @@ impl<'a> Locked<'a> {
     /// Sets or clears the expiry of an existing key.
     pub fn set_expire(&mut self, db: usize, key: &Key<'_>, at: Option<u64>) -> bool {
         let hasher = &self.ks.hasher;
-        let i = self.index(db, key.shard);
+        let i = self.before_key(db, key);
         let changed = self.guards[i].1.set_expire(key.hash, key.bytes, at, hasher);
         if changed {
             self.changed(db, key.bytes, false);
@@ -669,6 +681,10 @@ impl<'a> Locked<'a> {
 
     /// Swaps the contents of two fully locked databases.
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        for s in 0..SHARDS {
+            self.before_shard(a, s);
+            self.before_shard(b, s);
+        }
         for s in 0..SHARDS {
             let ia = self.index(a, s);
             let ib = self.index(b, s);
@@ -716,9 +732,9 @@ mod tests {
         assert!(l.set_expire(0, &k1, Some(500)));
         let h = ks.hasher().clone();
         let shard = l.shard(0, &k1);
-        assert_eq!(shard.active_expire(200, 100, &h, |_| {}), (0, 1));
+        assert_eq!(shard.active_expire(200, 100, &h, |_, _, _| {}), (0, 1));
         assert_eq!(shard.table.len(), 1);
-        assert_eq!(shard.active_expire(500, 100, &h, |_| {}), (1, 1));
+        assert_eq!(shard.active_expire(500, 100, &h, |_, _, _| {}), (1, 1));
         assert_eq!(shard.table.len(), 0);
         assert_eq!(shard.ttl_keys(), 0);
         assert_eq!(shard.expired, 1);

@@ -747,15 +747,20 @@ impl Engine {
                     // Expiry is a write like any other: never in the middle of an EXEC.
                     let _gate = self.gate.read();
                     let mut shard = db.write(s);
-                    self.keyspace.snapshots.before_write(d, s, &shard);
-                    let (watches, events) = (&self.keyspace.watches, &self.keyspace.events);
-                    let (n, examined) =
-                        shard.active_expire(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, hasher, |k| {
+                    let ks = &self.keyspace;
+                    let (watches, events) = (&ks.watches, &ks.events);
+                    let (n, examined) = shard.active_expire(
+                        now,
+                        ACTIVE_EXPIRE_KEYS_PER_LOCK,
+                        hasher,
+                        |sh, hash, k| {
+                            ks.snapshots.before_key(d, s, sh, hash, k);
                             watches.touch(d, k);
                             self.keyspace.tracking.invalidate(k);
                             events.emit(notify::EXPIRED, "expired", d, k, now);
                             propagate::emit(&self.keyspace.log, d, &[b"DEL", k]);
-                        });
+                        },
+                    );
                     db.publish_hint(s, &shard);
                     deleted += n;
                     let pending = shard.next_deadline().filter(|&at| at <= now);

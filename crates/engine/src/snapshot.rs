@@ -1,24 +1,23 @@
-//! Point-in-time snapshots without fork (BGSAVE): every shard is captured as it was at one
-//! instant, while writes go on.
+//! Point-in-time snapshots without fork (BGSAVE, the AOF rewrite): the dataset as it was at one
+//! instant, written while writes go on, with extra memory bounded by what changes meanwhile.
 //!
 //! The snapshot starts with every command held off for a moment ([`crate::gate`]): that is the
-//! instant T. From then on each shard is captured exactly once, by whoever reaches it first
-//! while holding its lock: the snapshot thread, in order, or a writer that is about to change a
-//! shard nobody has captured yet (it serializes the shard's state as of T first, then goes
-//! on). Either way a shard is captured before any change made after T, so the file is the
-//! dataset at T. Extra memory is bounded by the shards writers captured ahead of the snapshot
-//! thread, in the compact RDB value form, not a copy of the dataset; a writer that captures pays
-//! the serialization of one shard (a 64th of a database) once per snapshot.
+//! instant T. The snapshot thread then visits the shards one by one, each under its read lock.
+//! A writer that is about to change a key in a shard not visited yet first saves that key's
+//! value as of T, once (or that it did not exist). When the snapshot thread reaches the shard it
+//! writes the saved values of changed keys and the current values of every other key: the
+//! shard as it was at T. Extra memory is the old values of the keys written during the
+//! snapshot in shards it had not reached, never a copy of the dataset: copy-on-write per key,
+//! where fork's is per 4 KiB page.
+//!
+//! A change that is not about one key (FLUSHDB, SWAPDB) saves the whole shard first
+//! ([`Snapshots::before_shard`]).
 
-use crate::dump;
+use crate::entry::{Entry, EntryRef};
 use crate::keyspace::Shard;
-use crate::rdb::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
-
-/// One key as captured: key, value, absolute expiry.
-pub type Captured = (Vec<u8>, Value, Option<u64>);
 
 /// The snapshot in progress, if any.
 #[derive(Default)]
@@ -28,23 +27,33 @@ pub struct Snapshots {
 }
 
 struct State {
-    /// `visited[db][shard]`: captured already.
-    visited: Vec<Vec<bool>>,
-    /// Shards writers captured before the snapshot thread got to them.
-    early: HashMap<(usize, usize), Vec<Captured>>,
+    /// `shards[db][shard]`.
+    shards: Vec<Vec<Saved>>,
     /// The instant T (unix ms): keys expired at T are left out.
     now: u64,
 }
 
-/// Serializes a shard's live keys.
-pub fn capture(shard: &Shard, now: u64) -> Vec<Captured> {
-    let mut out = Vec::with_capacity(shard.table.len());
-    shard.table.for_each(|e| {
-        if !e.is_expired(now) {
-            out.push((e.key().to_vec(), dump::to_value(&e), e.expire()));
+/// What writers saved of one shard before the snapshot thread got to it.
+#[derive(Default)]
+struct Saved {
+    /// Written already: writers go on unhindered.
+    visited: bool,
+    /// Every key of the shard is in `keys` (a whole-shard change happened).
+    whole: bool,
+    /// Changed keys: their entry at T, or `None` when they did not exist then.
+    keys: HashMap<Box<[u8]>, Option<Entry>>,
+}
+
+impl Saved {
+    fn keep(&mut self, key: &[u8], at_t: Option<EntryRef<'_>>, now: u64) {
+        if self.keys.contains_key(key) {
+            return;
         }
-    });
-    out
+        let old = at_t
+            .filter(|e| !e.is_expired(now))
+            .map(|e| Entry::duplicate(&e, key));
+        self.keys.insert(key.into(), old);
+    }
 }
 
 impl Snapshots {
@@ -65,42 +74,79 @@ impl Snapshots {
             return false;
         }
         *s = Some(State {
-            visited: vec![vec![false; shards]; dbs],
-            early: HashMap::new(),
+            shards: (0..dbs)
+                .map(|_| (0..shards).map(|_| Saved::default()).collect())
+                .collect(),
             now,
         });
         self.active.store(true, Relaxed);
         true
     }
 
-    /// A writer holds shard `(db, i)` write-locked and may change it: captures it first unless
-    /// it was captured already.
-    pub fn before_write(&self, db: usize, i: usize, shard: &Shard) {
+    /// A writer holds shard `(db, i)` write-locked and may change `key` (hash `hash`): saves
+    /// its value as of T unless the shard was written already or the key saved.
+    pub fn before_key(&self, db: usize, i: usize, shard: &Shard, hash: u64, key: &[u8]) {
         if !self.active() {
             return;
         }
         let mut s = self.state();
         let Some(st) = s.as_mut() else { return };
-        if st.visited[db][i] {
+        let now = st.now;
+        let saved = &mut st.shards[db][i];
+        if saved.visited || saved.whole {
             return;
         }
-        st.visited[db][i] = true;
-        let keys = capture(shard, st.now);
-        st.early.insert((db, i), keys);
+        saved.keep(key, shard.table.get(hash, key), now);
     }
 
-    /// The snapshot thread's turn at shard `(db, i)`, which it holds locked: what a writer
-    /// captured earlier, or the shard as it is now (unchanged since T).
-    pub fn take(&self, db: usize, i: usize, shard: &Shard) -> Vec<Captured> {
-        let mut s = self.state();
-        let Some(st) = s.as_mut() else {
-            return Vec::new();
-        };
-        if st.visited[db][i] {
-            return st.early.remove(&(db, i)).unwrap_or_default();
+    /// A writer holds shard `(db, i)` write-locked and may change any of its keys: saves every
+    /// key not saved yet.
+    pub fn before_shard(&self, db: usize, i: usize, shard: &Shard) {
+        if !self.active() {
+            return;
         }
-        st.visited[db][i] = true;
-        capture(shard, st.now)
+        let mut s = self.state();
+        let Some(st) = s.as_mut() else { return };
+        let now = st.now;
+        let saved = &mut st.shards[db][i];
+        if saved.visited || saved.whole {
+            return;
+        }
+        shard.table.for_each(|e| saved.keep(e.key(), Some(e), now));
+        saved.whole = true;
+    }
+
+    /// The snapshot thread's turn at shard `(db, i)`, which it holds read-locked: calls `emit`
+    /// with every key of the shard as it was at T (key, value, absolute expiry). From then on
+    /// writers change the shard freely.
+    pub fn take(
+        &self,
+        db: usize,
+        i: usize,
+        shard: &Shard,
+        mut emit: impl FnMut(EntryRef<'_>),
+    ) -> u64 {
+        let (saved, now) = {
+            let mut s = self.state();
+            let Some(st) = s.as_mut() else { return 0 };
+            let saved = &mut st.shards[db][i];
+            saved.visited = true;
+            (std::mem::take(saved), st.now)
+        };
+        let mut n = 0u64;
+        if !saved.whole {
+            shard.table.for_each(|e| {
+                if !e.is_expired(now) && !saved.keys.contains_key(e.key()) {
+                    emit(e);
+                    n += 1;
+                }
+            });
+        }
+        for e in saved.keys.values().flatten() {
+            emit(e.view());
+            n += 1;
+        }
+        n
     }
 
     /// Ends the snapshot.

@@ -571,3 +571,117 @@ fn collection_scans_keep_the_scan_guarantee_while_resizing() {
         }
     }
 }
+
+/// Every live key of every database as (db, key) -> (value, expiry), read now.
+fn dataset(
+    engine: &Engine,
+) -> std::collections::BTreeMap<(usize, Vec<u8>), (crate::rdb::Value, Option<u64>)> {
+    let now = engine.clock.now_ms();
+    let ks = &engine.keyspace;
+    let mut out = std::collections::BTreeMap::new();
+    for d in 0..ks.databases() {
+        for s in 0..crate::keyspace::SHARDS {
+            ks.db(d).read(s).table.for_each(|e| {
+                if !e.is_expired(now) {
+                    out.insert(
+                        (d, e.key().to_vec()),
+                        (crate::dump::to_value(&e), e.expire()),
+                    );
+                }
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn a_snapshot_is_the_dataset_at_its_start_whatever_writers_do_meanwhile() {
+    let mut h = Harness::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    // Every type, expiries, two databases.
+    fn rand_cmd(h: &mut Harness, rand: &mut dyn FnMut(u64) -> u64) {
+        let k = rand(300);
+        let v = rand(1000);
+        let cmd = match rand(16) {
+            0 | 1 => format!("SET s:{k} v{v}"),
+            2 => format!("DEL s:{k} l:{k} h:{k}"),
+            3 => format!("RPUSH l:{k} a{v} b{v}"),
+            4 => format!("LPOP l:{k}"),
+            5 => format!("HSET h:{k} f{} {v}", v % 7),
+            6 => format!("SADD t:{k} {v}"),
+            7 => format!("SPOP t:{k}"),
+            8 => format!("ZADD z:{k} {v} m{}", v % 9),
+            9 => format!("PEXPIRE s:{k} {}", 1 + v),
+            10 => format!("PERSIST s:{k}"),
+            11 => format!("RENAME s:{k} s:{}", rand(300)),
+            12 => format!("INCR n:{k}"),
+            13 => format!("APPEND s:{k} x"),
+            14 => format!("SELECT {}", rand(3)),
+            _ => format!("COPY h:{k} h:{}", rand(300)),
+        };
+        h.run(&cmd);
+    }
+    for _ in 0..6000 {
+        rand_cmd(&mut h, &mut rand);
+    }
+    let engine = &h.engine;
+    let before = dataset(engine);
+    let dbs = engine.keyspace.databases();
+    let shards = crate::keyspace::SHARDS;
+    assert!(engine
+        .keyspace
+        .snapshots
+        .begin(dbs, shards, engine.clock.now_ms()));
+    let mut taken = std::collections::BTreeMap::new();
+    let mut take = |engine: &Engine, d: usize, s: usize| {
+        let shard = engine.keyspace.db(d).read(s);
+        engine.keyspace.snapshots.take(d, s, &shard, |e| {
+            let old = taken.insert(
+                (d, e.key().to_vec()),
+                (crate::dump::to_value(&e), e.expire()),
+            );
+            assert!(old.is_none(), "a key written twice");
+        });
+    };
+    // The snapshot thread's walk, interleaved with writes, expiry, a flush and a swap.
+    let order: Vec<(usize, usize)> = (0..dbs)
+        .flat_map(|d| (0..shards).map(move |s| (d, s)))
+        .collect();
+    for (n, &(d, s)) in order.iter().enumerate() {
+        // Writers only use databases 0 to 2, the first 192 shards of the walk.
+        for _ in 0..if d < 3 { 40 } else { 0 } {
+            rand_cmd(&mut h, &mut rand);
+        }
+        match n {
+            10 => {
+                h.clock.advance(300);
+                h.engine
+                    .active_expire_cycle(std::time::Duration::from_secs(1));
+            }
+            20 => drop(h.run("SWAPDB 0 1")),
+            140 => {
+                h.run("SELECT 2");
+                h.run("FLUSHDB");
+            }
+            _ => {}
+        }
+        take(&h.engine, d, s);
+    }
+    h.engine.keyspace.snapshots.end();
+    assert_eq!(taken.len(), before.len());
+    assert!(
+        taken == before,
+        "the snapshot differs from the dataset at its start"
+    );
+    assert_ne!(
+        dataset(&h.engine),
+        before,
+        "the writes changed nothing: a vacuous test"
+    );
+}

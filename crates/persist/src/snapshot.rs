@@ -246,14 +246,21 @@ fn write_background(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
         }
         w.select_db(db, keys, expires)?;
         for s in 0..SHARDS {
-            let captured = {
-                let shard = ks.db(db).read(s);
-                ks.snapshots.take(db, s, &shard)
-            };
-            for (key, value, expire) in &captured {
-                w.write_entry(key, value, *expire)?;
+            // Written under the shard's read lock: writers to this shard wait for one shard's
+            // serialization (a 64th of the database), and nothing is held in memory.
+            let shard = ks.db(db).read(s);
+            let mut failed = None;
+            written += ks.snapshots.take(db, s, &shard, |e| {
+                if failed.is_none() {
+                    if let Err(err) = w.write_entry(e.key(), &dump::to_value(&e), e.expire()) {
+                        failed = Some(err);
+                    }
+                }
+            });
+            drop(shard);
+            if let Some(err) = failed {
+                return Err(err);
             }
-            written += captured.len() as u64;
         }
     }
     let mut out = w.finish()?;

@@ -292,6 +292,9 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
                 let key = ks.key(k);
                 l.shard_at(d, key.shard).table.get(key.hash, k).is_some()
             });
+            for s in 0..crate::keyspace::SHARDS {
+                l.before_shard(d, s);
+            }
             for shard in l.shards_of(d) {
                 let expired = shard.expired;
                 let mut old = std::mem::take(shard);
