@@ -2,7 +2,7 @@
 //! `appendfsync always`, a torn AOF tail is dropped (or refused), damage elsewhere refuses to
 //! start, and the files load in Redis's tools.
 
-use super::{bulk, Binary, Client};
+use super::{bulk, Binary, Client, TempDir};
 use resp::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,31 +10,6 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let p = std::env::temp_dir().join(format!("ferrokv-{tag}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn start(dir: &Path, extra: &[&str]) -> Binary {
     let mut args = vec![
@@ -328,7 +303,11 @@ fn start_limited(dir: &Path, kib: u64) -> Binary {
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    Binary { child, addr }
+    Binary {
+        child,
+        addr,
+        _dir: None,
+    }
 }
 
 #[test]
@@ -542,11 +521,14 @@ fn snapshots_and_dump_payloads_move_between_redis_and_ferrokv() {
         ours_dir.path().join("dump.rdb"),
     )
     .unwrap();
+    // Without the AOF, start-up loads dump.rdb.
     let b = Binary::spawn(&[
         "--port",
         "0",
         "--http-port",
         "0",
+        "--appendonly",
+        "no",
         "--dir",
         ours_dir.path().to_str().unwrap(),
     ]);

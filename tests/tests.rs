@@ -9,13 +9,60 @@ use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A server running on its own runtime thread; stopped when dropped.
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let p = std::env::temp_dir().join(format!("ferrokv-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits until the server at `addr` has loaded its data (answers other than `-LOADING`), or
+/// is gone (a server refusing to start).
+fn wait_loaded(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Ok(mut s) = TcpStream::connect(addr) else {
+            return;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut reply = [0u8; 8];
+        let loading = s.write_all(b"PING\r\n").is_ok()
+            && s.read(&mut reply).is_ok_and(|n| reply[..n].starts_with(b"-LOADING"));
+        if !loading {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A server running on its own runtime thread, with its files in a temporary directory;
+/// stopped when dropped.
 struct TestServer {
     addr: SocketAddr,
     http: SocketAddr,
+    _dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -26,6 +73,11 @@ impl TestServer {
     }
 
     fn start_with(values: engine::config::Values) -> TestServer {
+        let dir = TempDir::new("server");
+        let values = engine::config::Values {
+            dir: dir.path().display().to_string(),
+            ..values
+        };
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -54,11 +106,13 @@ impl TestServer {
             });
         });
         let (addr, http) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        wait_loaded(addr);
         TestServer {
             addr,
             http,
             stop: Some(stop_tx),
             thread: Some(thread),
+            _dir: dir,
         }
     }
 
@@ -345,12 +399,20 @@ fn quit_replies_then_closes() {
 struct Binary {
     child: Child,
     addr: SocketAddr,
+    /// The `--dir` given when the caller gave none.
+    _dir: Option<TempDir>,
 }
 
 impl Binary {
     fn spawn(args: &[&str]) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
-            .args(args)
+        let dir = (!args.contains(&"--dir")).then(|| TempDir::new("binary"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrokv-server"));
+        // After the arguments: a config file must come first.
+        cmd.args(args);
+        if let Some(d) = &dir {
+            cmd.arg("--dir").arg(d.path());
+        }
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -367,7 +429,12 @@ impl Binary {
         };
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Binary { child, addr }
+        wait_loaded(addr);
+        Binary {
+            child,
+            addr,
+            _dir: dir,
+        }
     }
 
     fn wait_exit(&mut self) -> std::process::ExitStatus {

@@ -51,8 +51,22 @@ pub struct Values {
     pub tracking_table_max_keys: u64,
     /// `dbfilename`: the snapshot file SAVE writes and start-up loads (without `appendonly`).
     pub dbfilename: String,
-    /// `appendonly`: log every write to the append-only file (read at start-up).
+    /// `appendonly`: log every write to the append-only file. On by default: acknowledged
+    /// writes survive a restart unless the user opts out.
     pub appendonly: bool,
+    /// `save`: (seconds, changes) pairs; a BGSAVE starts when at least `changes` keys changed
+    /// and `seconds` passed since the last save. Empty: no automatic snapshots.
+    pub save: Vec<(u64, u64)>,
+    /// `stop-writes-on-bgsave-error`: refuse writes with `-MISCONF` after a failed BGSAVE
+    /// (while `save` points are configured), until a save succeeds.
+    pub stop_writes_on_bgsave_error: bool,
+    /// `auto-aof-rewrite-percentage`: rewrite when the AOF grew this much over its size after
+    /// the last rewrite (0: never automatically).
+    pub auto_aof_rewrite_percentage: u64,
+    /// `auto-aof-rewrite-min-size`: ...and is at least this big.
+    pub auto_aof_rewrite_min_size: u64,
+    /// `aof-use-rdb-preamble`: a rewrite writes the base in RDB format (else as commands).
+    pub aof_use_rdb_preamble: bool,
     /// `appendfsync`: when the append-only file is made durable.
     pub appendfsync: Fsync,
     /// `appenddirname`: the directory (under `dir`) of the append-only files.
@@ -73,7 +87,7 @@ impl Default for Values {
             port: 6379,
             bind: vec!["127.0.0.1".to_string()],
             databases: 16,
-            dir: ".".to_string(),
+            dir: "./data".to_string(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             maxclients: 10000,
@@ -106,7 +120,12 @@ impl Default for Values {
             tracking_table_max_keys: 1_000_000,
             encodings: crate::types::Limits::default(),
             dbfilename: "dump.rdb".to_string(),
-            appendonly: false,
+            appendonly: true,
+            save: vec![(3600, 1), (300, 100), (60, 10000)],
+            stop_writes_on_bgsave_error: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 << 20,
+            aof_use_rdb_preamble: true,
             appendfsync: Fsync::EverySec,
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
@@ -167,6 +186,21 @@ fn parse_u64(v: &str, min: u64, max: u64) -> Result<u64, String> {
         ));
     }
     Ok(n)
+}
+
+/// `save`: pairs of non-negative integers, `""` or nothing for none.
+fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
+    let words: Vec<&str> = v.split_whitespace().filter(|w| *w != "\"\"").collect();
+    if !words.len().is_multiple_of(2) {
+        return Err("Invalid save parameters".into());
+    }
+    words
+        .chunks(2)
+        .map(|p| match (p[0].parse::<u64>(), p[1].parse::<u64>()) {
+            (Ok(s), Ok(c)) if s <= i32::MAX as u64 && c <= i32::MAX as u64 => Ok((s, c)),
+            _ => Err("Invalid save parameters".into()),
+        })
+        .collect()
 }
 
 fn parse_bool(v: &str) -> Result<bool, String> {
@@ -497,25 +531,66 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    // Snapshots do not exist yet; `save` reports that truthfully (tools such as
-    // redis-benchmark read it) and accepts only the value that describes it.
     Param {
         name: "save",
         mutable: true,
-        get: |_| String::new(),
-        set: |_, s| {
-            if s.trim().is_empty() {
-                Ok(())
-            } else {
-                Err("snapshots are not available in this version".into())
-            }
+        get: |v| {
+            let pairs: Vec<String> = v.save.iter().map(|(s, c)| format!("{s} {c}")).collect();
+            pairs.join(" ")
+        },
+        set: |v, s| {
+            v.save = parse_save(s)?;
+            Ok(())
         },
     },
-    // The append-only file is opened (and loaded) at start-up; switching it at run time would
-    // need a rewrite to create its base, so `appendonly` is a start-up setting here.
+    Param {
+        name: "stop-writes-on-bgsave-error",
+        mutable: true,
+        get: |v| {
+            if v.stop_writes_on_bgsave_error {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string()
+        },
+        set: |v, s| {
+            v.stop_writes_on_bgsave_error = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        get: |v| v.auto_aof_rewrite_percentage.to_string(),
+        set: |v, s| {
+            v.auto_aof_rewrite_percentage = parse_u64(s, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        get: |v| v.auto_aof_rewrite_min_size.to_string(),
+        set: |v, s| {
+            v.auto_aof_rewrite_min_size = parse_u64(s, 0, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "aof-use-rdb-preamble",
+        mutable: true,
+        get: |v| if v.aof_use_rdb_preamble { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.aof_use_rdb_preamble = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    // Switching it on at run time starts a rewrite that creates the base (the AOF counts as
+    // on once it is done); switching it off stops logging after an fsync.
     Param {
         name: "appendonly",
-        mutable: false,
+        mutable: true,
         get: |v| if v.appendonly { "yes" } else { "no" }.to_string(),
         set: |v, s| {
             v.appendonly = parse_bool(s)?;

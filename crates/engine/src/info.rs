@@ -161,26 +161,14 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("# Persistence", &"");
             line("loading", &u8::from(e.loading.load(Relaxed)));
             line("async_loading", &0);
-            line(
-                "rdb_bgsave_in_progress",
-                &u8::from(e.bgsave_running.load(Relaxed)),
-            );
-            line("rdb_last_save_time", &e.last_save());
-            let log = &e.keyspace.log;
-            line("aof_enabled", &u8::from(log.enabled()));
-            line("aof_rewrite_in_progress", &0);
-            let failing = e
-                .persist_error
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .is_some();
-            line("aof_last_write_status", &if failing { "err" } else { "ok" });
-            if log.enabled() {
-                // Records logged but not yet durable (written, or fsynced under `always`).
-                line(
-                    "aof_pending_records",
-                    &log.appended().saturating_sub(log.durable()),
-                );
+            match e.persistence() {
+                Some(p) => p.info(&mut line),
+                None => {
+                    line("rdb_changes_since_last_save", &e.keyspace.changes());
+                    line("rdb_bgsave_in_progress", &0);
+                    line("rdb_last_save_time", &e.last_save());
+                    line("aof_enabled", &0);
+                }
             }
         }
         "stats" => {

@@ -21,7 +21,7 @@ use crate::types::{self, Open};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// log2 of the shards per database.
@@ -250,10 +250,13 @@ pub struct Db {
     hints: Box<[BucketHint]>,
 }
 
+/// What a shard publishes for lock-free readers when its write lock is released.
 #[derive(Default)]
 struct BucketHint {
     base: AtomicUsize,
     mask: AtomicUsize,
+    /// Keys changed in the shard, ever (`rdb_changes_since_last_save`, `save` points).
+    changes: AtomicU64,
 }
 
 impl BucketHint {
@@ -275,6 +278,11 @@ impl Db {
     /// Records shard `i`'s bucket array for lock-free prefetching; call with its lock held.
     pub fn publish_hint(&self, i: usize, shard: &Shard) {
         self.hints[i].publish(&shard.table);
+    }
+
+    /// Counts `n` keys of shard `i` changed outside a [`Locked`] (active expiry).
+    pub fn count_changes(&self, i: usize, n: u64) {
+        self.hints[i].changes.fetch_add(n, Relaxed);
     }
 
     /// Read-locks shard `i`.
@@ -388,6 +396,15 @@ impl Keyspace {
         }
     }
 
+    /// Keys changed since start-up, all databases together (`save` points count from it).
+    pub fn changes(&self) -> u64 {
+        self.dbs
+            .iter()
+            .flat_map(|d| d.hints.iter())
+            .map(|h| h.changes.load(Relaxed))
+            .sum()
+    }
+
     /// Write-locks the shards of `keys` in database `db` (ascending order, each once).
     pub fn lock(&self, db: usize, keys: &[Key<'_>]) -> Locked<'_> {
         if let [k] = keys {
@@ -396,6 +413,7 @@ impl Keyspace {
             return Locked {
                 ks: self,
                 guards: Guards::One([((db, k.shard), guard)]),
+                changes: Default::default(),
             };
         }
         let mut want: Vec<(usize, usize)> = keys.iter().map(|k| (db, k.shard)).collect();
@@ -413,6 +431,7 @@ impl Keyspace {
                     .map(|&(d, s)| ((d, s), self.dbs[d].write(s)))
                     .collect(),
             ),
+            changes: Default::default(),
         }
     }
 
@@ -431,6 +450,11 @@ impl Drop for Locked<'_> {
         // The running command's record goes out before its locks are released (see
         // `propagate`), so conflicting commands are logged in the order they ran.
         crate::propagate::flush(&self.ks.log);
+        let changes = self.changes.get();
+        if changes > 0 {
+            let (d, s) = self.guards[0].0;
+            self.ks.dbs[d].hints[s].changes.fetch_add(changes, Relaxed);
+        }
         for ((d, s), guard) in self.guards.iter() {
             self.ks.dbs[*d].hints[*s].publish(&guard.table);
         }
@@ -441,6 +465,8 @@ impl Drop for Locked<'_> {
 pub struct Locked<'a> {
     ks: &'a Keyspace,
     guards: Guards<'a>,
+    /// Keys changed under these locks, added to the shard counters on release.
+    changes: std::cell::Cell<u64>,
 }
 
 type Guard<'a> = ((usize, usize), RwLockWriteGuard<'a, Shard>);
@@ -515,6 +541,11 @@ impl<'a> Locked<'a> {
         i
     }
 
+    /// Counts a change made without a key (FLUSHDB, SWAPDB) for `save` points.
+    pub fn count_change(&self) {
+        self.changes.set(self.changes.get() + 1);
+    }
+
     /// A change to any key of the locked shard `(db, shard)` is coming (FLUSHDB, SWAPDB).
     pub fn before_shard(&self, db: usize, shard: usize) {
         let i = self.index(db, shard);
@@ -569,6 +600,7 @@ impl<'a> Locked<'a> {
     /// What every change of a key owes the rest of the server: WATCH, client tracking and,
     /// for a key that did not exist, the `new` event.
     fn changed(&self, db: usize, key: &[u8], created: bool) {
+        self.count_change();
         if self.ks.log.enabled() {
             crate::propagate::mark_dirty();
         }
@@ -693,6 +725,7 @@ impl<'a> Locked<'a> {
             std::mem::swap(&mut *left[lo].1, &mut *right[0].1);
         }
         crate::propagate::mark_dirty();
+        self.count_change();
         // Keys that now hold lists or sorted sets may wake clients blocked in either database.
         for d in [a, b] {
             for key in self.ks.blocking.keys_in(d) {

@@ -14,8 +14,10 @@
 //!   order-statistics list that ranks large sorted sets.
 //! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
 //! - [`propagate`]: the write stream (each change's effect, in order) the AOF drains.
-//! - [`snapshot`]: point-in-time snapshots without fork (a shard is captured before its first
-//!   change).
+//! - [`snapshot`]: point-in-time snapshots without fork (a key's old value is kept when it
+//!   changes during one).
+//! - [`persistence`]: what the engine asks of the persistence layer (SAVE, BGSAVE,
+//!   BGREWRITEAOF, INFO), which lives in crate `ferrokv-persist`.
 //! - [`rdb`]: Redis's RDB format (version 10: files, DUMP payloads); [`dump`] converts entries
 //!   to and from its values.
 //! - [`monitor`]: MONITOR's feed of every command.
@@ -48,6 +50,7 @@ pub mod keyspace;
 pub mod monitor;
 pub mod notify;
 pub mod ostree;
+pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb;
@@ -69,12 +72,6 @@ use keyspace::{Key, Keyspace, SHARDS};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Writes a snapshot of the engine (installed by the server; SAVE calls it).
-pub type SaveHook = Box<dyn Fn(&Engine) -> Result<(), String> + Send + Sync>;
-
-/// Starts a background snapshot (installed by the server; BGSAVE calls it).
-pub type BgSaveHook = Box<dyn Fn() + Send + Sync>;
 
 /// Server-wide counters reported by INFO.
 #[derive(Default)]
@@ -126,14 +123,11 @@ pub struct Engine {
     /// True while the dataset is being loaded: commands without the `loading` flag get
     /// `-LOADING`.
     pub loading: AtomicBool,
-    /// Why the append-only file cannot be written, while it cannot: writes get `-MISCONF`.
-    pub persist_error: Mutex<Option<String>>,
+    /// Why writes are refused with `-MISCONF`, by source ([`persistence::Failure`]): the full
+    /// error text.
+    misconf: Mutex<[Option<String>; 2]>,
     persist_failing: AtomicBool,
-    save_hook: std::sync::OnceLock<SaveHook>,
-    bgsave_hook: std::sync::OnceLock<BgSaveHook>,
-    /// True while a BGSAVE runs.
-    pub bgsave_running: AtomicBool,
-    last_save: AtomicU64,
+    persistence: std::sync::OnceLock<Arc<dyn persistence::Persistence>>,
     /// CLIENT PAUSE: until when (unix ms, 0 for not paused)...
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
@@ -143,6 +137,8 @@ pub struct Engine {
     /// 40 hex characters identifying this run (INFO run_id).
     pub run_id: String,
     started: Instant,
+    /// Unix time (seconds) of start-up: LASTSAVE before any save.
+    started_unix: u64,
     shutdown: AtomicBool,
     shutdown_hook: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
@@ -252,6 +248,7 @@ impl Engine {
         let keyspace = Keyspace::new(databases);
         let pubsub = keyspace.events.hub.clone();
         let blocking = keyspace.blocking.clone();
+        let started_unix = clock.now_ms() / 1000;
         let engine = Engine {
             keyspace,
             registry: Registry::new(&[
@@ -276,17 +273,15 @@ impl Engine {
             limits: types::SharedLimits::default(),
             blocking,
             loading: AtomicBool::new(false),
-            persist_error: Mutex::new(None),
+            misconf: Mutex::new([None, None]),
             persist_failing: AtomicBool::new(false),
-            save_hook: std::sync::OnceLock::new(),
-            bgsave_hook: std::sync::OnceLock::new(),
-            bgsave_running: AtomicBool::new(false),
-            last_save: AtomicU64::new(clock.now_ms() / 1000),
+            persistence: std::sync::OnceLock::new(),
             pause_end_ms: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
             clock,
             run_id: seed.iter().map(|b| format!("{b:02x}")).collect(),
             started: Instant::now(),
+            started_unix,
             shutdown: AtomicBool::new(false),
             shutdown_hook: Mutex::new(None),
         };
@@ -360,13 +355,8 @@ impl Engine {
             && cmd.flags & command::flags::WRITE != 0
             && !session.replaying
         {
-            let why = self
-                .persist_error
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-                .unwrap_or_default();
-            let err = CmdError::new(format!("MISCONF Errors writing to the AOF file: {why}"));
+            let why = self.misconf().unwrap_or_default();
+            let err = CmdError::new(why);
             return self.refuse(session, Some(idx), &err, out, started);
         }
         if session.in_resp2_subscribed_mode()
@@ -431,55 +421,49 @@ impl Engine {
         finished
     }
 
-    /// Installs the snapshot writer SAVE uses (the server's persistence layer).
-    pub fn on_save(&self, hook: SaveHook) {
-        let _ = self.save_hook.set(hook);
+    /// Installs the persistence layer (the server does, before loading).
+    pub fn set_persistence(&self, p: Arc<dyn persistence::Persistence>) {
+        let _ = self.persistence.set(p);
     }
 
-    /// Writes a snapshot (SAVE, SHUTDOWN with persistence). Records the time on success.
-    pub fn save(&self) -> Result<(), String> {
-        let hook = self
-            .save_hook
-            .get()
-            .ok_or("no snapshot writer is installed")?;
-        hook(self)?;
-        self.last_save.store(self.clock.now_ms() / 1000, Relaxed);
-        Ok(())
+    /// The persistence layer, if one is installed.
+    pub fn persistence(&self) -> Option<&Arc<dyn persistence::Persistence>> {
+        self.persistence.get()
     }
 
-    /// Installs what BGSAVE starts.
-    pub fn on_bgsave(&self, hook: BgSaveHook) {
-        let _ = self.bgsave_hook.set(hook);
-    }
-
-    /// Starts a background snapshot. False when one runs already (or nothing can write it).
-    pub fn bgsave(&self) -> bool {
-        let Some(hook) = self.bgsave_hook.get() else {
-            return false;
-        };
-        if self.bgsave_running.swap(true, Relaxed) {
-            return false;
-        }
-        hook();
-        true
-    }
-
-    /// Records a finished save (the time LASTSAVE reports).
-    pub fn saved(&self) {
-        self.last_save.store(self.clock.now_ms() / 1000, Relaxed);
+    /// Writes a snapshot (SAVE, SHUTDOWN SAVE).
+    pub fn save(&self) -> Result<(), CmdError> {
+        self.persistence()
+            .ok_or(CmdError::from_static("ERR this server keeps no files"))?
+            .save()
     }
 
     /// Unix time (seconds) of the last successful save, or of start-up.
     pub fn last_save(&self) -> u64 {
-        self.last_save.load(Relaxed)
+        match self.persistence() {
+            Some(p) => p.last_save(),
+            None => self.started_unix,
+        }
     }
 
-    /// Records that persistence fails (`Some(reason)`: writes are refused with MISCONF) or
-    /// works again (`None`).
-    pub fn set_persist_error(&self, why: Option<String>) {
-        let failing = why.is_some();
-        *self.persist_error.lock().unwrap_or_else(|e| e.into_inner()) = why;
-        self.persist_failing.store(failing, Relaxed);
+    /// Records that `source` fails (`Some(error text)`: writes are refused with it) or works
+    /// again (`None`).
+    pub fn set_misconf(&self, source: persistence::Failure, why: Option<String>) {
+        let mut m = self.misconf.lock().unwrap_or_else(|e| e.into_inner());
+        m[source as usize] = why;
+        self.persist_failing
+            .store(m.iter().any(Option::is_some), Relaxed);
+    }
+
+    /// The error writes get while persistence fails.
+    pub fn misconf(&self) -> Option<String> {
+        let m = self.misconf.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter().flatten().next().cloned()
+    }
+
+    /// Whether `source` fails now.
+    pub fn failing(&self, source: persistence::Failure) -> bool {
+        self.misconf.lock().unwrap_or_else(|e| e.into_inner())[source as usize].is_some()
     }
 
     /// Queues the session's client as a waiter for `request`.
@@ -762,6 +746,7 @@ impl Engine {
                         },
                     );
                     db.publish_hint(s, &shard);
+                    db.count_changes(s, n as u64);
                     deleted += n;
                     let pending = shard.next_deadline().filter(|&at| at <= now);
                     drop(shard);

@@ -44,6 +44,18 @@ struct Inner {
     buf: Vec<u8>,
     db: Option<usize>,
     seq: u64,
+    /// The records before a [`Log::cut`], not yet taken, and the sequence of the last one.
+    cut: Option<(Vec<u8>, u64)>,
+}
+
+/// What [`Log::take`] returns.
+pub struct Taken {
+    /// Records, RESP-encoded.
+    pub bytes: Vec<u8>,
+    /// The sequence number of the last record in them.
+    pub seq: u64,
+    /// These are the last records of the current file: the next ones go to a new file.
+    pub cut: bool,
 }
 
 /// Appends one RESP array.
@@ -160,11 +172,35 @@ impl Log {
         seq
     }
 
-    /// Takes everything appended so far: the bytes and the sequence number of the last record
-    /// in them.
-    pub fn take(&self) -> (Vec<u8>, u64) {
+    /// Takes everything appended so far, or, after a [`Self::cut`], everything before it.
+    pub fn take(&self) -> Taken {
         let mut inner = self.lock();
-        (std::mem::take(&mut inner.buf), inner.seq)
+        if let Some((bytes, seq)) = inner.cut.take() {
+            return Taken {
+                bytes,
+                seq,
+                cut: true,
+            };
+        }
+        Taken {
+            bytes: std::mem::take(&mut inner.buf),
+            seq: inner.seq,
+            cut: false,
+        }
+    }
+
+    /// Ends the current file here (an AOF rewrite starts; every command is held off): the
+    /// next [`Self::take`] returns the records up to now, marked `cut`, and the records after
+    /// them start with a SELECT. False when a cut is pending already.
+    pub fn cut(&self) -> bool {
+        let mut inner = self.lock();
+        if inner.cut.is_some() {
+            return false;
+        }
+        let bytes = std::mem::take(&mut inner.buf);
+        inner.cut = Some((bytes, inner.seq));
+        inner.db = None;
+        true
     }
 
     /// The next record starts with a SELECT (a new file begins).

@@ -15,13 +15,15 @@
 
 use crate::manifest::{FileEntry, Manifest};
 use crate::reader::{self, Read};
+use crate::snapshot::Format;
 use engine::config::Fsync;
+use engine::persistence::Failure;
 use engine::propagate::Log;
 use engine::{Engine, ReplyBuf, Session};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -245,6 +247,23 @@ struct Shared {
     kicked: Mutex<bool>,
     stop: AtomicBool,
     fsync: AtomicU8,
+    files: Mutex<Files>,
+    /// The writer's answer to a cut: the sequence number of the new incremental file.
+    rotation: Mutex<Option<Result<u64, String>>>,
+    rotated: Condvar,
+    /// Bytes in the files of the manifest (`aof_current_size`).
+    size: AtomicU64,
+    /// The size after the last rewrite or load (`aof_base_size`): automatic rewrites measure
+    /// growth from it.
+    base_size: AtomicU64,
+}
+
+/// The files of a running AOF.
+struct Files {
+    settings: Settings,
+    manifest: Manifest,
+    /// Whether `manifest` is on disk (not while the first base is being written).
+    stored: bool,
 }
 
 impl Shared {
@@ -253,6 +272,76 @@ impl Shared {
         *k = true;
         self.kick.notify_one();
     }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, Files> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens the next incremental file and adds it to the manifest (stored if the manifest is
+    /// on disk): the records after a cut go there.
+    fn rotate(&self) -> Result<(File, u64), String> {
+        let mut f = self.files();
+        let seq = next_seq(&f.manifest);
+        let name = format!("{}.{seq}.incr.aof", f.settings.filename);
+        let path = f.settings.dir.join(&name);
+        let file = create_append(&path)?;
+        f.manifest.incrs.push(FileEntry {
+            name,
+            seq,
+            kind: 'i',
+        });
+        if f.stored {
+            let manifest_name = f.settings.manifest_name();
+            if let Err(e) = f.manifest.store(&f.settings.dir, &manifest_name) {
+                f.manifest.incrs.pop();
+                let _ = std::fs::remove_file(&path);
+                return Err(format!("Can't write the AOF manifest: {e}"));
+            }
+        }
+        Ok((file, seq))
+    }
+
+    fn rotated(&self, r: Result<u64, String>) {
+        *self.rotation.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        self.rotated.notify_all();
+    }
+
+    /// Waits for the writer to act on a cut.
+    fn wait_rotation(&self, cancel: &AtomicBool) -> Result<u64, String> {
+        let mut r = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(done) = r.take() {
+                return done;
+            }
+            if cancel.load(Relaxed) || self.stop.load(Relaxed) {
+                return Err("cancelled".into());
+            }
+            r = self
+                .rotated
+                .wait_timeout(r, Duration::from_millis(100))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+/// The sequence number after every file of `m`.
+fn next_seq(m: &Manifest) -> u64 {
+    m.base
+        .iter()
+        .chain(&m.incrs)
+        .chain(&m.history)
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+/// Creates (or empties) `path` and opens it for appending.
+fn create_append(path: &Path) -> Result<File, String> {
+    File::create(path)
+        .and_then(|_| OpenOptions::new().append(true).open(path))
+        .map_err(|e| format!("Can't open the append-only file {}: {e}", path.display()))
 }
 
 fn fsync_code(f: Fsync) -> u8 {
@@ -261,6 +350,16 @@ fn fsync_code(f: Fsync) -> u8 {
         Fsync::EverySec => 1,
         Fsync::No => 2,
     }
+}
+
+/// The total size of the files of `m`.
+fn files_size(dir: &Path, m: &Manifest) -> u64 {
+    m.base
+        .iter()
+        .chain(&m.incrs)
+        .filter_map(|e| std::fs::metadata(dir.join(&e.name)).ok())
+        .map(|md| md.len())
+        .sum()
 }
 
 impl Aof {
@@ -300,16 +399,39 @@ impl Aof {
             .append(true)
             .open(&path)
             .map_err(|e| format!("Can't open the append-only file {}: {e}", path.display()))?;
+        let aof = Aof::start(engine, s, manifest, true, file)?;
+        aof.shared.engine.keyspace.log.set_enabled(true);
+        Ok((aof, loaded))
+    }
+
+    /// Starts the writer on `file`, the last incremental file of `manifest` (`stored`: the
+    /// manifest is on disk). Logging itself is switched on by the caller.
+    fn start(
+        engine: Arc<Engine>,
+        s: &Settings,
+        manifest: Manifest,
+        stored: bool,
+        file: File,
+    ) -> Result<Aof, String> {
         let log = engine.keyspace.log.clone();
         log.forget_db();
         log.set_hold_replies(s.fsync == Fsync::Always);
-        log.set_enabled(true);
+        let size = files_size(&s.dir, &manifest);
         let shared = Arc::new(Shared {
             engine,
             kick: Condvar::new(),
             kicked: Mutex::new(false),
             stop: AtomicBool::new(false),
             fsync: AtomicU8::new(fsync_code(s.fsync)),
+            files: Mutex::new(Files {
+                settings: s.clone(),
+                manifest,
+                stored,
+            }),
+            rotation: Mutex::new(None),
+            rotated: Condvar::new(),
+            size: AtomicU64::new(size),
+            base_size: AtomicU64::new(size),
         });
         let kicker = Arc::downgrade(&shared);
         log.on_wait(Box::new(move || {
@@ -322,13 +444,179 @@ impl Aof {
             .name("aof-writer".into())
             .spawn(move || writer(worker, file, log))
             .map_err(|e| format!("Can't start the AOF writer: {e}"))?;
-        Ok((
-            Aof {
-                shared,
-                thread: Mutex::new(Some(thread)),
-            },
-            loaded,
-        ))
+        Ok(Aof {
+            shared,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Switches the AOF on while the server runs (`CONFIG SET appendonly yes`): logging starts
+    /// at an instant T into a new incremental file, and the dataset at T is written as the new
+    /// base; only then is the manifest stored, and the files of an older AOF in the directory
+    /// removed. On error nothing is logged any more and the directory is as it was.
+    pub fn enable(
+        engine: Arc<Engine>,
+        s: &Settings,
+        format: Format,
+        cancel: &AtomicBool,
+    ) -> Result<Aof, String> {
+        std::fs::create_dir_all(&s.dir)
+            .map_err(|e| format!("Can't open the append-only dir {}: {e}", s.dir.display()))?;
+        let old = std::fs::read_to_string(s.dir.join(s.manifest_name()))
+            .ok()
+            .and_then(|t| Manifest::parse(&t).ok())
+            .unwrap_or_default();
+        let seq = next_seq(&old);
+        let incr = FileEntry {
+            name: format!("{}.{seq}.incr.aof", s.filename),
+            seq,
+            kind: 'i',
+        };
+        let incr_path = s.dir.join(&incr.name);
+        let file = create_append(&incr_path)?;
+        let manifest = Manifest {
+            base: None,
+            incrs: vec![incr],
+            history: Vec::new(),
+        };
+        let aof = Aof::start(engine.clone(), s, manifest, false, file)?;
+        let log = &engine.keyspace.log;
+        let at_instant = || {
+            log.forget_db();
+            log.set_enabled(true);
+            // Nothing is replaced: the new incremental file is the only one.
+            0
+        };
+        let result = aof.write_base(format, seq, cancel, at_instant, || Ok(()));
+        match result {
+            Ok(()) => {
+                for e in old.base.iter().chain(&old.incrs).chain(&old.history) {
+                    let _ = std::fs::remove_file(s.dir.join(&e.name));
+                }
+                Ok(aof)
+            }
+            Err(e) => {
+                aof.stop_logging();
+                let _ = std::fs::remove_file(&incr_path);
+                Err(e)
+            }
+        }
+    }
+
+    /// Compacts the AOF while writes go on (BGREWRITEAOF): at an instant T the log is cut, so
+    /// the writer moves to a new incremental file, and the dataset at T becomes the new base.
+    /// The new manifest (new base, the files from T on) replaces the old one atomically, then
+    /// the old files are deleted. A failure leaves the old base and every incremental file in
+    /// the manifest: nothing is lost.
+    pub fn rewrite(&self, format: Format, cancel: &AtomicBool) -> Result<(), String> {
+        let sh = &self.shared;
+        *sh.rotation.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let base_seq = next_seq(&sh.files().manifest);
+        let log = &sh.engine.keyspace.log;
+        let cut = std::cell::Cell::new(false);
+        let at_instant = || {
+            cut.set(log.cut());
+            sh.kick();
+            // The incremental files so far: the writer opens the next one at the cut.
+            sh.files().manifest.incrs.last().map_or(0, |e| e.seq)
+        };
+        // The new manifest must list the file the writer moved to.
+        let result = self.write_base(format, base_seq, cancel, at_instant, || {
+            sh.wait_rotation(cancel).map(|_| ())
+        });
+        if cut.get() && result.is_err() {
+            // Whatever failed, the writer rotates at the cut: wait, so the next rewrite
+            // starts clean.
+            let _ = sh.wait_rotation(cancel);
+        }
+        result
+    }
+
+    /// Writes the dataset at an instant (when `at_instant` runs, every command held off; it
+    /// returns the last incremental file the base replaces) as base number `seq`. Then, once
+    /// `ready` agrees, stores the manifest with it as the base and the incremental files from
+    /// the instant on, and deletes the files it replaced.
+    fn write_base(
+        &self,
+        format: Format,
+        seq: u64,
+        cancel: &AtomicBool,
+        at_instant: impl FnOnce() -> u64,
+        ready: impl FnOnce() -> Result<(), String>,
+    ) -> Result<(), String> {
+        let sh = &self.shared;
+        let (dir, filename, manifest_name) = {
+            let f = sh.files();
+            (
+                f.settings.dir.clone(),
+                f.settings.filename.clone(),
+                f.settings.manifest_name(),
+            )
+        };
+        let tmp = dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+        // The incremental files at T: the base replaces them.
+        let mut replaced_up_to = 0;
+        let written = crate::snapshot::write_at_instant(
+            &sh.engine,
+            &tmp,
+            format,
+            || replaced_up_to = at_instant(),
+            cancel,
+        );
+        if let Err(e) = written.map_err(|e| e.to_string()).and_then(|_| ready()) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("Can't write the AOF base: {e}"));
+        }
+        let ext = if format == Format::Commands {
+            "aof"
+        } else {
+            "rdb"
+        };
+        let base = FileEntry {
+            name: format!("{filename}.{seq}.base.{ext}"),
+            seq,
+            kind: 'b',
+        };
+        let base_path = dir.join(&base.name);
+        if let Err(e) = std::fs::rename(&tmp, &base_path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("Can't install the AOF base: {e}"));
+        }
+        let mut f = sh.files();
+        let mut next = f.manifest.clone();
+        let mut old: Vec<FileEntry> = next.base.take().into_iter().collect();
+        old.extend(
+            next.incrs
+                .iter()
+                .filter(|e| e.seq <= replaced_up_to)
+                .cloned(),
+        );
+        next.incrs.retain(|e| !old.contains(e));
+        old.append(&mut next.history);
+        next.base = Some(base);
+        if let Err(e) = next.store(&dir, &manifest_name) {
+            drop(f);
+            let _ = std::fs::remove_file(&base_path);
+            return Err(format!("Can't write the AOF manifest: {e}"));
+        }
+        f.manifest = next;
+        f.stored = true;
+        let size = files_size(&dir, &f.manifest);
+        drop(f);
+        for e in old {
+            let _ = std::fs::remove_file(dir.join(&e.name));
+        }
+        sh.size.store(size, Relaxed);
+        sh.base_size.store(size, Relaxed);
+        Ok(())
+    }
+
+    /// Bytes in the AOF's files now, and after the last rewrite or load.
+    pub fn sizes(&self) -> (u64, u64) {
+        (
+            self.shared.size.load(Relaxed),
+            self.shared.base_size.load(Relaxed),
+        )
     }
 
     /// Wakes the writer (a reply waits for durability).
@@ -354,6 +642,22 @@ impl Aof {
             let _ = t.join();
         }
     }
+
+    /// Stops logging (`CONFIG SET appendonly no`): what was logged is written and fsynced,
+    /// nothing after. Replies waiting for durability are released.
+    pub fn stop_logging(&self) {
+        let engine = &self.shared.engine;
+        let log = &engine.keyspace.log;
+        {
+            let _all = engine.gate.write();
+            log.set_enabled(false);
+            log.set_hold_replies(false);
+        }
+        self.close();
+        // Anything a command appended after the writer's last look is dropped with the file.
+        let _ = log.take();
+        log.set_durable(log.appended());
+    }
 }
 
 /// How long an idle writer sleeps before looking at the log again (a kick wakes it sooner).
@@ -367,15 +671,18 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
     let mut written_seq = 0u64;
     let mut synced_seq = 0u64;
     let mut last_fsync = Instant::now();
+    // A cut was taken: once `pending` is written and fsynced, move to a new file.
+    let mut cut = false;
     // The file's length after the last complete write: a write that fails part-way is cut
     // back to it, so a retry never leaves half a batch in the middle of the file.
     let mut size = file.metadata().map(|m| m.len()).unwrap_or(0);
     loop {
         let stopping = shared.stop.load(Relaxed);
-        let (more, seq) = log.take();
-        if !more.is_empty() {
-            pending.extend_from_slice(&more);
-            pending_seq = seq;
+        if !cut {
+            let taken = log.take();
+            pending.extend_from_slice(&taken.bytes);
+            pending_seq = pending_seq.max(taken.seq);
+            cut = taken.cut;
         }
         let policy = shared.fsync.load(Relaxed);
         if !pending.is_empty() {
@@ -386,12 +693,14 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
                 continue;
             }
             size += pending.len() as u64;
+            shared.size.fetch_add(pending.len() as u64, Relaxed);
             pending.clear();
-            written_seq = pending_seq;
         }
+        written_seq = written_seq.max(pending_seq);
         let want_sync = written_seq > synced_seq
             && (policy == 0
                 || stopping
+                || cut
                 || (policy == 1 && last_fsync.elapsed() >= Duration::from_secs(1)));
         if want_sync {
             if let Err(e) = file.sync_data() {
@@ -407,6 +716,23 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
         let durable = if policy == 0 { synced_seq } else { written_seq };
         if durable > log.durable() {
             log.set_durable(durable);
+        }
+        if cut {
+            // Everything before the cut is in the old file: the rest goes to a new one. If
+            // it cannot be opened, the rewrite fails and the old file goes on.
+            match shared.rotate() {
+                Ok((next, seq)) => {
+                    file = next;
+                    size = 0;
+                    shared.rotated(Ok(seq));
+                }
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    shared.rotated(Err(e));
+                }
+            }
+            cut = false;
+            continue;
         }
         if stopping && log.appended() <= written_seq {
             let _ = file.sync_data();
@@ -425,27 +751,16 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
 }
 
 fn fail(engine: &Engine, e: &std::io::Error) {
-    let why = e.to_string();
-    let already = engine
-        .persist_error
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_deref()
-        == Some(why.as_str());
-    if !already {
-        tracing::warn!("Error writing to the AOF file: {why}");
+    let why = format!("MISCONF Errors writing to the AOF file: {e}");
+    if engine.misconf().as_deref() != Some(why.as_str()) {
+        tracing::warn!("Error writing to the AOF file: {e}");
     }
-    engine.set_persist_error(Some(why));
+    engine.set_misconf(Failure::Aof, Some(why));
 }
 
 fn recovered(engine: &Engine) {
-    let failing = engine
-        .persist_error
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some();
-    if failing {
+    if engine.failing(Failure::Aof) {
         tracing::warn!("AOF write error looks solved, ferrokv can write again.");
-        engine.set_persist_error(None);
+        engine.set_misconf(Failure::Aof, None);
     }
 }

@@ -2,9 +2,10 @@
 //! (with `appendonly no`) loads it, so a `dump.rdb` moves between Redis and ferrokv both ways.
 //!
 //! SAVE holds every shard of every database for its duration, which makes the file one point
-//! in time (other clients wait, as they do during Redis's SAVE). The file is written to a
-//! temporary name, fsynced and renamed over the old one, and the directory fsynced: a SAVE
-//! killed half-way never damages the previous snapshot.
+//! in time (other clients wait, as they do during Redis's SAVE). [`write_at_instant`] writes
+//! the dataset of one instant while commands go on (BGSAVE, the AOF rewrite's base), in RDB or
+//! command form. Files are written to a temporary name, fsynced and renamed over the old one,
+//! and the directory fsynced: a save killed half-way never damages the previous snapshot.
 
 use engine::dump;
 use engine::entry::EntryMeta;
@@ -13,19 +14,13 @@ use engine::rdb::{self, Writer};
 use engine::Engine;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Writes a snapshot of every database to `path`. Returns the number of keys written.
 pub fn save(engine: &Engine, path: &Path) -> Result<u64, String> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
+    let tmp = parent(path).join(format!("temp-{}.rdb", std::process::id()));
     let result = write_snapshot(engine, &tmp).and_then(|n| {
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(&dir)?.sync_all()?;
+        install(&tmp, path)?;
         Ok(n)
     });
     match result {
@@ -182,52 +177,130 @@ pub fn load_bytes(
     Ok((loaded, used))
 }
 
-/// Starts a background snapshot to `path` (BGSAVE): the dataset as of the moment it starts,
-/// written while commands go on (see `engine::snapshot`). Clears `bgsave_running` when done.
-pub fn bgsave(engine: Arc<Engine>, path: PathBuf) {
-    let running = engine.clone();
-    let spawned = std::thread::Builder::new()
-        .name("bgsave".into())
-        .spawn(move || {
-            let started = std::time::Instant::now();
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let tmp = dir.join(format!("temp-bg-{}.rdb", std::process::id()));
-            let result = write_background(&engine, &tmp).and_then(|n| {
-                std::fs::rename(&tmp, &path)?;
-                std::fs::File::open(&dir)?.sync_all()?;
-                Ok(n)
-            });
-            engine.keyspace.snapshots.end();
-            match result {
-                Ok(n) => {
-                    engine.saved();
-                    tracing::info!(
-                        "Background saving terminated with success ({n} keys, {:.3} s)",
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    tracing::warn!("Background saving error: {e}");
-                }
+/// The format of a file written by [`write_at_instant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `dump.rdb`.
+    Rdb,
+    /// An AOF base in RDB format (`aof-base` aux field set; `aof-use-rdb-preamble yes`).
+    RdbAofBase,
+    /// An AOF base as commands (`aof-use-rdb-preamble no`).
+    Commands,
+}
+
+/// Where the dataset goes, entry by entry.
+enum Out {
+    Rdb(Writer<BufWriter<std::fs::File>>),
+    Commands(BufWriter<std::fs::File>),
+}
+
+/// Items per command when a collection is written as commands (as Redis's rewrite does).
+const ITEMS_PER_COMMAND: usize = 64;
+
+impl Out {
+    fn select_db(&mut self, db: usize, keys: u64, expires: u64) -> std::io::Result<()> {
+        match self {
+            Out::Rdb(w) => w.select_db(db, keys, expires),
+            Out::Commands(w) => {
+                let mut rec = Vec::new();
+                engine::propagate::encode(&mut rec, &[b"SELECT", db.to_string().as_bytes()]);
+                w.write_all(&rec)
             }
-            engine.bgsave_running.store(false, Ordering::Relaxed);
-        });
-    if spawned.is_err() {
-        running.bgsave_running.store(false, Ordering::Relaxed);
+        }
+    }
+
+    fn entry(&mut self, e: &engine::entry::EntryRef<'_>) -> std::io::Result<()> {
+        let value = dump::to_value(e);
+        match self {
+            Out::Rdb(w) => w.write_entry(e.key(), &value, e.expire()),
+            Out::Commands(w) => {
+                let mut rec = Vec::new();
+                commands(&mut rec, e.key(), &value, e.expire());
+                w.write_all(&rec)
+            }
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        let mut out = match self {
+            Out::Rdb(w) => w.finish()?,
+            Out::Commands(w) => w,
+        };
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 }
 
-fn write_background(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
+/// The commands that rebuild one key, as Redis's AOF rewrite writes them: SET, RPUSH, SADD,
+/// HMSET or ZADD (at most 64 items each), then PEXPIREAT.
+pub fn commands(out: &mut Vec<u8>, key: &[u8], value: &rdb::Value, expire: Option<u64>) {
+    use engine::propagate::encode;
+    use rdb::Value;
+    match value {
+        Value::String(v) => encode(out, &[b"SET", key, v]),
+        Value::List(items) | Value::Set(items) => {
+            let name: &[u8] = if matches!(value, Value::List(_)) {
+                b"RPUSH"
+            } else {
+                b"SADD"
+            };
+            for chunk in items.chunks(ITEMS_PER_COMMAND) {
+                let mut argv: Vec<&[u8]> = vec![name, key];
+                argv.extend(chunk.iter().map(Vec::as_slice));
+                encode(out, &argv);
+            }
+        }
+        Value::Hash(pairs) => {
+            for chunk in pairs.chunks(ITEMS_PER_COMMAND) {
+                let mut argv: Vec<&[u8]> = vec![b"HMSET", key];
+                for (f, v) in chunk {
+                    argv.push(f);
+                    argv.push(v);
+                }
+                encode(out, &argv);
+            }
+        }
+        Value::ZSet(pairs) => {
+            for chunk in pairs.chunks(ITEMS_PER_COMMAND) {
+                let scores: Vec<Vec<u8>> = chunk
+                    .iter()
+                    .map(|(_, s)| engine::float::format_double(*s))
+                    .collect();
+                let mut argv: Vec<&[u8]> = vec![b"ZADD", key];
+                for ((m, _), s) in chunk.iter().zip(&scores) {
+                    argv.push(s);
+                    argv.push(m);
+                }
+                encode(out, &argv);
+            }
+        }
+    }
+    if let Some(at) = expire {
+        encode(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+    }
+}
+
+/// Writes the dataset as it is at one instant to `tmp` (and fsyncs it) while commands go on
+/// (see `engine::snapshot`). The instant is taken with every command held off; `at_instant`
+/// runs then too (an AOF rewrite cuts the log there). Stops with an error when `cancel` is
+/// set. Returns the number of keys written.
+pub fn write_at_instant(
+    engine: &Engine,
+    tmp: &Path,
+    format: Format,
+    at_instant: impl FnOnce(),
+    cancel: &AtomicBool,
+) -> std::io::Result<u64> {
     let ks = &engine.keyspace;
     let dbs = ks.databases();
+    let file = std::fs::File::create(tmp)?;
     // The instant T: nothing runs while the snapshot starts. Key counts are RESIZEDB hints.
     let hints: Vec<(u64, u64)> = {
         let _all = engine.gate.write();
-        ks.snapshots.begin(dbs, SHARDS, engine.clock.now_ms());
+        if !ks.snapshots.begin(dbs, SHARDS, engine.clock.now_ms()) {
+            return Err(std::io::Error::other("a snapshot is in progress already"));
+        }
+        at_instant();
         (0..dbs)
             .map(|d| {
                 (0..SHARDS).fold((0, 0), |(k, e), s| {
@@ -237,22 +310,41 @@ fn write_background(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
             })
             .collect()
     };
-    let file = std::fs::File::create(tmp)?;
-    let mut w = Writer::new(BufWriter::new(file), false)?;
+    let result = write_snapshot_shards(engine, file, format, &hints, cancel);
+    ks.snapshots.end();
+    result
+}
+
+fn write_snapshot_shards(
+    engine: &Engine,
+    file: std::fs::File,
+    format: Format,
+    hints: &[(u64, u64)],
+    cancel: &AtomicBool,
+) -> std::io::Result<u64> {
+    let ks = &engine.keyspace;
+    let mut out = match format {
+        Format::Rdb => Out::Rdb(Writer::new(BufWriter::new(file), false)?),
+        Format::RdbAofBase => Out::Rdb(Writer::new(BufWriter::new(file), true)?),
+        Format::Commands => Out::Commands(BufWriter::new(file)),
+    };
     let mut written = 0u64;
     for (db, &(keys, expires)) in hints.iter().enumerate() {
         if keys == 0 {
             continue;
         }
-        w.select_db(db, keys, expires)?;
+        out.select_db(db, keys, expires)?;
         for s in 0..SHARDS {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(std::io::Error::other("cancelled"));
+            }
             // Written under the shard's read lock: writers to this shard wait for one shard's
             // serialization (a 64th of the database), and nothing is held in memory.
             let shard = ks.db(db).read(s);
             let mut failed = None;
             written += ks.snapshots.take(db, s, &shard, |e| {
                 if failed.is_none() {
-                    if let Err(err) = w.write_entry(e.key(), &dump::to_value(&e), e.expire()) {
+                    if let Err(err) = out.entry(&e) {
                         failed = Some(err);
                     }
                 }
@@ -263,8 +355,20 @@ fn write_background(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
             }
         }
     }
-    let mut out = w.finish()?;
-    out.flush()?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    out.finish()?;
     Ok(written)
+}
+
+/// Moves a finished temporary file into place and makes the rename durable.
+pub fn install(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    std::fs::rename(tmp, path)?;
+    std::fs::File::open(parent(path))?.sync_all()
+}
+
+/// The directory of `path` (`.` for a bare name).
+pub fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }

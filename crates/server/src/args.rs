@@ -87,6 +87,23 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
         }
         pairs.push((name.to_ascii_lowercase(), values.join(" ")));
     }
+    // As in redis.conf, `save` lines add up (`save ""` clears what came before): they become
+    // one setting, where the first one was.
+    let mut saves = pairs.iter().filter(|(n, _)| n == "save").peekable();
+    if saves.peek().is_some() {
+        let mut joined = String::new();
+        for (_, v) in saves {
+            if v.trim().is_empty() || v.trim() == "\"\"" {
+                joined.clear();
+            } else {
+                joined.push(' ');
+                joined.push_str(v);
+            }
+        }
+        let first = pairs.iter().position(|(n, _)| n == "save").unwrap_or(0);
+        pairs.retain(|(n, _)| n != "save");
+        pairs.insert(first.min(pairs.len()), ("save".to_string(), joined));
+    }
     let config = Config::default();
     for (name, value) in &pairs {
         if engine::config::param(name).is_none() {

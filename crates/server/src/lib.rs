@@ -19,6 +19,7 @@ pub mod http;
 pub mod metrics;
 
 use engine::config::{Config, Values};
+use engine::persistence::Persistence;
 use engine::{Engine, SystemClock};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,35 +125,14 @@ impl Server {
             durable_tx.send_replace(seq);
         }));
         let values = engine.config.values();
-        // SAVE writes `dbfilename` in `dir` (the working directory).
-        engine.on_save(Box::new(|e: &Engine| {
-            let name = e.config.values().dbfilename;
-            persist::snapshot::save(e, std::path::Path::new(&name)).map(|_| ())
-        }));
-        let weak = Arc::downgrade(&engine);
-        engine.on_bgsave(Box::new(move || {
-            if let Some(e) = weak.upgrade() {
-                let path = std::path::PathBuf::from(e.config.values().dbfilename);
-                persist::snapshot::bgsave(e, path);
-            }
-        }));
-        let snapshot = std::path::PathBuf::from(&values.dbfilename);
-        let load_snapshot = !values.appendonly && snapshot.is_file();
-        let loader = (values.appendonly || load_snapshot).then(|| {
-            engine.loading.store(true, Ordering::Relaxed);
-            let engine = engine.clone();
-            let settings = persist::aof::Settings::from_config(&values);
-            let aof = values.appendonly;
-            tokio::task::spawn_blocking(move || {
-                let r = if aof {
-                    persist::Aof::open(engine.clone(), &settings).map(Some)
-                } else {
-                    persist::snapshot::load(&engine, &snapshot).map(|_| None)
-                };
-                engine.loading.store(false, Ordering::Relaxed);
-                r
-            })
-        });
+        // Files live in `dir` (the binary has made it the working directory).
+        let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
+        engine.set_persistence(persister.clone());
+        engine.loading.store(true, Ordering::Relaxed);
+        let loader = {
+            let p = persister.clone();
+            tokio::task::spawn_blocking(move || p.load())
+        };
         let mut accepts = Vec::new();
         for l in listeners {
             if let Ok(addr) = l.local_addr() {
@@ -170,30 +150,25 @@ impl Server {
             }
             accepts.push(tokio::spawn(http::serve(engine.clone(), l, role)));
         }
-        let mut aof = None;
-        let mut failure = None;
-        if let Some(loader) = loader {
-            match loader.await {
-                Ok(Ok(Some((a, loaded)))) => {
-                    if loaded.truncated > 0 {
-                        tracing::warn!(
-                            "{} bytes of a torn AOF tail were dropped",
-                            loaded.truncated
-                        );
-                    }
-                    aof = Some(a);
-                }
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => failure = Some(e),
-                Err(e) => failure = Some(format!("the loader failed: {e}")),
-            }
-        }
+        let failure = match loader.await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(e) => Some(format!("the loader failed: {e}")),
+        };
         if let Some(e) = &failure {
             tracing::error!("{e}");
         } else {
             tokio::select! {
                 _ = stop.notified() => tracing::info!("User requested shutdown..."),
-                _ = signal => tracing::info!("Received shutdown signal, scheduling shutdown..."),
+                _ = signal => {
+                    tracing::info!("Received shutdown signal, scheduling shutdown...");
+                    // As SHUTDOWN without arguments: a snapshot when `save` points are set.
+                    if persister.saves_on_shutdown() {
+                        tracing::info!("Saving the final RDB snapshot before exiting.");
+                        let p = persister.clone();
+                        let _ = tokio::task::spawn_blocking(move || p.save()).await;
+                    }
+                }
             }
         }
         for a in &accepts {
@@ -205,10 +180,7 @@ impl Server {
         }
         running.store(false, Ordering::Relaxed);
         let _ = expiry.join();
-        if let Some(aof) = aof {
-            tracing::info!("Calling fsync() on the AOF file.");
-            aof.close();
-        }
+        persister.shutdown();
         match failure {
             Some(e) => Err(e),
             None => {

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let values = match args::parse(&argv) {
-        Ok(Action::Run(v)) => v,
+    let mut values = match args::parse(&argv) {
+        Ok(Action::Run(v)) => *v,
         Ok(Action::Version) => {
             println!(
                 "ferrokv-server v={} (Redis protocol 7.0.15)",
@@ -42,6 +42,10 @@ fn main() -> ExitCode {
         tracing::error!("Can't chdir to '{}': {e}", values.dir);
         return ExitCode::FAILURE;
     }
+    // As in Redis, CONFIG GET dir answers the absolute path.
+    if let Ok(cwd) = std::env::current_dir() {
+        values.dir = cwd.display().to_string();
+    }
     let threads = worker_threads(&values);
     let runtime = if threads == 1 {
         tokio::runtime::Builder::new_current_thread()
@@ -67,7 +71,7 @@ fn main() -> ExitCode {
         threads
     );
     runtime.block_on(async move {
-        let server = match Server::bind(*values).await {
+        let server = match Server::bind(values).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("Could not create server TCP listening socket: {e}");

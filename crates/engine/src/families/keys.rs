@@ -286,6 +286,7 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
         let mut l = ks.lock_dbs(dbs);
         // A flush is logged even when there was nothing to flush, as in Redis.
         crate::propagate::mark_dirty();
+        l.count_change();
         for &d in dbs {
             // Watchers of keys that existed see the flush.
             ks.watches.touch_db(d, |k| {

@@ -1,6 +1,6 @@
-//! DUMP and RESTORE (Redis's serialization, so payloads move between ferrokv and Redis), SAVE
-//! and LASTSAVE. SAVE writes through the hook the server installs ([`crate::Engine::on_save`]):
-//! the engine itself touches no files.
+//! DUMP and RESTORE (Redis's serialization, so payloads move between ferrokv and Redis), SAVE,
+//! BGSAVE, BGREWRITEAOF and LASTSAVE. The files are the persistence layer's, which the server
+//! installs ([`crate::persistence::Persistence`]): the engine itself touches no files.
 
 use super::{int_arg, is};
 use crate::command::{flags::*, CmdResult, Command};
@@ -134,14 +134,9 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `SAVE`: a snapshot of every database in `dir/dbfilename`, taken with every shard locked (a
 /// consistent point in time; other clients wait, as with Redis's SAVE).
 fn save(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    match ctx.engine.save() {
-        Ok(()) => {
-            ctx.out.ok();
-            Ok(())
-        }
-        // The writer logged why; Redis answers a bare "ERR" too.
-        Err(_) => Err(CmdError::from_static("ERR")),
-    }
+    ctx.engine.save()?;
+    ctx.out.ok();
+    Ok(())
 }
 
 /// `BGSAVE [SCHEDULE]`: a point-in-time snapshot written in the background while commands go
@@ -150,14 +145,25 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if args.len() > 2 || (args.len() == 2 && !is(args[1], "schedule")) {
         return Err(error::SYNTAX);
     }
-    if ctx.engine.bgsave() {
-        ctx.out.simple("Background saving started");
-        Ok(())
-    } else {
-        Err(CmdError::from_static(
-            "ERR Background save already in progress",
-        ))
-    }
+    let reply = persistence(ctx)?.bgsave(args.len() == 2)?;
+    ctx.out.simple(reply);
+    Ok(())
+}
+
+/// `BGREWRITEAOF`: compacts the append-only file in the background: a new base (the dataset
+/// at one instant, in RDB format) and a new incremental file from that instant on.
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let reply = persistence(ctx)?.bgrewriteaof()?;
+    ctx.out.simple(reply);
+    Ok(())
+}
+
+fn persistence<'a>(
+    ctx: &Ctx<'a>,
+) -> Result<&'a std::sync::Arc<dyn crate::persistence::Persistence>, CmdError> {
+    ctx.engine
+        .persistence()
+        .ok_or(CmdError::from_static("ERR this server keeps no files"))
 }
 
 /// `LASTSAVE`: unix time of the last successful save (start-up time before any).
@@ -167,11 +173,12 @@ fn lastsave(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 }
 
 #[rustfmt::skip]
-/// DUMP, RESTORE, SAVE and LASTSAVE's table rows.
+/// DUMP, RESTORE, SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE's table rows.
 pub const COMMANDS: &[Command] = &[
     cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", dump_cmd),
     cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], "generic", "Creates a key from the serialized representation of a value.", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", restore),
     cmd!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, 0, 0, ["dangerous"], "server", "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", save),
     cmd!("bgsave", -1, ADMIN | NOSCRIPT, 0, 0, 0, ["dangerous"], "server", "Asynchronously saves the database(s) to disk.", "1.0.0", "O(1)", bgsave),
+    cmd!("bgrewriteaof", 1, ADMIN | NOSCRIPT, 0, 0, 0, ["dangerous"], "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", "O(1)", bgrewriteaof),
     cmd!("lastsave", 1, LOADING | STALE | FAST, 0, 0, 0, ["admin", "dangerous"], "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)", lastsave),
 ];

@@ -213,9 +213,9 @@ fn time(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: SAVE writes a snapshot first (no save
-/// points exist, so nothing is saved without it; the AOF is fsynced on the way out in any
-/// case); the server stops after the current replies are flushed.
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: SAVE writes a snapshot first, as does
+/// neither when `save` points are configured; the AOF is fsynced on the way out in any case.
+/// The server stops after the current replies are flushed.
 fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut abort = false;
     let (mut save, mut nosave, mut force) = (false, false, false);
@@ -239,6 +239,13 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if abort {
         return Err(CmdError::from_static("ERR No shutdown in progress."));
     }
+    // Without SAVE or NOSAVE a snapshot is written when `save` points are configured.
+    let save = save
+        || (!nosave
+            && ctx
+                .engine
+                .persistence()
+                .is_some_and(|p| p.saves_on_shutdown()));
     if save && ctx.engine.save().is_err() && !force {
         return Err(CmdError::from_static(
             "ERR Errors trying to SHUTDOWN. Check logs.",
@@ -1188,6 +1195,10 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         .set(&pairs, false)
         .map_err(|e| CmdError::new(format!("ERR {e}")))?;
     ctx.engine.sync_config();
+    if let Some(p) = ctx.engine.persistence() {
+        p.reconfigure()
+            .map_err(|e| CmdError::new(format!("ERR {e}")))?;
+    }
     ctx.out.ok();
     Ok(())
 }

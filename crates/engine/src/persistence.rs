@@ -1,0 +1,36 @@
+//! What the engine asks of the persistence layer (crate `ferrokv-persist` implements it; the
+//! engine itself touches no files): SAVE, BGSAVE, BGREWRITEAOF, settings that switch files on
+//! and off, and the INFO persistence fields. An engine without one (the embedded in-memory
+//! library, unit tests) answers SAVE with an error and reports nothing saved.
+
+use crate::error::CmdError;
+use std::fmt::Display;
+
+/// The persistence layer.
+pub trait Persistence: Send + Sync {
+    /// SAVE: writes a snapshot now, or Redis's error.
+    fn save(&self) -> Result<(), CmdError>;
+    /// BGSAVE [SCHEDULE]: the status reply, or Redis's error.
+    fn bgsave(&self, schedule: bool) -> Result<&'static str, CmdError>;
+    /// BGREWRITEAOF: the status reply, or Redis's error.
+    fn bgrewriteaof(&self) -> Result<&'static str, CmdError>;
+    /// Unix time (seconds) of the last successful save, or of start-up.
+    fn last_save(&self) -> u64;
+    /// Follows the configuration after CONFIG SET (`appendonly`, `appendfsync`, `save`...).
+    /// The error is CONFIG SET's.
+    fn reconfigure(&self) -> Result<(), String>;
+    /// The INFO persistence fields after `loading` and `async_loading`.
+    fn info(&self, line: &mut dyn FnMut(&str, &dyn Display));
+    /// Whether shutdown writes a snapshot when SHUTDOWN says neither SAVE nor NOSAVE (`save`
+    /// points are configured).
+    fn saves_on_shutdown(&self) -> bool;
+}
+
+/// Why writes are refused with `-MISCONF`: each source sets or clears its own reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The append-only file cannot be written or fsynced.
+    Aof = 0,
+    /// The last background save failed and `stop-writes-on-bgsave-error` is on.
+    Rdb = 1,
+}
