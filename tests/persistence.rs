@@ -53,6 +53,90 @@ fn strings(v: Value) -> Vec<String> {
     }
 }
 
+/// Writers doing RPUSH list:<tag>:<t> "<t>:<i>" then INCR counter:<tag>:<t>, each recording
+/// what was acknowledged; a server that dies under them ends them quietly.
+struct Load {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Vec<(usize, i64)>>>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(addr: std::net::SocketAddr, tag: &str, writers: usize) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(vec![(0usize, 0i64); writers]));
+        let writers = (0..writers)
+            .map(|t| {
+                let (stop, acked, tag) = (stop.clone(), acked.clone(), tag.to_string());
+                std::thread::spawn(move || {
+                    let mut c = Client::connect(addr);
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let v = format!("{t}:{i}");
+                        let list = format!("list:{tag}:{t}");
+                        let push = Client::encode(&[b"RPUSH", list.as_bytes(), v.as_bytes()]);
+                        if c.stream.write_all(&push).is_err() {
+                            return;
+                        }
+                        let Some(Value::Int(_)) = c.read_reply() else {
+                            return;
+                        };
+                        acked.lock().unwrap()[t].0 = i + 1;
+                        let counter = format!("counter:{tag}:{t}");
+                        let incr = Client::encode(&[b"INCR", counter.as_bytes()]);
+                        if c.stream.write_all(&incr).is_err() {
+                            return;
+                        }
+                        let Some(Value::Int(n)) = c.read_reply() else {
+                            return;
+                        };
+                        acked.lock().unwrap()[t].1 = n;
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            acked,
+            writers,
+        }
+    }
+
+    /// Stops the writers; returns (pushes, last INCR reply) acknowledged per writer.
+    fn stop(self) -> Vec<(usize, i64)> {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.writers {
+            let _ = w.join();
+        }
+        let acked = self.acked.lock().unwrap().clone();
+        acked
+    }
+
+    /// Every acknowledged write of `tag` is present exactly once, in order.
+    fn verify(c: &mut Client, tag: &str, acked: &[(usize, i64)]) {
+        for (t, &(pushes, incrs)) in acked.iter().enumerate() {
+            let list = strings(c.cmd(&format!("LRANGE list:{tag}:{t} 0 -1")));
+            assert!(
+                list.len() >= pushes,
+                "{tag} writer {t}: {pushes} pushes acknowledged, {} survived",
+                list.len()
+            );
+            let want: Vec<String> = (0..list.len()).map(|i| format!("{t}:{i}")).collect();
+            assert_eq!(list, want, "{tag} writer {t}: duplicated or reordered");
+            let n = match c.cmd(&format!("GET counter:{tag}:{t}")) {
+                Value::Bulk(b) => String::from_utf8(b).unwrap().parse::<i64>().unwrap(),
+                Value::Null => 0,
+                other => panic!("counter: {other:?}"),
+            };
+            assert!(
+                n >= incrs,
+                "{tag} writer {t}: INCR acknowledged {incrs}, found {n}"
+            );
+        }
+    }
+}
+
 #[test]
 fn acknowledged_writes_survive_kill_9_under_appendfsync_always() {
     const ROUNDS: usize = 20;
@@ -84,40 +168,7 @@ fn acknowledged_writes_survive_kill_9_under_appendfsync_always() {
                 );
             }
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(vec![(0usize, 0i64); WRITERS]));
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|t| {
-                let (stop, acked) = (stop.clone(), acked.clone());
-                std::thread::spawn(move || {
-                    let mut c = Client::connect(addr);
-                    let mut i = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        let v = format!("{t}:{i}");
-                        let list = format!("list:{round}:{t}");
-                        // The server dies under us: a missing reply ends the writer quietly.
-                        let push = Client::encode(&[b"RPUSH", list.as_bytes(), v.as_bytes()]);
-                        if c.stream.write_all(&push).is_err() {
-                            return;
-                        }
-                        let Some(Value::Int(_)) = c.read_reply() else {
-                            return;
-                        };
-                        acked.lock().unwrap()[t].0 = i + 1;
-                        let counter = format!("counter:{round}:{t}");
-                        let incr = Client::encode(&[b"INCR", counter.as_bytes()]);
-                        if c.stream.write_all(&incr).is_err() {
-                            return;
-                        }
-                        let Some(Value::Int(n)) = c.read_reply() else {
-                            return;
-                        };
-                        acked.lock().unwrap()[t].1 = n;
-                        i += 1;
-                    }
-                })
-            })
-            .collect();
+        let load = Load::start(addr, &round.to_string(), WRITERS);
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
@@ -126,36 +177,11 @@ fn acknowledged_writes_survive_kill_9_under_appendfsync_always() {
         let mut server = server;
         server.child.kill().unwrap();
         server.child.wait().unwrap();
-        stop.store(true, Ordering::Relaxed);
-        for w in writers {
-            let _ = w.join();
-        }
-        let acked = acked.lock().unwrap().clone();
+        let acked = load.stop();
         let server = start(dir.path(), &["--appendfsync", "always"]);
         let mut c = Client::connect(server.addr);
         loaded(&mut c);
-        for (t, &(pushes, incrs)) in acked.iter().enumerate() {
-            let list = strings(c.cmd(&format!("LRANGE list:{round}:{t} 0 -1")));
-            assert!(
-                list.len() >= pushes,
-                "round {round} writer {t}: {pushes} pushes acknowledged, {} survived",
-                list.len()
-            );
-            let want: Vec<String> = (0..list.len()).map(|i| format!("{t}:{i}")).collect();
-            assert_eq!(
-                list, want,
-                "round {round} writer {t}: duplicated or reordered"
-            );
-            let n = match c.cmd(&format!("GET counter:{round}:{t}")) {
-                Value::Bulk(b) => String::from_utf8(b).unwrap().parse::<i64>().unwrap(),
-                Value::Null => 0,
-                other => panic!("counter: {other:?}"),
-            };
-            assert!(
-                n >= incrs,
-                "round {round} writer {t}: INCR acknowledged {incrs}, found {n}"
-            );
-        }
+        Load::verify(&mut c, &round.to_string(), &acked);
         drop(server);
     }
 }
@@ -717,4 +743,269 @@ fn redis_appendonlydir_with_an_rdb_base_loads_here() {
     let mut c = Client::connect(b.addr);
     loaded(&mut c);
     assert_eq!(dataset(&mut c), want);
+}
+
+/// One field of `INFO persistence`.
+fn info(c: &mut Client, field: &str) -> String {
+    let Value::Bulk(text) = c.cmd("INFO persistence") else {
+        panic!("INFO")
+    };
+    let text = String::from_utf8(text).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("INFO has no {field}: {text}"))
+        .to_string()
+}
+
+/// Polls `INFO persistence` until `field` reads `want`.
+fn wait_info(c: &mut Client, field: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info(c, field) != want {
+        assert!(Instant::now() < deadline, "{field} never became {want}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The AOF directory's file names, sorted, and the manifest's text.
+fn aof_files(dir: &Path) -> (Vec<String>, String) {
+    let aof = dir.join("appendonlydir");
+    let mut names: Vec<String> = std::fs::read_dir(&aof)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let manifest = std::fs::read_to_string(aof.join("appendonly.aof.manifest")).unwrap();
+    (names, manifest)
+}
+
+fn check_aof(dir: &Path) {
+    let Some(check) = which("redis-check-aof") else {
+        eprintln!("redis-check-aof not installed: not checked");
+        return;
+    };
+    let manifest = dir.join("appendonlydir").join("appendonly.aof.manifest");
+    let out = Command::new(check).arg(&manifest).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("All AOF files and manifest are valid"),
+        "redis-check-aof: {text}"
+    );
+}
+
+#[test]
+fn bgrewriteaof_under_load_keeps_every_acknowledged_write() {
+    const WRITERS: usize = 4;
+    let dir = TempDir::new("rewrite");
+    let flags = ["--appendfsync", "always", "--save", ""];
+    let server = start(dir.path(), &flags);
+    let mut c = Client::connect(server.addr);
+    loaded(&mut c);
+    // Something for the base beyond the load's own keys, in two databases.
+    for i in 0..2000 {
+        c.cmd(&format!("SET filler:{i} {i}"));
+    }
+    c.cmd("SELECT 3");
+    c.cmd("HSET h a 1 b 2");
+    c.cmd("SELECT 0");
+    let load = Load::start(server.addr, "rw", WRITERS);
+    for n in 1..=3 {
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(
+            c.cmd("BGREWRITEAOF"),
+            Value::Simple("Background append only file rewriting started".into())
+        );
+        wait_info(&mut c, "aof_rewrite_in_progress", "0");
+        assert_eq!(info(&mut c, "aof_last_bgrewrite_status"), "ok");
+        assert_eq!(info(&mut c, "aof_rewrites"), n.to_string());
+        // The manifest names a new RDB base and the one incremental file since, and
+        // nothing else is left in the directory.
+        let (names, manifest) = aof_files(dir.path());
+        let (base, incr) = (
+            format!("appendonly.aof.{}.base.rdb", n + 1),
+            format!("appendonly.aof.{}.incr.aof", n + 1),
+        );
+        assert_eq!(
+            manifest,
+            format!(
+                "file {base} seq {} type b\nfile {incr} seq {} type i\n",
+                n + 1,
+                n + 1
+            ),
+        );
+        let mut want = vec![base, incr, "appendonly.aof.manifest".to_string()];
+        want.sort();
+        assert_eq!(names, want);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    // kill -9 with writes in flight, after three rewrites.
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let acked = load.stop();
+    assert!(acked.iter().all(|&(p, _)| p > 0), "the load never ran");
+    check_aof(dir.path());
+    let server = start(dir.path(), &flags);
+    let mut c = Client::connect(server.addr);
+    loaded(&mut c);
+    Load::verify(&mut c, "rw", &acked);
+    assert_eq!(c.cmd("GET filler:1999"), bulk("1999"));
+    c.cmd("SELECT 3");
+    assert_eq!(c.cmd("HGET h b"), bulk("2"));
+    drop(server);
+    // redis-server reads the rewritten AOF the same way.
+    let Some((mut redis, addr)) = redis_server(dir.path(), &["--appendonly", "yes"]) else {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    };
+    let mut r = Client::connect(addr);
+    loaded(&mut r);
+    Load::verify(&mut r, "rw", &acked);
+    assert_eq!(r.cmd("GET filler:1999"), bulk("1999"));
+    let _ = redis.kill();
+    let _ = redis.wait();
+}
+
+#[test]
+fn appendonly_switches_on_and_off_at_run_time() {
+    let dir = TempDir::new("switch");
+    let mut b = start(dir.path(), &["--appendonly", "no", "--save", ""]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    for i in 0..1000 {
+        c.cmd(&format!("SET before:{i} {i}"));
+    }
+    assert_eq!(
+        c.cmd("CONFIG SET appendonly yes"),
+        Value::Simple("OK".into())
+    );
+    c.cmd("SET during x");
+    wait_info(&mut c, "aof_enabled", "1");
+    c.cmd("RPUSH on a b c");
+    assert_eq!(
+        c.cmd("CONFIG SET appendonly no"),
+        Value::Simple("OK".into())
+    );
+    assert_eq!(info(&mut c, "aof_enabled"), "0");
+    c.cmd("SET after y");
+    let (_, manifest) = aof_files(dir.path());
+    assert!(manifest.contains(".base.rdb seq"), "{manifest}");
+    check_aof(dir.path());
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = c.read_reply();
+    b.wait_exit();
+    // The AOF holds what was written while it was on, and nothing after.
+    let b = start(dir.path(), &["--save", ""]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(c.cmd("GET before:999"), bulk("999"));
+    assert_eq!(c.cmd("GET during"), bulk("x"));
+    assert_eq!(
+        c.cmd("LRANGE on 0 -1"),
+        Value::Array(vec![bulk("a"), bulk("b"), bulk("c")])
+    );
+    assert_eq!(c.cmd("GET after"), Value::Null);
+    assert_eq!(c.cmd("DBSIZE"), Value::Int(1002));
+}
+
+#[test]
+fn automatic_rewrite_with_a_command_base() {
+    let dir = TempDir::new("auto");
+    let flags = [
+        "--save",
+        "",
+        "--aof-use-rdb-preamble",
+        "no",
+        "--auto-aof-rewrite-min-size",
+        "32kb",
+        "--auto-aof-rewrite-percentage",
+        "100",
+    ];
+    let b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    // Overwrites grow the log, not the dataset: the rewrite shrinks it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut i = 0u64;
+    while info(&mut c, "aof_rewrites") == "0" {
+        for _ in 0..200 {
+            c.cmd(&format!("SET key:{} {i}", i % 50));
+            c.cmd(&format!("ZADD z {} m{}", i % 7, i % 30));
+            i += 1;
+        }
+        assert!(Instant::now() < deadline, "no automatic rewrite");
+    }
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd("HSET h f v");
+    c.cmd("PEXPIRE key:1 100000000");
+    let want = dataset(&mut c);
+    let (names, manifest) = aof_files(dir.path());
+    assert!(manifest.contains(".base.aof seq"), "{manifest}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("appendonly.aof.1.")),
+        "{names:?}"
+    );
+    check_aof(dir.path());
+    drop(b);
+    let b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(dataset(&mut c), want);
+}
+
+#[test]
+fn save_points_and_stop_writes_on_bgsave_error() {
+    let dir = TempDir::new("savepoints");
+    let flags = ["--appendonly", "no", "--save", "1", "1"];
+    let mut b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(
+        c.cmd("CONFIG GET save"),
+        Value::Array(vec![bulk("save"), bulk("1 1")])
+    );
+    c.cmd("SET k v");
+    // One change and one second: the save point writes dump.rdb.
+    wait_info(&mut c, "rdb_changes_since_last_save", "0");
+    assert!(dir.path().join("dump.rdb").is_file());
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    // A snapshot that cannot be written (its name is taken by a directory) stops writes.
+    std::fs::create_dir(dir.path().join("blocked.rdb")).unwrap();
+    c.cmd("CONFIG SET dbfilename blocked.rdb");
+    c.cmd("SET k2 v2");
+    wait_info(&mut c, "rdb_last_bgsave_status", "err");
+    match c.cmd("SET k3 v3") {
+        Value::Error(e) => assert!(e.starts_with("MISCONF "), "{e}"),
+        other => panic!("a write after a failed BGSAVE: {other:?}"),
+    }
+    assert_eq!(c.cmd("GET k"), bulk("v"), "reads go on");
+    assert_eq!(
+        c.cmd("CONFIG SET stop-writes-on-bgsave-error no"),
+        Value::Simple("OK".into())
+    );
+    assert_eq!(c.cmd("SET k3 v3"), Value::Simple("OK".into()));
+    c.cmd("CONFIG SET stop-writes-on-bgsave-error yes");
+    assert!(matches!(c.cmd("SET k4 v4"), Value::Error(_)));
+    // Once a save works again, so do writes.
+    std::fs::remove_dir(dir.path().join("blocked.rdb")).unwrap();
+    assert_eq!(
+        c.cmd("BGSAVE"),
+        Value::Simple("Background saving started".into())
+    );
+    wait_info(&mut c, "rdb_last_bgsave_status", "ok");
+    assert_eq!(c.cmd("SET k4 v4"), Value::Simple("OK".into()));
+    // SHUTDOWN without arguments saves when save points are set.
+    c.send_raw(&Client::encode(&[b"SHUTDOWN"]));
+    let _ = c.read_reply();
+    assert!(b.wait_exit().success());
+    let b = start(
+        dir.path(),
+        &["--appendonly", "no", "--dbfilename", "blocked.rdb"],
+    );
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(
+        c.cmd("MGET k k2 k3 k4"),
+        Value::Array(vec![bulk("v"), bulk("v2"), bulk("v3"), bulk("v4")])
+    );
 }

@@ -49,7 +49,8 @@ fn wait_loaded(addr: SocketAddr) {
         let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
         let mut reply = [0u8; 8];
         let loading = s.write_all(b"PING\r\n").is_ok()
-            && s.read(&mut reply).is_ok_and(|n| reply[..n].starts_with(b"-LOADING"));
+            && s.read(&mut reply)
+                .is_ok_and(|n| reply[..n].starts_with(b"-LOADING"));
         if !loading {
             return;
         }

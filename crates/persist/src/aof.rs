@@ -281,7 +281,7 @@ impl Shared {
     /// on disk): the records after a cut go there.
     fn rotate(&self) -> Result<(File, u64), String> {
         let mut f = self.files();
-        let seq = next_seq(&f.manifest);
+        let (_, seq) = next_seqs(&f.manifest);
         let name = format!("{}.{seq}.incr.aof", f.settings.filename);
         let path = f.settings.dir.join(&name);
         let file = create_append(&path)?;
@@ -325,16 +325,12 @@ impl Shared {
     }
 }
 
-/// The sequence number after every file of `m`.
-fn next_seq(m: &Manifest) -> u64 {
-    m.base
-        .iter()
-        .chain(&m.incrs)
-        .chain(&m.history)
-        .map(|e| e.seq)
-        .max()
-        .unwrap_or(0)
-        + 1
+/// The sequence numbers of the next base and the next incremental file of `m` (each kind
+/// counts on its own, as in Redis).
+fn next_seqs(m: &Manifest) -> (u64, u64) {
+    let base = m.base.as_ref().map_or(0, |e| e.seq);
+    let incr = m.incrs.iter().map(|e| e.seq).max().unwrap_or(0);
+    (base + 1, incr + 1)
 }
 
 /// Creates (or empties) `path` and opens it for appending.
@@ -466,7 +462,7 @@ impl Aof {
             .ok()
             .and_then(|t| Manifest::parse(&t).ok())
             .unwrap_or_default();
-        let seq = next_seq(&old);
+        let (base_seq, seq) = next_seqs(&old);
         let incr = FileEntry {
             name: format!("{}.{seq}.incr.aof", s.filename),
             seq,
@@ -482,12 +478,14 @@ impl Aof {
         let aof = Aof::start(engine.clone(), s, manifest, false, file)?;
         let log = &engine.keyspace.log;
         let at_instant = || {
+            // Left over from an earlier AOF: before T, so in the base.
+            let _ = log.take();
             log.forget_db();
             log.set_enabled(true);
             // Nothing is replaced: the new incremental file is the only one.
             0
         };
-        let result = aof.write_base(format, seq, cancel, at_instant, || Ok(()));
+        let result = aof.write_base(format, base_seq, cancel, at_instant, || Ok(()));
         match result {
             Ok(()) => {
                 for e in old.base.iter().chain(&old.incrs).chain(&old.history) {
@@ -511,7 +509,7 @@ impl Aof {
     pub fn rewrite(&self, format: Format, cancel: &AtomicBool) -> Result<(), String> {
         let sh = &self.shared;
         *sh.rotation.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        let base_seq = next_seq(&sh.files().manifest);
+        let (base_seq, _) = next_seqs(&sh.files().manifest);
         let log = &sh.engine.keyspace.log;
         let cut = std::cell::Cell::new(false);
         let at_instant = || {
@@ -648,11 +646,10 @@ impl Aof {
     pub fn stop_logging(&self) {
         let engine = &self.shared.engine;
         let log = &engine.keyspace.log;
-        {
-            let _all = engine.gate.write();
-            log.set_enabled(false);
-            log.set_hold_replies(false);
-        }
+        // Not under the exec gate: CONFIG SET, which calls this, runs inside it. A command
+        // that appends after the writer's last look is simply not logged.
+        log.set_enabled(false);
+        log.set_hold_replies(false);
         self.close();
         // Anything a command appended after the writer's last look is dropped with the file.
         let _ = log.take();
