@@ -23,7 +23,7 @@ printf '%-9s %-4s %14s %14s %7s\n' policy pipe ferrokv redis ratio
 for policy in $POLICIES; do
     mkdir -p "$WORK/$policy/ours" "$WORK/$policy/redis"
     po=$(port); pr=$(port)
-    taskset -c 0 "$BIN" --port "$po" --bind 127.0.0.1 --http-port 0 --appendonly yes \
+    taskset -c 0 "$BIN" --port "$po" --bind 127.0.0.1 --http-port 0 --save '' --appendonly yes \
         --appendfsync "$policy" --dir "$WORK/$policy/ours" >"$WORK/$policy/ours.log" 2>&1 &
     PIDS+=($!)
     taskset -c 0 redis-server --port "$pr" --bind 127.0.0.1 --save '' --appendonly yes \

@@ -16,7 +16,10 @@
 #   SKIP_BUILD=1     don't run `cargo build --release -p ferrokv-server`      [0]
 #   FERROKV_BIN      server binary under test       [<repo>/target/release/ferrokv-server]
 #   FERROKV_ARGS     extra flags after `--port P --bind 127.0.0.1` (shell-quoted string)
-#                    [empty; `--save '' --appendonly no --daemonize no` if FERROKV_BIN is redis-server]
+#                    [`--appendonly no --save ''` (persistence off, as redis-server is run);
+#                     `--save '' --appendonly no --daemonize no` if FERROKV_BIN is redis-server]
+#                    Each server runs with its own temp dir under $WORK as working directory, so
+#                    whatever it writes (ferrokv's default dir is ./data) stays there.
 #   REQUESTS         -n for pipeline 1; pipeline <=16 uses 5x, deeper uses 10x   [250000]
 #   REPS             repetitions per cell (>=3 recommended for medians)          [3]
 #   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100]
@@ -119,7 +122,7 @@ sys.stdout.write("".join(a + "\0" for a in shlex.split(sys.argv[1])))' "$FERROKV
 elif (( OURS_IS_REDIS )); then
     OURS_EXTRA=(--save '' --appendonly no --daemonize no)
 else
-    OURS_EXTRA=()
+    OURS_EXTRA=(--appendonly no --save '')
 fi
 REDIS_ARGS=(--bind "$HOST" --save '' --appendonly no --daemonize no)
 

@@ -88,13 +88,13 @@ start_server() {
     else
         # Try with --save "" first; older builds may refuse the directive, then retry without.
         (cd "$dir" && exec "$FERROKV" --port "$port" --bind 127.0.0.1 --http-port 0 \
-            --appendonly no --save "") >"$dir/server.log" 2>&1 &
+            --appendonly no --save "" --dir "$dir") >"$dir/server.log" 2>&1 &
         SERVER_PID=$!; PIDS+=("$SERVER_PID")
         if ! wait_ready "$port" "$SERVER_PID"; then
             echo "ferrokv refused --save \"\"; retrying without it" >&2
             stop "$SERVER_PID"
             (cd "$dir" && exec "$FERROKV" --port "$port" --bind 127.0.0.1 --http-port 0 \
-                --appendonly no) >"$dir/server.log" 2>&1 &
+                --appendonly no --dir "$dir") >"$dir/server.log" 2>&1 &
             SERVER_PID=$!; PIDS+=("$SERVER_PID")
             wait_ready "$port" "$SERVER_PID" || { cat "$dir/server.log" >&2; exit 1; }
         fi

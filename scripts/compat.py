@@ -436,8 +436,10 @@ class Server:
         if self.is_redis:
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
         else:
-            # no HTTP listener: several suites (or a suite and a test) may run at once
-            cmd += ["--http-port", "0"]
+            # no HTTP listener: several suites (or a suite and a test) may run at once;
+            # persistence off as the reference runs (ferrokv's defaults are appendonly yes,
+            # save points and dir ./data), and any file it writes goes to this temp dir
+            cmd += ["--http-port", "0", "--appendonly", "no", "--save", "", "--dir", self.dir]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         # Redis sorts SORT ... ALPHA with strcoll(): run it in the C locale so
         # the collation is plain byte order

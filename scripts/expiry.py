@@ -57,7 +57,7 @@ def load(port, n, ttl_base_ms=None, spread_ms=0):
 def start(name, cmd):
     port = free_port()
     d = tempfile.mkdtemp(prefix=f"expiry-{name}-")
-    proc = subprocess.Popen(cmd + ["--port", str(port), "--bind", "127.0.0.1"], cwd=d,
+    proc = subprocess.Popen(cmd + ["--port", str(port), "--bind", "127.0.0.1", "--dir", d], cwd=d,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
@@ -119,7 +119,7 @@ def main():
     ap.add_argument("--spread", type=float, default=5.0)
     a = ap.parse_args()
     servers = [
-        ("ferrokv", [os.path.abspath(a.ferrokv)]),
+        ("ferrokv", [os.path.abspath(a.ferrokv), "--appendonly", "no", "--save", ""]),
         ("redis", ["redis-server", "--save", "", "--appendonly", "no"]),
     ]
     print(f"{a.keys} keys, 16-byte values, deadlines spread over {a.spread}s, nobody reads them")

@@ -13,7 +13,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 RESP=$(free_port)
 HTTP=$(free_port)
 DIR=$(mktemp -d)
-taskset -c 0 "$BIN" --port "$RESP" --http-port "$HTTP" --dir "$DIR" >"$DIR/log" 2>&1 &
+taskset -c 0 "$BIN" --port "$RESP" --http-port "$HTTP" --appendonly no --save '' --dir "$DIR" >"$DIR/log" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 for _ in $(seq 100); do redis-cli -p "$RESP" ping >/dev/null 2>&1 && break; sleep 0.05; done

@@ -22,7 +22,7 @@ run() {
   local name=$1; shift
   local port dir spid
   port=$(free_port); dir=$(mktemp -d); DIRS+=("$dir")
-  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 >"$dir/log" 2>&1 &
+  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 --dir "$dir" >"$dir/log" 2>&1 &
   spid=$!; PIDS+=("$spid")
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   local subs=()
@@ -45,7 +45,7 @@ run() {
   RESULT=$rps
 }
 printf '%-8s %12s %16s %14s\n' server "publishes/s" "messages/s" "cpu µs/publish"
-run ferrokv "${FERROKV_BIN:-target/release/ferrokv-server}" --http-port 0
+run ferrokv "${FERROKV_BIN:-target/release/ferrokv-server}" --http-port 0 --appendonly no --save ''
 F=$RESULT
 run redis redis-server --save '' --appendonly no --daemonize no
 R=$RESULT

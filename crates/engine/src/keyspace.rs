@@ -122,14 +122,27 @@ impl Shard {
         self.put(hash, key, entry, hasher);
     }
 
-    /// Stores a built entry, replacing any previous one.
-    pub fn put<S: BuildHasher>(&mut self, hash: u64, key: &[u8], entry: Entry, hasher: &S) {
+    /// Stores a built entry, replacing and returning any previous one.
+    pub fn put<S: BuildHasher>(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        entry: Entry,
+        hasher: &S,
+    ) -> Option<Entry> {
         let expire = entry.view().expire();
         debug_assert_eq!(entry.view().key(), key);
-        if let Some(old) = self.table.upsert(hash, entry, hasher) {
+        let old = self.table.upsert(hash, entry, hasher);
+        if let Some(old) = &old {
             self.account_remove(old.view().expire());
         }
         self.account_add(hash, expire);
+        old
+    }
+
+    /// Makes room for `keys` keys without rehashing (loading a file that announces its size).
+    pub fn reserve<S: BuildHasher>(&mut self, keys: usize, hasher: &S) {
+        self.table.reserve(keys, hasher);
     }
 
     /// Removes `key`, returning its entry.

@@ -187,6 +187,8 @@ pub struct Entry {
     pub value: Value,
     /// Absolute expiry in unix milliseconds, if any (possibly already past).
     pub expire_ms: Option<u64>,
+    /// Where the entry ends in the file (progress reports).
+    pub end: usize,
 }
 
 /// What [`Writer`] and [`dump_payload_with`] write: aux fields and Redis's encoding
@@ -709,6 +711,7 @@ fn parse(
     crc_verified: bool,
     on_aux: &mut dyn FnMut(&[u8], &[u8]),
     on_entry: &mut dyn FnMut(Entry) -> Result<(), String>,
+    on_resize: &mut dyn FnMut(usize, u64),
 ) -> Result<usize, String> {
     let mut r = Reader {
         data: bytes,
@@ -727,8 +730,9 @@ fn parse(
                     .map_err(|_| at(op_at, format_args!("database number {n} too large")))?;
             }
             OP_RESIZEDB => {
-                r.length("RESIZEDB key count")?;
+                let keys = r.length("RESIZEDB key count")?;
                 r.length("RESIZEDB expires count")?;
+                on_resize(db, keys);
             }
             OP_EXPIRETIME_MS => {
                 let ms = i64::from_le_bytes(r.array("expire time")?);
@@ -778,6 +782,7 @@ fn parse(
                     key,
                     value,
                     expire_ms,
+                    end: r.pos,
                 })?;
             }
         }
@@ -806,7 +811,18 @@ fn parse(
 /// returned as is; other errors name the byte offset and what was wrong.
 pub fn load(
     bytes: &[u8],
+    on_aux: impl FnMut(&[u8], &[u8]),
+    on_entry: impl FnMut(Entry) -> Result<(), String>,
+) -> Result<(), String> {
+    load_hinted(bytes, on_aux, |_, _| {}, on_entry)
+}
+
+/// [`load`], also calling `on_resize(db, keys)` with each database's announced key count
+/// (`RESIZEDB`), so the caller can size its tables before the keys come.
+pub fn load_hinted(
+    bytes: &[u8],
     mut on_aux: impl FnMut(&[u8], &[u8]),
+    mut on_resize: impl FnMut(usize, u64),
     mut on_entry: impl FnMut(Entry) -> Result<(), String>,
 ) -> Result<(), String> {
     let version = header(bytes)?;
@@ -842,7 +858,14 @@ pub fn load(
             }
         }
     }
-    let end = parse(bytes, version, verified, &mut on_aux, &mut on_entry)?;
+    let end = parse(
+        bytes,
+        version,
+        verified,
+        &mut on_aux,
+        &mut on_entry,
+        &mut on_resize,
+    )?;
     if end != bytes.len() {
         return Err(at(
             end,
@@ -860,11 +883,28 @@ pub fn load(
 /// verified once the end is found, so callbacks may already have run when it fails.
 pub fn load_prefix(
     bytes: &[u8],
+    on_aux: impl FnMut(&[u8], &[u8]),
+    on_entry: impl FnMut(Entry) -> Result<(), String>,
+) -> Result<usize, String> {
+    load_prefix_hinted(bytes, on_aux, |_, _| {}, on_entry)
+}
+
+/// [`load_prefix`] with [`load_hinted`]'s `on_resize`.
+pub fn load_prefix_hinted(
+    bytes: &[u8],
     mut on_aux: impl FnMut(&[u8], &[u8]),
+    mut on_resize: impl FnMut(usize, u64),
     mut on_entry: impl FnMut(Entry) -> Result<(), String>,
 ) -> Result<usize, String> {
     let version = header(bytes)?;
-    parse(bytes, version, false, &mut on_aux, &mut on_entry)
+    parse(
+        bytes,
+        version,
+        false,
+        &mut on_aux,
+        &mut on_entry,
+        &mut on_resize,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

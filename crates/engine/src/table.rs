@@ -110,6 +110,14 @@ impl Table {
         None
     }
 
+    /// Grows the bucket array to hold `n` entries without a resize on the way.
+    pub fn reserve<S: BuildHasher>(&mut self, n: usize, hasher: &S) {
+        let target = n.next_power_of_two().max(MIN_BUCKETS);
+        if target > self.buckets.len() {
+            self.resize(target, hasher);
+        }
+    }
+
     /// Inserts an entry whose key is not present yet.
     pub fn insert_new<S: BuildHasher>(&mut self, hash: u64, entry: Entry, hasher: &S) {
         if self.len >= self.buckets.len() {

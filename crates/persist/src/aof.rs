@@ -139,8 +139,7 @@ fn load_file(
     // Where the open MULTI block (if any) started: a torn transaction is dropped whole.
     let mut multi_at: Option<usize> = None;
     let mut out = ReplyBuf::new(false);
-    let total = buf.len().max(1);
-    let mut next_report = total / 10;
+    let mut progress = crate::progress::Progress::new(&name.to_string(), buf.len());
     while at < buf.len() {
         match reader::read(&buf[at..], max_bulk) {
             Read::Command(args, n) => {
@@ -160,14 +159,7 @@ fn load_file(
                 engine.execute(session, &argv, &mut out);
                 loaded.commands += 1;
                 at += n;
-                if at >= next_report {
-                    tracing::info!(
-                        "Loading {name}: {}% ({} commands)",
-                        at * 100 / total,
-                        loaded.commands
-                    );
-                    next_report = at + total / 10;
-                }
+                progress.at(at, || format!("{} commands", loaded.commands));
             }
             Read::Incomplete if last => {
                 let keep = multi_at.unwrap_or(at);

@@ -10,6 +10,7 @@
 //!   the loader that replays the files at start-up (a torn last command is dropped, corruption
 //!   anywhere else refuses to start and names the file and offset).
 //! - [`manifest`]: the manifest file format, read and written as Redis does.
+//! - [`progress`]: start-up loading progress (a log line per 10%, a bar on a terminal).
 //! - [`reader`]: a strict RESP command reader for replaying files.
 //! - [`snapshot`]: SAVE into `dbfilename`, start-up loading of it, and the dataset of one
 //!   instant written while commands go on (BGSAVE, the rewrite's base), in Redis's RDB format
@@ -18,6 +19,7 @@
 pub mod aof;
 pub mod manifest;
 pub mod persister;
+pub mod progress;
 pub mod reader;
 pub mod snapshot;
 
