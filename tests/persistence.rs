@@ -415,7 +415,17 @@ fn a_full_disk_refuses_writes_with_misconf_and_loses_nothing() {
 
 /// Starts `redis-server` on a free port in `dir` with `extra` flags (None when it is not
 /// installed).
-fn redis_server(dir: &Path, extra: &[&str]) -> Option<(std::process::Child, std::net::SocketAddr)> {
+/// A redis-server child, stopped (by its pid) when dropped, also when a test fails.
+struct Redis(std::process::Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis_server(dir: &Path, extra: &[&str]) -> Option<(Redis, std::net::SocketAddr)> {
     let bin = which("redis-server")?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -437,13 +447,14 @@ fn redis_server(dir: &Path, extra: &[&str]) -> Option<(std::process::Child, std:
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let redis = Redis(child);
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(addr).is_err() {
         assert!(Instant::now() < deadline, "redis-server did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some((child, addr))
+    Some((redis, addr))
 }
 
 /// Every key of databases 0 and 3 as a comparable text (type, value, expiry present).
@@ -505,7 +516,7 @@ fn fill(c: &mut Client) {
 fn snapshots_and_dump_payloads_move_between_redis_and_ferrokv() {
     let (ours_dir, redis_dir) = (TempDir::new("rdb-ours"), TempDir::new("rdb-redis"));
     let flags = ["--appendonly", "no", "--enable-debug-command", "yes"];
-    let Some((mut redis, redis_addr)) = redis_server(redis_dir.path(), &flags) else {
+    let Some((redis, redis_addr)) = redis_server(redis_dir.path(), &flags) else {
         eprintln!("redis-server not installed: skipped");
         return;
     };
@@ -596,8 +607,7 @@ fn snapshots_and_dump_payloads_move_between_redis_and_ferrokv() {
         ours.cmd_args(&[b"RESTORE", b"new", b"0", b"junk"]),
         Value::Error("ERR DUMP payload version or checksum are wrong".into())
     );
-    let _ = redis.kill();
-    let _ = redis.wait();
+    drop(redis);
 }
 
 #[test]
@@ -704,7 +714,7 @@ fn bgsave_is_one_point_in_time_while_transactions_go_on() {
 fn redis_appendonlydir_with_an_rdb_base_loads_here() {
     let (theirs, ours) = (TempDir::new("aof-redis"), TempDir::new("aof-ours"));
     let flags = ["--appendonly", "yes", "--appendfsync", "always"];
-    let Some((mut redis, addr)) = redis_server(theirs.path(), &flags) else {
+    let Some((redis, addr)) = redis_server(theirs.path(), &flags) else {
         eprintln!("redis-server not installed: skipped");
         return;
     };
@@ -727,8 +737,7 @@ fn redis_appendonlydir_with_an_rdb_base_loads_here() {
     r.cmd("RPUSH l after");
     r.cmd("INCR counter");
     let want = dataset(&mut r);
-    let _ = redis.kill();
-    let _ = redis.wait();
+    drop(redis);
     let src = theirs.path().join("appendonlydir");
     let dst = ours.path().join("appendonlydir");
     std::fs::create_dir_all(&dst).unwrap();
@@ -853,7 +862,7 @@ fn bgrewriteaof_under_load_keeps_every_acknowledged_write() {
     assert_eq!(c.cmd("HGET h b"), bulk("2"));
     drop(server);
     // redis-server reads the rewritten AOF the same way.
-    let Some((mut redis, addr)) = redis_server(dir.path(), &["--appendonly", "yes"]) else {
+    let Some((redis, addr)) = redis_server(dir.path(), &["--appendonly", "yes"]) else {
         eprintln!("redis-server not installed: skipped");
         return;
     };
@@ -861,8 +870,7 @@ fn bgrewriteaof_under_load_keeps_every_acknowledged_write() {
     loaded(&mut r);
     Load::verify(&mut r, "rw", &acked);
     assert_eq!(r.cmd("GET filler:1999"), bulk("1999"));
-    let _ = redis.kill();
-    let _ = redis.wait();
+    drop(redis);
 }
 
 #[test]
