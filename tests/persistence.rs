@@ -1017,3 +1017,60 @@ fn save_points_and_stop_writes_on_bgsave_error() {
         Value::Array(vec![bulk("v"), bulk("v2"), bulk("v3"), bulk("v4")])
     );
 }
+
+#[test]
+fn acknowledged_http_writes_survive_kill_9_under_appendfsync_always() {
+    const WRITERS: usize = 3;
+    let dir = TempDir::new("http-crash");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let flags = ["--appendfsync", "always", "--save", ""];
+    for round in 0..5 {
+        let mut b = start(dir.path(), &[&flags[..], &["--http-port", &port]].concat());
+        let mut c = Client::connect(b.addr);
+        loaded(&mut c);
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|t| {
+                let (stop, base) = (stop.clone(), format!("http://127.0.0.1:{port}"));
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .build()
+                        .into();
+                    let mut acked = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let url = format!("{base}/v1/keys/h:{round}:{t}:{acked}");
+                        match agent.put(url).send(b"v".as_slice()) {
+                            Ok(r) if r.status().is_success() => acked += 1,
+                            _ => break,
+                        }
+                    }
+                    acked
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(60 + 40 * round));
+        b.child.kill().unwrap();
+        b.child.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let acked: Vec<usize> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        assert!(acked.iter().all(|&n| n > 0), "the HTTP load never ran");
+        let b = start(dir.path(), &flags);
+        let mut c = Client::connect(b.addr);
+        loaded(&mut c);
+        for (t, &n) in acked.iter().enumerate() {
+            for i in 0..n {
+                assert_eq!(
+                    c.cmd(&format!("EXISTS h:{round}:{t}:{i}")),
+                    Value::Int(1),
+                    "round {round}: PUT h:{round}:{t}:{i} was acknowledged over HTTP and lost"
+                );
+            }
+        }
+    }
+}

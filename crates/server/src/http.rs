@@ -370,9 +370,6 @@ fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<
 // ---------------------------------------------------------------------------------------------
 // Authentication
 
-/// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
-/// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
-/// left empty). Passwords are compared in constant time.
 /// Under `appendfsync always` a response is sent only once everything logged before it is
 /// durable: an acknowledged write over HTTP survives a crash like one over RESP.
 async fn durable(State(engine): State<Shared>, req: Request, next: Next) -> Response {
@@ -388,6 +385,9 @@ async fn durable(State(engine): State<Shared>, req: Request, next: Next) -> Resp
     response
 }
 
+/// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
+/// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
+/// left empty). Passwords are compared in constant time.
 async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) -> Response {
     if engine.config.password().is_none() {
         return next.run(req).await;
