@@ -10,6 +10,9 @@ use std::fmt::Display;
 pub trait Persistence: Send + Sync {
     /// SAVE: writes a snapshot now, or Redis's error.
     fn save(&self) -> Result<(), CmdError>;
+    /// The snapshot of a shutdown: a background job in progress is stopped first (as Redis
+    /// kills its child), then the dataset is saved.
+    fn shutdown_save(&self) -> Result<(), CmdError>;
     /// BGSAVE [SCHEDULE]: the status reply, or Redis's error.
     fn bgsave(&self, schedule: bool) -> Result<&'static str, CmdError>;
     /// BGREWRITEAOF: the status reply, or Redis's error.

@@ -46,6 +46,8 @@ pub struct Persister {
     /// `Keyspace::changes` at the last successful save.
     changes_at_save: AtomicU64,
     stop: AtomicBool,
+    /// Set while a shutdown saves: the cron thread starts nothing.
+    holding: AtomicBool,
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
@@ -89,6 +91,7 @@ impl Persister {
             last_save: AtomicU64::new(engine.clock.now_ms() / 1000),
             changes_at_save: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            holding: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
         })
     }
@@ -333,7 +336,7 @@ impl Persister {
         let v = engine.config.values();
         let now = self.now_s();
         let mut j = self.jobs();
-        if j.running.is_some() {
+        if j.running.is_some() || self.holding.load(Relaxed) {
             return;
         }
         let mut aof = self.running_aof();
@@ -412,6 +415,22 @@ impl Persistence for Persister {
         drop(j);
         self.check_stop_writes(&engine, &v, false);
         Ok(())
+    }
+
+    fn shutdown_save(&self) -> Result<(), CmdError> {
+        // No new job starts meanwhile (a SHUTDOWN that fails lets them start again).
+        self.holding.store(true, Relaxed);
+        if self.jobs().running.is_some() {
+            tracing::warn!("There is a background job in progress: stopping it to save the DB");
+            self.cancel.store(true, Relaxed);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while self.jobs().running.is_some() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let saved = self.save();
+        self.holding.store(false, Relaxed);
+        saved
     }
 
     fn bgsave(&self, schedule: bool) -> Result<&'static str, CmdError> {
@@ -571,5 +590,55 @@ impl Persister {
         self.me
             .upgrade()
             .ok_or(CmdError::from_static("ERR the server is shutting down"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::{ReplyBuf, Session};
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "ferrokv-persister-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_shutdown_save_stops_a_running_bgsave_first() {
+        let engine = Arc::new(Engine::with_defaults());
+        let mut session = Session::detached(&engine.clients, "test", 0, engine.clock.now_ms());
+        let mut out = ReplyBuf::new(false);
+        for chunk in 0..100 {
+            let mut argv: Vec<Vec<u8>> = vec![b"MSET".to_vec()];
+            for i in 0..2000 {
+                argv.push(format!("key:{chunk}:{i}").into_bytes());
+                argv.push(b"a value of some length".to_vec());
+            }
+            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            engine.execute(&mut session, &argv, &mut out);
+        }
+        let dir = temp_dir("shutdown");
+        let p = Persister::new(&engine, dir.clone());
+        engine.set_persistence(p.clone());
+        assert_eq!(p.bgsave(false).unwrap(), "Background saving started");
+        assert_eq!(
+            p.save().unwrap_err().to_string(),
+            "ERR Background save already in progress"
+        );
+        p.shutdown_save().expect("the shutdown's save");
+        assert!(p.jobs().running.is_none());
+        let loaded = Arc::new(Engine::with_defaults());
+        let l = snapshot::load(&loaded, &dir.join("dump.rdb")).unwrap();
+        assert_eq!(l.keys, 200_000);
+        p.shutdown();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -166,7 +166,7 @@ impl Server {
                     if persister.saves_on_shutdown() {
                         tracing::info!("Saving the final RDB snapshot before exiting.");
                         let p = persister.clone();
-                        let _ = tokio::task::spawn_blocking(move || p.save()).await;
+                        let _ = tokio::task::spawn_blocking(move || p.shutdown_save()).await;
                     }
                 }
             }

@@ -246,7 +246,11 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 .engine
                 .persistence()
                 .is_some_and(|p| p.saves_on_shutdown()));
-    if save && ctx.engine.save().is_err() && !force {
+    let saved = || match ctx.engine.persistence() {
+        Some(p) => p.shutdown_save(),
+        None => ctx.engine.save(),
+    };
+    if save && saved().is_err() && !force {
         return Err(CmdError::from_static(
             "ERR Errors trying to SHUTDOWN. Check logs.",
         ));
