@@ -1,4 +1,4 @@
-//! The append-only file: loading at start-up and the writer thread.
+//! The append-only file: loading at start-up, the writer thread, and the rewrite.
 //!
 //! Files live in `appenddirname` as Redis 7 lays them out: `<appendfilename>.<n>.base.aof`,
 //! `<appendfilename>.<n>.incr.aof` and `<appendfilename>.manifest`. A fresh directory gets an
@@ -12,6 +12,13 @@
 //! once and fsynced about once a second; under `no` the operating system decides. A failed
 //! write or fsync is never reported durable: the batch is kept and retried, and meanwhile the
 //! engine refuses writes with `-MISCONF`.
+//!
+//! A rewrite ([`Aof::rewrite`]) needs no fork and stops nothing: at one instant, with every
+//! command held off, the write stream is cut ([`Log::cut`]) and a snapshot begins. The writer
+//! finishes the old incremental file at the cut and moves to a new one; the snapshot of that
+//! instant becomes the new base. Then one manifest swap makes base + new file the AOF and the
+//! old files are deleted. Switching the AOF on at run time ([`Aof::enable`]) is the same with
+//! no old files.
 
 use crate::manifest::{FileEntry, Manifest};
 use crate::reader::{self, Read};
