@@ -30,6 +30,8 @@ pub struct Log {
     hold_replies: AtomicBool,
     on_durable: Mutex<Option<DurableHook>>,
     on_wait: Mutex<Option<WaitHook>>,
+    /// Threads blocked in [`Log::wait_durable`].
+    durable_wait: (Mutex<()>, std::sync::Condvar),
 }
 
 /// Called when a reply starts waiting for durability (the AOF writer wakes at once instead of
@@ -94,9 +96,18 @@ impl Log {
         self.durable.load(Relaxed)
     }
 
-    /// Records that everything up to `seq` is durable, and tells the hook.
+    /// Records that everything up to `seq` is durable, and tells the hook and the waiting
+    /// threads.
     pub fn set_durable(&self, seq: u64) {
         self.durable.fetch_max(seq, Relaxed);
+        {
+            let _g = self
+                .durable_wait
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            self.durable_wait.1.notify_all();
+        }
         if let Some(hook) = self
             .on_durable
             .lock()
@@ -127,6 +138,35 @@ impl Log {
         {
             hook();
         }
+    }
+
+    /// Blocks the calling thread until the record `seq` is durable (the embedded library's
+    /// replies under `appendfsync always`). False if it is not after `timeout` (the AOF
+    /// writer is stuck or gone).
+    pub fn wait_durable(&self, seq: u64, timeout: std::time::Duration) -> bool {
+        if seq <= self.durable() {
+            return true;
+        }
+        self.waiting();
+        let deadline = std::time::Instant::now() + timeout;
+        let mut g = self
+            .durable_wait
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while seq > self.durable() {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            g = self
+                .durable_wait
+                .1
+                .wait_timeout(g, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
     }
 
     /// Whether replies wait for their writes to be durable (`appendfsync always`).

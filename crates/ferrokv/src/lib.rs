@@ -7,7 +7,9 @@
 //!   [`Db::incr`], [`Db::scan`]) and [`Db::execute`] for every command the server knows.
 //! - [`Reply`]: a command's reply, typed (RESP3's types).
 //! - [`Error`]: what can go wrong; a command's error reply keeps Redis's text.
-//! - [`Config`]: the settings, with redis.conf names (`databases`, `hz`, ...).
+//! - [`Config`]: the settings, with redis.conf names (`databases`, `hz`, `appendonly`, ...).
+//!   [`Db::open`] keeps the data in `dir` as the server does (append-only file, snapshots);
+//!   [`Db::in_memory`] keeps nothing.
 //!
 //! Every call runs through the same command table and command code as the RESP server and the
 //! HTTP API. Expired keys are invisible at once; a background thread reclaims them while any
@@ -37,6 +39,10 @@ use std::fmt;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a call waits for its write to reach the disk under `appendfsync always` before
+/// it reports that it could not.
+const DURABLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A command's reply.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +88,9 @@ pub enum Error {
     UnexpectedReply(String),
     /// The configuration was refused.
     Config(String),
+    /// The data on disk could not be loaded (the text names the file and the offset), or a
+    /// write could not be made durable.
+    Persistence(String),
 }
 
 impl Error {
@@ -100,6 +109,7 @@ impl fmt::Display for Error {
             Error::Command(text) => f.write_str(text),
             Error::UnexpectedReply(what) => write!(f, "unexpected reply: {what}"),
             Error::Config(text) => write!(f, "invalid configuration: {text}"),
+            Error::Persistence(text) => write!(f, "persistence: {text}"),
         }
     }
 }
@@ -142,6 +152,8 @@ pub enum SetOutcome {
 struct Inner {
     engine: Arc<Engine>,
     running: Arc<AtomicBool>,
+    /// The files, for a database opened with persistence.
+    persister: Option<Arc<persist::Persister>>,
 }
 
 impl Drop for Inner {
@@ -150,6 +162,10 @@ impl Drop for Inner {
         // this makes it stop at its next check.
         self.running
             .store(false, std::sync::atomic::Ordering::Relaxed);
+        // Everything logged is written and fsynced; a background job is stopped.
+        if let Some(p) = &self.persister {
+            p.shutdown();
+        }
     }
 }
 
@@ -170,25 +186,54 @@ impl fmt::Debug for Db {
 }
 
 impl Db {
-    /// An empty in-memory keyspace with default settings.
+    /// An empty in-memory keyspace with default settings and no files (`appendonly no`, no
+    /// `save` points).
     pub fn in_memory() -> Db {
-        Db::from_values(Config::default())
+        Db::from_values(Config {
+            appendonly: false,
+            save: Vec::new(),
+            ..Config::default()
+        })
     }
 
-    /// A keyspace with these settings. Nothing is persisted yet, so this cannot fail today;
-    /// it returns `Result` because opening data on disk will.
+    /// A keyspace with these settings, its data kept in `dir` as the server keeps it: with
+    /// `appendonly yes` (the default) the append-only file is loaded and every write logged
+    /// (under `appendfsync always` a call returns once its write is on disk); otherwise
+    /// `dump.rdb` is loaded if present. SAVE, BGSAVE, BGREWRITEAOF and `save` points work
+    /// through [`Db::execute`]. With `appendonly no` and no `save` points nothing touches the
+    /// disk. The directory may be shared with `ferrokv-server` (not at the same time).
     ///
     /// ```
-    /// let db = ferrokv::Db::open(ferrokv::Config { databases: 4, ..Default::default() })?;
-    /// assert!(db.database(3).is_ok());
-    /// assert!(db.database(4).is_err());
+    /// let dir = std::env::temp_dir().join(format!("ferrokv-doc-{}", std::process::id()));
+    /// let config = ferrokv::Config { dir: dir.display().to_string(), ..Default::default() };
+    /// {
+    ///     let db = ferrokv::Db::open(config.clone())?;
+    ///     db.set("greeting", "hello", None)?;
+    /// } // the last handle flushes the append-only file
+    /// let db = ferrokv::Db::open(config)?;
+    /// assert_eq!(db.get("greeting")?, Some(b"hello".to_vec()));
+    /// # drop(db);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// # Ok::<(), ferrokv::Error>(())
     /// ```
     pub fn open(config: Config) -> Result<Db, Error> {
         if config.databases == 0 {
             return Err(Error::Config("databases must be at least 1".into()));
         }
-        Ok(Db::from_values(config))
+        let keeps_files = config.appendonly || !config.save.is_empty();
+        let dir = std::path::PathBuf::from(&config.dir);
+        let mut db = Db::from_values(config);
+        if keeps_files {
+            let engine = &db.inner.engine;
+            let persister = persist::Persister::new(engine, dir);
+            engine.set_persistence(persister.clone());
+            persister.load().map_err(Error::Persistence)?;
+            // Only handle: the persister joins the new Inner before anyone can see it.
+            if let Some(inner) = Arc::get_mut(&mut db.inner) {
+                inner.persister = Some(persister);
+            }
+        }
+        Ok(db)
     }
 
     fn from_values(values: Config) -> Db {
@@ -209,7 +254,11 @@ impl Db {
             running.store(false, std::sync::atomic::Ordering::Relaxed);
         }
         Db {
-            inner: Arc::new(Inner { engine, running }),
+            inner: Arc::new(Inner {
+                engine,
+                running,
+                persister: None,
+            }),
             db: 0,
         }
     }
@@ -257,6 +306,13 @@ impl Db {
             Session::detached(&engine.clients, "embedded", self.db, engine.clock.now_ms());
         let mut out = ReplyBuf::new(true);
         engine.execute(&mut session, argv, &mut out);
+        // Under `appendfsync always` nothing is acknowledged before it is on disk.
+        let log = &engine.keyspace.log;
+        if log.holds_replies() && !log.wait_durable(session.last_write_seq, DURABLE_TIMEOUT) {
+            return Err(Error::Persistence(
+                "the write was not made durable (the append-only file cannot be written)".into(),
+            ));
+        }
         let (value, _) =
             parse_value(&out.buf).map_err(|e| Error::UnexpectedReply(format!("{e:?}")))?;
         convert(value)
@@ -520,6 +576,46 @@ mod tests {
         assert!(
             matches!(db.execute(["NOPE"]), Err(Error::Command(t)) if t.starts_with("ERR unknown command"))
         );
+    }
+
+    #[test]
+    fn opened_databases_keep_their_data_and_always_waits_for_the_disk() {
+        let dir = std::env::temp_dir().join(format!(
+            "ferrokv-lib-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let config = Config {
+            dir: dir.display().to_string(),
+            appendfsync: engine::config::Fsync::Always,
+            ..Config::default()
+        };
+        {
+            let db = Db::open(config.clone()).unwrap();
+            let log = db.inner.engine.keyspace.log.clone();
+            for i in 0..200 {
+                db.set(format!("k{i}"), "v", None).unwrap();
+                // Acknowledged means on disk.
+                assert!(log.durable() >= log.appended(), "a reply before its fsync");
+            }
+            db.execute(["RPUSH", "l", "a", "b"]).unwrap();
+            assert_eq!(
+                db.execute(["BGREWRITEAOF"]).unwrap(),
+                Reply::Status("Background append only file rewriting started".into())
+            );
+            db.execute(["SADD", "s", "x"]).unwrap();
+        }
+        let db = Db::open(config).unwrap();
+        assert_eq!(db.exists(&["k0", "k199", "l", "s"]).unwrap(), 4);
+        assert_eq!(
+            db.execute(["LRANGE", "l", "0", "-1"]).unwrap(),
+            Reply::Array(vec![Reply::Bulk(b"a".to_vec()), Reply::Bulk(b"b".to_vec())])
+        );
+        drop(db);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

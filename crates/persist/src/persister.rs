@@ -128,6 +128,8 @@ impl Persister {
     pub fn load(self: &Arc<Self>) -> Result<(), String> {
         let engine = self.engine.upgrade().ok_or("the engine is gone")?;
         let v = engine.config.values();
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("Can't create the directory {}: {e}", self.dir.display()))?;
         engine.loading.store(true, Relaxed);
         let loaded = if v.appendonly {
             Aof::open(engine.clone(), &self.settings(&v)).map(|(a, loaded)| {
