@@ -162,10 +162,13 @@ pub fn load_bytes(
         Ok(())
     };
     // RESIZEDB sizes every shard's table before its keys come (no rehashing on the way).
-    // The count is the file's word: at most one key per 3 bytes of it.
+    // The counts are the file's word: together at most one key per 3 bytes of it.
+    let mut budget = bytes.len() as u64 / 3;
     let on_resize = |db: usize, keys: u64| {
         if db < ks.databases() {
-            let keys = keys.min(bytes.len() as u64 / 3) as usize;
+            let keys = keys.min(budget);
+            budget -= keys;
+            let keys = keys as usize;
             let per_shard = keys / SHARDS + keys / SHARDS / 8;
             for s in 0..SHARDS {
                 ks.db(db).write(s).reserve(per_shard, ks.hasher());
