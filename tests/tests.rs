@@ -94,11 +94,12 @@ impl TestServer {
                     ..values
                 };
                 let mut server = Server::bind(values).await.unwrap();
+                let engine = server.engine();
                 let http = server
                     .bind_http("127.0.0.1:0".parse().unwrap(), HttpRole::Api)
                     .await
                     .unwrap();
-                tx.send((server.local_addrs()[0], http)).unwrap();
+                tx.send((server.local_addrs()[0], http, engine)).unwrap();
                 let _ = server
                     .run(async {
                         let _ = stop_rx.await;
@@ -106,8 +107,16 @@ impl TestServer {
                     .await;
             });
         });
-        let (addr, http) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-        wait_loaded(addr);
+        let (addr, http, engine) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        // Commands get -LOADING until the (empty) data directory is loaded.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while engine.loading.load(std::sync::atomic::Ordering::Relaxed) {
+            assert!(
+                Instant::now() < deadline,
+                "the server never finished loading"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
         TestServer {
             addr,
             http,

@@ -64,6 +64,8 @@ impl Server {
             http.push((l, HttpRole::Metrics));
         }
         let engine = Arc::new(Engine::new(Config::new(values), Arc::new(SystemClock)));
+        // Nothing is loaded yet: until `run` has loaded the data, commands get -LOADING.
+        engine.loading.store(true, Ordering::Relaxed);
         let stop = Arc::new(Notify::new());
         let hook_stop = stop.clone();
         engine.on_shutdown(Box::new(move || hook_stop.notify_one()));
@@ -128,7 +130,6 @@ impl Server {
         // Files live in `dir` (the binary has made it the working directory).
         let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
         engine.set_persistence(persister.clone());
-        engine.loading.store(true, Ordering::Relaxed);
         let loader = {
             let p = persister.clone();
             tokio::task::spawn_blocking(move || p.load())
