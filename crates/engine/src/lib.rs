@@ -96,6 +96,13 @@ pub struct Stats {
     pub expire_cycle_us: AtomicU64,
     /// How far behind its deadlines active expiry was at its last cycle, in ms.
     pub expire_lag_ms: AtomicU64,
+    /// Start-up loading: when it began (unix seconds), the bytes of the files to load and the
+    /// bytes loaded so far (INFO's `loading_*` fields).
+    pub loading_started: AtomicU64,
+    /// See [`Stats::loading_started`].
+    pub loading_total_bytes: AtomicU64,
+    /// See [`Stats::loading_started`].
+    pub loading_loaded_bytes: AtomicU64,
 }
 
 /// The engine: keyspace, command registry, configuration, clients and counters.

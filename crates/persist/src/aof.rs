@@ -146,7 +146,7 @@ fn load_file(
     // Where the open MULTI block (if any) started: a torn transaction is dropped whole.
     let mut multi_at: Option<usize> = None;
     let mut out = ReplyBuf::new(false);
-    let mut progress = crate::progress::Progress::new(&name.to_string(), buf.len());
+    let mut progress = crate::progress::Progress::new(&engine.stats, &name.to_string(), buf.len());
     while at < buf.len() {
         match reader::read(&buf[at..], max_bulk) {
             Read::Command(args, n) => {

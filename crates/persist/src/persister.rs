@@ -131,6 +131,10 @@ impl Persister {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| format!("Can't create the directory {}: {e}", self.dir.display()))?;
         engine.loading.store(true, Relaxed);
+        let stats = &engine.stats;
+        stats.loading_started.store(self.now_s(), Relaxed);
+        stats.loading_total_bytes.store(0, Relaxed);
+        stats.loading_loaded_bytes.store(0, Relaxed);
         let loaded = if v.appendonly {
             Aof::open(engine.clone(), &self.settings(&v)).map(|(a, loaded)| {
                 if loaded.truncated > 0 {
@@ -576,6 +580,29 @@ impl Persistence for Persister {
             );
             line("aof_pending_bio_fsync", &0);
             line("aof_delayed_fsync", &0);
+        }
+        if engine.loading.load(Relaxed) {
+            let s = &engine.stats;
+            let started = s.loading_started.load(Relaxed);
+            let total = s.loading_total_bytes.load(Relaxed);
+            let done = s.loading_loaded_bytes.load(Relaxed);
+            let perc = if total == 0 {
+                0.0
+            } else {
+                done as f64 * 100.0 / total as f64
+            };
+            let elapsed = self.now_s().saturating_sub(started);
+            let eta = if done == 0 {
+                1
+            } else {
+                (total.saturating_sub(done) as f64 * elapsed as f64 / done as f64) as u64
+            };
+            line("loading_start_time", &started);
+            line("loading_total_bytes", &total);
+            line("loading_rdb_used_mem", &0);
+            line("loading_loaded_bytes", &done);
+            line("loading_loaded_perc", &format!("{perc:.2}"));
+            line("loading_eta_seconds", &eta);
         }
     }
 

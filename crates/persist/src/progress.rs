@@ -2,10 +2,14 @@
 //! stderr when it is a terminal.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-/// The progress of loading one file.
-pub struct Progress {
+/// The progress of loading one file, also reported to INFO through the engine's counters.
+pub struct Progress<'a> {
+    stats: &'a engine::Stats,
+    /// Bytes of earlier files of the same load.
+    before: u64,
     name: String,
     total: usize,
     next_tenth: usize,
@@ -15,10 +19,13 @@ pub struct Progress {
     started: Instant,
 }
 
-impl Progress {
-    /// Starts reporting on `name`, `total` bytes long.
-    pub fn new(name: &str, total: usize) -> Progress {
+impl<'a> Progress<'a> {
+    /// Starts reporting on `name`, `total` bytes long, one file of the load `stats` counts.
+    pub fn new(stats: &'a engine::Stats, name: &str, total: usize) -> Progress<'a> {
+        let before = stats.loading_total_bytes.fetch_add(total as u64, Relaxed);
         Progress {
+            stats,
+            before,
             name: name.to_string(),
             total: total.max(1),
             next_tenth: 1,
@@ -31,6 +38,9 @@ impl Progress {
     /// `done` bytes of the file are loaded; `what` says how much that is (in commands or
     /// keys).
     pub fn at(&mut self, done: usize, what: impl FnOnce() -> String) {
+        self.stats
+            .loading_loaded_bytes
+            .store(self.before + done as u64, Relaxed);
         let percent = (done.min(self.total) as u128 * 100 / self.total as u128) as usize;
         if self.bar && percent != self.drawn {
             self.drawn = percent;

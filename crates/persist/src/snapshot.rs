@@ -115,7 +115,7 @@ pub fn load_bytes(
     let clock = ((now / 1000) & 0x00ff_ffff) as u32;
     let started = std::time::Instant::now();
     let mut loaded = Loaded::default();
-    let mut progress = crate::progress::Progress::new(name, bytes.len());
+    let mut progress = crate::progress::Progress::new(&engine.stats, name, bytes.len());
     let on_aux = |k: &[u8], v: &[u8]| {
         if k == b"redis-ver" || k == b"ctime" {
             tracing::info!(
