@@ -178,9 +178,14 @@ pub struct Param {
 }
 
 fn parse_u64(v: &str, min: u64, max: u64) -> Result<u64, String> {
-    let n =
-        parse_memory(v).ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
-    if n < min || n > max {
+    let negative = v
+        .strip_prefix('-')
+        .is_some_and(|rest| parse_memory(rest).is_some_and(|n| n > 0));
+    let n = parse_memory(v)
+        .or(negative.then_some(0))
+        .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+    // A negative number is out of range, as Redis says, rather than unparsable.
+    if negative || n < min || n > max {
         return Err(format!(
             "argument must be between {min} and {max} inclusive"
         ));
@@ -842,6 +847,20 @@ mod tests {
             .set(&[("port".into(), "1".into())], false)
             .unwrap_err()
             .contains("immutable"));
+        assert!(c
+            .set(
+                &[("auto-aof-rewrite-percentage".into(), "-1".into())],
+                false
+            )
+            .unwrap_err()
+            .ends_with("argument must be between 0 and 2147483647 inclusive"));
+        assert!(c
+            .set(&[("save".into(), "10".into())], false)
+            .unwrap_err()
+            .ends_with("Invalid save parameters"));
+        c.set(&[("save".into(), "100 1 200 2".into())], false)
+            .unwrap();
+        assert_eq!(c.values().save, vec![(100, 1), (200, 2)]);
         assert_eq!(parse_memory("1gb"), Some(1 << 30));
         assert_eq!(parse_memory("12x"), None);
     }
