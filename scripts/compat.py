@@ -1075,6 +1075,20 @@ def hand_groups(now):
         C("CONFIG GET nonexistent-setting"), C("CONFIG GET databases databases"),
         C("CONFIG GET databases nonexistent"), C("CONFIG FOO"), C("CONFIG GET databas*"),
     ]))
+    G.append(("persistence-config", [
+        C("CONFIG GET save"), C("CONFIG GET appendonly"), C("CONFIG GET stop-writes-on-bgsave-error"),
+        C("CONFIG GET auto-aof-rewrite-percentage"), C("CONFIG GET auto-aof-rewrite-min-size"),
+        C("CONFIG GET aof-use-rdb-preamble"), C("CONFIG GET appendfsync"),
+        C("CONFIG SET save", "100"), C("CONFIG SET save", "10 x"), C("CONFIG SET save", "-1 5"),
+        C("CONFIG SET save", "100 1 200 2"), C("CONFIG GET save"), C("CONFIG SET save", ""),
+        C("CONFIG GET save"), C("CONFIG SET auto-aof-rewrite-percentage -1"),
+        C("CONFIG SET auto-aof-rewrite-percentage 50"), C("CONFIG GET auto-aof-rewrite-percentage"),
+        C("CONFIG SET auto-aof-rewrite-percentage 100"), C("CONFIG SET auto-aof-rewrite-min-size 1mb"),
+        C("CONFIG GET auto-aof-rewrite-min-size"), C("CONFIG SET auto-aof-rewrite-min-size 64mb"),
+        C("CONFIG SET aof-use-rdb-preamble maybe"), C("CONFIG SET stop-writes-on-bgsave-error x"),
+        C("CONFIG SET appendfsync sometimes"), C("CONFIG SET appendonly maybe"),
+        C("BGSAVE FOO"), C("BGSAVE SCHEDULE x"), C("BGREWRITEAOF x"), C("LASTSAVE x"), C("SAVE x"),
+    ]))
     G.append(("time", [C("TIME"), C("time"), C("TIME x")]))
     G.append(("command-getkeys", [
         C("COMMAND GETKEYS SET k v"), C("COMMAND GETKEYS set k v EX 10 GET"), C("COMMAND GETKEYS GET k"),

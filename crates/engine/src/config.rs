@@ -620,7 +620,7 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.appendfsync.name().to_string(),
         set: |v, s| {
             v.appendfsync = Fsync::parse(s)
-                .ok_or("argument(s) must be one of the following: always, everysec, no")?;
+                .ok_or("argument(s) must be one of the following: everysec, always, no")?;
             Ok(())
         },
     },
