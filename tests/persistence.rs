@@ -888,7 +888,10 @@ fn appendonly_switches_on_and_off_at_run_time() {
         Value::Simple("OK".into())
     );
     c.cmd("SET during x");
-    wait_info(&mut c, "aof_enabled", "1");
+    assert_eq!(info(&mut c, "aof_enabled"), "1");
+    // Switching on writes the first base, as a rewrite.
+    wait_info(&mut c, "aof_rewrites", "1");
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
     c.cmd("RPUSH on a b c");
     assert_eq!(
         c.cmd("CONFIG SET appendonly no"),
@@ -1132,4 +1135,133 @@ fn everysec_loses_at_most_the_last_two_seconds_on_kill_9() {
         }
         drop(b);
     }
+}
+
+#[test]
+fn nothing_expires_while_the_aof_replays() {
+    let dir = TempDir::new("replay-expiry");
+    let flags = ["--appendfsync", "always", "--save", ""];
+    let mut b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    // Both keys had a deadline that passes before the restart, and were then made
+    // persistent: once in the incremental file, once after a rewrite put the deadline in the
+    // base.
+    c.cmd("SET based v PX 400");
+    c.cmd("SET gone v PX 400");
+    c.cmd("BGREWRITEAOF");
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd("SET inc v PX 400");
+    assert_eq!(c.cmd("PERSIST inc"), Value::Int(1));
+    assert_eq!(c.cmd("PERSIST based"), Value::Int(1));
+    c.cmd("INCR counter");
+    c.cmd("PEXPIRE counter 400");
+    c.cmd("INCR counter");
+    c.cmd("PERSIST counter");
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = c.read_reply();
+    b.wait_exit();
+    std::thread::sleep(Duration::from_millis(500));
+    let b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(c.cmd("GET inc"), bulk("v"));
+    assert_eq!(c.cmd("GET based"), bulk("v"));
+    assert_eq!(c.cmd("TTL based"), Value::Int(-1));
+    assert_eq!(c.cmd("GET counter"), bulk("2"));
+    assert_eq!(
+        c.cmd("GET gone"),
+        Value::Null,
+        "a key whose time passed is gone after loading"
+    );
+}
+
+#[test]
+fn a_first_start_with_the_aof_builds_it_from_dump_rdb() {
+    let dir = TempDir::new("rdb-to-aof");
+    let mut b = start(dir.path(), &["--appendonly", "no"]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    c.cmd("SET k v");
+    c.cmd("RPUSH l a b");
+    // Without arguments SHUTDOWN saves (save points are on by default).
+    c.send_raw(&Client::encode(&[b"SHUTDOWN"]));
+    let _ = c.read_reply();
+    assert!(b.wait_exit().success());
+    assert!(!dir.path().join("appendonlydir").exists());
+    for round in 0..2 {
+        // The AOF (on by default) starts from dump.rdb, then stands on its own.
+        let mut b = start(dir.path(), &["--save", ""]);
+        let mut c = Client::connect(b.addr);
+        loaded(&mut c);
+        assert_eq!(c.cmd("GET k"), bulk("v"), "round {round}");
+        assert_eq!(c.cmd("LLEN l"), Value::Int(2 + round));
+        c.cmd("RPUSH l c");
+        c.send_raw(&Client::encode(&[b"SHUTDOWN"]));
+        let _ = c.read_reply();
+        assert!(b.wait_exit().success());
+        let (_, manifest) = aof_files(dir.path());
+        assert!(manifest.contains(".base.rdb seq 1 type b"), "{manifest}");
+    }
+}
+
+#[test]
+fn rewrites_on_an_idle_server_keep_the_writes_after_them() {
+    let dir = TempDir::new("idle-rewrite");
+    let flags = ["--appendfsync", "always", "--save", ""];
+    let mut b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    for n in 1..=8 {
+        assert_eq!(
+            c.cmd("BGREWRITEAOF"),
+            Value::Simple("Background append only file rewriting started".into())
+        );
+        wait_info(&mut c, "aof_rewrites", &n.to_string());
+        wait_info(&mut c, "aof_rewrite_in_progress", "0");
+        c.cmd(&format!("SET after:{n} v"));
+    }
+    b.child.kill().unwrap();
+    b.child.wait().unwrap();
+    let b = start(dir.path(), &flags);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    for n in 1..=8 {
+        assert_eq!(
+            c.cmd(&format!("GET after:{n}")),
+            bulk("v"),
+            "after rewrite {n}"
+        );
+    }
+}
+
+#[test]
+fn shutdown_right_after_bgsave_stops_it_and_saves() {
+    let dir = TempDir::new("shutdown-bgsave");
+    let mut b = start(dir.path(), &["--appendonly", "no"]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    for chunk in 0..40 {
+        let mut mset: Vec<Vec<u8>> = vec![b"MSET".to_vec()];
+        for i in 0..5000 {
+            mset.push(format!("k:{chunk}:{i}").into_bytes());
+            mset.push(b"some value".to_vec());
+        }
+        let argv: Vec<&[u8]> = mset.iter().map(|a| a.as_slice()).collect();
+        c.cmd_args(&argv);
+    }
+    // In one write: the BGSAVE job starts while SHUTDOWN already runs and waits for it.
+    let mut both = Client::encode(&[b"BGSAVE"]);
+    both.extend_from_slice(&Client::encode(&[b"SHUTDOWN", b"SAVE"]));
+    c.send_raw(&both);
+    assert_eq!(
+        c.read_reply(),
+        Some(Value::Simple("Background saving started".into()))
+    );
+    let _ = c.read_reply();
+    assert!(b.wait_exit().success(), "SHUTDOWN did not finish");
+    let b = start(dir.path(), &["--appendonly", "no", "--save", ""]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(c.cmd("DBSIZE"), Value::Int(200_000));
 }

@@ -8,8 +8,8 @@
 //! line; EXEC takes every slot. The cost is one uncontended lock per command.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 /// Slots of the shared side: enough that threads rarely share one.
 const SLOTS: usize = 16;
@@ -42,6 +42,27 @@ impl ExecGate {
     pub fn read(&self) -> RwLockReadGuard<'_, ()> {
         let slot = MY_SLOT.with(Cell::get);
         self.slots[slot].0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Self::write`] that gives up (releasing what it took) once `cancel` is set: for a
+    /// background job, which a command waiting for it (SHUTDOWN) must be able to stop.
+    pub fn write_unless(&self, cancel: &AtomicBool) -> Option<Vec<RwLockWriteGuard<'_, ()>>> {
+        let mut held = Vec::with_capacity(self.slots.len());
+        for s in self.slots.iter() {
+            loop {
+                match s.0.try_write() {
+                    Ok(g) => break held.push(g),
+                    Err(TryLockError::Poisoned(e)) => break held.push(e.into_inner()),
+                    Err(TryLockError::WouldBlock) => {
+                        if cancel.load(Relaxed) {
+                            return None;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(50));
+                    }
+                }
+            }
+        }
+        Some(held)
     }
 
     /// The exclusive side: waits for every running command to finish and holds the others off.

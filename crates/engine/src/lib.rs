@@ -147,6 +147,8 @@ pub struct Engine {
     /// Unix time (seconds) of start-up: LASTSAVE before any save.
     started_unix: u64,
     shutdown: AtomicBool,
+    /// Set while the final snapshot of a shutdown is written: every other command is refused.
+    closing: AtomicBool,
     shutdown_hook: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
@@ -214,7 +216,19 @@ impl<'a> Ctx<'a> {
 
     /// The access clock value for now (seconds, 24 bits).
     pub fn clock(&self) -> u32 {
-        ((self.now / 1000) & 0x00ff_ffff) as u32
+        ((self.base_time() / 1000) & 0x00ff_ffff) as u32
+    }
+
+    /// The time relative expiries (EX, EXPIRE, a RESTORE ttl) count from and access times
+    /// record: `now`, except while the AOF is replayed, which runs at time 0 so that nothing
+    /// expires while loading (Redis's rule: a later PERSIST may keep a key alive), yet
+    /// relative times still count from the real time.
+    pub fn base_time(&self) -> u64 {
+        if self.session.replaying {
+            self.engine.clock.now_ms()
+        } else {
+            self.now
+        }
     }
 
     /// A blocking command found nothing: wait (the connection holds the reply back until data,
@@ -290,6 +304,7 @@ impl Engine {
             started: Instant::now(),
             started_unix,
             shutdown: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
             shutdown_hook: Mutex::new(None),
         };
         engine.sync_config();
@@ -358,8 +373,14 @@ impl Engine {
             let err = CmdError::from_static("LOADING Redis is loading the dataset in memory");
             return self.refuse(session, Some(idx), &err, out, started);
         }
+        if self.closing.load(Relaxed) && !session.replaying {
+            // The final snapshot is being written: nothing may change after it.
+            let err = CmdError::from_static("ERR the server is shutting down");
+            return self.refuse(session, Some(idx), &err, out, started);
+        }
+        // Redis refuses PING too, so a health check notices.
         if self.persist_failing.load(Relaxed)
-            && cmd.flags & command::flags::WRITE != 0
+            && (cmd.flags & command::flags::WRITE != 0 || cmd.name == "ping")
             && !session.replaying
         {
             let why = self.misconf().unwrap_or_default();
@@ -784,7 +805,10 @@ impl Engine {
             let Some(e) = engine.upgrade() else { return };
             // `hz` is read every cycle so CONFIG SET hz applies at once.
             let tick = Duration::from_secs(1) / e.config.hz().max(1) as u32;
-            e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+            // Nothing expires while the data loads (an AOF may PERSIST a key later on).
+            if !e.loading.load(Relaxed) {
+                e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+            }
             drop(e);
             std::thread::sleep(tick);
         }
@@ -859,6 +883,12 @@ impl Engine {
         {
             hook();
         }
+    }
+
+    /// Refuses every command from now on (`true`: a shutdown writes its final snapshot) or
+    /// serves again (`false`: the shutdown failed).
+    pub fn set_closing(&self, on: bool) {
+        self.closing.store(on, Relaxed);
     }
 
     /// True once shutdown was requested.

@@ -13,10 +13,15 @@ pub trait Persistence: Send + Sync {
     /// The snapshot of a shutdown: a background job in progress is stopped first (as Redis
     /// kills its child), then the dataset is saved.
     fn shutdown_save(&self) -> Result<(), CmdError>;
-    /// BGSAVE [SCHEDULE]: the status reply, or Redis's error.
-    fn bgsave(&self, schedule: bool) -> Result<&'static str, CmdError>;
+    /// BGSAVE [SCHEDULE]: the status reply, or Redis's error. Inside EXEC (`in_exec`) the
+    /// job is scheduled, as Redis does.
+    fn bgsave(&self, schedule: bool, in_exec: bool) -> Result<&'static str, CmdError>;
     /// BGREWRITEAOF: the status reply, or Redis's error.
-    fn bgrewriteaof(&self) -> Result<&'static str, CmdError>;
+    fn bgrewriteaof(&self, in_exec: bool) -> Result<&'static str, CmdError>;
+    /// FLUSHALL emptied every database: with `save` points a background save in progress is
+    /// stopped and the empty dataset saved, as Redis does (so a restart does not bring the
+    /// data back).
+    fn flushed_all(&self);
     /// Unix time (seconds) of the last successful save, or of start-up.
     fn last_save(&self) -> u64;
     /// Follows the configuration after CONFIG SET (`appendonly`, `appendfsync`, `save`...).
@@ -32,8 +37,9 @@ pub trait Persistence: Send + Sync {
 /// Why writes are refused with `-MISCONF`: each source sets or clears its own reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
+    /// The last background save failed and `stop-writes-on-bgsave-error` is on (Redis
+    /// reports this one first).
+    Rdb = 0,
     /// The append-only file cannot be written or fsynced.
-    Aof = 0,
-    /// The last background save failed and `stop-writes-on-bgsave-error` is on.
-    Rdb = 1,
+    Aof = 1,
 }

@@ -46,8 +46,11 @@ struct Inner {
     buf: Vec<u8>,
     db: Option<usize>,
     seq: u64,
-    /// The records before a [`Log::cut`], not yet taken, and the sequence of the last one.
-    cut: Option<(Vec<u8>, u64)>,
+    /// The records before a [`Log::cut`], not yet taken, the sequence of the last one, and
+    /// the cut's number.
+    cut: Option<(Vec<u8>, u64, u64)>,
+    /// Cuts made so far.
+    cuts: u64,
 }
 
 /// What [`Log::take`] returns.
@@ -56,8 +59,9 @@ pub struct Taken {
     pub bytes: Vec<u8>,
     /// The sequence number of the last record in them.
     pub seq: u64,
-    /// These are the last records of the current file: the next ones go to a new file.
-    pub cut: bool,
+    /// `Some(n)`: these are the last records of the current file, up to cut number `n`; the
+    /// next ones go to a new file.
+    pub cut: Option<u64>,
 }
 
 /// Appends one RESP array.
@@ -215,32 +219,34 @@ impl Log {
     /// Takes everything appended so far, or, after a [`Self::cut`], everything before it.
     pub fn take(&self) -> Taken {
         let mut inner = self.lock();
-        if let Some((bytes, seq)) = inner.cut.take() {
+        if let Some((bytes, seq, n)) = inner.cut.take() {
             return Taken {
                 bytes,
                 seq,
-                cut: true,
+                cut: Some(n),
             };
         }
         Taken {
             bytes: std::mem::take(&mut inner.buf),
             seq: inner.seq,
-            cut: false,
+            cut: None,
         }
     }
 
     /// Ends the current file here (an AOF rewrite starts; every command is held off): the
-    /// next [`Self::take`] returns the records up to now, marked `cut`, and the records after
-    /// them start with a SELECT. False when a cut is pending already.
-    pub fn cut(&self) -> bool {
+    /// next [`Self::take`] returns the records up to now, marked with the cut's number, which
+    /// this returns, and the records after them start with a SELECT. `None` when an earlier
+    /// cut was not taken yet.
+    pub fn cut(&self) -> Option<u64> {
         let mut inner = self.lock();
         if inner.cut.is_some() {
-            return false;
+            return None;
         }
+        inner.cuts += 1;
         let bytes = std::mem::take(&mut inner.buf);
-        inner.cut = Some((bytes, inner.seq));
+        inner.cut = Some((bytes, inner.seq, inner.cuts));
         inner.db = None;
-        true
+        Some(inner.cuts)
     }
 
     /// The next record starts with a SELECT (a new file begins).

@@ -673,6 +673,17 @@ fn a_snapshot_is_the_dataset_at_its_start_whatever_writers_do_meanwhile() {
         }
         take(&h.engine, d, s);
     }
+    // Every shard is written: changes now cost the snapshot nothing.
+    assert_eq!(h.engine.keyspace.snapshots.saved_keys(), 0);
+    for _ in 0..500 {
+        rand_cmd(&mut h, &mut rand);
+    }
+    h.run("FLUSHALL");
+    assert_eq!(
+        h.engine.keyspace.snapshots.saved_keys(),
+        0,
+        "old values kept for written shards"
+    );
     h.engine.keyspace.snapshots.end();
     assert_eq!(taken.len(), before.len());
     assert!(

@@ -162,8 +162,15 @@ impl Drop for Inner {
         // this makes it stop at its next check.
         self.running
             .store(false, std::sync::atomic::Ordering::Relaxed);
-        // Everything logged is written and fsynced; a background job is stopped.
+        // As the server on SIGTERM: a snapshot when `save` points are set; everything logged
+        // is written and fsynced; a background job is stopped.
         if let Some(p) = &self.persister {
+            use engine::persistence::Persistence;
+            if p.saves_on_shutdown() {
+                if let Err(e) = p.shutdown_save() {
+                    tracing::warn!("The last snapshot failed: {e}");
+                }
+            }
             p.shutdown();
         }
     }

@@ -61,6 +61,11 @@ impl Settings {
     fn manifest_name(&self) -> String {
         format!("{}.manifest", self.filename)
     }
+
+    /// Whether an AOF exists here (its manifest does).
+    pub fn has_manifest(&self) -> bool {
+        self.dir.join(self.manifest_name()).exists()
+    }
 }
 
 /// What loading found.
@@ -163,7 +168,8 @@ fn load_file(
                     multi_at = None;
                 }
                 out.buf.clear();
-                engine.execute(session, &argv, &mut out);
+                // At time 0: nothing expires while the AOF replays (see `Ctx::base_time`).
+                engine.execute_at(session, &argv, &mut out, 0, Instant::now());
                 loaded.commands += 1;
                 at += n;
                 progress.at(at, || format!("{} commands", loaded.commands));
@@ -247,8 +253,9 @@ struct Shared {
     stop: AtomicBool,
     fsync: AtomicU8,
     files: Mutex<Files>,
-    /// The writer's answer to a cut: the sequence number of the new incremental file.
-    rotation: Mutex<Option<Result<u64, String>>>,
+    /// The writer's answers to cuts: (cut number, the incremental file it closed, the new
+    /// one's sequence number or why there is none).
+    rotation: Mutex<Vec<Rotation>>,
     rotated: Condvar,
     /// Bytes in the files of the manifest (`aof_current_size`).
     size: AtomicU64,
@@ -256,6 +263,9 @@ struct Shared {
     /// growth from it.
     base_size: AtomicU64,
 }
+
+/// See [`Shared::rotation`].
+type Rotation = (u64, u64, Result<u64, String>);
 
 /// The files of a running AOF.
 struct Files {
@@ -300,17 +310,24 @@ impl Shared {
         Ok((file, seq))
     }
 
-    fn rotated(&self, r: Result<u64, String>) {
-        *self.rotation.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    fn rotated(&self, r: Rotation) {
+        self.rotation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(r);
         self.rotated.notify_all();
     }
 
-    /// Waits for the writer to act on a cut.
-    fn wait_rotation(&self, cancel: &AtomicBool) -> Result<u64, String> {
+    /// Waits for the writer to act on cut number `cut`: the sequence number of the
+    /// incremental file it closed there (the last one the records before the cut are in).
+    fn wait_rotation(&self, cut: u64, cancel: &AtomicBool) -> Result<u64, String> {
         let mut r = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            if let Some(done) = r.take() {
-                return done;
+            if let Some(i) = r.iter().position(|(n, _, _)| *n == cut) {
+                let (_, closed, new) = r.remove(i);
+                // Answers to earlier cuts nobody waits for any more are dropped too.
+                r.retain(|(n, _, _)| *n > cut);
+                return new.map(|_| closed);
             }
             if cancel.load(Relaxed) || self.stop.load(Relaxed) {
                 return Err("cancelled".into());
@@ -370,6 +387,11 @@ impl Aof {
         let files: Vec<&FileEntry> = manifest.base.iter().chain(&manifest.incrs).collect();
         for (i, f) in files.iter().enumerate() {
             let last = i + 1 == files.len();
+            // The last incremental file may not exist yet (Redis names it in the manifest of a
+            // rewrite done with the AOF off); it is created when logging starts.
+            if last && f.kind == 'i' && !s.dir.join(&f.name).exists() {
+                continue;
+            }
             load_file(
                 &engine,
                 &mut session,
@@ -384,6 +406,20 @@ impl Aof {
             started.elapsed().as_secs_f64(),
             loaded.commands
         );
+        let mut manifest = manifest;
+        if manifest.incrs.is_empty() {
+            // A base alone (as Redis leaves after a rewrite with the AOF off): writes go to a
+            // new incremental file, named in the manifest before any is logged.
+            let (_, seq) = next_seqs(&manifest);
+            manifest.incrs.push(FileEntry {
+                name: format!("{}.{seq}.incr.aof", s.filename),
+                seq,
+                kind: 'i',
+            });
+            manifest
+                .store(&s.dir, &s.manifest_name())
+                .map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+        }
         let current = manifest
             .incrs
             .last()
@@ -423,7 +459,7 @@ impl Aof {
                 manifest,
                 stored,
             }),
-            rotation: Mutex::new(None),
+            rotation: Mutex::new(Vec::new()),
             rotated: Condvar::new(),
             size: AtomicU64::new(size),
             base_size: AtomicU64::new(size),
@@ -481,10 +517,9 @@ impl Aof {
             let _ = log.take();
             log.forget_db();
             log.set_enabled(true);
-            // Nothing is replaced: the new incremental file is the only one.
-            0
         };
-        let result = aof.write_base(format, base_seq, cancel, at_instant, || Ok(()));
+        // Nothing is replaced: the new incremental file is the only one.
+        let result = aof.write_base(format, base_seq, cancel, at_instant, || Ok(0));
         match result {
             Ok(()) => {
                 for e in old.base.iter().chain(&old.incrs).chain(&old.history) {
@@ -507,39 +542,33 @@ impl Aof {
     /// the manifest: nothing is lost.
     pub fn rewrite(&self, format: Format, cancel: &AtomicBool) -> Result<(), String> {
         let sh = &self.shared;
-        *sh.rotation.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let (base_seq, _) = next_seqs(&sh.files().manifest);
         let log = &sh.engine.keyspace.log;
-        let cut = std::cell::Cell::new(false);
+        let cut = std::cell::Cell::new(None);
         let at_instant = || {
             cut.set(log.cut());
             sh.kick();
-            // The incremental files so far: the writer opens the next one at the cut.
-            sh.files().manifest.incrs.last().map_or(0, |e| e.seq)
         };
-        // The new manifest must list the file the writer moved to.
-        let result = self.write_base(format, base_seq, cancel, at_instant, || {
-            sh.wait_rotation(cancel).map(|_| ())
-        });
-        if cut.get() && result.is_err() {
-            // Whatever failed, the writer rotates at the cut: wait, so the next rewrite
-            // starts clean.
-            let _ = sh.wait_rotation(cancel);
-        }
-        result
+        // The base replaces every incremental file up to the one the writer closed at the
+        // cut, and the new manifest must list the file it moved to: both are known once it
+        // has rotated.
+        self.write_base(format, base_seq, cancel, at_instant, || match cut.get() {
+            Some(n) => sh.wait_rotation(n, cancel),
+            None => Err("the writer has not reached an earlier rewrite's cut yet".into()),
+        })
     }
 
-    /// Writes the dataset at an instant (when `at_instant` runs, every command held off; it
-    /// returns the last incremental file the base replaces) as base number `seq`. Then, once
-    /// `ready` agrees, stores the manifest with it as the base and the incremental files from
-    /// the instant on, and deletes the files it replaced.
+    /// Writes the dataset at an instant (when `at_instant` runs, every command held off) as
+    /// base number `seq`. Then, once `ready` says which incremental files it replaces (up to
+    /// that sequence number), stores the manifest with it as the base and the incremental
+    /// files from the instant on, and deletes the files it replaced.
     fn write_base(
         &self,
         format: Format,
         seq: u64,
         cancel: &AtomicBool,
-        at_instant: impl FnOnce() -> u64,
-        ready: impl FnOnce() -> Result<(), String>,
+        at_instant: impl FnOnce(),
+        ready: impl FnOnce() -> Result<u64, String>,
     ) -> Result<(), String> {
         let sh = &self.shared;
         let (dir, filename, manifest_name) = {
@@ -551,19 +580,17 @@ impl Aof {
             )
         };
         let tmp = dir.join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
-        // The incremental files at T: the base replaces them.
-        let mut replaced_up_to = 0;
-        let written = crate::snapshot::write_at_instant(
-            &sh.engine,
-            &tmp,
-            format,
-            || replaced_up_to = at_instant(),
-            cancel,
-        );
-        if let Err(e) = written.map_err(|e| e.to_string()).and_then(|_| ready()) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(format!("Can't write the AOF base: {e}"));
-        }
+        let written =
+            crate::snapshot::write_at_instant(&sh.engine, &tmp, format, at_instant, cancel);
+        // Waited for even when writing failed: a rotation nobody waits for is dropped.
+        let replaced = ready();
+        let replaced_up_to = match written.map_err(|e| e.to_string()).and(replaced) {
+            Ok(seq) => seq,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(format!("Can't write the AOF base: {e}"));
+            }
+        };
         let ext = if format == Format::Commands {
             "aof"
         } else {
@@ -660,6 +687,8 @@ impl Aof {
 const IDLE_WAIT: Duration = Duration::from_millis(1);
 /// How long a failing write waits before it is retried.
 const RETRY_WAIT: Duration = Duration::from_millis(100);
+/// Failed attempts in a row after which a stopping writer gives up (about 2 s).
+const STOP_RETRIES: u32 = 20;
 
 fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
     let mut pending: Vec<u8> = Vec::new();
@@ -668,13 +697,29 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
     let mut synced_seq = 0u64;
     let mut last_fsync = Instant::now();
     // A cut was taken: once `pending` is written and fsynced, move to a new file.
-    let mut cut = false;
+    let mut cut = None;
+    // The sequence number of the incremental file being written.
+    let mut current = shared.files().manifest.incrs.last().map_or(0, |e| e.seq);
     // The file's length after the last complete write: a write that fails part-way is cut
     // back to it, so a retry never leaves half a batch in the middle of the file.
     let mut size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // What was written since the last good fsync, and the length then. A failed fsync may
+    // have lost those pages (the kernel drops them and a later fsync succeeds anyway), so
+    // they are cut off and written again. Not kept under `appendfsync no`.
+    let mut unsynced: Vec<u8> = Vec::new();
+    let mut synced_size = size;
+    // Failures in a row: when stopping, the writer gives up after a while.
+    let mut failures = 0u32;
     loop {
         let stopping = shared.stop.load(Relaxed);
-        if !cut {
+        if stopping && failures >= STOP_RETRIES {
+            tracing::error!(
+                "Giving up writing the AOF on shutdown: {} bytes are not on disk",
+                pending.len() + unsynced.len()
+            );
+            return;
+        }
+        if cut.is_none() {
             let taken = log.take();
             pending.extend_from_slice(&taken.bytes);
             pending_seq = pending_seq.max(taken.seq);
@@ -684,50 +729,66 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
         if !pending.is_empty() {
             if let Err(e) = file.write_all(&pending) {
                 fail(&shared.engine, &e);
+                failures += 1;
                 let _ = file.set_len(size);
                 std::thread::sleep(RETRY_WAIT);
                 continue;
             }
             size += pending.len() as u64;
             shared.size.fetch_add(pending.len() as u64, Relaxed);
-            pending.clear();
+            if policy == 2 {
+                pending.clear();
+            } else {
+                unsynced.append(&mut pending);
+            }
         }
         written_seq = written_seq.max(pending_seq);
         let want_sync = written_seq > synced_seq
             && (policy == 0
                 || stopping
-                || cut
+                || cut.is_some()
                 || (policy == 1 && last_fsync.elapsed() >= Duration::from_secs(1)));
         if want_sync {
             if let Err(e) = file.sync_data() {
                 fail(&shared.engine, &e);
+                failures += 1;
+                // Written again from the last good fsync, and fsynced again.
+                let _ = file.set_len(synced_size);
+                shared.size.fetch_sub(size - synced_size, Relaxed);
+                size = synced_size;
+                unsynced.append(&mut pending);
+                pending = std::mem::take(&mut unsynced);
+                written_seq = synced_seq;
                 std::thread::sleep(RETRY_WAIT);
                 continue;
             }
             synced_seq = written_seq;
+            synced_size = size;
+            unsynced.clear();
             last_fsync = Instant::now();
         }
+        failures = 0;
         recovered(&shared.engine);
         // Under `always` a record is durable once fsynced; otherwise once written.
         let durable = if policy == 0 { synced_seq } else { written_seq };
         if durable > log.durable() {
             log.set_durable(durable);
         }
-        if cut {
+        if let Some(n) = cut.take() {
             // Everything before the cut is in the old file: the rest goes to a new one. If
             // it cannot be opened, the rewrite fails and the old file goes on.
             match shared.rotate() {
                 Ok((next, seq)) => {
                     file = next;
                     size = 0;
-                    shared.rotated(Ok(seq));
+                    shared.rotated((n, current, Ok(seq)));
+                    current = seq;
                 }
                 Err(e) => {
                     tracing::warn!("{e}");
-                    shared.rotated(Err(e));
+                    shared.rotated((n, current, Err(e)));
                 }
             }
-            cut = false;
             continue;
         }
         if stopping && log.appended() <= written_seq {
@@ -747,7 +808,10 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
 }
 
 fn fail(engine: &Engine, e: &std::io::Error) {
-    let why = format!("MISCONF Errors writing to the AOF file: {e}");
+    // Redis shows the system's text alone ("No space left on device").
+    let text = e.to_string();
+    let plain = text.split(" (os error").next().unwrap_or(&text);
+    let why = format!("MISCONF Errors writing to the AOF file: {plain}");
     if engine.misconf().as_deref() != Some(why.as_str()) {
         tracing::warn!("Error writing to the AOF file: {e}");
     }

@@ -104,14 +104,19 @@ impl Manifest {
         out
     }
 
-    /// Writes the manifest to `dir/name` atomically.
+    /// Writes the manifest to `dir/name` atomically. An error means the old manifest is still
+    /// the one in place: once the rename is done this succeeds (a failed fsync of the
+    /// directory is only logged), since the files it names are then in use.
     pub fn store(&self, dir: &Path, name: &str) -> std::io::Result<()> {
         let tmp = dir.join(format!("temp-{name}"));
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(self.render().as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, dir.join(name))?;
-        std::fs::File::open(dir)?.sync_all()
+        if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+            tracing::warn!("Can't fsync the AOF directory {}: {e}", dir.display());
+        }
+        Ok(())
     }
 }
 

@@ -135,24 +135,40 @@ impl Persister {
         stats.loading_started.store(self.now_s(), Relaxed);
         stats.loading_total_bytes.store(0, Relaxed);
         stats.loading_loaded_bytes.store(0, Relaxed);
-        let loaded = if v.appendonly {
-            Aof::open(engine.clone(), &self.settings(&v)).map(|(a, loaded)| {
+        let settings = self.settings(&v);
+        let rdb = self.rdb_path(&v);
+        let load_rdb = || -> Result<(), String> {
+            let l = snapshot::load(&engine, &rdb)?;
+            let mut j = self.jobs();
+            j.loaded_keys = l.keys;
+            j.loaded_expired = l.expired;
+            Ok(())
+        };
+        let loaded = if v.appendonly && !settings.has_manifest() && rdb.is_file() {
+            // The AOF is on but has never been written, and a dump.rdb is there (a server
+            // that ran without the AOF, now on by default): its data is loaded and becomes
+            // the AOF's first base. (Redis would start empty here, and its next save would
+            // overwrite the file.)
+            tracing::info!(
+                "No AOF yet: loading {} and creating the AOF from it",
+                rdb.display()
+            );
+            load_rdb().and_then(|()| {
+                let a = Aof::enable(engine.clone(), &settings, Self::format(&v), &self.cancel)?;
+                *self.aof.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(a));
+                Ok(())
+            })
+        } else if v.appendonly {
+            Aof::open(engine.clone(), &settings).map(|(a, loaded)| {
                 if loaded.truncated > 0 {
                     tracing::warn!("{} bytes of a torn AOF tail were dropped", loaded.truncated);
                 }
                 *self.aof.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(a));
             })
+        } else if rdb.is_file() {
+            load_rdb()
         } else {
-            let path = self.rdb_path(&v);
-            if path.is_file() {
-                snapshot::load(&engine, &path).map(|l| {
-                    let mut j = self.jobs();
-                    j.loaded_keys = l.keys;
-                    j.loaded_expired = l.expired;
-                })
-            } else {
-                Ok(())
-            }
+            Ok(())
         };
         engine.loading.store(false, Relaxed);
         loaded?;
@@ -182,8 +198,12 @@ impl Persister {
     /// Stops everything: a background job is cancelled (its temporary file removed), the AOF
     /// is written and fsynced.
     pub fn shutdown(&self) {
-        self.stop.store(true, Relaxed);
-        self.cancel.store(true, Relaxed);
+        {
+            // Under the jobs lock: no job starts after this.
+            let _j = self.jobs();
+            self.stop.store(true, Relaxed);
+            self.cancel.store(true, Relaxed);
+        }
         let threads: Vec<_> = self
             .threads
             .lock()
@@ -201,6 +221,9 @@ impl Persister {
 
     /// Starts `job` on its own thread; the caller checked that none runs.
     fn spawn(self: &Arc<Self>, jobs: &mut Jobs, job: Job) -> Result<(), String> {
+        if self.stop.load(Relaxed) {
+            return Err("the server is shutting down".into());
+        }
         let now = self.now_s();
         match job {
             Job::BgSave => {
@@ -244,7 +267,7 @@ impl Persister {
         let v = engine.config.values();
         let started = Instant::now();
         let changes = engine.keyspace.changes();
-        let result = match job {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
             Job::BgSave => self.bgsave_now(&engine, &v),
             Job::Rewrite => match self.running_aof() {
                 Some(a) => a.rewrite(Self::format(&v), &self.cancel),
@@ -259,10 +282,17 @@ impl Persister {
             .map(|a| {
                 *self.aof.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(a));
             }),
-        };
+        }))
+        .unwrap_or_else(|_| Err("the background job panicked".into()));
         let secs = started.elapsed().as_secs();
         let mut j = self.jobs();
         j.running = None;
+        if result.is_err() && self.cancel.load(Relaxed) {
+            // Stopped on purpose (shutdown, FLUSHALL, `appendonly no`): not a failure, as a
+            // killed child is not one in Redis.
+            tracing::info!("Background {job:?} job stopped");
+            return;
+        }
         match (job, &result) {
             (Job::BgSave, Ok(())) => {
                 j.bgsave_failed = false;
@@ -298,12 +328,13 @@ impl Persister {
         }
         let rdb_failed = j.bgsave_failed;
         drop(j);
-        self.check_stop_writes(&engine, &v, rdb_failed);
+        self.check_stop_writes(&engine, rdb_failed);
     }
 
     /// Refuses writes after a failed BGSAVE while `stop-writes-on-bgsave-error` and `save`
-    /// points say so, as Redis does.
-    fn check_stop_writes(&self, engine: &Engine, v: &Values, failed: bool) {
+    /// points say so (as configured now), as Redis does.
+    fn check_stop_writes(&self, engine: &Engine, failed: bool) {
+        let v = engine.config.values();
         let stop = failed && v.stop_writes_on_bgsave_error && !v.save.is_empty();
         engine.set_misconf(Failure::Rdb, stop.then(|| BGSAVE_MISCONF.to_string()));
     }
@@ -353,19 +384,24 @@ impl Persister {
             }
             aof = None;
         }
-        let job = if v.appendonly && aof.is_none() {
+        let enabling = v.appendonly && aof.is_none();
+        let retry_ok =
+            |failed: bool, last: u64| !failed || now.saturating_sub(last) >= RETRY_DELAY_S;
+        let job = if enabling && retry_ok(j.rewrite_failed, j.last_rewrite_try) {
             // Switched on (CONFIG SET appendonly yes): the first base is written now, and
             // retried after a failure.
-            (!j.rewrite_failed || now.saturating_sub(j.last_rewrite_try) >= RETRY_DELAY_S)
-                .then_some(Job::EnableAof)
-        } else if j.rewrite_scheduled {
+            Some(Job::EnableAof)
+        } else if j.rewrite_scheduled && !enabling {
             Some(Job::Rewrite)
         } else if j.bgsave_scheduled {
             Some(Job::BgSave)
         } else if self.save_point_reached(&engine, &v, &j, now) {
             tracing::info!("Save point reached: saving in the background");
             Some(Job::BgSave)
-        } else if let Some(a) = aof.as_ref().filter(|_| v.auto_aof_rewrite_percentage > 0) {
+        } else if let Some(a) = aof
+            .as_ref()
+            .filter(|_| v.auto_aof_rewrite_percentage > 0 && !enabling)
+        {
             let (size, base) = a.sizes();
             let growth = size.saturating_mul(100) / base.max(1);
             let due = size > v.auto_aof_rewrite_min_size
@@ -398,7 +434,7 @@ impl Persister {
         may_retry
             && v.save
                 .iter()
-                .any(|&(secs, n)| changes >= n && elapsed >= secs)
+                .any(|&(secs, n)| changes >= n && elapsed > secs)
     }
 }
 
@@ -419,7 +455,7 @@ impl Persistence for Persister {
         j.bgsave_failed = false;
         j.rdb_saves += 1;
         drop(j);
-        self.check_stop_writes(&engine, &v, false);
+        self.check_stop_writes(&engine, false);
         Ok(())
     }
 
@@ -439,13 +475,18 @@ impl Persistence for Persister {
         saved
     }
 
-    fn bgsave(&self, schedule: bool) -> Result<&'static str, CmdError> {
+    fn bgsave(&self, schedule: bool, in_exec: bool) -> Result<&'static str, CmdError> {
         let me = self.me()?;
         let mut j = self.jobs();
         match j.running {
             Some((Job::BgSave, _)) => Err(CmdError::from_static(
                 "ERR Background save already in progress",
             )),
+            // Inside EXEC the job waits for the transaction's end anyway: Redis schedules it.
+            _ if in_exec => {
+                j.bgsave_scheduled = true;
+                Ok("Background saving scheduled")
+            }
             Some(_) if schedule => {
                 j.bgsave_scheduled = true;
                 Ok("Background saving scheduled")
@@ -462,7 +503,7 @@ impl Persistence for Persister {
         }
     }
 
-    fn bgrewriteaof(&self) -> Result<&'static str, CmdError> {
+    fn bgrewriteaof(&self, in_exec: bool) -> Result<&'static str, CmdError> {
         let me = self.me()?;
         let mut j = self.jobs();
         match j.running {
@@ -470,6 +511,10 @@ impl Persistence for Persister {
                 "ERR Background append only file rewriting already in progress",
             )),
             Some(_) => {
+                j.rewrite_scheduled = true;
+                Ok("Background append only file rewriting scheduled")
+            }
+            None if in_exec => {
                 j.rewrite_scheduled = true;
                 Ok("Background append only file rewriting scheduled")
             }
@@ -482,6 +527,14 @@ impl Persistence for Persister {
                 })?;
                 Ok("Background append only file rewriting started")
             }
+        }
+    }
+
+    fn flushed_all(&self) {
+        if self.saves_on_shutdown() {
+            // A snapshot of the old data must not land after the flush; the empty dataset is
+            // saved instead (Redis kills its child and saves).
+            let _ = self.shutdown_save();
         }
     }
 
@@ -498,12 +551,18 @@ impl Persistence for Persister {
             a.set_fsync(v.appendfsync);
         }
         if !v.appendonly {
-            // Off: a rewrite in progress is abandoned, logging stops after an fsync.
+            // Off: switching it on is abandoned, as is a rewrite of the running AOF; logging
+            // stops after an fsync. (A BGREWRITEAOF with the AOF off goes on.)
             let running = self.jobs().running.map(|(job, _)| job);
-            if matches!(running, Some(Job::Rewrite | Job::EnableAof)) {
+            let aof = self.aof.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let stops = match running {
+                Some(Job::EnableAof) => true,
+                Some(Job::Rewrite) => aof.is_some(),
+                _ => false,
+            };
+            if stops {
                 self.cancel.store(true, Relaxed);
             }
-            let aof = self.aof.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(a) = aof {
                 a.stop_logging();
                 tracing::info!("Append only file switched off");
@@ -511,7 +570,7 @@ impl Persistence for Persister {
         }
         // `appendonly yes` is picked up by the cron thread, which writes the first base.
         let failed = self.jobs().bgsave_failed;
-        self.check_stop_writes(&engine, &v, failed);
+        self.check_stop_writes(&engine, failed);
         Ok(())
     }
 
@@ -552,7 +611,9 @@ impl Persistence for Persister {
         line("rdb_last_load_keys_expired", &j.loaded_expired);
         line("rdb_last_load_keys_loaded", &j.loaded_keys);
         let aof = self.running_aof();
-        line("aof_enabled", &u8::from(aof.is_some()));
+        // As Redis: on from the moment it is switched on, while its first base is written.
+        let enabled = aof.is_some() || engine.config.values().appendonly;
+        line("aof_enabled", &u8::from(enabled));
         line("aof_rewrite_in_progress", &u8::from(rewriting.is_some()));
         line("aof_rewrite_scheduled", &u8::from(j.rewrite_scheduled));
         line("aof_last_rewrite_time_sec", &last(j.last_rewrite_secs));
@@ -657,7 +718,7 @@ mod tests {
         let dir = temp_dir("shutdown");
         let p = Persister::new(&engine, dir.clone());
         engine.set_persistence(p.clone());
-        assert_eq!(p.bgsave(false).unwrap(), "Background saving started");
+        assert_eq!(p.bgsave(false, false).unwrap(), "Background saving started");
         assert_eq!(
             p.save().unwrap_err().to_string(),
             "ERR Background save already in progress"

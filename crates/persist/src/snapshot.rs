@@ -18,7 +18,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Writes a snapshot of every database to `path`. Returns the number of keys written.
 pub fn save(engine: &Engine, path: &Path) -> Result<u64, String> {
-    let tmp = parent(path).join(format!("temp-{}.rdb", std::process::id()));
+    // Unique per save: two SAVEs at once (or SAVE and a shutdown's) never share a file.
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let tmp = parent(path).join(format!("temp-{}-{n}.rdb", std::process::id()));
     let result = write_snapshot(engine, &tmp).and_then(|n| {
         install(&tmp, path)?;
         Ok(n)
@@ -133,7 +136,9 @@ pub fn load_bytes(
                 ks.databases()
             ));
         }
-        if entry.expire_ms.is_some_and(|at| at <= now) {
+        // An AOF base keeps keys whose time passed: a later command may still PERSIST them
+        // (Redis's rule); a dump.rdb drops them.
+        if !prefix && entry.expire_ms.is_some_and(|at| at <= now) {
             loaded.expired += 1;
             return Ok(());
         }
@@ -317,7 +322,10 @@ pub fn write_at_instant(
     let file = std::fs::File::create(tmp)?;
     // The instant T: nothing runs while the snapshot starts. Key counts are RESIZEDB hints.
     let hints: Vec<(u64, u64)> = {
-        let _all = engine.gate.write();
+        // Cancellable: a command waiting for this job (SHUTDOWN) holds the gate's shared side.
+        let Some(_all) = engine.gate.write_unless(cancel) else {
+            return Err(std::io::Error::other("cancelled"));
+        };
         if !ks.snapshots.begin(dbs, SHARDS, engine.clock.now_ms()) {
             return Err(std::io::Error::other("a snapshot is in progress already"));
         }
@@ -351,10 +359,9 @@ fn write_snapshot_shards(
     };
     let mut written = 0u64;
     for (db, &(keys, expires)) in hints.iter().enumerate() {
-        if keys == 0 {
-            continue;
-        }
-        out.select_db(db, keys, expires)?;
+        // Every shard is visited, empty databases too: from then on writers there keep no
+        // old values. A database is selected before its first key.
+        let mut selected = false;
         for s in 0..SHARDS {
             if cancel.load(Ordering::Relaxed) {
                 return Err(std::io::Error::other("cancelled"));
@@ -364,10 +371,17 @@ fn write_snapshot_shards(
             let shard = ks.db(db).read(s);
             let mut failed = None;
             written += ks.snapshots.take(db, s, &shard, |e| {
-                if failed.is_none() {
-                    if let Err(err) = out.entry(&e) {
-                        failed = Some(err);
-                    }
+                if failed.is_some() {
+                    return;
+                }
+                let r = if selected {
+                    Ok(())
+                } else {
+                    selected = true;
+                    out.select_db(db, keys, expires)
+                };
+                if let Err(err) = r.and_then(|()| out.entry(&e)) {
+                    failed = Some(err);
                 }
             });
             drop(shard);

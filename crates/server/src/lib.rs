@@ -163,9 +163,11 @@ impl Server {
                 _ = stop.notified() => tracing::info!("User requested shutdown..."),
                 _ = signal => {
                     tracing::info!("Received shutdown signal, scheduling shutdown...");
-                    // As SHUTDOWN without arguments: a snapshot when `save` points are set.
-                    if persister.saves_on_shutdown() {
+                    // As SHUTDOWN without arguments: a snapshot when `save` points are set, with
+                    // every other command refused from then on.
+                    if persister.saves_on_shutdown() && !engine.loading.load(Ordering::Relaxed) {
                         tracing::info!("Saving the final RDB snapshot before exiting.");
+                        engine.set_closing(true);
                         let p = persister.clone();
                         let _ = tokio::task::spawn_blocking(move || p.shutdown_save()).await;
                     }

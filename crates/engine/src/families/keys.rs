@@ -326,6 +326,11 @@ fn flushall(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let lazy = flush_mode(args)?;
     let all: Vec<usize> = (0..ctx.ks().databases()).collect();
     flush(ctx, &all, lazy);
+    if !ctx.session.replaying {
+        if let Some(p) = ctx.engine.persistence() {
+            p.flushed_all();
+        }
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -474,7 +479,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], relative: bool, seconds: bo
     }
     if relative {
         when = when
-            .checked_add(ctx.now as i64)
+            .checked_add(ctx.base_time() as i64)
             .ok_or_else(|| CmdError::expire_time(&name))?;
     }
     let (db, now) = (ctx.db(), ctx.now);

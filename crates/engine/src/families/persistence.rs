@@ -93,7 +93,7 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     } else if absttl {
         Some(ttl as u64)
     } else {
-        Some((ttl as u64).saturating_add(now))
+        Some((ttl as u64).saturating_add(ctx.base_time()))
     };
     if at.is_some_and(|at| at <= now) {
         // Already expired: nothing is created (an old key is deleted).
@@ -145,7 +145,8 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if args.len() > 2 || (args.len() == 2 && !is(args[1], "schedule")) {
         return Err(error::SYNTAX);
     }
-    let reply = persistence(ctx)?.bgsave(args.len() == 2)?;
+    // `no_block` is set while EXEC runs the queued commands.
+    let reply = persistence(ctx)?.bgsave(args.len() == 2, ctx.session.no_block)?;
     ctx.out.simple(reply);
     Ok(())
 }
@@ -153,7 +154,7 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `BGREWRITEAOF`: compacts the append-only file in the background: a new base (the dataset
 /// at one instant, in RDB format) and a new incremental file from that instant on.
 fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    let reply = persistence(ctx)?.bgrewriteaof()?;
+    let reply = persistence(ctx)?.bgrewriteaof(ctx.session.no_block)?;
     ctx.out.simple(reply);
     Ok(())
 }

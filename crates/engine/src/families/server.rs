@@ -239,21 +239,24 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if abort {
         return Err(CmdError::from_static("ERR No shutdown in progress."));
     }
-    // Without SAVE or NOSAVE a snapshot is written when `save` points are configured.
-    let save = save
-        || (!nosave
-            && ctx
-                .engine
-                .persistence()
-                .is_some_and(|p| p.saves_on_shutdown()));
-    let saved = || match ctx.engine.persistence() {
-        Some(p) => p.shutdown_save(),
-        None => ctx.engine.save(),
-    };
-    if save && saved().is_err() && !force {
-        return Err(CmdError::from_static(
-            "ERR Errors trying to SHUTDOWN. Check logs.",
-        ));
+    // Without SAVE or NOSAVE a snapshot is written when `save` points are configured; never
+    // while loading (it would replace the file with part of it), as in Redis.
+    let engine = ctx.engine;
+    let save = (save || (!nosave && engine.persistence().is_some_and(|p| p.saves_on_shutdown())))
+        && !engine.loading.load(Relaxed);
+    if save {
+        // Nothing else runs from here: no write may be acknowledged after the snapshot.
+        engine.set_closing(true);
+        let saved = match engine.persistence() {
+            Some(p) => p.shutdown_save(),
+            None => engine.save(),
+        };
+        if saved.is_err() && !force {
+            engine.set_closing(false);
+            return Err(CmdError::from_static(
+                "ERR Errors trying to SHUTDOWN. Check logs.",
+            ));
+        }
     }
     ctx.session.close_after_reply = true;
     ctx.engine.request_shutdown();

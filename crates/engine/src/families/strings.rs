@@ -88,7 +88,7 @@ fn expire_at(ctx: &Ctx<'_>, unit: Unit, raw: &[u8], name: &str) -> Result<u64, C
     let mut ms = if seconds { v * 1000 } else { v };
     if matches!(unit, Unit::Ex | Unit::Px) {
         ms = ms
-            .checked_add(ctx.now as i64)
+            .checked_add(ctx.base_time() as i64)
             .ok_or_else(|| CmdError::expire_time(name))?;
     }
     Ok(ms as u64)
