@@ -1265,3 +1265,52 @@ fn shutdown_right_after_bgsave_stops_it_and_saves() {
     loaded(&mut c);
     assert_eq!(c.cmd("DBSIZE"), Value::Int(200_000));
 }
+
+#[test]
+fn kill_9_during_a_rewrite_loses_nothing_and_leaves_no_debris() {
+    const WRITERS: usize = 3;
+    let dir = TempDir::new("kill-rewrite");
+    let flags = ["--appendfsync", "always", "--save", ""];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for round in 0..6 {
+        let server = start(dir.path(), &flags);
+        let mut c = Client::connect(server.addr);
+        loaded(&mut c);
+        if round == 0 {
+            // Enough data that a rewrite takes a while.
+            for chunk in 0..20 {
+                let mut mset: Vec<Vec<u8>> = vec![b"MSET".to_vec()];
+                for i in 0..5000 {
+                    mset.push(format!("filler:{chunk}:{i}").into_bytes());
+                    mset.push(b"a filler value".to_vec());
+                }
+                let argv: Vec<&[u8]> = mset.iter().map(|a| a.as_slice()).collect();
+                c.cmd_args(&argv);
+            }
+        }
+        let tag = format!("kr{round}");
+        let load = Load::start(server.addr, &tag, WRITERS);
+        std::thread::sleep(Duration::from_millis(20));
+        c.cmd("BGREWRITEAOF");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Somewhere in the rewrite (or just after it).
+        std::thread::sleep(Duration::from_millis(seed % 80));
+        let mut server = server;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        let acked = load.stop();
+        check_aof(dir.path());
+        let b = start(dir.path(), &flags);
+        let mut c = Client::connect(b.addr);
+        loaded(&mut c);
+        Load::verify(&mut c, &tag, &acked);
+        assert_eq!(c.cmd("GET filler:19:4999"), bulk("a filler value"));
+        let (names, _) = aof_files(dir.path());
+        assert!(
+            names.iter().all(|n| !n.starts_with("temp-")),
+            "round {round}: {names:?}"
+        );
+    }
+}

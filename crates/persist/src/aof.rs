@@ -82,6 +82,18 @@ pub struct Loaded {
 fn prepare(s: &Settings) -> Result<Manifest, String> {
     std::fs::create_dir_all(&s.dir)
         .map_err(|e| format!("Can't open the append-only dir {}: {e}", s.dir.display()))?;
+    // What a rewrite or a manifest update killed half-way left behind: never in a manifest.
+    if let Ok(entries) = std::fs::read_dir(&s.dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("temp-") {
+                tracing::info!(
+                    "Removing {}, left by an interrupted rewrite",
+                    e.path().display()
+                );
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     let path = s.dir.join(s.manifest_name());
     match std::fs::read_to_string(&path) {
         Ok(text) => {
