@@ -30,7 +30,7 @@ use engine::{Engine, ReplyBuf, Session};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -262,6 +262,8 @@ struct Shared {
     engine: Arc<Engine>,
     kick: Condvar,
     kicked: Mutex<bool>,
+    /// The writer is about to sleep or sleeps: a kick must wake it.
+    sleeping: AtomicBool,
     stop: AtomicBool,
     fsync: AtomicU8,
     files: Mutex<Files>,
@@ -288,7 +290,12 @@ struct Files {
 }
 
 impl Shared {
+    /// Wakes the writer if it sleeps. A busy writer looks at the log again before it sleeps,
+    /// so the many replies that wait for one fsync cost no system call each.
     fn kick(&self) {
+        if !self.sleeping.load(SeqCst) {
+            return;
+        }
         let mut k = self.kicked.lock().unwrap_or_else(|e| e.into_inner());
         *k = true;
         self.kick.notify_one();
@@ -464,6 +471,7 @@ impl Aof {
             engine,
             kick: Condvar::new(),
             kicked: Mutex::new(false),
+            sleeping: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             fsync: AtomicU8::new(fsync_code(s.fsync)),
             files: Mutex::new(Files {
@@ -811,10 +819,18 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
             continue;
         }
         let k = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
-        let (mut k, _) = shared
-            .kick
-            .wait_timeout_while(k, IDLE_WAIT, |kicked| !*kicked)
-            .unwrap_or_else(|e| e.into_inner());
+        shared.sleeping.store(true, SeqCst);
+        // Appended between the look above and `sleeping`: a kick may have been skipped.
+        let (mut k, _) = if log.appended() > written_seq {
+            (k, ())
+        } else {
+            let (k, _) = shared
+                .kick
+                .wait_timeout_while(k, IDLE_WAIT, |kicked| !*kicked)
+                .unwrap_or_else(|e| e.into_inner());
+            (k, ())
+        };
+        shared.sleeping.store(false, SeqCst);
         *k = false;
     }
 }

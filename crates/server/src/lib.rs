@@ -122,10 +122,20 @@ impl Server {
         } = self;
         let running = Arc::new(AtomicBool::new(true));
         let expiry = spawn_active_expiry(engine.clone(), running.clone());
+        // The AOF writer reports durability from its own thread: it wakes one relay task,
+        // which wakes the waiting connections from inside the runtime (one cross-thread
+        // wake-up per fsync instead of one per waiting connection).
         let (durable_tx, durable_rx) = tokio::sync::watch::channel(0u64);
-        engine.keyspace.log.on_durable(Box::new(move |seq| {
-            durable_tx.send_replace(seq);
-        }));
+        let durable_news = Arc::new(Notify::new());
+        let news = durable_news.clone();
+        engine.keyspace.log.on_durable(Box::new(move |_| news.notify_one()));
+        let relay_engine = engine.clone();
+        let relay = tokio::spawn(async move {
+            loop {
+                durable_news.notified().await;
+                durable_tx.send_replace(relay_engine.keyspace.log.durable());
+            }
+        });
         let values = engine.config.values();
         // Files live in `dir` (the binary has made it the working directory).
         let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
@@ -178,6 +188,7 @@ impl Server {
             a.abort();
         }
         engine.request_shutdown();
+        relay.abort();
         for c in engine.clients.list() {
             c.kill();
         }
