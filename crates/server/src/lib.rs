@@ -128,7 +128,10 @@ impl Server {
         let (durable_tx, durable_rx) = tokio::sync::watch::channel(0u64);
         let durable_news = Arc::new(Notify::new());
         let news = durable_news.clone();
-        engine.keyspace.log.on_durable(Box::new(move |_| news.notify_one()));
+        engine
+            .keyspace
+            .log
+            .on_durable(Box::new(move |_| news.notify_one()));
         let relay_engine = engine.clone();
         let relay = tokio::spawn(async move {
             loop {
