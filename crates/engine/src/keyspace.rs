@@ -510,12 +510,14 @@ impl std::ops::DerefMut for Guards<'_> {
 }
 
 impl<'a> Locked<'a> {
-    /// The locked shard holding `key` in `db`. Panics if it was not locked (a bug).
+    /// The locked shard holding `key` in `db`. Panics if it was not locked (a bug). A change
+    /// made through it must first tell a snapshot in progress ([`Locked::get`] of the key or
+    /// [`Locked::before_shard`]), as the other methods do.
     pub fn shard(&mut self, db: usize, key: &Key<'_>) -> &mut Shard {
         self.shard_at(db, key.shard)
     }
 
-    /// The locked shard `(db, shard)`.
+    /// The locked shard `(db, shard)` (see [`Locked::shard`] before changing it).
     pub fn shard_at(&mut self, db: usize, shard: usize) -> &mut Shard {
         let i = self
             .guards
