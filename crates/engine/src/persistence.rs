@@ -13,7 +13,7 @@ pub trait Persistence: Send + Sync {
     /// The snapshot of a shutdown: a background job in progress is stopped first (as Redis
     /// kills its child), then the dataset is saved.
     fn shutdown_save(&self) -> Result<(), CmdError>;
-    /// BGSAVE [SCHEDULE]: the status reply, or Redis's error. Inside EXEC (`in_exec`) the
+    /// `BGSAVE [SCHEDULE]`: the status reply, or Redis's error. Inside EXEC (`in_exec`) the
     /// job is scheduled, as Redis does.
     fn bgsave(&self, schedule: bool, in_exec: bool) -> Result<&'static str, CmdError>;
     /// BGREWRITEAOF: the status reply, or Redis's error.
