@@ -32,7 +32,13 @@ pub struct Log {
     on_wait: Mutex<Option<WaitHook>>,
     /// Threads blocked in [`Log::wait_durable`].
     durable_wait: (Mutex<()>, std::sync::Condvar),
+    /// Installed by the AOF under `appendfsync everysec` and `no`: writes the records up to a
+    /// sequence number to the file (not fsynced) on the caller's thread.
+    write_through: std::sync::RwLock<Option<WriteThrough>>,
 }
+
+/// See [`Log::write_through`].
+pub type WriteThrough = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
 
 /// Called when a reply starts waiting for durability (the AOF writer wakes at once instead of
 /// at its next poll).
@@ -171,6 +177,31 @@ impl Log {
                 .0;
         }
         true
+    }
+
+    /// Installs (or removes) what [`Self::write_through`] calls.
+    pub fn set_write_through(&self, f: Option<WriteThrough>) {
+        *self
+            .write_through
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = f;
+    }
+
+    /// Before a reply is sent under `appendfsync everysec` or `no`: the records up to `seq`
+    /// are handed to the operating system, so a crash of the process (not of the machine)
+    /// loses nothing acknowledged, as with Redis, which writes the AOF before it replies.
+    pub fn write_through(&self, seq: u64) {
+        if seq == 0 {
+            return;
+        }
+        let f = self
+            .write_through
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(f) = f {
+            f(seq);
+        }
     }
 
     /// Whether replies wait for their writes to be durable (`appendfsync always`).

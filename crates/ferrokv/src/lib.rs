@@ -315,7 +315,9 @@ impl Db {
         engine.execute(&mut session, argv, &mut out);
         // Under `appendfsync always` nothing is acknowledged before it is on disk.
         let log = &engine.keyspace.log;
-        if log.holds_replies() && !log.wait_durable(session.last_write_seq, DURABLE_TIMEOUT) {
+        if !log.holds_replies() {
+            log.write_through(session.last_write_seq);
+        } else if !log.wait_durable(session.last_write_seq, DURABLE_TIMEOUT) {
             return Err(Error::Persistence(
                 "the write was not made durable (the append-only file cannot be written)".into(),
             ));

@@ -260,6 +260,9 @@ pub struct Aof {
 
 struct Shared {
     engine: Arc<Engine>,
+    io: Mutex<Io>,
+    /// `Io::written_seq`, readable without the lock.
+    written: AtomicU64,
     kick: Condvar,
     kicked: Mutex<bool>,
     /// The writer is about to sleep or sleeps: a kick must wake it.
@@ -465,9 +468,23 @@ impl Aof {
     ) -> Result<Aof, String> {
         let log = engine.keyspace.log.clone();
         log.forget_db();
-        log.set_hold_replies(s.fsync == Fsync::Always);
         let size = files_size(&s.dir, &manifest);
+        let current = manifest.incrs.last().map_or(0, |e| e.seq);
+        let length = file.metadata().map(|m| m.len()).unwrap_or(0);
         let shared = Arc::new(Shared {
+            io: Mutex::new(Io {
+                file,
+                pending: Vec::new(),
+                pending_seq: 0,
+                written_seq: 0,
+                synced_seq: 0,
+                cut: None,
+                current,
+                size: length,
+                unsynced: Vec::new(),
+                synced_size: length,
+            }),
+            written: AtomicU64::new(0),
             engine,
             kick: Condvar::new(),
             kicked: Mutex::new(false),
@@ -493,12 +510,14 @@ impl Aof {
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("aof-writer".into())
-            .spawn(move || writer(worker, file, log))
+            .spawn(move || writer(worker, log))
             .map_err(|e| format!("Can't start the AOF writer: {e}"))?;
-        Ok(Aof {
+        let aof = Aof {
             shared,
             thread: Mutex::new(Some(thread)),
-        })
+        };
+        aof.set_fsync(s.fsync);
+        Ok(aof)
     }
 
     /// Switches the AOF on while the server runs (`CONFIG SET appendonly yes`): logging starts
@@ -668,18 +687,28 @@ impl Aof {
         self.shared.kick();
     }
 
-    /// Follows `appendfsync` (CONFIG SET).
+    /// Follows `appendfsync` (CONFIG SET): under `always` replies wait for the writer's
+    /// fsync, otherwise connections write their records themselves before replying.
     pub fn set_fsync(&self, f: Fsync) {
         self.shared.fsync.store(fsync_code(f), Relaxed);
-        self.shared
-            .engine
-            .keyspace
-            .log
-            .set_hold_replies(f == Fsync::Always);
+        let log = &self.shared.engine.keyspace.log;
+        log.set_hold_replies(f == Fsync::Always);
+        if f == Fsync::Always {
+            log.set_write_through(None);
+        } else {
+            let shared = Arc::downgrade(&self.shared);
+            let through: engine::propagate::WriteThrough = Arc::new(move |seq| {
+                if let Some(s) = shared.upgrade() {
+                    s.write_through(&s.engine.keyspace.log, seq);
+                }
+            });
+            log.set_write_through(Some(through));
+        }
     }
 
     /// Writes and fsyncs everything logged so far and stops the writer (shutdown).
     pub fn close(&self) {
+        self.shared.engine.keyspace.log.set_write_through(None);
         self.shared.stop.store(true, Relaxed);
         self.kick();
         if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -710,109 +739,206 @@ const RETRY_WAIT: Duration = Duration::from_millis(100);
 /// Failed attempts in a row after which a stopping writer gives up (about 2 s).
 const STOP_RETRIES: u32 = 20;
 
-fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
-    let mut pending: Vec<u8> = Vec::new();
-    let mut pending_seq = 0u64;
-    let mut written_seq = 0u64;
-    let mut synced_seq = 0u64;
+/// The file being appended to and what is on its way there. The writer thread and, under
+/// `appendfsync everysec` and `no`, connections about to reply ([`Shared::write_through`])
+/// write through it, one at a time; fsyncs happen outside the lock, on a second handle of the
+/// same file, so a slow disk never holds up a write.
+struct Io {
+    file: File,
+    /// Taken from the log, not written yet (a failed write is retried).
+    pending: Vec<u8>,
+    pending_seq: u64,
+    written_seq: u64,
+    synced_seq: u64,
+    /// A cut was taken: once `pending` is written and fsynced, move to a new file; nothing is
+    /// taken from the log until then.
+    cut: Option<u64>,
+    /// The sequence number of the incremental file being written.
+    current: u64,
+    /// The file's length after the last complete write: a write that fails part-way is cut
+    /// back to it, so a retry never leaves half a batch in the middle of the file.
+    size: u64,
+    /// What was written since the last good fsync, and the length then. A failed fsync may
+    /// have lost those pages (the kernel drops them and a later fsync succeeds anyway), so
+    /// they are cut off and written again. Not kept under `appendfsync no`.
+    unsynced: Vec<u8>,
+    synced_size: u64,
+}
+
+impl Io {
+    /// Takes what the log holds (not past a cut) and writes it. On error the file is cut back
+    /// and the bytes kept for a retry.
+    fn write(&mut self, shared: &Shared, log: &Log) -> std::io::Result<()> {
+        if self.cut.is_none() {
+            let taken = log.take();
+            self.pending.extend_from_slice(&taken.bytes);
+            self.pending_seq = self.pending_seq.max(taken.seq);
+            self.cut = taken.cut;
+        }
+        if !self.pending.is_empty() {
+            if let Err(e) = self.file.write_all(&self.pending) {
+                let _ = self.file.set_len(self.size);
+                return Err(e);
+            }
+            let n = self.pending.len() as u64;
+            self.size += n;
+            shared.size.fetch_add(n, Relaxed);
+            if shared.fsync.load(Relaxed) == 2 {
+                self.pending.clear();
+            } else {
+                self.unsynced.append(&mut self.pending);
+            }
+        }
+        self.written_seq = self.written_seq.max(self.pending_seq);
+        shared.written.store(self.written_seq, SeqCst);
+        Ok(())
+    }
+
+    /// An fsync covering the file up to `size` (records up to `seq`) succeeded.
+    fn synced(&mut self, seq: u64, size: u64) {
+        let done = size.saturating_sub(self.synced_size) as usize;
+        self.unsynced.drain(..done.min(self.unsynced.len()));
+        self.synced_size = self.synced_size.max(size);
+        self.synced_seq = self.synced_seq.max(seq);
+    }
+
+    /// An fsync failed: the file is cut back to the last good one and what followed is
+    /// written again.
+    fn unsync(&mut self, shared: &Shared) {
+        let _ = self.file.set_len(self.synced_size);
+        shared
+            .size
+            .fetch_sub(self.size.saturating_sub(self.synced_size), Relaxed);
+        self.size = self.synced_size;
+        self.unsynced.append(&mut self.pending);
+        self.pending = std::mem::take(&mut self.unsynced);
+        self.written_seq = self.synced_seq;
+        shared.written.store(self.written_seq, SeqCst);
+    }
+}
+
+impl Shared {
+    fn io(&self) -> std::sync::MutexGuard<'_, Io> {
+        self.io.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection about to reply (`appendfsync everysec` or `no`): writes the records up
+    /// to `seq` now, unless that is done already. A failure is the writer's to retry.
+    fn write_through(&self, log: &Log, seq: u64) {
+        if self.written.load(SeqCst) >= seq {
+            return;
+        }
+        let mut io = self.io();
+        if io.written_seq >= seq {
+            return;
+        }
+        if let Err(e) = io.write(self, log) {
+            drop(io);
+            fail(&self.engine, &e);
+            self.kick();
+            return;
+        }
+        if io.cut.is_some() {
+            // The records after a rewrite's cut wait for the writer to move to the next file.
+            drop(io);
+            self.kick();
+        }
+    }
+}
+
+fn writer(shared: Arc<Shared>, log: Arc<Log>) {
     let mut last_fsync = Instant::now();
-    // A cut was taken: once `pending` is written and fsynced, move to a new file.
-    let mut cut = None;
-    // The sequence number of the incremental file being written.
-    let mut current = shared.files().manifest.incrs.last().map_or(0, |e| e.seq);
-    // The file's length after the last complete write: a write that fails part-way is cut
-    // back to it, so a retry never leaves half a batch in the middle of the file.
-    let mut size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    // What was written since the last good fsync, and the length then. A failed fsync may
-    // have lost those pages (the kernel drops them and a later fsync succeeds anyway), so
-    // they are cut off and written again. Not kept under `appendfsync no`.
-    let mut unsynced: Vec<u8> = Vec::new();
-    let mut synced_size = size;
+    // A second handle on the file, for fsyncs outside the lock.
+    let mut sync_file = shared.io().file.try_clone().ok();
     // Failures in a row: when stopping, the writer gives up after a while.
     let mut failures = 0u32;
     loop {
         let stopping = shared.stop.load(Relaxed);
         if stopping && failures >= STOP_RETRIES {
+            let io = shared.io();
             tracing::error!(
                 "Giving up writing the AOF on shutdown: {} bytes are not on disk",
-                pending.len() + unsynced.len()
+                io.pending.len() + io.unsynced.len()
             );
             return;
         }
-        if cut.is_none() {
-            let taken = log.take();
-            pending.extend_from_slice(&taken.bytes);
-            pending_seq = pending_seq.max(taken.seq);
-            cut = taken.cut;
-        }
         let policy = shared.fsync.load(Relaxed);
-        if !pending.is_empty() {
-            if let Err(e) = file.write_all(&pending) {
+        let (want_sync, seq, size) = {
+            let mut io = shared.io();
+            if let Err(e) = io.write(&shared, &log) {
+                drop(io);
                 fail(&shared.engine, &e);
                 failures += 1;
-                let _ = file.set_len(size);
                 std::thread::sleep(RETRY_WAIT);
                 continue;
             }
-            size += pending.len() as u64;
-            shared.size.fetch_add(pending.len() as u64, Relaxed);
-            if policy == 2 {
-                pending.clear();
-            } else {
-                unsynced.append(&mut pending);
-            }
-        }
-        written_seq = written_seq.max(pending_seq);
-        let want_sync = written_seq > synced_seq
-            && (policy == 0
-                || stopping
-                || cut.is_some()
-                || (policy == 1 && last_fsync.elapsed() >= Duration::from_secs(1)));
+            let want = io.written_seq > io.synced_seq
+                && (policy == 0
+                    || stopping
+                    || io.cut.is_some()
+                    || (policy == 1 && last_fsync.elapsed() >= Duration::from_secs(1)));
+            (want, io.written_seq, io.size)
+        };
         if want_sync {
-            if let Err(e) = file.sync_data() {
+            let synced = match &sync_file {
+                Some(f) => f.sync_data(),
+                None => shared.io().file.sync_data(),
+            };
+            if let Err(e) = synced {
                 fail(&shared.engine, &e);
                 failures += 1;
-                // Written again from the last good fsync, and fsynced again.
-                let _ = file.set_len(synced_size);
-                shared.size.fetch_sub(size - synced_size, Relaxed);
-                size = synced_size;
-                unsynced.append(&mut pending);
-                pending = std::mem::take(&mut unsynced);
-                written_seq = synced_seq;
+                shared.io().unsync(&shared);
                 std::thread::sleep(RETRY_WAIT);
                 continue;
             }
-            synced_seq = written_seq;
-            synced_size = size;
-            unsynced.clear();
+            shared.io().synced(seq, size);
             last_fsync = Instant::now();
         }
         failures = 0;
         recovered(&shared.engine);
+        let mut io = shared.io();
         // Under `always` a record is durable once fsynced; otherwise once written.
-        let durable = if policy == 0 { synced_seq } else { written_seq };
-        if durable > log.durable() {
-            log.set_durable(durable);
+        let durable = if policy == 0 {
+            io.synced_seq
+        } else {
+            io.written_seq
+        };
+        if io.cut.is_some() && io.synced_seq < io.written_seq {
+            // Written past the fsync above by a connection: once more before the cut.
+            continue;
         }
-        if let Some(n) = cut.take() {
+        if let Some(n) = io.cut.take() {
             // Everything before the cut is in the old file: the rest goes to a new one. If
             // it cannot be opened, the rewrite fails and the old file goes on.
             match shared.rotate() {
                 Ok((next, seq)) => {
-                    file = next;
-                    size = 0;
-                    shared.rotated((n, current, Ok(seq)));
-                    current = seq;
+                    sync_file = next.try_clone().ok();
+                    io.file = next;
+                    io.size = 0;
+                    io.synced_size = 0;
+                    io.unsynced.clear();
+                    let closed = io.current;
+                    io.current = seq;
+                    shared.rotated((n, closed, Ok(seq)));
                 }
                 Err(e) => {
                     tracing::warn!("{e}");
-                    shared.rotated((n, current, Err(e)));
+                    shared.rotated((n, io.current, Err(e)));
                 }
+            }
+            drop(io);
+            if durable > log.durable() {
+                log.set_durable(durable);
             }
             continue;
         }
+        let written_seq = io.written_seq;
+        drop(io);
+        if durable > log.durable() {
+            log.set_durable(durable);
+        }
         if stopping && log.appended() <= written_seq {
-            let _ = file.sync_data();
+            let _ = shared.io().file.sync_data();
             return;
         }
         if log.appended() > written_seq {
@@ -821,7 +947,7 @@ fn writer(shared: Arc<Shared>, mut file: File, log: Arc<Log>) {
         let k = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
         shared.sleeping.store(true, SeqCst);
         // Appended between the look above and `sleeping`: a kick may have been skipped.
-        let (mut k, _) = if log.appended() > written_seq {
+        let (mut k, _) = if log.appended() > shared.written.load(SeqCst) {
             (k, ())
         } else {
             let (k, _) = shared

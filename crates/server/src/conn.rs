@@ -90,11 +90,16 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String, dur
 /// hold replies under `appendfsync always`.
 pub type Durable = tokio::sync::watch::Receiver<u64>;
 
-/// Under `appendfsync always`, waits until the writes up to `seq` are on disk. False when the
-/// AOF writer is gone (the server is stopping): the reply must not be sent as durable.
+/// Under `appendfsync always`, waits until the writes up to `seq` are on disk; under
+/// `everysec` and `no`, writes them to the file first (as Redis does before it replies). False
+/// when the AOF writer is gone (the server is stopping): the reply must not be sent as durable.
 async fn wait_durable(engine: &Engine, durable: &mut Durable, seq: u64) -> bool {
     let log = &engine.keyspace.log;
-    if !log.holds_replies() || seq <= log.durable() {
+    if !log.holds_replies() {
+        log.write_through(seq);
+        return true;
+    }
+    if seq <= log.durable() {
         return true;
     }
     log.waiting();

@@ -375,7 +375,9 @@ fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<
 async fn durable(State(engine): State<Shared>, req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let log = &engine.keyspace.log;
-    if log.holds_replies() {
+    if !log.holds_replies() {
+        log.write_through(log.appended());
+    } else {
         let seq = log.appended();
         while log.durable() < seq {
             log.waiting();
