@@ -736,6 +736,11 @@ impl Aof {
 const IDLE_WAIT: Duration = Duration::from_millis(1);
 /// How long a failing write waits before it is retried.
 const RETRY_WAIT: Duration = Duration::from_millis(100);
+/// Written but not yet fsynced bytes kept for a rewrite after a failed fsync: beyond this the
+/// writer fsyncs early, so the copy stays bounded.
+const UNSYNCED_MAX: usize = 8 << 20;
+/// Buffer capacity kept after a burst.
+const KEEP_BUFFER: usize = 1 << 20;
 /// Failed attempts in a row after which a stopping writer gives up (about 2 s).
 const STOP_RETRIES: u32 = 20;
 
@@ -798,6 +803,12 @@ impl Io {
     fn synced(&mut self, seq: u64, size: u64) {
         let done = size.saturating_sub(self.synced_size) as usize;
         self.unsynced.drain(..done.min(self.unsynced.len()));
+        // A burst of writes leaves no big buffers behind.
+        for buf in [&mut self.unsynced, &mut self.pending] {
+            if buf.capacity() > KEEP_BUFFER && buf.len() < KEEP_BUFFER / 4 {
+                buf.shrink_to(KEEP_BUFFER / 4);
+            }
+        }
         self.synced_size = self.synced_size.max(size);
         self.synced_seq = self.synced_seq.max(seq);
     }
@@ -876,6 +887,7 @@ fn writer(shared: Arc<Shared>, log: Arc<Log>) {
                 && (policy == 0
                     || stopping
                     || io.cut.is_some()
+                    || io.unsynced.len() > UNSYNCED_MAX
                     || (policy == 1 && last_fsync.elapsed() >= Duration::from_secs(1)));
             (want, io.written_seq, io.size)
         };
