@@ -339,9 +339,15 @@ pub fn write_at_instant(
             })
             .collect()
     };
-    let result = write_snapshot_shards(engine, file, format, &hints, cancel);
-    ks.snapshots.end();
-    result
+    // Ended however this returns, a panic included: writers stop keeping old values.
+    struct End<'a>(&'a engine::snapshot::Snapshots);
+    impl Drop for End<'_> {
+        fn drop(&mut self) {
+            self.0.end();
+        }
+    }
+    let _end = End(&ks.snapshots);
+    write_snapshot_shards(engine, file, format, &hints, cancel)
 }
 
 fn write_snapshot_shards(
