@@ -17,7 +17,7 @@
 //! until the AOF has made the sequence of its command durable.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::Mutex;
 
 /// The shared log of records not yet taken by the AOF writer.
@@ -30,8 +30,12 @@ pub struct Log {
     hold_replies: AtomicBool,
     on_durable: Mutex<Option<DurableHook>>,
     on_wait: Mutex<Option<WaitHook>>,
-    /// Threads blocked in [`Log::wait_durable`].
+    /// Threads blocked in [`Log::wait_durable`], and how many.
     durable_wait: (Mutex<()>, std::sync::Condvar),
+    durable_waiters: AtomicU64,
+    /// The sequence number up to which records are in the file (not necessarily fsynced):
+    /// [`Log::write_through`] returns at once below it.
+    written: AtomicU64,
     /// Installed by the AOF under `appendfsync everysec` and `no`: writes the records up to a
     /// sequence number to the file (not fsynced) on the caller's thread.
     write_through: std::sync::RwLock<Option<WriteThrough>>,
@@ -109,8 +113,9 @@ impl Log {
     /// Records that everything up to `seq` is durable, and tells the hook and the waiting
     /// threads.
     pub fn set_durable(&self, seq: u64) {
-        self.durable.fetch_max(seq, Relaxed);
-        {
+        self.durable.fetch_max(seq, SeqCst);
+        // Only the embedded library's calls block here: no system call when none does.
+        if self.durable_waiters.load(SeqCst) > 0 {
             let _g = self
                 .durable_wait
                 .0
@@ -164,10 +169,15 @@ impl Log {
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        while seq > self.durable() {
+        // Counted under the lock, and `durable` read after: a notifier that missed the count
+        // set `durable` before this reads it.
+        self.durable_waiters.fetch_add(1, SeqCst);
+        let mut done = true;
+        while seq > self.durable.load(SeqCst) {
             let now = std::time::Instant::now();
             if now >= deadline {
-                return false;
+                done = false;
+                break;
             }
             g = self
                 .durable_wait
@@ -176,7 +186,14 @@ impl Log {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        true
+        self.durable_waiters.fetch_sub(1, SeqCst);
+        done
+    }
+
+    /// Records that the records up to `seq` are in the file (by the AOF writer, or by a
+    /// connection writing through).
+    pub fn set_written(&self, seq: u64) {
+        self.written.fetch_max(seq, SeqCst);
     }
 
     /// Installs (or removes) what [`Self::write_through`] calls.
@@ -191,7 +208,7 @@ impl Log {
     /// are handed to the operating system, so a crash of the process (not of the machine)
     /// loses nothing acknowledged, as with Redis, which writes the AOF before it replies.
     pub fn write_through(&self, seq: u64) {
-        if seq == 0 {
+        if seq <= self.written.load(SeqCst) {
             return;
         }
         let f = self

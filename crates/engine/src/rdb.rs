@@ -392,6 +392,20 @@ impl<'a> Reader<'a> {
     }
 
     /// A string holding an encoded blob (listpack, ziplist, ...), decoded by `decode`.
+    /// A string holding a ziplist (`ziplist`) or a listpack, decoded into items that
+    /// `convert` turns into the value.
+    fn packed<T>(
+        &mut self,
+        ziplist: bool,
+        convert: impl FnOnce(Vec<Item<'_>>) -> Result<T, String>,
+    ) -> Result<T, String> {
+        if ziplist {
+            self.blob("ziplist", |b| ziplist::decode(b).and_then(convert))
+        } else {
+            self.blob("listpack", |b| listpack::decode(b).and_then(convert))
+        }
+    }
+
     fn blob<T>(
         &mut self,
         what: &str,
@@ -583,29 +597,21 @@ fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, String
             check_distinct(start, "hash field", pairs.iter().map(|p| p.0.as_slice()))?;
             Value::Hash(pairs)
         }
-        T_LIST_ZIPLIST => Value::List(r.blob("ziplist", |b| {
-            ziplist::decode(b).map(|items| items.into_iter().map(Item::to_vec).collect())
+        T_LIST_ZIPLIST => Value::List(r.packed(true, |items| {
+            Ok(items.into_iter().map(Item::to_vec).collect())
         })?),
         T_SET_INTSET => Value::Set(r.blob("intset", |b| {
             intset::decode(b).map(|v| v.into_iter().map(|i| i.to_string().into_bytes()).collect())
         })?),
         T_SET_LISTPACK => {
-            let members: Vec<Vec<u8>> = r.blob("listpack", |b| {
-                listpack::decode(b).map(|items| items.into_iter().map(Item::to_vec).collect())
+            let members: Vec<Vec<u8>> = r.packed(false, |items| {
+                Ok(items.into_iter().map(Item::to_vec).collect())
             })?;
             check_distinct(start, "set member", members.iter().map(|m| m.as_slice()))?;
             Value::Set(members)
         }
         T_ZSET_ZIPLIST | T_ZSET_LISTPACK => {
-            let pairs = if ty == T_ZSET_ZIPLIST {
-                r.blob("ziplist", |b| {
-                    ziplist::decode(b).and_then(|i| zset_from_items(&i))
-                })?
-            } else {
-                r.blob("listpack", |b| {
-                    listpack::decode(b).and_then(|i| zset_from_items(&i))
-                })?
-            };
+            let pairs = r.packed(ty == T_ZSET_ZIPLIST, |i| zset_from_items(&i))?;
             check_distinct(
                 start,
                 "sorted set member",
@@ -614,15 +620,7 @@ fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, String
             Value::ZSet(pairs)
         }
         T_HASH_ZIPLIST | T_HASH_LISTPACK => {
-            let pairs = if ty == T_HASH_ZIPLIST {
-                r.blob("ziplist", |b| {
-                    ziplist::decode(b).and_then(|i| hash_from_items(&i))
-                })?
-            } else {
-                r.blob("listpack", |b| {
-                    listpack::decode(b).and_then(|i| hash_from_items(&i))
-                })?
-            };
+            let pairs = r.packed(ty == T_HASH_ZIPLIST, |i| hash_from_items(&i))?;
             check_distinct(start, "hash field", pairs.iter().map(|p| p.0.as_slice()))?;
             Value::Hash(pairs)
         }

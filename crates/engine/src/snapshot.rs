@@ -86,34 +86,32 @@ impl Snapshots {
     /// A writer holds shard `(db, i)` write-locked and may change `key` (hash `hash`): saves
     /// its value as of T unless the shard was written already or the key saved.
     pub fn before_key(&self, db: usize, i: usize, shard: &Shard, hash: u64, key: &[u8]) {
-        if !self.active() {
-            return;
-        }
-        let mut s = self.state();
-        let Some(st) = s.as_mut() else { return };
-        let now = st.now;
-        let saved = &mut st.shards[db][i];
-        if saved.visited || saved.whole {
-            return;
-        }
-        saved.keep(key, shard.table.get(hash, key), now);
+        self.unsaved(db, i, |saved, now| {
+            saved.keep(key, shard.table.get(hash, key), now)
+        });
     }
 
     /// A writer holds shard `(db, i)` write-locked and may change any of its keys: saves every
     /// key not saved yet.
     pub fn before_shard(&self, db: usize, i: usize, shard: &Shard) {
+        self.unsaved(db, i, |saved, now| {
+            shard.table.for_each(|e| saved.keep(e.key(), Some(e), now));
+            saved.whole = true;
+        });
+    }
+
+    /// Runs `f` on what is saved of shard `(db, i)` (with the instant T) while a snapshot
+    /// still needs old values from it: not written yet, not saved whole.
+    fn unsaved(&self, db: usize, i: usize, f: impl FnOnce(&mut Saved, u64)) {
         if !self.active() {
             return;
         }
         let mut s = self.state();
         let Some(st) = s.as_mut() else { return };
-        let now = st.now;
         let saved = &mut st.shards[db][i];
-        if saved.visited || saved.whole {
-            return;
+        if !saved.visited && !saved.whole {
+            f(saved, st.now);
         }
-        shard.table.for_each(|e| saved.keep(e.key(), Some(e), now));
-        saved.whole = true;
     }
 
     /// The snapshot thread's turn at shard `(db, i)`, which it holds read-locked: calls `emit`

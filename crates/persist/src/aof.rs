@@ -261,8 +261,6 @@ pub struct Aof {
 struct Shared {
     engine: Arc<Engine>,
     io: Mutex<Io>,
-    /// `Io::written_seq`, readable without the lock.
-    written: AtomicU64,
     kick: Condvar,
     kicked: Mutex<bool>,
     /// The writer is about to sleep or sleeps: a kick must wake it.
@@ -484,7 +482,6 @@ impl Aof {
                 unsynced: Vec::new(),
                 synced_size: length,
             }),
-            written: AtomicU64::new(0),
             engine,
             kick: Condvar::new(),
             kicked: Mutex::new(false),
@@ -682,11 +679,6 @@ impl Aof {
         )
     }
 
-    /// Wakes the writer (a reply waits for durability).
-    pub fn kick(&self) {
-        self.shared.kick();
-    }
-
     /// Follows `appendfsync` (CONFIG SET): under `always` replies wait for the writer's
     /// fsync, otherwise connections write their records themselves before replying.
     pub fn set_fsync(&self, f: Fsync) {
@@ -710,7 +702,7 @@ impl Aof {
     pub fn close(&self) {
         self.shared.engine.keyspace.log.set_write_through(None);
         self.shared.stop.store(true, Relaxed);
-        self.kick();
+        self.shared.kick();
         if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();
         }
@@ -795,7 +787,7 @@ impl Io {
             }
         }
         self.written_seq = self.written_seq.max(self.pending_seq);
-        shared.written.store(self.written_seq, SeqCst);
+        log.set_written(self.written_seq);
         Ok(())
     }
 
@@ -824,7 +816,6 @@ impl Io {
         self.unsynced.append(&mut self.pending);
         self.pending = std::mem::take(&mut self.unsynced);
         self.written_seq = self.synced_seq;
-        shared.written.store(self.written_seq, SeqCst);
     }
 }
 
@@ -836,9 +827,6 @@ impl Shared {
     /// A connection about to reply (`appendfsync everysec` or `no`): writes the records up
     /// to `seq` now, unless that is done already. A failure is the writer's to retry.
     fn write_through(&self, log: &Log, seq: u64) {
-        if self.written.load(SeqCst) >= seq {
-            return;
-        }
         let mut io = self.io();
         if io.written_seq >= seq {
             return;
@@ -959,7 +947,7 @@ fn writer(shared: Arc<Shared>, log: Arc<Log>) {
         let k = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
         shared.sleeping.store(true, SeqCst);
         // Appended between the look above and `sleeping`: a kick may have been skipped.
-        let (mut k, _) = if log.appended() > shared.written.load(SeqCst) {
+        let (mut k, _) = if log.appended() > written_seq {
             (k, ())
         } else {
             let (k, _) = shared
