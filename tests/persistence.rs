@@ -215,7 +215,7 @@ fn sample_aof(dir: &Path) -> (PathBuf, Vec<u8>, Vec<usize>) {
     let mut at = 0;
     while at < bytes.len() {
         starts.push(at);
-        match persist::reader::read(&bytes[at..], 1 << 20) {
+        match persist::reader::read(&bytes[at..]) {
             persist::reader::Read::Command(_, n) => at += n,
             other => panic!("the sample AOF does not parse at {at}: {other:?}"),
         }

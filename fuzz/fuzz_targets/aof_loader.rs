@@ -10,13 +10,17 @@ use persist::reader::{read, Read};
 fuzz_target!(|data: &[u8]| {
     let mut at = 0;
     while at < data.len() {
-        match read(&data[at..], 1 << 16) {
+        match read(&data[at..]) {
             Read::Command(args, n) => {
                 assert!(n > 0 && at + n <= data.len());
                 assert!(!args.is_empty());
                 for cut in 0..n {
-                    assert_eq!(read(&data[at..at + cut], 1 << 16), Read::Incomplete);
+                    assert_eq!(read(&data[at..at + cut]), Read::Incomplete);
                 }
+                at += n;
+            }
+            Read::Annotation(n) => {
+                assert!(n > 0 && at + n <= data.len());
                 at += n;
             }
             Read::Incomplete | Read::Bad(_) => break,

@@ -103,6 +103,11 @@ pub struct Entry(NonNull<u8>);
 unsafe impl Send for Entry {}
 unsafe impl Sync for Entry {}
 
+/// The longest key or value an entry holds (its lengths are `u32`). `proto-max-bulk-len` is
+/// capped at it, and every path that builds a value from others (APPEND, SETRANGE, RESTORE)
+/// checks against it before allocating.
+pub const MAX_VALUE_LEN: usize = u32::MAX as usize;
+
 fn layout_for(flags: u32, key_len: usize, value_len: usize) -> Layout {
     let lens = if flags & FLAG_LONG != 0 { 8 } else { 2 };
     let expire = if flags & FLAG_HAS_EXPIRE != 0 { 8 } else { 0 };

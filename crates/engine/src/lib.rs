@@ -150,6 +150,8 @@ pub struct Engine {
     /// Set while the final snapshot of a shutdown is written: every other command is refused.
     closing: AtomicBool,
     shutdown_hook: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// Unix seconds of the last cross-protocol warning (logged at most once a minute).
+    security_warned: AtomicU64,
 }
 
 /// What a command sees: the engine, its session, the reply buffer and the time it started.
@@ -247,6 +249,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// True for the first word of an HTTP request line or header (`POST`, `Host:`): what a browser
+/// sends when a web page makes it talk to the RESP port.
+fn is_cross_protocol(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
 /// Upper bound on work one active-expiry cycle does per lock acquisition, so a shard is never
 /// held for long while many keys expire at once.
 pub const ACTIVE_EXPIRE_KEYS_PER_LOCK: usize = 64;
@@ -306,6 +314,7 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             shutdown_hook: Mutex::new(None),
+            security_warned: AtomicU64::new(0),
         };
         engine.sync_config();
         engine
@@ -350,6 +359,13 @@ impl Engine {
         started: Instant,
     ) -> Instant {
         if args.is_empty() {
+            return started;
+        }
+        if is_cross_protocol(args[0]) {
+            // Redis compatibility: an HTTP request sent to the RESP port (a web page posting
+            // to 127.0.0.1:6379) is dropped before anything it carries runs.
+            self.security_warning();
+            session.close_after_reply = true;
             return started;
         }
         let resolved = match session.key_hint {
@@ -447,6 +463,19 @@ impl Engine {
             failed,
         );
         finished
+    }
+
+    /// Logs Redis's warning about a cross-protocol request, at most once a minute.
+    fn security_warning(&self) {
+        let now = self.clock.now_ms() / 1000;
+        let last = self.security_warned.load(Relaxed);
+        if now.abs_diff(last) > 60 && self.security_warned.swap(now, Relaxed) == last {
+            tracing::warn!(
+                "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or \
+                 Host: commands to Redis. This is likely due to an attacker attempting to use \
+                 Cross Protocol Scripting to compromise your Redis instance. Connection aborted."
+            );
+        }
     }
 
     /// Installs the persistence layer (the server does, before loading).

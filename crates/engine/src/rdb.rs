@@ -252,6 +252,9 @@ enum Len {
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// The longest string it decodes: an entry's limit for files, `proto-max-bulk-len` for a
+    /// RESTORE payload (a value no client could have written is refused before it is built).
+    max_string: usize,
 }
 
 fn at(offset: usize, msg: impl Display) -> String {
@@ -259,6 +262,15 @@ fn at(offset: usize, msg: impl Display) -> String {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `data`, with an entry's string limit.
+    fn new(data: &'a [u8]) -> Self {
+        Reader {
+            data,
+            pos: 0,
+            max_string: crate::entry::MAX_VALUE_LEN,
+        }
+    }
+
     fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
@@ -333,10 +345,24 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn check_string_len(&self, start: usize, n: u64, what: &str) -> Result<(), String> {
+        if n > self.max_string as u64 {
+            return Err(at(
+                start,
+                format_args!(
+                    "{what}: length {n} is over the limit of {}",
+                    self.max_string
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn string(&mut self, what: &str) -> Result<Cow<'a, [u8]>, String> {
         let start = self.pos;
         match self.raw_len(what)? {
             Len::Plain(n) => {
+                self.check_string_len(start, n, what)?;
                 if n > self.remaining() as u64 {
                     return Err(at(
                         start,
@@ -378,6 +404,7 @@ impl<'a> Reader<'a> {
                 if clen == 0 || ulen == 0 {
                     return Err(at(start, format_args!("{what}: empty LZF string")));
                 }
+                self.check_string_len(start, ulen, what)?;
                 let data = self.bytes(clen as usize, what)?;
                 let ulen = usize::try_from(ulen).unwrap_or(usize::MAX);
                 lzf::decompress(data, ulen)
@@ -712,8 +739,8 @@ fn parse(
     on_resize: &mut dyn FnMut(usize, u64),
 ) -> Result<usize, String> {
     let mut r = Reader {
-        data: bytes,
         pos: 9,
+        ..Reader::new(bytes)
     };
     let mut db = 0usize;
     let mut expire: Option<u64> = None;
@@ -1366,13 +1393,24 @@ pub fn verify_payload(bytes: &[u8]) -> Result<(), String> {
 /// replies `ERR Bad data format`) starts with `Bad data format:`, the offset is into the
 /// payload.
 pub fn restore_payload(bytes: &[u8]) -> Result<Value, String> {
+    restore_payload_within(bytes, crate::entry::MAX_VALUE_LEN)
+}
+
+/// [`restore_payload`] refusing any string longer than `max_string` bytes (RESTORE passes
+/// `proto-max-bulk-len`), checked before the string is decompressed or copied.
+pub fn restore_payload_within(bytes: &[u8], max_string: usize) -> Result<Value, String> {
     verify_payload(bytes)?;
-    decode_payload_body(&bytes[..bytes.len() - 10]).map_err(|e| format!("Bad data format: {e}"))
+    decode_payload_body(&bytes[..bytes.len() - 10], max_string)
+        .map_err(|e| format!("Bad data format: {e}"))
 }
 
 /// The value of a payload without its footer.
-fn decode_payload_body(body: &[u8]) -> Result<Value, String> {
-    let mut r = Reader { data: body, pos: 0 };
+fn decode_payload_body(body: &[u8], max_string: usize) -> Result<Value, String> {
+    let mut r = Reader {
+        data: body,
+        pos: 0,
+        max_string,
+    };
     let ty = r.byte("value type")?;
     let value = read_object(&mut r, ty, 0)?;
     if r.pos != body.len() {

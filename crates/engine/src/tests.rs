@@ -696,3 +696,34 @@ fn a_snapshot_is_the_dataset_at_its_start_whatever_writers_do_meanwhile() {
         "the writes changed nothing: a vacuous test"
     );
 }
+
+#[test]
+fn restore_refuses_strings_longer_than_a_client_could_write() {
+    let mut h = Harness::new();
+    // 2 MB of one byte compresses to a few KB: the payload is small, its value is not.
+    let payload = crate::rdb::dump_payload(&crate::rdb::Value::String(vec![b'a'; 2 << 20]));
+    assert!(payload.len() < 64 << 10, "{} bytes", payload.len());
+    assert_eq!(
+        h.run("CONFIG SET proto-max-bulk-len 1mb"),
+        Value::Simple("OK".into())
+    );
+    assert_eq!(
+        h.run_args(&[b"RESTORE", b"k", b"0", &payload]),
+        err("ERR Bad data format")
+    );
+    assert_eq!(h.run("EXISTS k"), Value::Int(0));
+    assert_eq!(
+        h.run("CONFIG SET proto-max-bulk-len 4mb"),
+        Value::Simple("OK".into())
+    );
+    assert_eq!(
+        h.run_args(&[b"RESTORE", b"k", b"0", &payload]),
+        Value::Simple("OK".into())
+    );
+    assert_eq!(h.run("STRLEN k"), Value::Int(2 << 20));
+    // BUSYKEY still comes before any look at the payload, as in Redis.
+    assert_eq!(
+        h.run_args(&[b"RESTORE", b"k", b"0", b"junk"]),
+        err("BUSYKEY Target key name already exists.")
+    );
+}

@@ -152,7 +152,6 @@ fn load_file(
         }
         Err(e) => return Err(format!("Can't read the AOF file {name}: {e}")),
     };
-    let max_bulk = engine.config.proto_max_bulk_len();
     let mut at = 0usize;
     if buf.starts_with(b"REDIS") {
         // An RDB base (`aof-use-rdb-preamble yes`, Redis's default), possibly followed by
@@ -165,9 +164,9 @@ fn load_file(
     let mut out = ReplyBuf::new(false);
     let mut progress = crate::progress::Progress::new(&engine.stats, &name.to_string(), buf.len());
     while at < buf.len() {
-        match reader::read(&buf[at..], max_bulk) {
-            Read::Command(args, n) => {
-                let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        match reader::read(&buf[at..]) {
+            Read::Annotation(n) => at += n,
+            Read::Command(argv, n) => {
                 if engine.registry.lookup(argv[0]).is_none() {
                     return Err(format!(
                         "Unknown command '{}' reading the append only file {name} at offset {at}",

@@ -124,10 +124,17 @@ pub fn peek_key<R>(ctx: &Ctx<'_>, k: &Key<'_>, f: impl FnOnce(Option<EntryRef<'_
 }
 
 /// Checks that a string of `size + append` bytes stays within `proto-max-bulk-len`, as Redis's
-/// `checkStringLength`.
+/// `checkStringLength`. The AOF replay obeys without checking (Redis's `mustObeyClient`): what
+/// was acknowledged under a larger limit loads under a smaller one; the hard bound of an
+/// entry's length still applies.
 pub fn check_string_length(ctx: &Ctx<'_>, size: u64, append: u64) -> Result<(), CmdError> {
+    let limit = if ctx.session.replaying {
+        crate::entry::MAX_VALUE_LEN as u64
+    } else {
+        ctx.engine.config.proto_max_bulk_len()
+    };
     match size.checked_add(append) {
-        Some(total) if total <= ctx.engine.config.proto_max_bulk_len() => Ok(()),
+        Some(total) if total <= limit => Ok(()),
         _ => Err(error::STRING_TOO_LONG),
     }
 }

@@ -66,13 +66,11 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
-    let (db, now) = (ctx.db(), ctx.now);
-    let k = ctx.key(args[1]);
-    let mut l = ctx.ks().lock(db, &[k]);
-    if !replace && l.get(db, &k, now).is_some() {
-        return Err(CmdError::from_static(
-            "BUSYKEY Target key name already exists.",
-        ));
+    const BUSY: CmdError = CmdError::from_static("BUSYKEY Target key name already exists.");
+    // Redis's order: an existing key first, then the TTL, the footer and the value.
+    let exists = |ctx: &Ctx<'_>| super::peek_key(ctx, &ctx.key(args[1]), |e| e.is_some());
+    if !replace && exists(ctx) {
+        return Err(BUSY);
     }
     let ttl = int_arg(args[2])?;
     if ttl < 0 {
@@ -83,11 +81,14 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             "ERR DUMP payload version or checksum are wrong",
         ));
     }
-    let value = match crate::rdb::restore_payload(args[3]) {
+    // Decoded before the key's lock is taken (a large payload holds no shard meanwhile), and
+    // no string longer than a client could write is ever built.
+    let max_string = usize::try_from(ctx.engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX);
+    let value = match crate::rdb::restore_payload_within(args[3], max_string) {
         Ok(v) if !dump::is_empty(&v) => v,
         _ => return Err(CmdError::from_static("ERR Bad data format")),
     };
-    let deleted = replace && l.remove(db, &k).is_some();
+    let now = ctx.now;
     let at = if ttl == 0 {
         None
     } else if absttl {
@@ -95,7 +96,30 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     } else {
         Some((ttl as u64).saturating_add(ctx.base_time()))
     };
-    if at.is_some_and(|at| at <= now) {
+    let expired = at.is_some_and(|at| at <= now);
+    let clock = ctx.clock();
+    let clock = match idle {
+        Some(secs) => clock.wrapping_sub((secs.min(0x00ff_ffff)) as u32) & 0x00ff_ffff,
+        None => clock,
+    };
+    let meta = EntryMeta {
+        expire: at,
+        clock,
+        ..Default::default()
+    };
+    // Built before the lock too: a large collection's tables hold nobody up.
+    let entry =
+        (!expired).then(|| dump::to_entry(args[1], &value, &ctx.engine.limits.load(), meta));
+    drop(value);
+    let db = ctx.db();
+    let k = ctx.key(args[1]);
+    let mut l = ctx.ks().lock(db, &[k]);
+    // Created while the payload was decoded: as if this RESTORE came after it.
+    if !replace && l.get(db, &k, now).is_some() {
+        return Err(BUSY);
+    }
+    let deleted = replace && l.remove(db, &k).is_some();
+    let Some(entry) = entry else {
         // Already expired: nothing is created (an old key is deleted).
         if deleted {
             crate::propagate::replace(&[&[b"DEL", args[1]]]);
@@ -103,19 +127,8 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         ctx.out.ok();
         return Ok(());
-    }
-    let clock = ctx.clock();
-    let clock = match idle {
-        Some(secs) => clock.wrapping_sub((secs.min(0x00ff_ffff)) as u32) & 0x00ff_ffff,
-        None => clock,
     };
-    let limits = ctx.engine.limits.load();
-    let meta = EntryMeta {
-        expire: at,
-        clock,
-        ..Default::default()
-    };
-    l.put(db, &k, dump::to_entry(args[1], &value, &limits, meta));
+    l.put(db, &k, entry);
     if let (Some(at), false) = (at, absttl) {
         // Logged with the absolute deadline, as Redis propagates it.
         let mut ms = Vec::new();

@@ -299,15 +299,12 @@ fn lengths_round_trip_every_size_class() {
             _ => 9,
         };
         assert_eq!(out.len(), expect_size, "{n}");
-        let mut r = Reader { data: &out, pos: 0 };
+        let mut r = Reader::new(&out);
         assert_eq!(r.length("test").unwrap(), n);
         assert_eq!(r.pos, out.len());
     }
     // 0x82..0xBF are not length encodings.
-    let mut r = Reader {
-        data: &[0x82, 0, 0, 0, 0],
-        pos: 0,
-    };
+    let mut r = Reader::new(&[0x82, 0, 0, 0, 0]);
     assert!(r.length("test").is_err());
 }
 
@@ -333,7 +330,7 @@ fn strings_use_redis_encodings() {
         let mut out = Vec::new();
         put_string(&mut out, s, true);
         assert_eq!(&out, enc, "{}", Show(s));
-        let mut r = Reader { data: &out, pos: 0 };
+        let mut r = Reader::new(&out);
         assert_eq!(&*r.string("test").unwrap(), *s);
     }
     // Longer than 20 bytes and compressible: LZF.
@@ -342,7 +339,7 @@ fn strings_use_redis_encodings() {
     put_string(&mut out, &s, true);
     assert_eq!(out[0], 0xC3);
     assert!(out.len() < 21);
-    assert_eq!(&*Reader { data: &out, pos: 0 }.string("t").unwrap(), &s[..]);
+    assert_eq!(&*Reader::new(&out).string("t").unwrap(), &s[..]);
     let mut plain = Vec::new();
     put_string(&mut plain, &s, false);
     assert_eq!(plain[0], 21);
@@ -352,12 +349,7 @@ fn strings_use_redis_encodings() {
     put_string(&mut out, &random, true);
     assert_eq!(&out[..2], &[0x43, 0xe8]);
     // Unknown special encoding.
-    assert!(Reader {
-        data: &[0xC4, 0, 0],
-        pos: 0
-    }
-    .string("t")
-    .is_err());
+    assert!(Reader::new(&[0xC4, 0, 0]).string("t").is_err());
 }
 
 #[test]
@@ -489,8 +481,8 @@ fn lists_are_split_into_nodes_like_redis() {
     fn node_sizes(bytes: &[u8]) -> Vec<(u64, usize)> {
         // Walk the QUICKLIST_2 value of a DUMP payload: (container, node blob size).
         let mut r = Reader {
-            data: bytes,
             pos: 1,
+            ..Reader::new(bytes)
         };
         let n = r.length("n").unwrap();
         (0..n)
@@ -955,7 +947,7 @@ fn corrupted_files_never_panic() {
             for v in [0u8, 1, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xc3, 0xfe, 0xff] {
                 let mut m = p.clone();
                 m[pos] = v;
-                let _ = decode_payload_body(&m);
+                let _ = decode_payload_body(&m, usize::MAX);
             }
         }
         let _ = name;
@@ -1001,7 +993,7 @@ fn huge_lengths_are_errors_not_allocations() {
         ),
     ];
     for (ty, body) in cases {
-        let e = decode_payload_body(&[&[ty][..], &body].concat()).unwrap_err();
+        let e = decode_payload_body(&[&[ty][..], &body].concat(), usize::MAX).unwrap_err();
         assert!(e.starts_with("offset "), "{e}");
     }
 }
