@@ -31,7 +31,7 @@ python3 - "$URL" <<'PY'
 import sys, urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 url = sys.argv[1]
-urllib.request.urlopen(urllib.request.Request(url + "/v1/command", data=b'["SET","k","v"]', method="POST"))
+urllib.request.urlopen(urllib.request.Request(url + "/v1/command", data=b'["SET","k","v"]', method="POST", headers={"Content-Type": "application/json"}))
 text = urllib.request.urlopen(url + "/metrics").read().decode()
 families = {f.name: f for f in text_string_to_metric_families(text)}
 for name in ["ferrokv_commands", "ferrokv_command_duration_seconds", "ferrokv_keys", "ferrokv_uptime_seconds"]:

@@ -92,3 +92,150 @@ fn an_http_request_to_the_resp_port_is_dropped_before_it_runs() {
     let mut c = server.client();
     assert_eq!(c.cmd("EXISTS xp"), Value::Int(0));
 }
+
+/// Sends one raw HTTP/1.1 request and returns the status line's code and the body.
+fn http_raw(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    let _ = s.read_to_end(&mut all);
+    let text = String::from_utf8_lossy(&all).into_owned();
+    let code = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (code, body)
+}
+
+fn post(host: &str, extra: &str, body: &str) -> String {
+    format!(
+        "POST /v1/command HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn a_web_page_cannot_run_commands_through_the_http_api() {
+    let server = super::TestServer::start();
+    let host = server.http.to_string();
+    let cmd = r#"["SET","csrf","1"]"#;
+    // A cross-site "simple request": text/plain, the page's Origin.
+    let (code, body) = http_raw(
+        server.http,
+        &post(
+            &host,
+            "Origin: http://evil.example\r\nContent-Type: text/plain\r\n",
+            cmd,
+        ),
+    );
+    assert_eq!(code, 403, "{body}");
+    assert!(body.contains("cross_origin"), "{body}");
+    // DNS rebinding: the page's origin is the rebound name, so Origin and Host agree.
+    let (code, body) = http_raw(
+        server.http,
+        &post(
+            "evil.example:7379",
+            "Origin: http://evil.example:7379\r\nContent-Type: application/json\r\n",
+            cmd,
+        ),
+    );
+    assert_eq!(code, 403, "{body}");
+    assert!(body.contains("bad_host"), "{body}");
+    // The same origin, but a form body: JSON routes want JSON.
+    let (code, body) = http_raw(
+        server.http,
+        &post(
+            &host,
+            "Content-Type: application/x-www-form-urlencoded\r\n",
+            cmd,
+        ),
+    );
+    assert_eq!(code, 415, "{body}");
+    let mut c = server.client();
+    assert_eq!(c.cmd("EXISTS csrf"), Value::Int(0));
+    // A tool on this machine (no Origin, JSON) works, by address or by localhost.
+    let port = server.http.port();
+    for h in [host.clone(), format!("localhost:{port}")] {
+        let (code, body) = http_raw(
+            server.http,
+            &post(&h, "Content-Type: application/json\r\n", cmd),
+        );
+        assert_eq!(code, 200, "{body}");
+    }
+    assert_eq!(c.cmd("EXISTS csrf"), Value::Int(1));
+    // No CORS header is ever sent, so a cross-origin script could not read a reply anyway.
+    let (code, _) = http_raw(
+        server.http,
+        &format!(
+            "OPTIONS /v1/command HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nOrigin: http://evil.example\r\nAccess-Control-Request-Method: POST\r\n\r\n"
+        ),
+    );
+    assert_ne!(code, 204);
+}
+
+#[test]
+fn with_a_password_any_host_name_may_be_used() {
+    let server = super::TestServer::start_with(engine::config::Values {
+        requirepass: "s3cret".into(),
+        ..Default::default()
+    });
+    let (code, body) = http_raw(
+        server.http,
+        &post(
+            "kv.internal.example:7379",
+            "Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n",
+            r#"["PING"]"#,
+        ),
+    );
+    assert_eq!(code, 200, "{body}");
+}
+
+#[test]
+fn a_slow_http_client_is_cut_off_and_maxclients_counts_every_door() {
+    use std::io::{Read, Write};
+    let server = super::TestServer::start_with(engine::config::Values {
+        maxclients: 3,
+        ..Default::default()
+    });
+    // Headers that never end: the connection is closed after the header timeout.
+    let started = std::time::Instant::now();
+    let mut slow = std::net::TcpStream::connect(server.http).unwrap();
+    slow.write_all(b"GET /v1/keys HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    // Two RESP clients and the slow HTTP one fill maxclients: the next of either kind waits
+    // for nothing and is refused.
+    let mut a = server.client();
+    let mut b = server.client();
+    assert_eq!(a.cmd("PING"), Value::Simple("PONG".into()));
+    assert_eq!(b.cmd("PING"), Value::Simple("PONG".into()));
+    let mut refused = Client::connect(server.addr);
+    assert_eq!(
+        refused.read_to_close(),
+        b"-ERR max number of clients reached\r\n"
+    );
+    let (code, _) = http_raw(
+        server.http,
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 503);
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(25),
+        "closed after {waited:?}"
+    );
+    // Its slot is free again.
+    let (code, _) = http_raw(
+        server.http,
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 200);
+}

@@ -825,6 +825,7 @@ fn transactions_over_http_pipelines() {
         .into();
     let text = agent
         .post(format!("http://{}/v1/pipeline", s.http))
+        .header("Content-Type", "application/json")
         .send(body)
         .unwrap()
         .body_mut()

@@ -23,8 +23,13 @@ pub struct Values {
     pub proto_max_bulk_len: u64,
     /// `client-query-buffer-limit`
     pub client_query_buffer_limit: u64,
-    /// `maxclients`
+    /// `maxclients`: open connections of every door (RESP, HTTP) at most.
     pub maxclients: u64,
+    /// `timeout`: seconds a RESP client may stay idle before it is closed (0: never). Blocked,
+    /// subscribed and MONITOR clients are exempt, as in Redis.
+    pub timeout: u64,
+    /// `tcp-keepalive`: seconds of silence before TCP keepalive probes start (0: off).
+    pub tcp_keepalive: u64,
     /// `hz`: active-expiry cycles per second. Redis compatibility: the default is 100, not
     /// Redis's 10, so a key nobody reads is reclaimed within about 10 ms of its deadline.
     pub hz: u64,
@@ -91,6 +96,8 @@ impl Default for Values {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             maxclients: 10000,
+            timeout: 0,
+            tcp_keepalive: 300,
             hz: 100,
             loglevel: "notice".to_string(),
             worker_threads: 0,
@@ -401,6 +408,24 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.maxclients.to_string(),
         set: |v, s| {
             v.maxclients = parse_u64(s, 1, u32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "timeout",
+        mutable: true,
+        get: |v| v.timeout.to_string(),
+        set: |v, s| {
+            v.timeout = parse_u64(s, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tcp-keepalive",
+        mutable: true,
+        get: |v| v.tcp_keepalive.to_string(),
+        set: |v, s| {
+            v.tcp_keepalive = parse_u64(s, 0, i32::MAX as u64)?;
             Ok(())
         },
     },

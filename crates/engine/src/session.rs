@@ -124,9 +124,36 @@ impl ClientInfo {
 pub struct Clients {
     next_id: AtomicU64,
     map: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+    /// Open connections of every door (RESP, HTTP, its event streams): what `maxclients`
+    /// bounds.
+    connections: Arc<AtomicUsize>,
+}
+
+/// One admitted connection, counted until it drops (see [`Clients::admit`]).
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Clients {
+    /// Admits one more connection unless `max` are open: a count taken and checked in one
+    /// atomic step, so simultaneous accepts on several listeners cannot pass the limit
+    /// together.
+    pub fn admit(&self, max: usize) -> Option<Slot> {
+        self.connections
+            .fetch_update(Relaxed, Relaxed, |n| (n < max).then_some(n + 1))
+            .ok()
+            .map(|_| Slot(self.connections.clone()))
+    }
+
+    /// Connections open now, of every door.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Relaxed)
+    }
+
     /// Registers a new client.
     pub fn register(&self, addr: String, laddr: String, fd: i64, now_ms: u64) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Relaxed) + 1;

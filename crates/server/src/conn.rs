@@ -50,14 +50,12 @@ fn is_loopback(stream: &TcpStream) -> bool {
 /// Serves one connection until it closes, is killed or the server stops.
 pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String, durable: Durable) {
     let _ = stream.set_nodelay(true);
-    let maxclients = engine.config.values().maxclients as usize;
-    if engine.clients.len() >= maxclients {
-        engine.stats.rejected_connections.fetch_add(1, Relaxed);
+    let Some(_slot) = crate::admit(&engine, &stream) else {
         let _ = stream
             .write_all(b"-ERR max number of clients reached\r\n")
             .await;
         return;
-    }
+    };
     let local = stream
         .local_addr()
         .map(|a| a.to_string())

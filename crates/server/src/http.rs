@@ -16,6 +16,24 @@
 //!
 //! Command arguments in JSON are strings, numbers (sent as their decimal text) or
 //! `{"base64": "..."}` for bytes that are not UTF-8. Keys in paths are percent-decoded bytes.
+//!
+//! # What a web page cannot do
+//! A browser visiting another site may be made to send requests here (cross-site request
+//! forgery), or to a name the attacker rebinds to 127.0.0.1 (DNS rebinding). So:
+//! - no CORS headers are ever sent: a cross-origin script can never read a response, and
+//!   anything but a "simple" request is stopped by the browser's preflight;
+//! - a request with an `Origin` header from another origin than its `Host` is refused (403
+//!   `cross_origin`): browsers send it on every cross-origin POST, so a simple request cannot
+//!   run a command either;
+//! - without a password, the `Host` must be an IP address or `localhost` (403 `bad_host`),
+//!   which no rebound name is;
+//! - routes that take JSON insist on `Content-Type: application/json` (415);
+//! - with `protected-mode yes` and no password only loopback peers are served (403
+//!   `DENIED`), as on the RESP port.
+//!
+//! Connections count against `maxclients` with RESP's; headers must arrive within
+//! [`HEADER_TIMEOUT`] (also the idle limit between requests) and a body may pause at most
+//! [`BODY_IDLE_TIMEOUT`] between chunks.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
@@ -31,6 +49,7 @@ use resp::{parse_value, Value};
 use serde_json::{json, Map as JsonMap, Value as Json};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Every route served, as (method, OpenAPI path). The OpenAPI document and the router are both
 /// checked against this list by the tests.
@@ -80,25 +99,186 @@ pub fn router(engine: Shared) -> Router {
         // layer) never does, so a load balancer can probe without credentials.
         .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
         .route_layer(middleware::from_fn_with_state(engine.clone(), durable))
+        .route_layer(middleware::from_fn_with_state(engine.clone(), guard))
         .route("/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(timed_body))
         .with_state(engine)
 }
 
-/// Serves the API (or only /metrics) on `listener` until the task is dropped.
+/// How long a client may take to send a request's headers, and how long a connection may sit
+/// idle between requests.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may pause between two chunks.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The addresses of the connection a request came on.
+#[derive(Clone, Copy, Debug)]
+struct Peer {
+    addr: std::net::SocketAddr,
+}
+
+/// Serves the API (or only /metrics) on `listener` until the task is dropped: one task per
+/// connection, each admitted against `maxclients` and held to [`HEADER_TIMEOUT`].
 pub async fn serve(engine: Shared, listener: tokio::net::TcpListener, role: crate::HttpRole) {
     let app = match role {
-        crate::HttpRole::Api => router(engine),
+        crate::HttpRole::Api => router(engine.clone()),
         crate::HttpRole::Metrics => Router::new()
             .route("/metrics", get(metrics))
             .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
+            .route_layer(middleware::from_fn_with_state(engine.clone(), guard))
             .fallback(no_route)
-            .with_state(engine),
+            .with_state(engine.clone()),
     };
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!("HTTP server stopped: {e}");
+    loop {
+        let (mut stream, addr) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("HTTP accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Some(slot) = crate::admit(&engine, &stream) else {
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let _ = stream.write_all(TOO_MANY_CLIENTS).await;
+            });
+            continue;
+        };
+        engine
+            .stats
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(Peer { addr });
+                    let mut app = app.clone();
+                    async move { tower_service::Service::call(&mut app, req).await }
+                });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("HTTP connection from {addr}: {e}");
+            }
+        });
+    }
+}
+
+/// The answer on a connection past `maxclients`, before it is closed.
+const TOO_MANY_CLIENTS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 79\r\n\r\n{\"error\":{\"code\":\"max_clients\",\"message\":\"max number of clients reached\"}}\n";
+
+/// Replaces the request body by one that fails when the client pauses longer than
+/// [`BODY_IDLE_TIMEOUT`] between chunks (a body trickled byte by byte holds nothing for long).
+async fn timed_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let chunks = body.into_data_stream();
+    let timed = futures_util::stream::unfold(Some(chunks), |state| async move {
+        let mut chunks = state?;
+        match tokio::time::timeout(
+            BODY_IDLE_TIMEOUT,
+            futures_util::StreamExt::next(&mut chunks),
+        )
+        .await
+        {
+            Ok(Some(item)) => Some((item, Some(chunks))),
+            Ok(None) => None,
+            Err(_) => Some((Err(axum::Error::new("request body timed out")), None)),
+        }
+    });
+    next.run(Request::from_parts(parts, Body::from_stream(timed)))
+        .await
+}
+
+/// The checks every route but /healthz makes before anything else (see the module docs):
+/// protected mode, the `Host` of a request without a password, a foreign `Origin`.
+async fn guard(State(engine): State<Shared>, req: Request, next: Next) -> Response {
+    let no_password = engine.config.password().is_none();
+    if no_password && engine.config.values().protected_mode {
+        let remote = req
+            .extensions()
+            .get::<Peer>()
+            .is_some_and(|p| !p.addr.ip().is_loopback());
+        if remote {
+            return error(
+                StatusCode::FORBIDDEN,
+                "DENIED",
+                "ferrokv is running in protected mode because protected mode is enabled and no \
+                 password is set for the default user. In this mode connections are only \
+                 accepted from the loopback interface. Set a password (requirepass) or disable \
+                 protected mode to accept remote clients.",
+            );
+        }
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if no_password && host.is_some_and(|h| !host_is_address(h)) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "bad_host",
+            "without a password, requests must name the server by IP address or localhost",
+        );
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let same = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .is_some_and(|(_, o)| host.is_some_and(|h| o.eq_ignore_ascii_case(h)));
+        if !same {
+            return error(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "requests from another origin are refused",
+            );
+        }
+    }
+    next.run(req).await
+}
+
+/// True when a `Host` header names an IP address or localhost: a name that DNS rebinding
+/// can point at 127.0.0.1 is neither.
+fn host_is_address(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // [v6]:port
+        return rest
+            .split_once(']')
+            .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    } else {
+        host.rsplit_once(':').map_or(host, |(n, _)| n)
+    };
+    let name = name.trim_end_matches('.');
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+}
+
+/// Routes that take JSON refuse other content types (415): a browser's simple requests
+/// (`text/plain`, forms) never pass.
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the command as Content-Type: application/json",
+        ))
     }
 }
 
@@ -322,36 +502,134 @@ pub fn reply_json(v: &Value) -> Json {
     }
 }
 
-/// One command argument from JSON.
-fn json_arg(v: &Json) -> Result<Vec<u8>, String> {
-    match v {
-        Json::String(s) => Ok(s.as_bytes().to_vec()),
-        Json::Number(n) => Ok(n.to_string().into_bytes()),
-        Json::Object(o) if o.len() == 1 => match o.get("base64") {
-            Some(Json::String(s)) => B64.decode(s).map_err(|e| format!("invalid base64: {e}")),
-            _ => Err("an object argument must be {\"base64\": \"...\"}".into()),
-        },
-        _ => Err("arguments must be strings, numbers or {\"base64\": \"...\"}".into()),
+/// A command from JSON: an array of strings, numbers or `{"base64": "..."}`, decoded straight
+/// into argument bytes (no JSON value tree in between, so a large body costs about its size).
+struct JsonCommand(Vec<Vec<u8>>);
+
+/// A pipeline from JSON: an array of commands.
+struct JsonPipeline(Vec<Vec<Vec<u8>>>);
+
+const COMMAND_SHAPE: &str = "a command is a JSON array such as [\"SET\", \"k\", \"v\"]";
+const ARG_SHAPE: &str = "arguments must be strings, numbers or {\"base64\": \"...\"}";
+
+struct Arg(Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for Arg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Arg;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(ARG_SHAPE)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Arg, E> {
+                Ok(Arg(v.as_bytes().to_vec()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Arg, E> {
+                Ok(Arg(v.into_bytes()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Arg, E> {
+                Ok(Arg(v.to_string().into_bytes()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Arg, E> {
+                Ok(Arg(v.to_string().into_bytes()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Arg, E> {
+                // As serde_json prints the number.
+                serde_json::Number::from_f64(v)
+                    .map(|n| Arg(n.to_string().into_bytes()))
+                    .ok_or_else(|| E::custom(ARG_SHAPE))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Arg, A::Error> {
+                let shape =
+                    || serde::de::Error::custom("an object argument must be {\"base64\": \"...\"}");
+                let Some(key) = m.next_key::<String>()? else {
+                    return Err(shape());
+                };
+                if key != "base64" {
+                    return Err(shape());
+                }
+                let text: String = m.next_value()?;
+                if m.next_key::<String>()?.is_some() {
+                    return Err(shape());
+                }
+                B64.decode(text)
+                    .map(Arg)
+                    .map_err(|e| serde::de::Error::custom(format!("invalid base64: {e}")))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
-fn json_command(v: &Json) -> Result<Vec<Vec<u8>>, String> {
-    let Json::Array(items) = v else {
-        return Err("a command is a JSON array such as [\"SET\", \"k\", \"v\"]".into());
-    };
-    if items.is_empty() {
-        return Err("a command needs at least its name".into());
+impl<'de> serde::Deserialize<'de> for JsonCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonCommand;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(COMMAND_SHAPE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<JsonCommand, A::Error> {
+                // The hint comes from the client: capped, the vector grows as items arrive.
+                let mut args = Vec::with_capacity(s.size_hint().unwrap_or(0).min(1024));
+                while let Some(Arg(a)) = s.next_element()? {
+                    args.push(a);
+                }
+                if args.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "a command needs at least its name",
+                    ));
+                }
+                Ok(JsonCommand(args))
+            }
+        }
+        d.deserialize_seq(V)
     }
-    items.iter().map(json_arg).collect()
 }
 
-fn parse_json_body(body: &Bytes) -> Result<Json, ApiError> {
+impl<'de> serde::Deserialize<'de> for JsonPipeline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonPipeline;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a pipeline is a JSON array of commands")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<JsonPipeline, A::Error> {
+                let mut cmds = Vec::new();
+                loop {
+                    match s.next_element::<JsonCommand>() {
+                        Ok(Some(JsonCommand(c))) => cmds.push(c),
+                        Ok(None) => return Ok(JsonPipeline(cmds)),
+                        Err(e) => {
+                            return Err(serde::de::Error::custom(format!(
+                                "command {}: {e}",
+                                cmds.len()
+                            )))
+                        }
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// Decodes a JSON body: malformed JSON is `bad_json`, JSON of the wrong shape `bad_command`.
+fn parse_json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            &format!("invalid JSON: {e}"),
-        )
+        let (code, what) = match e.classify() {
+            serde_json::error::Category::Data => ("bad_command", "invalid command"),
+            _ => ("bad_json", "invalid JSON"),
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, code, &format!("{what}: {e}"))
     })
 }
 
@@ -720,54 +998,48 @@ async fn delete_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) ->
     }
 }
 
-async fn command(State(engine): State<Shared>, Query(q): Params, body: Bytes) -> Response {
-    let db = match db_param(&engine, &q) {
-        Ok(d) => d,
+async fn command(
+    State(engine): State<Shared>,
+    Query(q): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let db = db_param(&engine, &q)?;
+        require_json(&headers)?;
+        let JsonCommand(cmd) = parse_json_body(&body)?;
+        Ok::<_, ApiError>((db, cmd))
+    })();
+    let (db, cmd) = match parsed {
+        Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    let cmd = match parse_json_body(&body).and_then(|j| {
-        json_command(&j).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_command", &e))
-    }) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
+    drop(body);
     match run_json(&engine, &mut session(&engine, db), &cmd) {
         (Some(e), _) => redis_error(&e),
         (None, body) => json_response(StatusCode::OK, body),
     }
 }
 
-async fn pipeline(State(engine): State<Shared>, Query(q): Params, body: Bytes) -> Response {
-    let db = match db_param(&engine, &q) {
-        Ok(d) => d,
+async fn pipeline(
+    State(engine): State<Shared>,
+    Query(q): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let db = db_param(&engine, &q)?;
+        require_json(&headers)?;
+        let JsonPipeline(cmds) = parse_json_body(&body)?;
+        Ok::<_, ApiError>((db, cmds))
+    })();
+    let (db, cmds) = match parsed {
+        Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    let json = match parse_json_body(&body) {
-        Ok(j) => j,
-        Err(r) => return r.into_response(),
-    };
-    let Json::Array(cmds) = json else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_command",
-            "a pipeline is a JSON array of commands",
-        );
-    };
-    let mut parsed = Vec::with_capacity(cmds.len());
-    for (i, c) in cmds.iter().enumerate() {
-        match json_command(c) {
-            Ok(c) => parsed.push(c),
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_command",
-                    &format!("command {i}: {e}"),
-                )
-            }
-        }
-    }
+    drop(body);
     let mut s = session(&engine, db);
-    let replies: Vec<Json> = parsed
+    let replies: Vec<Json> = cmds
         .iter()
         .map(|c| run_json(&engine, &mut s, c).1)
         .collect();
@@ -820,37 +1092,39 @@ async fn subscribe(State(engine): State<Shared>, uri: Uri) -> Response {
             run_in(&engine, &mut session, &args);
         }
     }
-    // The stream owns the session: dropping it (client gone) unsubscribes.
-    let events = futures_util::stream::unfold(
-        (session, wake, Vec::<u8>::new()),
-        |(session, wake, mut pending)| async move {
-            loop {
-                if let Ok((value, used)) = parse_value(&pending) {
-                    pending.drain(..used);
-                    if let Some(event) = sse_event(&value) {
-                        return Some((
-                            Ok::<_, std::convert::Infallible>(event),
-                            (session, wake, pending),
-                        ));
-                    }
-                    continue;
-                }
-                if session.client.is_killed() {
-                    return None;
-                }
-                let more = session
-                    .pubsub
-                    .as_ref()
-                    .map(|p| p.mailbox.take())
-                    .unwrap_or_default();
-                if more.is_empty() {
-                    wake.notified().await;
-                } else {
-                    pending.extend_from_slice(&more);
+    // The stream owns the session: dropping it (client gone) unsubscribes. What the mailbox
+    // held is turned into events in one pass; the mailbox itself is bounded by the pub/sub
+    // output limit while this stream is not polled (a client that stops reading is dropped).
+    let events = futures_util::stream::unfold((session, wake), |(session, wake)| async move {
+        loop {
+            if session.client.is_killed() {
+                return None;
+            }
+            let pending = session
+                .pubsub
+                .as_ref()
+                .map(|p| p.mailbox.take())
+                .unwrap_or_default();
+            if pending.is_empty() {
+                wake.notified().await;
+                continue;
+            }
+            let mut batch = Vec::new();
+            let mut at = 0;
+            while let Ok((value, used)) = parse_value(&pending[at..]) {
+                at += used;
+                if let Some(event) = sse_event(&value) {
+                    batch.extend_from_slice(&event);
                 }
             }
-        },
-    );
+            if !batch.is_empty() {
+                return Some((
+                    Ok::<_, std::convert::Infallible>(Bytes::from(batch)),
+                    (session, wake),
+                ));
+            }
+        }
+    });
     (
         StatusCode::OK,
         [
@@ -998,7 +1272,8 @@ pub fn openapi_document(databases: usize) -> Json {
                 "parameters": [db_query(databases)], "requestBody": command_body,
                 "responses": {"200": {"description": "The reply.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
                     "400": err_response("Bad JSON, or the command replied with an error."),
-                    "409": err_response("WRONGTYPE and similar conflicts.")}}},
+                    "409": err_response("WRONGTYPE and similar conflicts."),
+                    "415": err_response("The body is not sent as application/json.")}}},
             "/v1/subscribe": {"get": {"operationId": "subscribe", "summary": "Stream pub/sub messages (server-sent events).",
                 "parameters": [
                     query_param("channel", "A channel to subscribe to (repeatable).", json!({"type": "string"})),
@@ -1017,7 +1292,8 @@ pub fn openapi_document(databases: usize) -> Json {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Command"}}}}},
                 "responses": {"200": {"description": "One {\"reply\"} or {\"error\"} per command, in order.",
                     "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
-                    "400": err_response("Bad JSON.")}}}
+                    "400": err_response("Bad JSON."),
+                    "415": err_response("The body is not sent as application/json.")}}}
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",

@@ -208,6 +208,30 @@ impl Server {
     }
 }
 
+/// Admits a new connection of any door: counted against `maxclients` (None: refused, and
+/// counted in `rejected_connections`), with `tcp-keepalive` applied to its socket.
+pub fn admit(engine: &Engine, stream: &tokio::net::TcpStream) -> Option<engine::session::Slot> {
+    let values = engine.config.values();
+    let Some(slot) = engine.clients.admit(values.maxclients as usize) else {
+        engine
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        return None;
+    };
+    if values.tcp_keepalive > 0 {
+        // Redis compatibility: probes start after `tcp-keepalive` seconds idle and repeat a
+        // third of that apart (its `anetKeepAlive`).
+        let secs = std::time::Duration::from_secs(values.tcp_keepalive);
+        let ka = socket2::TcpKeepalive::new()
+            .with_time(secs)
+            .with_interval((secs / 3).max(std::time::Duration::from_secs(1)))
+            .with_retries(3);
+        let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&ka);
+    }
+    Some(slot)
+}
+
 /// The background thread that reclaims expired keys nobody reads, `hz` times a second. With the
 /// exact deadline index a cycle finds due keys without sampling, so a key is reclaimed about one
 /// tick after its deadline. A plain thread, not a task: it takes shard locks and does CPU work,
