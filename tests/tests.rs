@@ -111,7 +111,7 @@ impl TestServer {
         let (addr, http, engine) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         // Commands get -LOADING until the (empty) data directory is loaded.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while engine.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        while engine.state.loading() {
             assert!(
                 Instant::now() < deadline,
                 "the server never finished loading"

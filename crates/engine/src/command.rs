@@ -37,6 +37,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// What a handler returns; an `Err` becomes the error reply and counts as a failed call.
 pub type CmdResult = Result<(), CmdError>;
+/// Finds a key position only the arguments tell (see [`Command::getkeys`]).
+pub type GetKeys = fn(&[&[u8]]) -> Option<usize>;
 /// A command's implementation. `args[0]` is the command name as sent.
 pub type Handler = fn(&mut Ctx<'_>, &[&[u8]]) -> CmdResult;
 
@@ -78,6 +80,20 @@ pub mod flags {
     pub const SKIP_SLOWLOG: u32 = 1 << 15;
     /// May replicate even though it is not a write.
     pub const MAY_REPLICATE: u32 = 1 << 16;
+
+    // What the call path needs to know of a command beyond Redis's flags. Not shown by COMMAND.
+
+    /// Runs a transaction (EXEC): takes the exec gate's exclusive side itself, holds CLIENT
+    /// PAUSE WRITE when its queue writes, and a refusal ends the open MULTI with EXECABORT.
+    pub const EXCLUSIVE: u32 = 1 << 24;
+    /// Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT,
+    /// RESET).
+    pub const IN_MULTI: u32 = 1 << 25;
+    /// Allowed in RESP2's subscribed mode ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET).
+    pub const SUBSCRIBED: u32 = 1 << 26;
+    /// Refused with `-MISCONF` while persistence fails although it writes nothing (PING, so a
+    /// health check notices, as in Redis).
+    pub const DENY_ON_DISK_ERROR: u32 = 1 << 27;
 
     /// Names in COMMAND INFO order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -135,6 +151,9 @@ pub struct Command {
     /// Position of the field or member a command looks up in its key's collection (SADD,
     /// HGET, ZSCORE...; 0: none): pipelines prefetch its place in a large collection.
     pub member: i32,
+    /// Key positions that only the arguments tell (SORT's STORE destination): Redis's
+    /// `getkeys_proc`, added to the declared ones.
+    pub getkeys: Option<GetKeys>,
 }
 
 /// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
@@ -147,6 +166,7 @@ macro_rules! cmd {
             name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
             step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
             complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0, member: 0,
+            getkeys: None,
         }
     };
 }
@@ -312,25 +332,8 @@ impl Registry {
             }
             out.extend(at + 1..=at + n);
         }
-        if cmd.name == "sort" {
-            // The arguments of LIMIT, GET and BY are skipped; STORE's argument is a key.
-            let mut j = 2;
-            let mut store = None;
-            while j < args.len() {
-                let a = args[j];
-                let skip = if a.eq_ignore_ascii_case(b"limit") {
-                    2
-                } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
-                    1
-                } else if a.eq_ignore_ascii_case(b"store") && j + 1 < args.len() {
-                    store = Some(j + 1);
-                    1
-                } else {
-                    0
-                };
-                j += skip + 1;
-            }
-            out.extend(store);
+        if let Some(extra) = cmd.getkeys {
+            out.extend(extra(args));
         }
         out
     }

@@ -720,6 +720,11 @@ impl Config {
             .clone()
     }
 
+    /// Reads values without copying them all (the per-connection paths use it).
+    pub fn read<R>(&self, f: impl FnOnce(&Values) -> R) -> R {
+        f(&self.values.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// `databases`.
     pub fn databases(&self) -> usize {
         self.values

@@ -109,7 +109,7 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
         "server" => {
             let up = e.uptime().as_secs();
             line("# Server", &"");
-            line("redis_version", &crate::families::server::REDIS_VERSION);
+            line("redis_version", &crate::families::connection::REDIS_VERSION);
             line("ferrokv_version", &env!("CARGO_PKG_VERSION"));
             line("redis_git_sha1", &"00000000");
             line("redis_git_dirty", &0);
@@ -159,7 +159,7 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
         }
         "persistence" => {
             line("# Persistence", &"");
-            line("loading", &u8::from(e.loading.load(Relaxed)));
+            line("loading", &u8::from(e.state.loading()));
             line("async_loading", &0);
             match e.persistence() {
                 Some(p) => p.info(&mut line),

@@ -78,23 +78,6 @@ impl Shard {
         self.table.get(hash, key).filter(|e| !e.is_expired(now))
     }
 
-    /// The live entry for `key`, first deleting it if its expiry passed.
-    pub fn get_for_write<S: BuildHasher>(
-        &mut self,
-        hash: u64,
-        key: &[u8],
-        now: u64,
-        hasher: &S,
-    ) -> Option<EntryRef<'_>> {
-        let expired = self.table.get(hash, key)?.is_expired(now);
-        if expired {
-            self.remove(hash, key, hasher);
-            self.expired += 1;
-            return None;
-        }
-        self.table.get(hash, key)
-    }
-
     /// Stores `value` under `key` with `meta`, replacing any previous entry. A value of the
     /// same length as the old one (INCR, most SETs of fixed-size values) is written in place,
     /// without an allocation.
@@ -201,17 +184,17 @@ impl Shard {
         }
     }
 
-    /// Deletes up to `budget` keys whose expiry is at or before `now`, calling `on_delete` just
-    /// before each deletion. Returns (deleted, index items examined); the caller loops while
-    /// work remains.
-    pub fn active_expire<S: BuildHasher>(
+    /// Takes up to `budget` items whose deadline is at or before `now` off the expiry index and
+    /// returns the keys (with their hash) whose expiry really passed, for the caller to delete
+    /// ([`Locked::delete`]); a stale item finds nothing. Returns the keys and the number of
+    /// items examined: the caller loops while that reaches `budget`.
+    pub fn take_due<S: BuildHasher>(
         &mut self,
         now: u64,
         budget: usize,
         hasher: &S,
-        mut on_delete: impl FnMut(&Shard, u64, &[u8]),
-    ) -> (usize, usize) {
-        let mut deleted = 0;
+    ) -> (Vec<(u64, Vec<u8>)>, usize) {
+        let mut due = Vec::new();
         let mut examined = 0;
         while examined < budget {
             match self.expires.peek() {
@@ -222,27 +205,21 @@ impl Shard {
                 break;
             };
             examined += 1;
-            // Every key in the bucket with this hash whose expiry passed goes; a stale item
-            // finds nothing to delete.
-            let mut due = Vec::new();
-            let bucket_cursor = hash;
             if self.table.is_empty() {
                 continue;
             }
-            self.table.scan(bucket_cursor, |e| {
+            // Every key in the bucket with this hash whose expiry passed goes.
+            self.table.scan(hash, |e| {
                 if e.is_expired(now) && hasher.hash_one(e.key()) == hash {
-                    due.push(e.key().to_vec());
+                    due.push((hash, e.key().to_vec()));
                 }
             });
-            for key in due {
-                on_delete(self, hash, &key);
-                self.remove(hash, &key, hasher);
-                self.expired += 1;
-                deleted += 1;
-            }
         }
+        // Two items for one key (a TTL changed, then passed) name it once.
+        due.sort_unstable();
+        due.dedup();
         self.maybe_compact_index(hasher);
-        (deleted, examined)
+        (due, examined)
     }
 
     /// Drops every key.
@@ -448,6 +425,15 @@ impl Keyspace {
         }
     }
 
+    /// Write-locks one shard (active expiry works a shard at a time).
+    pub fn lock_shard(&self, db: usize, shard: usize) -> Locked<'_> {
+        Locked {
+            ks: self,
+            guards: Guards::One([((db, shard), self.dbs[db].write(shard))]),
+            changes: Default::default(),
+        }
+    }
+
     /// Write-locks every shard of the given databases (ascending).
     pub fn lock_dbs(&self, dbs: &[usize]) -> Locked<'_> {
         let mut want: Vec<(usize, usize)> = dbs
@@ -472,6 +458,18 @@ impl Drop for Locked<'_> {
             self.ks.dbs[*d].hints[*s].publish(&guard.table);
         }
     }
+}
+
+/// Why a key is deleted (see [`Locked::delete`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// By the running command.
+    Command,
+    /// Its expiry passed (`now` is the time that decided it).
+    Expired {
+        /// Unix ms.
+        now: u64,
+    },
 }
 
 /// A set of write-locked shards, released on drop.
@@ -527,23 +525,19 @@ impl<'a> Locked<'a> {
         &mut self.guards[i].1
     }
 
-    /// The live entry for `key`, deleting it first if expired.
+    /// The live entry for `key`, deleting it first if expired (lazy expiry).
     pub fn get(&mut self, db: usize, key: &Key<'_>, now: u64) -> Option<EntryRef<'_>> {
-        let ks = self.ks;
         let i = self.before_key(db, key);
-        let shard = &mut self.guards[i].1;
-        let expiring = shard
+        let expired = self.guards[i]
+            .1
             .table
             .get(key.hash, key.bytes)
             .is_some_and(|e| e.is_expired(now));
-        if expiring {
-            // Lazy expiry is about to delete it: a change WATCH must see, and an event.
-            ks.watches.touch(db, key.bytes);
-            ks.events
-                .emit(crate::notify::EXPIRED, "expired", db, key.bytes, now);
-            crate::propagate::emit(&ks.log, db, &[b"DEL", key.bytes]);
+        if expired {
+            self.delete(db, key, Deletion::Expired { now });
+            return None;
         }
-        shard.get_for_write(key.hash, key.bytes, now, &ks.hasher)
+        self.guards[i].1.table.get(key.hash, key.bytes)
     }
 
     /// The guard index of `key`'s shard, after a snapshot in progress saved the key's value
@@ -612,29 +606,53 @@ impl<'a> Locked<'a> {
             && self.guards[i].1.table.get(key.hash, key.bytes).is_none()
     }
 
-    /// What every change of a key owes the rest of the server: WATCH, client tracking and,
-    /// for a key that did not exist, the `new` event.
+    /// What every change of a key owes the rest of the server: WATCH, client tracking, the
+    /// `save` point counter and, for a key that did not exist, the `new` event. The running
+    /// command's record is marked for the log.
     fn changed(&self, db: usize, key: &[u8], created: bool) {
-        self.count_change();
         if self.ks.log.enabled() {
             crate::propagate::mark_dirty();
         }
-        self.ks.watches.touch(db, key);
-        self.ks.tracking.invalidate(key);
+        self.touched_key(db, key);
         if created {
             self.ks.events.emit(crate::notify::NEW, "new", db, key, 0);
         }
     }
 
-    /// Removes `key` (expired or not), returning its entry.
+    /// The side effects any change of `key` has, whoever made it.
+    fn touched_key(&self, db: usize, key: &[u8]) {
+        self.count_change();
+        self.ks.watches.touch(db, key);
+        self.ks.tracking.invalidate(key);
+    }
+
+    /// Removes `key` (expired or not) for the running command, returning its entry.
     pub fn remove(&mut self, db: usize, key: &Key<'_>) -> Option<Entry> {
-        let hasher = &self.ks.hasher;
+        self.delete(db, key, Deletion::Command)
+    }
+
+    /// The one delete path: removes `key` with every side effect its cause owes. A command's
+    /// deletion (DEL, a collection left empty, a key replaced) is logged and announced by the
+    /// command; expiry (lazy, when a command finds the key past its deadline, or active) is
+    /// logged as its own `DEL` and announced as `expired`. Both touch WATCH, tracking and the
+    /// snapshot in progress the same way.
+    pub fn delete(&mut self, db: usize, key: &Key<'_>, cause: Deletion) -> Option<Entry> {
         let i = self.before_key(db, key);
-        let old = self.guards[i].1.remove(key.hash, key.bytes, hasher);
-        if old.is_some() {
-            self.changed(db, key.bytes, false);
+        let old = self.guards[i]
+            .1
+            .remove(key.hash, key.bytes, &self.ks.hasher)?;
+        match cause {
+            Deletion::Command => self.changed(db, key.bytes, false),
+            Deletion::Expired { now } => {
+                self.guards[i].1.expired += 1;
+                self.touched_key(db, key.bytes);
+                self.ks
+                    .events
+                    .emit(crate::notify::EXPIRED, "expired", db, key.bytes, now);
+                crate::propagate::emit(&self.ks.log, db, &[b"DEL", key.bytes]);
+            }
         }
-        old
+        Some(old)
     }
 
     /// Reports a change made in place (a large collection edited through [`Locked::update`]).
@@ -780,9 +798,13 @@ mod tests {
         assert!(l.set_expire(0, &k1, Some(500)));
         let h = ks.hasher().clone();
         let shard = l.shard(0, &k1);
-        assert_eq!(shard.active_expire(200, 100, &h, |_, _, _| {}), (0, 1));
-        assert_eq!(shard.table.len(), 1);
-        assert_eq!(shard.active_expire(500, 100, &h, |_, _, _| {}), (1, 1));
+        assert_eq!(shard.take_due(200, 100, &h), (vec![], 1));
+        assert_eq!(
+            shard.take_due(500, 100, &h),
+            (vec![(k1.hash, b"a".to_vec())], 1)
+        );
+        l.delete(0, &k1, Deletion::Expired { now: 500 });
+        let shard = l.shard(0, &k1);
         assert_eq!(shard.table.len(), 0);
         assert_eq!(shard.ttl_keys(), 0);
         assert_eq!(shard.expired, 1);

@@ -4,21 +4,29 @@
 //! Order is the hard part in a multi-threaded keyspace. A record is appended while the shard
 //! locks of its command are still held (when its [`crate::keyspace::Locked`] guard drops), so
 //! two commands that touch a common key are logged in the order they ran; commands on disjoint
-//! keys commute, so their relative order does not matter. The dispatcher opens a pending record
+//! keys commute, so their relative order does not matter. The call path opens a pending record
 //! for every write command ([`begin`]); anything that changes the keyspace marks it dirty
 //! ([`mark_dirty`]); a command whose effect differs from its text (SPOP, INCRBYFLOAT, blocking
 //! pops, relative expiries) replaces the record with its effect ([`replace`]) before its locks
-//! are released. Expiry deletions are logged as DEL where they happen ([`emit`]). A transaction's
-//! records are collected and logged as one MULTI ... EXEC block when EXEC ends (EXEC runs with
-//! every other command held off, so nothing can slip in between).
+//! are released. The command's own text is encoded only when it is logged, and only once.
+//! Expiry deletions are logged as DEL where they happen ([`emit`]). A transaction's records
+//! are collected and logged as one MULTI ... EXEC block when EXEC ends (EXEC runs with every
+//! other command held off, so nothing can slip in between).
 //!
 //! Records are RESP arrays, exactly what Redis writes into its AOF, with a SELECT whenever the
-//! database changes. Every record gets a sequence number; `appendfsync always` holds a reply
-//! until the AOF has made the sequence of its command durable.
+//! database changes. Every record gets a sequence number. A call's *ticket* ([`Log::ticket`])
+//! is the last sequence number when it ended: every record it wrote, and every record of a
+//! change it could have seen (those were appended before their locks were released). A door
+//! sends a reply once [`Log::settle`] (or [`Log::settle_blocking`]) says its ticket is durable:
+//! fsynced under `appendfsync always`, so no client, a reader neither, ever sees a write a
+//! crash could lose; written to the file under `everysec` and `no`, so a crash of the process
+//! loses nothing acknowledged.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::{Condvar, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 /// The shared log of records not yet taken by the AOF writer.
 #[derive(Default)]
@@ -28,28 +36,42 @@ pub struct Log {
     appended: AtomicU64,
     durable: AtomicU64,
     hold_replies: AtomicBool,
-    on_durable: Mutex<Option<DurableHook>>,
+    /// Nothing will become durable any more (the writer stopped for good): waiters give up.
+    abandoned: AtomicBool,
     on_wait: Mutex<Option<WaitHook>>,
-    /// Threads blocked in [`Log::wait_durable`], and how many.
-    durable_wait: (Mutex<()>, std::sync::Condvar),
-    durable_waiters: AtomicU64,
+    /// Who waits for durability: threads (a condvar) and tasks (their wakers, by the sequence
+    /// number they wait for). `waiters` counts both, so the writer's [`Log::set_durable`]
+    /// takes no lock when nobody waits.
+    waiting: Mutex<Vec<(u64, Waker)>>,
+    durable_cv: Condvar,
+    waiters: AtomicUsize,
     /// The sequence number up to which records are in the file (not necessarily fsynced):
-    /// [`Log::write_through`] returns at once below it.
+    /// a write-through returns at once below it.
     written: AtomicU64,
     /// Installed by the AOF under `appendfsync everysec` and `no`: writes the records up to a
     /// sequence number to the file (not fsynced) on the caller's thread.
     write_through: std::sync::RwLock<Option<WriteThrough>>,
 }
 
-/// See [`Log::write_through`].
-pub type WriteThrough = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+/// See [`Log::set_write_through`]: Err carries the `-MISCONF` text when the file could not
+/// be written.
+pub type WriteThrough = std::sync::Arc<dyn Fn(u64) -> Result<(), String> + Send + Sync>;
 
 /// Called when a reply starts waiting for durability (the AOF writer wakes at once instead of
 /// at its next poll).
 pub type WaitHook = Box<dyn Fn() + Send + Sync>;
 
-/// Called with the new durable sequence number (the server wakes held replies).
-pub type DurableHook = Box<dyn Fn(u64) + Send + Sync>;
+/// A reply that cannot be sent as an acknowledgement: its write is not durable and will not
+/// be soon (the file cannot be written, or the server stops). The text is the error to send
+/// instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotDurable(pub String);
+
+impl NotDurable {
+    fn stopping() -> NotDurable {
+        NotDurable("MISCONF the append-only file is being closed: the write is not durable".into())
+    }
+}
 
 #[derive(Default)]
 struct Inner {
@@ -110,32 +132,46 @@ impl Log {
         self.durable.load(Relaxed)
     }
 
-    /// Records that everything up to `seq` is durable, and tells the hook and the waiting
-    /// threads.
-    pub fn set_durable(&self, seq: u64) {
-        self.durable.fetch_max(seq, SeqCst);
-        // Only the embedded library's calls block here: no system call when none does.
-        if self.durable_waiters.load(SeqCst) > 0 {
-            let _g = self
-                .durable_wait
-                .0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            self.durable_wait.1.notify_all();
-        }
-        if let Some(hook) = self
-            .on_durable
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            hook(seq);
+    /// The ticket of a call that ends now: the last record appended (0 while nothing is
+    /// logged). See the module docs.
+    pub fn ticket(&self) -> u64 {
+        if self.enabled() {
+            self.appended.load(Relaxed)
+        } else {
+            0
         }
     }
 
-    /// Installs the hook [`Self::set_durable`] calls.
-    pub fn on_durable(&self, hook: DurableHook) {
-        *self.on_durable.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    /// Records that everything up to `seq` is durable, and wakes whoever waits for it.
+    pub fn set_durable(&self, seq: u64) {
+        self.durable.fetch_max(seq, SeqCst);
+        // No lock and no system call when nobody waits.
+        if self.waiters.load(SeqCst) > 0 {
+            self.wake(|at| at <= seq);
+        }
+    }
+
+    /// Nothing will become durable any more (the AOF writer is gone): every waiter, now and
+    /// later, is told so.
+    pub fn abandon(&self) {
+        self.abandoned.store(true, SeqCst);
+        self.wake(|_| true);
+    }
+
+    fn wake(&self, due: impl Fn(u64) -> bool) {
+        let mut w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut i = 0;
+        while i < w.len() {
+            if due(w[i].0) {
+                let (_, waker) = w.swap_remove(i);
+                self.waiters.fetch_sub(1, SeqCst);
+                waker.wake();
+            } else {
+                i += 1;
+            }
+        }
+        drop(w);
+        self.durable_cv.notify_all();
     }
 
     /// Installs the hook [`Self::waiting`] calls.
@@ -144,7 +180,7 @@ impl Log {
     }
 
     /// A reply waits for its write to become durable: wakes the writer.
-    pub fn waiting(&self) {
+    fn waiting(&self) {
         if let Some(hook) = self
             .on_wait
             .lock()
@@ -155,39 +191,72 @@ impl Log {
         }
     }
 
-    /// Blocks the calling thread until the record `seq` is durable (the embedded library's
-    /// replies under `appendfsync always`). False if it is not after `timeout` (the AOF
-    /// writer is stuck or gone).
-    pub fn wait_durable(&self, seq: u64, timeout: std::time::Duration) -> bool {
-        if seq <= self.durable() {
-            return true;
+    /// What a reply with `ticket` needs before it leaves, decided at once: under `always`,
+    /// `Ok(true)` when it is fsynced already, `Ok(false)` when it must wait; otherwise the
+    /// records up to it are written through first (`Ok(true)`, or the error when the write
+    /// failed).
+    fn settle_now(&self, ticket: u64) -> Result<bool, NotDurable> {
+        if ticket == 0 || ticket <= self.durable.load(SeqCst) {
+            return Ok(true);
+        }
+        if !self.holds_replies() {
+            return self.write_through(ticket).map(|_| true);
+        }
+        if self.abandoned.load(SeqCst) {
+            return Err(NotDurable::stopping());
+        }
+        Ok(false)
+    }
+
+    /// Waits until a reply with `ticket` may be sent (see the module docs). Err: it must not
+    /// be sent as an acknowledgement.
+    pub async fn settle(&self, ticket: u64) -> Result<(), NotDurable> {
+        if self.settle_now(ticket)? {
+            return Ok(());
         }
         self.waiting();
-        let deadline = std::time::Instant::now() + timeout;
-        let mut g = self
-            .durable_wait
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        // Counted under the lock, and `durable` read after: a notifier that missed the count
-        // set `durable` before this reads it.
-        self.durable_waiters.fetch_add(1, SeqCst);
-        let mut done = true;
-        while seq > self.durable.load(SeqCst) {
-            let now = std::time::Instant::now();
+        Durable {
+            log: self,
+            seq: ticket,
+        }
+        .await
+    }
+
+    /// [`Log::settle`] for a thread (the embedded library): gives up after `timeout` (the AOF
+    /// writer is stuck).
+    pub fn settle_blocking(&self, ticket: u64, timeout: Duration) -> Result<(), NotDurable> {
+        if self.settle_now(ticket)? {
+            return Ok(());
+        }
+        self.waiting();
+        let deadline = Instant::now() + timeout;
+        let mut g = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        // Counted under the lock, and `durable` read after: a waker that missed the count set
+        // `durable` before this reads it.
+        self.waiters.fetch_add(1, SeqCst);
+        let result = loop {
+            if ticket <= self.durable.load(SeqCst) {
+                break Ok(());
+            }
+            if self.abandoned.load(SeqCst) {
+                break Err(NotDurable::stopping());
+            }
+            let now = Instant::now();
             if now >= deadline {
-                done = false;
-                break;
+                break Err(NotDurable(
+                    "MISCONF the write was not made durable in time (the append-only file \
+                     cannot be written)"
+                        .into(),
+                ));
             }
             g = self
-                .durable_wait
-                .1
+                .durable_cv
                 .wait_timeout(g, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-        }
-        self.durable_waiters.fetch_sub(1, SeqCst);
-        done
+        };
+        self.waiters.fetch_sub(1, SeqCst);
+        result
     }
 
     /// Records that the records up to `seq` are in the file (by the AOF writer, or by a
@@ -196,7 +265,10 @@ impl Log {
         self.written.fetch_max(seq, SeqCst);
     }
 
-    /// Installs (or removes) what [`Self::write_through`] calls.
+    /// Installs (or removes) what a write-through calls: under `appendfsync everysec` or `no`,
+    /// the records up to a reply's ticket are handed to the operating system before the reply
+    /// leaves, so a crash of the process (not of the machine) loses nothing acknowledged, as
+    /// with Redis, which writes the AOF before it replies.
     pub fn set_write_through(&self, f: Option<WriteThrough>) {
         *self
             .write_through
@@ -204,20 +276,18 @@ impl Log {
             .unwrap_or_else(|e| e.into_inner()) = f;
     }
 
-    /// Before a reply is sent under `appendfsync everysec` or `no`: the records up to `seq`
-    /// are handed to the operating system, so a crash of the process (not of the machine)
-    /// loses nothing acknowledged, as with Redis, which writes the AOF before it replies.
-    pub fn write_through(&self, seq: u64) {
+    fn write_through(&self, seq: u64) -> Result<(), NotDurable> {
         if seq <= self.written.load(SeqCst) {
-            return;
+            return Ok(());
         }
         let f = self
             .write_through
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        if let Some(f) = f {
-            f(seq);
+        match f {
+            Some(f) => f(seq).map_err(NotDurable),
+            None => Ok(()),
         }
     }
 
@@ -303,20 +373,55 @@ impl Log {
     }
 }
 
+/// Resolves once `seq` is durable, or the log is abandoned.
+struct Durable<'a> {
+    log: &'a Log,
+    seq: u64,
+}
+
+impl std::future::Future for Durable<'_> {
+    type Output = Result<(), NotDurable>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let log = self.log;
+        if self.seq <= log.durable.load(SeqCst) {
+            return Poll::Ready(Ok(()));
+        }
+        let mut w = log.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        // Registered, then looked at again: a `set_durable` in between finds the waker.
+        w.push((self.seq, cx.waker().clone()));
+        log.waiters.fetch_add(1, SeqCst);
+        drop(w);
+        if self.seq <= log.durable.load(SeqCst) {
+            return Poll::Ready(Ok(()));
+        }
+        if log.abandoned.load(SeqCst) {
+            return Poll::Ready(Err(NotDurable::stopping()));
+        }
+        Poll::Pending
+    }
+}
+
 /// The record of the write command running on this thread.
 #[derive(Default)]
 struct Pending {
     active: bool,
     db: usize,
-    record: Vec<u8>,
+    /// The running command's arguments, between [`begin`] and [`end`]: its record unless it
+    /// replaces it, encoded only when logged.
+    argv: Option<*const [&'static [u8]]>,
+    /// The record a command replaced its text with ([`replace`]).
+    replaced: Option<Vec<u8>>,
+    /// Where the command's own text is encoded (kept between commands).
+    scratch: Vec<u8>,
     dirty: bool,
     appended: bool,
     /// Inside EXEC: records wait here, then go out as one MULTI ... EXEC block.
     tx: Option<Vec<u8>>,
     /// The database the transaction block has selected so far.
     tx_db: Option<usize>,
-    /// Sequence number of the last record this thread appended.
-    last_seq: u64,
+    /// Records (or transaction blocks) this thread appended to the log, ever.
+    count: u64,
 }
 
 thread_local! {
@@ -324,7 +429,8 @@ thread_local! {
 }
 
 /// Opens the record of a write command about to run in database `db`: its text, unless the
-/// command replaces it.
+/// command replaces it. [`end`] must follow before `argv` goes away (the call path brackets
+/// the handler with the two).
 pub fn begin(db: usize, argv: &[&[u8]]) {
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
@@ -332,8 +438,12 @@ pub fn begin(db: usize, argv: &[&[u8]]) {
         p.db = db;
         p.dirty = false;
         p.appended = false;
-        p.record.clear();
-        encode(&mut p.record, argv);
+        p.replaced = None;
+        // Lifetime erased: only dereferenced before `end`, while the caller's `argv` lives.
+        p.argv = Some(std::ptr::slice_from_raw_parts(
+            argv.as_ptr().cast::<&'static [u8]>(),
+            argv.len(),
+        ));
     });
 }
 
@@ -355,10 +465,12 @@ pub fn replace(records: &[&[&[u8]]]) {
         if !p.active {
             return;
         }
-        p.record.clear();
+        let mut record = p.replaced.take().unwrap_or_default();
+        record.clear();
         for r in records {
-            encode(&mut p.record, r);
+            encode(&mut record, r);
         }
+        p.replaced = Some(record);
     });
 }
 
@@ -370,17 +482,33 @@ pub fn flush(log: &Log) {
     }
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        if !p.active || !p.dirty || p.appended || p.record.is_empty() {
+        if !p.active || !p.dirty || p.appended {
             return;
         }
         p.appended = true;
         let p = &mut *p;
+        let record: &[u8] = match (&p.replaced, p.argv) {
+            (Some(r), _) => r,
+            (None, Some(argv)) => {
+                // SAFETY: `argv` was stored by `begin` from the arguments of the command
+                // running on this thread; `active` is true, so `end` has not run yet and the
+                // caller that passed them to `begin` still holds them.
+                let argv = unsafe { &*argv };
+                p.scratch.clear();
+                encode(&mut p.scratch, argv);
+                &p.scratch
+            }
+            (None, None) => return,
+        };
+        if record.is_empty() {
+            return;
+        }
         if p.tx.is_some() {
-            let (db, record) = (p.db, std::mem::take(&mut p.record));
+            let (db, record) = (p.db, record.to_vec());
             tx_push(p, db, &record);
-            p.record = record;
         } else {
-            p.last_seq = log.append_encoded(p.db, &p.record);
+            log.append_encoded(p.db, record);
+            p.count += 1;
         }
     });
 }
@@ -403,7 +531,14 @@ fn tx_push(p: &mut Pending, db: usize, record: &[u8]) {
 /// Ends the running command, logging its record if that has not happened yet.
 pub fn end(log: &Log) {
     flush(log);
-    PENDING.with(|p| p.borrow_mut().active = false);
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        p.active = false;
+        p.argv = None;
+        if p.scratch.capacity() > 1 << 20 {
+            p.scratch = Vec::new();
+        }
+    });
 }
 
 /// Logs a record now (a key deleted because it expired, in database `db`), or into the open
@@ -419,7 +554,8 @@ pub fn emit(log: &Log, db: usize, argv: &[&[u8]]) {
         if p.tx.is_some() {
             tx_push(&mut p, db, &record);
         } else {
-            p.last_seq = log.append_encoded(db, &record);
+            log.append_encoded(db, &record);
+            p.count += 1;
         }
     });
 }
@@ -447,12 +583,13 @@ pub fn end_transaction(log: &Log) {
         encode(&mut block, &[b"MULTI"]);
         block.extend_from_slice(&tx);
         encode(&mut block, &[b"EXEC"]);
-        p.last_seq = log.append_block(&block, db);
+        log.append_block(&block, db);
+        p.count += 1;
     });
 }
 
-/// The sequence number of the last record this thread appended (what a reply must wait for
-/// under `appendfsync always`).
-pub fn last_seq() -> u64 {
-    PENDING.with(|p| p.borrow().last_seq)
+/// How many records (or transaction blocks) this thread has appended, ever: a call that saw
+/// the count grow logged a write of its own.
+pub fn appended_here() -> u64 {
+    PENDING.with(|p| p.borrow().count)
 }

@@ -216,12 +216,8 @@ pub struct Session {
     pub db: usize,
     /// True after `HELLO 3`.
     pub resp3: bool,
-    /// Set by QUIT and CLIENT KILL of oneself: close after writing the replies.
-    pub close_after_reply: bool,
     /// False while a password is required and the client has not presented it.
     pub authenticated: bool,
-    /// What prefetching already worked out for the command about to run.
-    pub key_hint: Option<KeyHint>,
     /// Subscriptions, once the connection subscribed to anything.
     pub pubsub: Option<Box<PubSubState>>,
     /// The open transaction, between MULTI and EXEC/DISCARD.
@@ -232,38 +228,15 @@ pub struct Session {
     pub tracking: Option<SessionTracking>,
     /// The mailbox of a MONITOR connection.
     pub monitor: Option<Arc<Subscriber>>,
-    /// CLIENT REPLY.
-    pub reply: ReplyMode,
-    /// True while the command that just ran was CLIENT REPLY itself.
-    pub reply_set_now: bool,
-    /// Set while commands must not block (inside EXEC): a blocking command that finds nothing
-    /// answers as if it timed out.
-    pub no_block: bool,
-    /// Set while the server re-runs a blocked client's command on its behalf, for this key
-    /// (which gained data): like Redis, a waiter is served from the key that became ready.
-    pub(crate) serving: Option<Vec<u8>>,
-    /// What the command that just ran waits for, if it blocked.
-    pub block_request: Option<crate::blocking::BlockRequest>,
+    /// CLIENT REPLY OFF: no reply is sent.
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP: the next command's reply is not sent (the call path takes it).
+    pub reply_skip_next: bool,
     /// The wait this connection is in: its connection sends nothing else until it ends.
     pub blocked: Option<Arc<crate::blocking::Waiter>>,
     /// Set for the session replaying the append-only file: it runs while the server loads and
     /// is never refused for a persistence error.
     pub replaying: bool,
-    /// Sequence number of the last write record this session's commands appended to the log
-    /// (`appendfsync always` holds replies until it is durable).
-    pub last_write_seq: u64,
-}
-
-/// Whether replies are sent (CLIENT REPLY).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ReplyMode {
-    /// Every reply.
-    #[default]
-    On,
-    /// No reply at all.
-    Off,
-    /// No reply to the next command, then On.
-    SkipNext,
 }
 
 /// A tracking connection's options.
@@ -276,10 +249,8 @@ pub struct SessionTracking {
     pub optin: bool,
     /// OPTOUT: track unless after CLIENT CACHING NO.
     pub optout: bool,
-    /// CLIENT CACHING for the next command.
+    /// CLIENT CACHING for the next command (the call path takes it).
     pub caching: Option<bool>,
-    /// True while the command running is CLIENT CACHING itself.
-    pub caching_set_now: bool,
 }
 
 /// Commands queued by MULTI: registry index and arguments.
@@ -360,7 +331,8 @@ impl Drop for Session {
 }
 
 /// A command's registry index and its first key's hash, computed while a pipeline is
-/// prefetched so that running the command does not look them up again.
+/// prefetched so that running the command does not look them up again (see
+/// [`crate::CallSite::hint`]).
 #[derive(Clone, Copy, Debug)]
 pub struct KeyHint {
     /// Address of the key argument the hash belongs to.
@@ -399,34 +371,35 @@ impl Session {
             client,
             db,
             resp3,
-            close_after_reply: false,
             authenticated: true,
-            key_hint: None,
             pubsub: None,
             multi: None,
             watching: None,
             tracking: None,
             monitor: None,
-            reply: ReplyMode::On,
-            reply_set_now: false,
-            no_block: false,
-            serving: None,
-            block_request: None,
+            reply_off: false,
+            reply_skip_next: false,
             blocked: None,
-            last_write_seq: 0,
             replaying: false,
         }
     }
 
-    /// True while the server serves this (blocked) client's command.
-    pub fn serving(&self) -> bool {
-        self.serving.is_some()
+    /// CLIENT TRACKING OFF (and RESET, and a closing connection).
+    pub fn stop_tracking(&mut self) {
+        if let Some(t) = self.tracking.take() {
+            t.table.disable(self.client.id);
+        }
+        self.client.redir.store(-1, Relaxed);
+        self.client.bcast.store(false, Relaxed);
     }
 
-    /// Whether a blocking command may take data from `key` now: any key normally, only the
-    /// key that became ready while being served.
-    pub fn may_serve(&self, key: &[u8]) -> bool {
-        self.serving.as_deref().is_none_or(|k| k == key)
+    /// Drops the open transaction and every WATCH (EXEC, DISCARD, RESET, a refused EXEC).
+    pub fn end_transaction(&mut self) {
+        self.multi = None;
+        self.client.multi.store(-1, Relaxed);
+        if let Some(mut w) = self.watching.take() {
+            w.clear();
+        }
     }
 
     /// Selects database `db`.

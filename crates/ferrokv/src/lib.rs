@@ -31,7 +31,8 @@
 
 #![deny(missing_docs)]
 
-pub use engine::config::Values as Config;
+use engine::config::Values as Config;
+pub use engine::propagate::NotDurable;
 
 use engine::{Engine, ReplyBuf, Session, SystemClock};
 use resp::{parse_value, Value};
@@ -312,15 +313,17 @@ impl Db {
         let mut session =
             Session::detached(&engine.clients, "embedded", self.db, engine.clock.now_ms());
         let mut out = ReplyBuf::new(true);
-        engine.execute(&mut session, argv, &mut out);
-        // Under `appendfsync always` nothing is acknowledged before it is on disk.
-        let log = &engine.keyspace.log;
-        if !log.holds_replies() {
-            log.write_through(session.last_write_seq);
-        } else if !log.wait_durable(session.last_write_seq, DURABLE_TIMEOUT) {
-            return Err(Error::Persistence(
-                "the write was not made durable (the append-only file cannot be written)".into(),
-            ));
+        let called = engine.execute(&mut session, argv, &mut out);
+        // Nothing is acknowledged before its ticket is durable (fsynced under `always`,
+        // written under `everysec` and `no`).
+        if let Err(NotDurable(why)) = engine
+            .keyspace
+            .log
+            .settle_blocking(called.ticket, DURABLE_TIMEOUT)
+        {
+            if called.wrote {
+                return Err(Error::Persistence(why));
+            }
         }
         let (value, _) =
             parse_value(&out.buf).map_err(|e| Error::UnexpectedReply(format!("{e:?}")))?;

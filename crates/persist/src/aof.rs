@@ -180,7 +180,12 @@ fn load_file(
                 }
                 out.buf.clear();
                 // At time 0: nothing expires while the AOF replays (see `Ctx::base_time`).
-                engine.execute_at(session, &argv, &mut out, 0, Instant::now());
+                let site = engine::CallSite {
+                    now_ms: 0,
+                    started: Instant::now(),
+                    hint: None,
+                };
+                engine.execute_at(session, &argv, &mut out, site);
                 loaded.commands += 1;
                 at += n;
                 progress.at(at, || format!("{} commands", loaded.commands));
@@ -688,11 +693,11 @@ impl Aof {
             log.set_write_through(None);
         } else {
             let shared = Arc::downgrade(&self.shared);
-            let through: engine::propagate::WriteThrough = Arc::new(move |seq| {
-                if let Some(s) = shared.upgrade() {
-                    s.write_through(&s.engine.keyspace.log, seq);
-                }
-            });
+            let through: engine::propagate::WriteThrough =
+                Arc::new(move |seq| match shared.upgrade() {
+                    Some(s) => s.write_through(&s.engine.keyspace.log, seq),
+                    None => Ok(()),
+                });
             log.set_write_through(Some(through));
         }
     }
@@ -824,22 +829,48 @@ impl Shared {
     }
 
     /// A connection about to reply (`appendfsync everysec` or `no`): writes the records up
-    /// to `seq` now, unless that is done already. A failure is the writer's to retry.
-    fn write_through(&self, log: &Log, seq: u64) {
+    /// to `seq` now, unless that is done already. A failure is the writer's to retry, and the
+    /// reply must not acknowledge the write: the error is the `-MISCONF` text to send instead.
+    fn write_through(&self, log: &Log, seq: u64) -> Result<(), String> {
         let mut io = self.io();
         if io.written_seq >= seq {
-            return;
+            return Ok(());
         }
         if let Err(e) = io.write(self, log) {
             drop(io);
-            fail(&self.engine, &e);
+            let why = fail(&self.engine, &e);
             self.kick();
-            return;
+            return Err(why);
         }
-        if io.cut.is_some() {
-            // The records after a rewrite's cut wait for the writer to move to the next file.
+        if io.cut.is_some() && io.written_seq < seq {
+            // The records after a rewrite's cut wait for the writer to move to the next file:
+            // the reply waits for them like a reply under `always` does.
             drop(io);
             self.kick();
+            return self.wait_written(log, seq);
+        }
+        Ok(())
+    }
+
+    /// Waits until the writer has moved past a cut and written the records up to `seq`
+    /// (a rewrite is switching files), or fails.
+    fn wait_written(&self, log: &Log, seq: u64) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let io = self.io();
+            if io.written_seq >= seq {
+                return Ok(());
+            }
+            if io.cut.is_none() {
+                drop(io);
+                return self.write_through(log, seq);
+            }
+            drop(io);
+            if Instant::now() >= deadline || self.stop.load(Relaxed) {
+                return Err("MISCONF the append-only file could not be written in time".to_string());
+            }
+            self.kick();
+            std::thread::sleep(Duration::from_micros(200));
         }
     }
 }
@@ -960,20 +991,23 @@ fn writer(shared: Arc<Shared>, log: Arc<Log>) {
     }
 }
 
-fn fail(engine: &Engine, e: &std::io::Error) {
+/// Records a failed write or fsync: writes are refused with the returned `-MISCONF` text
+/// until one succeeds.
+fn fail(engine: &Engine, e: &std::io::Error) -> String {
     // Redis shows the system's text alone ("No space left on device").
     let text = e.to_string();
     let plain = text.split(" (os error").next().unwrap_or(&text);
     let why = format!("MISCONF Errors writing to the AOF file: {plain}");
-    if engine.misconf().as_deref() != Some(why.as_str()) {
+    if engine.state.misconf().as_deref() != Some(why.as_str()) {
         tracing::warn!("Error writing to the AOF file: {e}");
     }
-    engine.set_misconf(Failure::Aof, Some(why));
+    engine.state.set_misconf(Failure::Aof, Some(why.clone()));
+    why
 }
 
 fn recovered(engine: &Engine) {
-    if engine.failing(Failure::Aof) {
+    if engine.state.failing(Failure::Aof) {
         tracing::warn!("AOF write error looks solved, ferrokv can write again.");
-        engine.set_misconf(Failure::Aof, None);
+        engine.state.set_misconf(Failure::Aof, None);
     }
 }

@@ -130,7 +130,7 @@ impl Persister {
         let v = engine.config.values();
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| format!("Can't create the directory {}: {e}", self.dir.display()))?;
-        engine.loading.store(true, Relaxed);
+        engine.state.set_loading(true);
         let stats = &engine.stats;
         stats.loading_started.store(self.now_s(), Relaxed);
         stats.loading_total_bytes.store(0, Relaxed);
@@ -170,7 +170,7 @@ impl Persister {
         } else {
             Ok(())
         };
-        engine.loading.store(false, Relaxed);
+        engine.state.set_loading(false);
         loaded?;
         self.changes_at_save
             .store(engine.keyspace.changes(), Relaxed);
@@ -216,6 +216,16 @@ impl Persister {
         if let Some(aof) = self.aof.lock().unwrap_or_else(|e| e.into_inner()).take() {
             tracing::info!("Calling fsync() on the AOF file.");
             aof.close();
+            // What the writer did not make durable never will be: replies still waiting for
+            // it are not sent as acknowledgements.
+            if let Some(engine) = self.engine.upgrade() {
+                let log = &engine.keyspace.log;
+                if log.durable() < log.appended() {
+                    log.abandon();
+                } else {
+                    log.set_durable(log.appended());
+                }
+            }
         }
     }
 
@@ -336,7 +346,9 @@ impl Persister {
     fn check_stop_writes(&self, engine: &Engine, failed: bool) {
         let v = engine.config.values();
         let stop = failed && v.stop_writes_on_bgsave_error && !v.save.is_empty();
-        engine.set_misconf(Failure::Rdb, stop.then(|| BGSAVE_MISCONF.to_string()));
+        engine
+            .state
+            .set_misconf(Failure::Rdb, stop.then(|| BGSAVE_MISCONF.to_string()));
     }
 
     fn saved(&self, changes_at_start: u64) {
@@ -623,7 +635,7 @@ impl Persistence for Persister {
         line("aof_rewrites_consecutive_failures", &j.rewrite_failures);
         line(
             "aof_last_write_status",
-            &status(engine.failing(Failure::Aof)),
+            &status(engine.state.failing(Failure::Aof)),
         );
         line("aof_last_cow_size", &0);
         line("module_fork_in_progress", &0);
@@ -642,7 +654,7 @@ impl Persistence for Persister {
             line("aof_pending_bio_fsync", &0);
             line("aof_delayed_fsync", &0);
         }
-        if engine.loading.load(Relaxed) {
+        if engine.state.loading() {
             let s = &engine.stats;
             let started = s.loading_started.load(Relaxed);
             let total = s.loading_total_bytes.load(Relaxed);

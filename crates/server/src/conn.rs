@@ -1,13 +1,24 @@
-//! One client connection. Each read is parsed for every complete command it holds; all of them
-//! run in order and their replies leave in one write, which is what makes pipelining cheap. A
-//! protocol error is answered with Redis's text and closes the connection after the replies of
-//! the commands before it.
+//! One client connection. Each read is parsed for every complete command it holds; they run in
+//! order through [`Engine::execute_at`] and their replies leave together, which is what makes
+//! pipelining cheap. A protocol error is answered with Redis's text and closes the connection
+//! after the replies of the commands before it.
+//!
+//! What a connection holds is bounded: replies are sent once [`FLUSH_AT`] bytes of them wait,
+//! so a long pipeline never sits in one buffer; `client-output-buffer-limit normal` closes a
+//! client whose pending replies pass its hard limit, or its soft limit for longer than allowed
+//! while the client does not read; `client-query-buffer-limit` bounds what it sent but did not
+//! complete, while it waits in a blocking command too; `timeout` closes an idle client.
+//!
+//! A reply leaves only once the log says its ticket is durable (see `engine::propagate`); a
+//! write whose record could not be written is answered with `-MISCONF`, never acknowledged.
 
-use engine::{Engine, ReplyBuf, Session};
+use engine::propagate::NotDurable;
+use engine::{CallSite, Called, Engine, ReplyBuf, Session};
 use resp::{Limits, RequestParser};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -16,9 +27,12 @@ use tokio::sync::Notify;
 const READ_CHUNK: usize = 16 * 1024;
 /// A read buffer that grew past this is given back once drained (a large value passed).
 const KEEP_BUFFER_CAPACITY: usize = 1024 * 1024;
+/// Replies waiting to be sent: past this many bytes they are sent before the next command of
+/// the batch runs.
+pub const FLUSH_AT: usize = 64 * 1024;
 
 /// Accepts connections forever, one task each.
-pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener, durable: Durable) {
+pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
@@ -30,9 +44,8 @@ pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener, durable: Du
         };
         engine.stats.connections.fetch_add(1, Relaxed);
         let engine = engine.clone();
-        let durable = durable.clone();
         tokio::spawn(async move {
-            serve(engine, stream, peer.to_string(), durable).await;
+            serve(engine, stream, peer.to_string()).await;
         });
     }
 }
@@ -48,7 +61,7 @@ fn is_loopback(stream: &TcpStream) -> bool {
 }
 
 /// Serves one connection until it closes, is killed or the server stops.
-pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String, durable: Durable) {
+pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     let _ = stream.set_nodelay(true);
     let Some(_slot) = crate::admit(&engine, &stream) else {
         let _ = stream
@@ -76,48 +89,154 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String, dur
         .client
         .set_waker(Box::new(move || waker.notify_one()));
     let id = session.client.id;
-    if !engine.shutdown_requested() {
-        run(&engine, &mut stream, &mut session, &kill, durable).await;
+    if !engine.state.shutdown_requested() {
+        run(&engine, &mut stream, &mut session, &kill).await;
     }
     // A client that disconnects while blocked stops waiting.
     engine.blocking.cancel(id);
     engine.clients.unregister(id);
 }
 
-/// The AOF's durable sequence number (see `engine::propagate`), watched by connections that
-/// hold replies under `appendfsync always`.
-pub type Durable = tokio::sync::watch::Receiver<u64>;
-
-/// Under `appendfsync always`, waits until the writes up to `seq` are on disk; under
-/// `everysec` and `no`, writes them to the file first (as Redis does before it replies). False
-/// when the AOF writer is gone (the server is stopping): the reply must not be sent as durable.
-async fn wait_durable(engine: &Engine, durable: &mut Durable, seq: u64) -> bool {
-    let log = &engine.keyspace.log;
-    if !log.holds_replies() {
-        log.write_through(seq);
-        return true;
-    }
-    if seq <= log.durable() {
-        return true;
-    }
-    log.waiting();
-    durable.wait_for(|&d| d >= seq).await.is_ok()
+/// The replies of one batch waiting to be sent: the ticket they depend on, and where the
+/// replies of commands that wrote are (on a failed write-through they become `-MISCONF`).
+#[derive(Default)]
+struct Batch {
+    ticket: u64,
+    writes: Vec<std::ops::Range<usize>>,
 }
 
-async fn run(
+impl Batch {
+    /// Records a command whose reply is `out[mark..]`.
+    fn add(&mut self, called: &Called, mark: usize, out: &ReplyBuf) {
+        self.ticket = self.ticket.max(called.ticket);
+        if called.wrote && out.len() > mark {
+            self.writes.push(mark..out.len());
+        }
+    }
+}
+
+/// Sends the batch's replies once the log has made them durable, within the normal client
+/// class's output limits. False when the connection must close.
+async fn send(
     engine: &Engine,
     stream: &mut TcpStream,
-    session: &mut Session,
+    session: &Session,
     kill: &Notify,
-    mut durable: Durable,
-) {
+    out: &mut ReplyBuf,
+    batch: &mut Batch,
+) -> bool {
+    match settle(engine, session, kill, batch.ticket).await {
+        Some(Ok(())) => {}
+        Some(Err(NotDurable(why))) => refuse_writes(out, &batch.writes, &why),
+        None => return false,
+    }
+    *batch = Batch::default();
+    let limit = engine.config.read(|v| v.output_limits[0]);
+    if limit.hard > 0 && out.len() as u64 > limit.hard {
+        session.client.output_limit_hit.store(true, Relaxed);
+        log_kill(session);
+        return false;
+    }
+    engine
+        .stats
+        .net_output_bytes
+        .fetch_add(out.len() as u64, Relaxed);
+    let ok = write_unless_killed(engine, stream, &out.buf, session, kill).await;
+    out.buf.clear();
+    if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
+        out.buf = Vec::new();
+    }
+    ok
+}
+
+/// Waits for `ticket` (see `engine::propagate::Log::settle`). None when the client was killed
+/// meanwhile.
+async fn settle(
+    engine: &Engine,
+    session: &Session,
+    kill: &Notify,
+    ticket: u64,
+) -> Option<Result<(), NotDurable>> {
+    let settled = engine.keyspace.log.settle(ticket);
+    tokio::pin!(settled);
+    // A wake-up for published messages is handed back once the wait is over; meanwhile a
+    // kill is still noticed.
+    let mut woken = false;
+    loop {
+        tokio::select! {
+            biased;
+            r = &mut settled => {
+                if woken {
+                    kill.notify_one();
+                }
+                return Some(r);
+            }
+            _ = kill.notified(), if !woken => {
+                if session.client.is_killed() {
+                    log_kill(session);
+                    return None;
+                }
+                woken = true;
+            }
+            _ = tokio::time::sleep(KILL_POLL), if woken => {
+                if session.client.is_killed() {
+                    log_kill(session);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// How often a connection waiting for durability looks whether it was killed, once a
+/// wake-up for messages has been set aside.
+const KILL_POLL: Duration = Duration::from_millis(50);
+
+/// Replaces the replies at `writes` (in order) by the error: the writes they acknowledge are
+/// not durable.
+fn refuse_writes(out: &mut ReplyBuf, writes: &[std::ops::Range<usize>], why: &str) {
+    let mut rebuilt = Vec::with_capacity(out.len());
+    let mut at = 0;
+    for w in writes {
+        rebuilt.extend_from_slice(&out.buf[at..w.start]);
+        rebuilt.push(b'-');
+        rebuilt.extend_from_slice(why.as_bytes());
+        rebuilt.extend_from_slice(b"\r\n");
+        at = w.end;
+    }
+    rebuilt.extend_from_slice(&out.buf[at..]);
+    out.buf = rebuilt;
+}
+
+/// When an idle client is closed (`timeout`), if it may be: blocked, subscribed and MONITOR
+/// clients are exempt, as in Redis.
+fn idle_deadline(engine: &Engine, session: &Session) -> Option<tokio::time::Instant> {
+    let secs = engine.config.read(|v| v.timeout);
+    let exempt = session.monitor.is_some()
+        || session.blocked.is_some()
+        || session.pubsub.as_ref().is_some_and(|p| {
+            !(p.channels.is_empty() && p.patterns.is_empty() && p.shard_channels.is_empty())
+        });
+    (secs > 0 && !exempt).then(|| tokio::time::Instant::now() + Duration::from_secs(secs))
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kill: &Notify) {
     let mut parser = RequestParser::new(limits(engine, session));
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut out = ReplyBuf::new(false);
+    let mut batch = Batch::default();
     loop {
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
             rbuf.reserve(READ_CHUNK);
         }
+        let idle = idle_deadline(engine, session);
         let n = tokio::select! {
             r = stream.read_buf(&mut rbuf) => match r {
                 Ok(0) | Err(_) => return,
@@ -131,6 +250,10 @@ async fn run(
                 }
                 continue;
             }
+            _ = sleep_until(idle) => {
+                tracing::debug!("Closing idle client {}", session.client.addr);
+                return;
+            }
         };
         if session.client.is_killed() {
             log_kill(session);
@@ -143,29 +266,16 @@ async fn run(
             .store(engine.clock.now_ms(), Relaxed);
         loop {
             out.resp3 = session.resp3;
-            let (consumed, outcome) = execute_all(engine, session, &mut parser, &rbuf, &mut out);
+            let (consumed, outcome) =
+                execute_all(engine, session, &mut parser, &rbuf, &mut out, &mut batch);
             rbuf.drain(..consumed);
-            if matches!(outcome, Outcome::Paused | Outcome::Blocked) {
-                // Commands parsed ahead of the held one are parsed again when it resumes.
+            if matches!(outcome, Outcome::Paused | Outcome::Blocked | Outcome::Flush) {
+                // Commands parsed ahead of where it stopped are parsed again when it resumes.
                 parser.reset();
             }
             session.client.qbuf.store(rbuf.len(), Relaxed);
-            if !out.is_empty() {
-                // Nothing acknowledged before it is durable (`appendfsync always`).
-                if !wait_durable(engine, &mut durable, session.last_write_seq).await {
-                    return;
-                }
-                engine
-                    .stats
-                    .net_output_bytes
-                    .fetch_add(out.len() as u64, Relaxed);
-                if !write_unless_killed(stream, &out.buf, session, kill).await {
-                    return;
-                }
-                out.buf.clear();
-                if out.buf.capacity() > KEEP_BUFFER_CAPACITY {
-                    out.buf = Vec::new();
-                }
+            if !out.is_empty() && !send(engine, stream, session, kill, &mut out, &mut batch).await {
+                return;
             }
             // Messages published while the batch ran go out after its replies.
             if !flush_mailbox(engine, stream, session, kill).await {
@@ -173,37 +283,32 @@ async fn run(
             }
             match outcome {
                 Outcome::Close => return,
-                _ if session.close_after_reply => return,
                 Outcome::Continue => break,
+                Outcome::Flush => {}
                 Outcome::Blocked => {
                     // Nothing else from this client runs until the wait ends; what it sends
                     // meanwhile is read (so a disconnect is noticed) and runs afterwards.
                     let waited = wait_unblocked(engine, stream, session, kill, &mut rbuf);
-                    if !waited.await
-                        || !flush_served(engine, stream, session, kill, &mut durable).await
-                    {
+                    if !waited.await || !flush_served(engine, stream, session, kill).await {
                         return;
                     }
                 }
                 Outcome::Paused => {
                     // CLIENT PAUSE: wait, then run the rest of what was read.
-                    while engine.pause_remaining_ms() > 0 {
+                    loop {
+                        let left = engine.state.pause_remaining_ms(engine.clock.now_ms());
+                        if left == 0 {
+                            break;
+                        }
                         if session.client.is_killed() {
                             return;
                         }
-                        let step = engine.pause_remaining_ms().min(PAUSE_POLL_MS);
-                        tokio::time::sleep(std::time::Duration::from_millis(step)).await;
+                        tokio::time::sleep(Duration::from_millis(left.min(PAUSE_POLL_MS))).await;
                     }
                 }
             }
         }
-        // Redis compatibility: a client whose unparsed input exceeds client-query-buffer-limit
-        // is disconnected without a reply.
-        if rbuf.len() as u64 > engine.config.client_query_buffer_limit() {
-            tracing::warn!(
-                "closing client {}: query buffer limit reached",
-                session.client.addr
-            );
+        if over_query_limit(engine, session, &rbuf) {
             return;
         }
         if rbuf.is_empty() && rbuf.capacity() > KEEP_BUFFER_CAPACITY {
@@ -214,6 +319,21 @@ async fn run(
             parser.set_limits(limits(engine, session));
         }
     }
+}
+
+/// Redis compatibility: a client whose unparsed input exceeds client-query-buffer-limit is
+/// disconnected without a reply.
+fn over_query_limit(engine: &Engine, session: &Session, rbuf: &[u8]) -> bool {
+    let over = rbuf.len() as u64 > engine.config.client_query_buffer_limit();
+    if over {
+        tracing::warn!(
+            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+            session.client.id,
+            session.client.addr,
+            rbuf.len()
+        );
+    }
+    over
 }
 
 /// Waits until the blocking command that just ran is served, times out or is unblocked (its
@@ -253,6 +373,10 @@ async fn wait_unblocked(
                 Ok(0) | Err(_) => return false,
                 Ok(n) => {
                     engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                    session.client.qbuf.store(rbuf.len(), Relaxed);
+                    if over_query_limit(engine, session, rbuf) {
+                        return false;
+                    }
                 }
             },
         }
@@ -261,16 +385,30 @@ async fn wait_unblocked(
 }
 
 /// Sends the reply a blocked command got when it was served (it waits in the mailbox), once
-/// the pop it reports is durable under `appendfsync always`.
+/// the pop it reports is durable. A pop whose record could not be written is answered with
+/// the error instead.
 async fn flush_served(
     engine: &Engine,
     stream: &mut TcpStream,
     session: &Session,
     kill: &Notify,
-    durable: &mut Durable,
 ) -> bool {
-    let seq = engine.keyspace.log.appended();
-    wait_durable(engine, durable, seq).await && flush_mailbox(engine, stream, session, kill).await
+    match settle(engine, session, kill, engine.keyspace.log.ticket()).await {
+        None => false,
+        Some(Ok(())) => flush_mailbox(engine, stream, session, kill).await,
+        Some(Err(NotDurable(why))) => {
+            let served = session
+                .pubsub
+                .as_ref()
+                .map(|p| p.mailbox.take())
+                .unwrap_or_default();
+            let mut error = format!("-{why}\r\n").into_bytes();
+            if served.is_empty() {
+                error.clear();
+            }
+            write_unless_killed(engine, stream, &error, session, kill).await
+        }
+    }
 }
 
 /// Writes whatever pub/sub messages wait for this connection. False when the socket failed.
@@ -295,24 +433,41 @@ async fn flush_mailbox(
         .stats
         .net_output_bytes
         .fetch_add(bytes.len() as u64, Relaxed);
-    write_unless_killed(stream, &bytes, session, kill).await
+    write_unless_killed(engine, stream, &bytes, session, kill).await
 }
 
-/// Writes all of `bytes`, unless the client is killed meanwhile: a client that stopped reading
-/// must not keep its connection task parked in a write forever (CLIENT KILL, output limits).
+/// Writes all of `bytes`, unless the client is killed meanwhile (CLIENT KILL, output limits)
+/// or stops reading: a write that waits longer than the soft output limit allows (when that
+/// much is pending) or than `timeout` closes the connection, so no task stays parked in a
+/// write forever.
 async fn write_unless_killed(
+    engine: &Engine,
     stream: &mut TcpStream,
     bytes: &[u8],
     session: &Session,
     kill: &Notify,
 ) -> bool {
+    let (limit, idle) = engine.config.read(|v| (v.output_limits[0], v.timeout));
     let mut pos = 0;
     let mut woken = false;
+    let mut stalled: Option<tokio::time::Instant> = None;
     while pos < bytes.len() {
+        let pending = (bytes.len() - pos) as u64;
+        let patience = if limit.soft > 0 && pending > limit.soft {
+            Some(Duration::from_secs(limit.soft_seconds))
+        } else if idle > 0 {
+            Some(Duration::from_secs(idle))
+        } else {
+            None
+        };
+        let deadline = patience.map(|p| *stalled.get_or_insert_with(tokio::time::Instant::now) + p);
         tokio::select! {
             r = stream.write(&bytes[pos..]) => match r {
                 Ok(0) | Err(_) => return false,
-                Ok(n) => pos += n,
+                Ok(n) => {
+                    pos += n;
+                    stalled = None;
+                }
             },
             _ = kill.notified() => {
                 if session.client.is_killed() {
@@ -321,6 +476,11 @@ async fn write_unless_killed(
                 }
                 // Only a wake-up for new messages: they wait in the mailbox.
                 woken = true;
+            }
+            _ = sleep_until(deadline) => {
+                session.client.output_limit_hit.store(true, Relaxed);
+                log_kill(session);
+                return false;
             }
         }
     }
@@ -363,8 +523,7 @@ const PREFETCH_MEMBER_SLOT_AHEAD: usize = 2;
 /// ...and the first entry of its chain.
 const PREFETCH_MEMBER_HEAD_AHEAD: usize = 1;
 
-/// Runs every complete command in `buf`. Returns the bytes consumed and whether the connection
-/// must close (protocol error, QUIT).
+/// Runs every complete command in `buf`. Returns the bytes consumed and how the batch ended.
 ///
 /// Multibulk commands are parsed in groups of [`PREFETCH_GROUP`]; each group's keys are hashed
 /// and their bucket slots, then their chain heads, are prefetched before the commands run in
@@ -375,6 +534,7 @@ fn execute_all(
     parser: &mut RequestParser,
     buf: &[u8],
     out: &mut ReplyBuf,
+    batch: &mut Batch,
 ) -> (usize, Outcome) {
     let mut start = 0;
     let mut group = Group::default();
@@ -386,14 +546,14 @@ fn execute_all(
                     start += n;
                     group.end = start;
                     if group.len() == PREFETCH_GROUP {
-                        match group.run(engine, session, buf, out) {
+                        match group.run(engine, session, buf, out, batch) {
                             (_, Outcome::Continue) => {}
                             (at, outcome) => return (at, outcome),
                         }
                     }
                 } else {
                     // An inline command: run what is queued, then it.
-                    match group.run(engine, session, buf, out) {
+                    match group.run(engine, session, buf, out, batch) {
                         (_, Outcome::Continue) => {}
                         (at, outcome) => return (at, outcome),
                     }
@@ -403,25 +563,26 @@ fn execute_all(
                         if engine.paused_for(session, &args) {
                             return (start, Outcome::Paused);
                         }
-                        engine.execute(session, &args, out);
-                    }
-                    start += n;
-                    if session.close_after_reply {
-                        return (start, Outcome::Close);
-                    }
-                    if session.blocked.is_some() {
-                        return (start, Outcome::Blocked);
+                        let mark = out.len();
+                        let called = engine.execute(session, &args, out);
+                        batch.add(&called, mark, out);
+                        start += n;
+                        if let Some(outcome) = stop_after(&called, out) {
+                            return (start, outcome);
+                        }
+                    } else {
+                        start += n;
                     }
                 }
             }
             Ok(None) => {
-                return match group.run(engine, session, buf, out) {
+                return match group.run(engine, session, buf, out, batch) {
                     (_, Outcome::Continue) => (start, Outcome::Continue),
                     other => other,
                 };
             }
             Err(e) => {
-                match group.run(engine, session, buf, out) {
+                match group.run(engine, session, buf, out, batch) {
                     (_, Outcome::Continue) => {}
                     (at, outcome) => return (at, outcome),
                 }
@@ -430,6 +591,20 @@ fn execute_all(
                 return (start, Outcome::Close);
             }
         }
+    }
+}
+
+/// Whether the batch stops after a command: it closes the connection, waits, or its replies
+/// are many enough to be sent first.
+fn stop_after(called: &Called, out: &ReplyBuf) -> Option<Outcome> {
+    if called.close {
+        Some(Outcome::Close)
+    } else if called.blocked {
+        Some(Outcome::Blocked)
+    } else if out.len() >= FLUSH_AT {
+        Some(Outcome::Flush)
+    } else {
+        None
     }
 }
 
@@ -450,6 +625,8 @@ enum Outcome {
     Paused,
     /// A blocking command is waiting: resume from the returned offset once it is answered.
     Blocked,
+    /// Enough replies wait: send them, then resume from the returned offset.
+    Flush,
 }
 
 /// Parsed commands waiting to run: argument ranges (absolute offsets into the read buffer).
@@ -476,14 +653,15 @@ impl Group {
 
     /// Runs every queued command, software-pipelined: while command `i` runs, command
     /// `i + PREFETCH_HEAD_AHEAD`'s chain head and command `i + PREFETCH_BUCKET_AHEAD`'s bucket slot
-    /// are on their way into the cache. Returns how it ended and, for Close or Paused, the
-    /// buffer offset to resume from.
+    /// are on their way into the cache. Returns how it ended and, unless it ran everything,
+    /// the buffer offset to resume from.
     fn run(
         &mut self,
         engine: &Engine,
         session: &mut Session,
         buf: &[u8],
         out: &mut ReplyBuf,
+        batch: &mut Batch,
     ) -> (usize, Outcome) {
         let n = self.frames.len();
         if n == 0 {
@@ -545,16 +723,18 @@ impl Group {
                 outcome = (at, Outcome::Paused);
                 break;
             }
-            session.key_hint = hints[i];
-            started = engine.execute_at(session, &args, out, now, started);
-            session.key_hint = None;
-            if session.close_after_reply {
-                outcome = (0, Outcome::Close);
-                break;
-            }
-            if session.blocked.is_some() {
+            let site = CallSite {
+                now_ms: now,
+                started,
+                hint: hints[i],
+            };
+            let mark = out.len();
+            let called = engine.execute_at(session, &args, out, site);
+            started = called.finished;
+            batch.add(&called, mark, out);
+            if let Some(stop) = stop_after(&called, out) {
                 let next = self.frames.get(i + 1).map_or(self.end, |f| f.2);
-                outcome = (next, Outcome::Blocked);
+                outcome = (next, stop);
                 break;
             }
         }

@@ -98,7 +98,6 @@ pub fn router(engine: Shared) -> Router {
         // Every route above needs the password when one is set; /healthz (added after the
         // layer) never does, so a load balancer can probe without credentials.
         .route_layer(middleware::from_fn_with_state(engine.clone(), require_auth))
-        .route_layer(middleware::from_fn_with_state(engine.clone(), durable))
         .route_layer(middleware::from_fn_with_state(engine.clone(), guard))
         .route("/healthz", get(healthz))
         .fallback(no_route)
@@ -350,18 +349,31 @@ fn session(engine: &Engine, db: usize) -> Session {
     Session::detached(&engine.clients, "http", db, engine.clock.now_ms())
 }
 
-/// Runs one command in database `db` and decodes its RESP3 reply.
-fn run(engine: &Engine, db: usize, args: &[&[u8]]) -> Value {
-    run_in(engine, &mut session(engine, db), args)
+/// Runs one command in database `db` and decodes its RESP3 reply, once it may be sent.
+async fn run(engine: &Engine, db: usize, args: &[&[u8]]) -> Value {
+    run_in(engine, &mut session(engine, db), args).await
 }
 
-fn run_in(engine: &Engine, session: &mut Session, args: &[&[u8]]) -> Value {
+/// Runs one command and decodes its reply, sent once its ticket is durable (as a RESP reply
+/// is): a write that cannot be made durable is answered with the error instead.
+async fn run_in(engine: &Engine, session: &mut Session, args: &[&[u8]]) -> Value {
+    let (value, called) = exec(engine, session, args);
+    match engine.keyspace.log.settle(called.ticket).await {
+        Err(engine::propagate::NotDurable(why)) if called.wrote => Value::Error(why),
+        _ => value,
+    }
+}
+
+/// Runs one command and decodes its reply, without waiting for durability (the caller
+/// settles the call's ticket).
+fn exec(engine: &Engine, session: &mut Session, args: &[&[u8]]) -> (Value, engine::Called) {
     let mut out = ReplyBuf::new(session.resp3);
-    engine.execute(session, args, &mut out);
-    match parse_value(&out.buf) {
+    let called = engine.execute(session, args, &mut out);
+    let value = match parse_value(&out.buf) {
         Ok((v, _)) => v,
         Err(_) => Value::Error("ERR internal error: undecodable reply".into()),
-    }
+    };
+    (value, called)
 }
 
 /// Percent-decodes a raw path segment into bytes (binary-safe keys).
@@ -633,10 +645,10 @@ fn parse_json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Ap
     })
 }
 
-/// Runs a command from JSON and wraps the outcome: `{"reply": ...}` or `{"error": {...}}`.
-fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<String>, Json) {
-    let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
-    match run_in(engine, session, &args) {
+/// A reply as the JSON of `/v1/command` and `/v1/pipeline`: `{"reply": ...}` or
+/// `{"error": {...}}`, with the error text when it is one.
+fn reply_body(v: Value) -> (Option<String>, Json) {
+    match v {
         Value::Error(e) => {
             let body = reply_json(&Value::Error(e.clone()));
             (Some(e), body)
@@ -645,25 +657,12 @@ fn run_json(engine: &Engine, session: &mut Session, cmd: &[Vec<u8>]) -> (Option<
     }
 }
 
+fn argv(cmd: &[Vec<u8>]) -> Vec<&[u8]> {
+    cmd.iter().map(|a| a.as_slice()).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Authentication
-
-/// Under `appendfsync always` a response is sent only once everything logged before it is
-/// durable: an acknowledged write over HTTP survives a crash like one over RESP.
-async fn durable(State(engine): State<Shared>, req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    let log = &engine.keyspace.log;
-    if !log.holds_replies() {
-        log.write_through(log.appended());
-    } else {
-        let seq = log.appended();
-        while log.durable() < seq {
-            log.waiting();
-            tokio::time::sleep(std::time::Duration::from_micros(200)).await;
-        }
-    }
-    response
-}
 
 /// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
 /// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
@@ -716,7 +715,7 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(engine): State<Shared>) -> Response {
-    if engine.shutdown_requested() {
+    if engine.state.shutdown_requested() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting_down",
@@ -786,7 +785,7 @@ async fn get_key(
         Ok(d) => d,
         Err(r) => return r.into_response(),
     };
-    match run(&engine, db, &[b"GET", &key]) {
+    match run(&engine, db, &[b"GET", &key]).await {
         Value::Null => not_found(),
         Value::Error(e) => redis_error(&e),
         Value::Bulk(value) => {
@@ -798,7 +797,7 @@ async fn get_key(
                 )
                     .into_response();
             }
-            let ttl = match run(&engine, db, &[b"PTTL", &key]) {
+            let ttl = match run(&engine, db, &[b"PTTL", &key]).await {
                 Value::Int(n) if n >= 0 => json!(n),
                 _ => Json::Null,
             };
@@ -864,10 +863,10 @@ async fn put_key(
     // GET tells created from replaced atomically: the old value, or null when there was none.
     args.push(b"GET".to_vec());
     let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-    let reply = match run(&engine, db, &argv) {
+    let reply = match run(&engine, db, &argv).await {
         Value::Error(e) if e.starts_with("WRONGTYPE") && !nx && !xx => {
             // Replacing a value of another type: SET without GET, which always succeeds.
-            match run(&engine, db, &argv[..argv.len() - 1]) {
+            match run(&engine, db, &argv[..argv.len() - 1]).await {
                 Value::Error(e) => return redis_error(&e),
                 _ => return json_response(StatusCode::OK, json!({"created": false})),
             }
@@ -897,7 +896,7 @@ async fn delete_key(State(engine): State<Shared>, uri: Uri, Query(q): Params) ->
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    match run(&engine, db, &[b"DEL", &key]) {
+    match run(&engine, db, &[b"DEL", &key]).await {
         Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
         Value::Error(e) => redis_error(&e),
         _ => not_found(),
@@ -919,7 +918,7 @@ async fn scan_keys(State(engine): State<Shared>, Query(q): Params) -> Response {
         }
     }
     let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-    match run(&engine, db, &argv) {
+    match run(&engine, db, &argv).await {
         Value::Array(parts) if parts.len() == 2 => {
             let cursor = match &parts[0] {
                 Value::Bulk(c) => String::from_utf8_lossy(c).into_owned(),
@@ -940,7 +939,7 @@ async fn get_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Re
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    match run(&engine, db, &[b"PTTL", &key]) {
+    match run(&engine, db, &[b"PTTL", &key]).await {
         Value::Int(-2) => not_found(),
         Value::Int(-1) => json_response(StatusCode::OK, json!({"ttl_ms": null})),
         Value::Int(n) => json_response(StatusCode::OK, json!({"ttl_ms": n})),
@@ -976,7 +975,7 @@ async fn put_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) -> Re
     let Some(ms) = ms.filter(|&m| m <= i64::MAX as u64) else {
         return error(StatusCode::BAD_REQUEST, "bad_parameter", "ttl is too large");
     };
-    match run(&engine, db, &[b"PEXPIRE", &key, ms.to_string().as_bytes()]) {
+    match run(&engine, db, &[b"PEXPIRE", &key, ms.to_string().as_bytes()]).await {
         Value::Int(1) => json_response(StatusCode::OK, json!({"ttl_ms": ms})),
         Value::Error(e) => redis_error(&e),
         _ => not_found(),
@@ -988,10 +987,10 @@ async fn delete_ttl(State(engine): State<Shared>, uri: Uri, Query(q): Params) ->
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    match run(&engine, db, &[b"PERSIST", &key]) {
+    match run(&engine, db, &[b"PERSIST", &key]).await {
         Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
         Value::Error(e) => redis_error(&e),
-        _ => match run(&engine, db, &[b"EXISTS", &key]) {
+        _ => match run(&engine, db, &[b"EXISTS", &key]).await {
             Value::Int(1) => StatusCode::NO_CONTENT.into_response(),
             _ => not_found(),
         },
@@ -1015,7 +1014,8 @@ async fn command(
         Err(r) => return r.into_response(),
     };
     drop(body);
-    match run_json(&engine, &mut session(&engine, db), &cmd) {
+    let reply = run_in(&engine, &mut session(&engine, db), &argv(&cmd)).await;
+    match reply_body(reply) {
         (Some(e), _) => redis_error(&e),
         (None, body) => json_response(StatusCode::OK, body),
     }
@@ -1038,10 +1038,25 @@ async fn pipeline(
         Err(r) => return r.into_response(),
     };
     drop(body);
+    // The commands run in order, then the response waits once, for the last ticket; writes
+    // whose records could not be made durable are answered with the error.
     let mut s = session(&engine, db);
-    let replies: Vec<Json> = cmds
-        .iter()
-        .map(|c| run_json(&engine, &mut s, c).1)
+    let mut ticket = 0;
+    let mut replies = Vec::with_capacity(cmds.len());
+    for c in &cmds {
+        let (v, called) = exec(&engine, &mut s, &argv(c));
+        ticket = ticket.max(called.ticket);
+        replies.push((v, called.wrote));
+    }
+    let failed = engine.keyspace.log.settle(ticket).await.err();
+    let replies: Vec<Json> = replies
+        .into_iter()
+        .map(|(v, wrote)| match &failed {
+            Some(engine::propagate::NotDurable(why)) if wrote => {
+                reply_body(Value::Error(why.clone())).1
+            }
+            _ => reply_body(v).1,
+        })
         .collect();
     json_response(StatusCode::OK, Json::Array(replies))
 }
@@ -1089,7 +1104,7 @@ async fn subscribe(State(engine): State<Shared>, uri: Uri) -> Response {
         if !names.is_empty() {
             let mut args: Vec<&[u8]> = vec![cmd];
             args.extend(names.iter().map(|n| n.as_slice()));
-            run_in(&engine, &mut session, &args);
+            run_in(&engine, &mut session, &args).await;
         }
     }
     // The stream owns the session: dropping it (client gone) unsubscribes. What the mailbox
@@ -1163,7 +1178,7 @@ async fn publish(State(engine): State<Shared>, uri: Uri, body: Bytes) -> Respons
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    match run(&engine, 0, &[b"PUBLISH", &channel, &body]) {
+    match run(&engine, 0, &[b"PUBLISH", &channel, &body]).await {
         Value::Int(n) => json_response(StatusCode::OK, json!({"receivers": n})),
         Value::Error(e) => redis_error(&e),
         other => json_response(StatusCode::OK, reply_json(&other)),

@@ -65,10 +65,12 @@ impl Server {
         }
         let engine = Arc::new(Engine::new(Config::new(values), Arc::new(SystemClock)));
         // Nothing is loaded yet: until `run` has loaded the data, commands get -LOADING.
-        engine.loading.store(true, Ordering::Relaxed);
+        engine.state.set_loading(true);
         let stop = Arc::new(Notify::new());
         let hook_stop = stop.clone();
-        engine.on_shutdown(Box::new(move || hook_stop.notify_one()));
+        engine
+            .state
+            .on_shutdown(Box::new(move || hook_stop.notify_one()));
         Ok(Server {
             engine,
             listeners,
@@ -122,23 +124,6 @@ impl Server {
         } = self;
         let running = Arc::new(AtomicBool::new(true));
         let expiry = spawn_active_expiry(engine.clone(), running.clone());
-        // The AOF writer reports durability from its own thread: it wakes one relay task,
-        // which wakes the waiting connections from inside the runtime (one cross-thread
-        // wake-up per fsync instead of one per waiting connection).
-        let (durable_tx, durable_rx) = tokio::sync::watch::channel(0u64);
-        let durable_news = Arc::new(Notify::new());
-        let news = durable_news.clone();
-        engine
-            .keyspace
-            .log
-            .on_durable(Box::new(move |_| news.notify_one()));
-        let relay_engine = engine.clone();
-        let relay = tokio::spawn(async move {
-            loop {
-                durable_news.notified().await;
-                durable_tx.send_replace(relay_engine.keyspace.log.durable());
-            }
-        });
         let values = engine.config.values();
         // Files live in `dir` (the binary has made it the working directory).
         let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
@@ -152,11 +137,7 @@ impl Server {
             if let Ok(addr) = l.local_addr() {
                 tracing::info!("Ready to accept connections tcp on {addr}");
             }
-            accepts.push(tokio::spawn(conn::accept_loop(
-                engine.clone(),
-                l,
-                durable_rx.clone(),
-            )));
+            accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
         }
         for (l, role) in http {
             if let Ok(addr) = l.local_addr() {
@@ -178,9 +159,9 @@ impl Server {
                     tracing::info!("Received shutdown signal, scheduling shutdown...");
                     // As SHUTDOWN without arguments: a snapshot when `save` points are set, with
                     // every other command refused from then on.
-                    if persister.saves_on_shutdown() && !engine.loading.load(Ordering::Relaxed) {
+                    if persister.saves_on_shutdown() && !engine.state.loading() {
                         tracing::info!("Saving the final RDB snapshot before exiting.");
-                        engine.set_closing(true);
+                        engine.state.set_closing(true);
                         let p = persister.clone();
                         let _ = tokio::task::spawn_blocking(move || p.shutdown_save()).await;
                     }
@@ -190,8 +171,7 @@ impl Server {
         for a in &accepts {
             a.abort();
         }
-        engine.request_shutdown();
-        relay.abort();
+        engine.state.request_shutdown();
         for c in engine.clients.list() {
             c.kill();
         }

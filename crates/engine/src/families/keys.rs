@@ -679,7 +679,7 @@ fn object_freq(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `OBJECT HELP`
 fn object_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    super::server::help_reply(
+    super::help_reply(
         ctx,
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         &[

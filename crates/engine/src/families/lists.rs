@@ -439,7 +439,7 @@ fn move_one(
     match l.get(db, &sk, now) {
         None => return Ok(None),
         // A waiter served for a source that now holds another type keeps waiting.
-        Some(e) if e.kind() != Kind::List && ctx.session.serving() => return Ok(None),
+        Some(e) if e.kind() != Kind::List && ctx.serving() => return Ok(None),
         Some(e) if e.kind() != Kind::List => return Err(error::WRONG_TYPE),
         Some(_) => {}
     }

@@ -1,12 +1,15 @@
 //! The command families, one module each, every module ending with its command table rows.
 //! This file holds the argument parsing every family shares.
 
+pub mod client;
+pub mod config;
+pub mod connection;
 pub mod hashes;
+pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
 pub mod pubsub;
-pub mod server;
 pub mod sets;
 pub mod sort;
 pub mod strings;
@@ -21,6 +24,41 @@ use crate::keyspace::Key;
 use crate::types::{Limits, Open, View};
 use crate::Ctx;
 use resp::ReplyBuf;
+
+/// Every family's rows, in the order the registry numbers them.
+pub const TABLES: &[&[crate::command::Command]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    connection::COMMANDS,
+    introspection::COMMANDS,
+    client::COMMANDS,
+    config::COMMANDS,
+    pubsub::COMMANDS,
+    transactions::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    sort::COMMANDS,
+    persistence::COMMANDS,
+];
+
+/// Writes Redis's standard HELP reply: a header naming the command, the lines, and the footer.
+pub fn help_reply(ctx: &mut Ctx<'_>, header: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(header);
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+/// The handler of a container row (CLIENT, CONFIG): never called, the registry resolves a
+/// subcommand first.
+pub(crate) fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Err(error::SYNTAX)
+}
 
 /// Case-insensitive comparison of an argument with an ASCII keyword.
 pub fn is(arg: &[u8], word: &str) -> bool {
@@ -359,7 +397,7 @@ pub fn pop_first_nonempty<T>(
     mut pop: impl FnMut(&mut Ctx<'_>, &[u8]) -> Result<Option<Vec<T>>, CmdError>,
 ) -> Result<Option<Popped<T>>, CmdError> {
     for key in keys {
-        if !ctx.session.may_serve(key) {
+        if !ctx.may_serve(key) {
             continue;
         }
         let nonempty = {
@@ -367,7 +405,7 @@ pub fn pop_first_nonempty<T>(
             let shard = ctx.ks().db(ctx.db()).read(k.shard);
             let e = shard.get(k.hash, key, ctx.now);
             match coll_of(e, kind) {
-                Err(_) if ctx.session.serving() => false,
+                Err(_) if ctx.serving() => false,
                 r => r?.is_some_and(|v| crate::types::len(kind, v) > 0),
             }
         };

@@ -158,8 +158,7 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if args.len() > 2 || (args.len() == 2 && !is(args[1], "schedule")) {
         return Err(error::SYNTAX);
     }
-    // `no_block` is set while EXEC runs the queued commands.
-    let reply = persistence(ctx)?.bgsave(args.len() == 2, ctx.session.no_block)?;
+    let reply = persistence(ctx)?.bgsave(args.len() == 2, ctx.in_exec())?;
     ctx.out.simple(reply);
     Ok(())
 }
@@ -167,7 +166,7 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// `BGREWRITEAOF`: compacts the append-only file in the background: a new base (the dataset
 /// at one instant, in RDB format) and a new incremental file from that instant on.
 fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    let reply = persistence(ctx)?.bgrewriteaof(ctx.session.no_block)?;
+    let reply = persistence(ctx)?.bgrewriteaof(ctx.in_exec())?;
     ctx.out.simple(reply);
     Ok(())
 }
@@ -186,9 +185,63 @@ fn lastsave(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`: SAVE writes a snapshot first, as does
+/// neither when `save` points are configured; the AOF is fsynced on the way out in any case.
+/// The server stops after the current replies are flushed.
+fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let mut abort = false;
+    let (mut save, mut nosave, mut force) = (false, false, false);
+    for a in &args[1..] {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "force") {
+            force = true;
+        } else if is(a, "now") {
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    if (save && nosave) || (abort && args.len() > 2) {
+        return Err(error::SYNTAX);
+    }
+    if abort {
+        return Err(CmdError::from_static("ERR No shutdown in progress."));
+    }
+    // Without SAVE or NOSAVE a snapshot is written when `save` points are configured; never
+    // while loading (it would replace the file with part of it), as in Redis.
+    let engine = ctx.engine;
+    let save = (save || (!nosave && engine.persistence().is_some_and(|p| p.saves_on_shutdown())))
+        && !engine.state.loading();
+    if save {
+        // Nothing else runs from here: no write may be acknowledged after the snapshot.
+        engine.state.set_closing(true);
+        let saved = match engine.persistence() {
+            Some(p) => p.shutdown_save(),
+            None => engine.save(),
+        };
+        if saved.is_err() && !force {
+            engine.state.set_closing(false);
+            return Err(CmdError::from_static(
+                "ERR Errors trying to SHUTDOWN. Check logs.",
+            ));
+        }
+    }
+    ctx.close_after_reply();
+    ctx.engine.state.request_shutdown();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIENT
+
+/// DUMP, RESTORE, SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and SHUTDOWN's table rows.
 #[rustfmt::skip]
-/// DUMP, RESTORE, SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE's table rows.
 pub const COMMANDS: &[Command] = &[
+    cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", shutdown),
     cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", dump_cmd),
     cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], "generic", "Creates a key from the serialized representation of a value.", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", restore),
     cmd!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, 0, 0, ["dangerous"], "server", "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", save),

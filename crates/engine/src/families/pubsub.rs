@@ -9,22 +9,6 @@ use crate::{cmd, Ctx};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-/// Commands a RESP2 connection may run while subscribed.
-pub fn allowed_when_subscribed(name: &str) -> bool {
-    matches!(
-        name,
-        "subscribe"
-            | "ssubscribe"
-            | "psubscribe"
-            | "unsubscribe"
-            | "sunsubscribe"
-            | "punsubscribe"
-            | "ping"
-            | "quit"
-            | "reset"
-    )
-}
-
 /// The session's subscription state and mailbox, created on first use (subscribing, or
 /// tracking, whose invalidations use the same mailbox).
 pub fn state<'s>(ctx: &'s mut Ctx<'_>) -> &'s mut PubSubState {
@@ -226,7 +210,7 @@ fn pubsub_numpat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 /// `PUBSUB HELP`
 fn pubsub_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    super::server::help_reply(
+    super::help_reply(
         ctx,
         "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         &[
@@ -285,12 +269,12 @@ const SUBCOMMANDS: &[Command] = &[
 /// The pub/sub family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("subscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels.", "2.0.0", "O(N) where N is the number of channels to subscribe to.", subscribe),
-    cmd!("unsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages posted to channels.", "2.0.0", "O(N) where N is the number of channels to unsubscribe.", unsubscribe),
-    cmd!("psubscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to subscribe to.", psubscribe),
-    cmd!("punsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to unsubscribe.", punsubscribe),
-    cmd!("ssubscribe", -2, PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Listens for messages published to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to subscribe to.", ssubscribe),
-    cmd!("sunsubscribe", -1, PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Stops listening to messages posted to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to unsubscribe.", sunsubscribe),
+    cmd!("subscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels.", "2.0.0", "O(N) where N is the number of channels to subscribe to.", subscribe),
+    cmd!("unsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages posted to channels.", "2.0.0", "O(N) where N is the number of channels to unsubscribe.", unsubscribe),
+    cmd!("psubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to subscribe to.", psubscribe),
+    cmd!("punsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to unsubscribe.", punsubscribe),
+    cmd!("ssubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Listens for messages published to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to subscribe to.", ssubscribe),
+    cmd!("sunsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Stops listening to messages posted to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to unsubscribe.", sunsubscribe),
     cmd!("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 0, 0, 0, [], "pubsub", "Posts a message to a channel.", "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", publish),
     cmd!("spublish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 1, 1, 1, [], "pubsub", "Post a message to a shard channel", "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.", spublish),
     Command {

@@ -278,9 +278,31 @@ fn sort_ro(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     sort_generic(ctx, args, true)
 }
 
-#[rustfmt::skip]
+/// SORT's movable key: the destination of STORE. The arguments of LIMIT, GET and BY are
+/// skipped as Redis's `sortGetKeys` skips them.
+fn store_key(args: &[&[u8]]) -> Option<usize> {
+    let mut j = 2;
+    let mut store = None;
+    while j < args.len() {
+        let a = args[j];
+        let skip = if is(a, "limit") {
+            2
+        } else if is(a, "get") || is(a, "by") {
+            1
+        } else if is(a, "store") && j + 1 < args.len() {
+            store = Some(j + 1);
+            1
+        } else {
+            0
+        };
+        j += skip + 1;
+    }
+    store
+}
+
 /// SORT's table rows.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort),
+    Command { getkeys: Some(store_key), ..cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort) },
     cmd!("sort_ro", -2, READONLY, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort_ro),
 ];

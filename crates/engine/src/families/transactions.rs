@@ -1,31 +1,20 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
-//! The dispatcher queues commands between MULTI and EXEC (see `Engine::execute_at`); EXEC takes
-//! the exclusive side of the gate ([`crate::gate`]), checks the WATCHed keys and runs the queue
-//! with no other command in between, so the transaction is atomic across every shard.
+//! [`crate::Engine::execute`] queues commands between MULTI and EXEC (what runs at once carries
+//! the `IN_MULTI` flag); EXEC takes the exclusive side of the gate ([`crate::gate`]), checks the
+//! WATCHed keys and runs the queue through [`crate::Engine::call`] with no other command in
+//! between, so the transaction is atomic across every shard.
 
-use crate::command::{flags::*, CmdResult, Command, Entry};
+use crate::call::{CallSite, Mode};
+use crate::command::{flags::*, CmdResult, Command};
 use crate::error::CmdError;
 use crate::session::{Transaction, Watching};
 use crate::{cmd, Ctx};
 use std::sync::atomic::Ordering::Relaxed;
 
-/// Commands that run at once inside MULTI instead of being queued.
-pub fn runs_inside_multi(entry: &Entry) -> bool {
-    entry.parent.is_none()
-        && matches!(
-            entry.cmd.name,
-            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-        )
-}
-
 /// Drops the open transaction and every WATCH (EXEC, DISCARD, RESET).
 pub fn end(ctx: &mut Ctx<'_>) {
-    ctx.session.multi = None;
-    ctx.session.client.multi.store(-1, Relaxed);
-    if let Some(mut w) = ctx.session.watching.take() {
-        w.clear();
-    }
+    ctx.session.end_transaction();
 }
 
 /// `MULTI`
@@ -93,26 +82,23 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     }
     end(ctx);
     ctx.out.array(tx.queued.len());
-    // Blocking commands inside a transaction answer at once, as if they timed out.
-    ctx.session.no_block = true;
     crate::propagate::begin_transaction();
     for (idx, args) in &tx.queued {
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-        let started = std::time::Instant::now();
-        let failed = engine.dispatch(ctx.session, *idx, &argv, ctx.out, ctx.now);
-        if ctx.session.tracking.is_some() {
-            engine.track_read(ctx.session, *idx, &argv, failed);
-        }
-        engine
-            .registry
-            .record(*idx, started.elapsed().as_micros() as u64, failed);
-        if ctx.session.close_after_reply {
+        // One instant for the whole transaction: nothing expires half-way through it.
+        let site = CallSite {
+            now_ms: ctx.now,
+            started: std::time::Instant::now(),
+            hint: None,
+        };
+        // Blocking commands inside a transaction answer at once, as if they timed out.
+        let called = engine.call(ctx.session, *idx, &argv, ctx.out, site, Mode::Exec);
+        if called.close {
+            ctx.close_after_reply();
             break;
         }
     }
-    ctx.session.no_block = false;
     crate::propagate::end_transaction(&engine.keyspace.log);
-    ctx.session.last_write_seq = ctx.session.last_write_seq.max(crate::propagate::last_seq());
     Ok(())
 }
 
@@ -160,9 +146,9 @@ fn unwatch(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// The transaction family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Starts a transaction.", "1.2.0", "O(1)", multi),
-    cmd!("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, 0, 0, 0, ["transaction"], "transactions", "Executes all commands in a transaction.", "1.2.0", "Depends on commands in the transaction", exec),
-    cmd!("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", discard),
-    cmd!("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 1, -1, 1, ["transaction"], "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", "O(1) for every key.", watch),
+    cmd!("multi", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Starts a transaction.", "1.2.0", "O(1)", multi),
+    cmd!("exec", 1, EXCLUSIVE | IN_MULTI | NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, 0, 0, 0, ["transaction"], "transactions", "Executes all commands in a transaction.", "1.2.0", "Depends on commands in the transaction", exec),
+    cmd!("discard", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", discard),
+    cmd!("watch", -2, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 1, -1, 1, ["transaction"], "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", "O(1) for every key.", watch),
     cmd!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", unwatch),
 ];

@@ -1,0 +1,626 @@
+//! The one way into a command. Every door reaches commands here: a RESP connection, an HTTP
+//! route, the embedded library and the AOF replay through [`Engine::execute`]; EXEC's queue and
+//! a blocked client served by a write through [`Engine::call`], which runs a command already
+//! admitted (scripts and replicas will come the same way).
+//!
+//! ```text
+//! socket -> parser -> execute: resolve the row; admit it from its flags (auth, loading,
+//!                     shutdown, MISCONF, subscribed mode); queue it inside MULTI
+//!                  -> call:    exec gate -> handler (shard locks, change, log record while
+//!                     the locks are held) -> tracking, MONITOR, blocking, CLIENT REPLY,
+//!                     stats
+//!                  -> Called { ticket, .. }: the door sends the reply once the log has made
+//!                     the ticket durable (fsynced under `always`, written otherwise)
+//! ```
+//!
+//! What a call produced is its return value ([`Called`]) and what it needs per call lives in
+//! its [`Ctx`]; nothing is left on the session for the caller to clear.
+
+use crate::blocking::{BlockRequest, Waiter};
+use crate::command::{flags, CmdResult};
+use crate::error::{self, CmdError};
+use crate::keyspace::{Key, Keyspace};
+use crate::session::{KeyHint, Session};
+use crate::{notify, propagate, tracking, Engine};
+use resp::ReplyBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What the caller knows when it calls: the time every expiry check of the command uses, when
+/// its timing starts (a pipeline passes the previous command's end), and what prefetching
+/// already resolved.
+#[derive(Clone, Copy, Debug)]
+pub struct CallSite {
+    /// Unix ms.
+    pub now_ms: u64,
+    /// When the command's timing starts.
+    pub started: Instant,
+    /// The command's row and first key's hash, when prefetching computed them.
+    pub hint: Option<KeyHint>,
+}
+
+impl CallSite {
+    /// A call now, by the engine's clock.
+    pub fn now(engine: &Engine) -> CallSite {
+        CallSite {
+            now_ms: engine.clock.now_ms(),
+            started: Instant::now(),
+            hint: None,
+        }
+    }
+}
+
+/// What a call produced besides its reply.
+#[derive(Clone, Copy, Debug)]
+pub struct Called {
+    /// The write-stream position the reply depends on: everything this command, and every
+    /// command whose effect it could see, logged. The reply may leave once the log made it
+    /// durable ([`crate::propagate::Log::settle`]); 0 when there is nothing to wait for.
+    pub ticket: u64,
+    /// The command logged a record of its own (its reply acknowledges a write).
+    pub wrote: bool,
+    /// It replied with an error.
+    pub failed: bool,
+    /// It found nothing and waits (a blocking command on a connection): the connection sends
+    /// nothing more until the wait in `Session::blocked` ends.
+    pub blocked: bool,
+    /// The connection closes after this reply (QUIT, a refused HTTP request line).
+    pub close: bool,
+    /// When it finished: the next command of a pipeline starts its timing here.
+    pub finished: Instant,
+}
+
+impl Called {
+    fn nothing(at: Instant) -> Called {
+        Called {
+            ticket: 0,
+            wrote: false,
+            failed: false,
+            blocked: false,
+            close: false,
+            finished: at,
+        }
+    }
+}
+
+/// How a command is being called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode<'a> {
+    /// By a client (of any door).
+    Client,
+    /// From EXEC's queue: every other command is held off (no gate to take), blocking commands
+    /// answer at once, and the reply is one element of EXEC's.
+    Exec,
+    /// For a blocked client, because this key gained data: only it may serve the command.
+    Serving(&'a [u8]),
+}
+
+/// What a command sees: the engine, its session, the reply buffer, the time it started, and
+/// what it leaves for [`Engine::call`] (a wait, a close).
+pub struct Ctx<'a> {
+    /// The engine.
+    pub engine: &'a Engine,
+    /// The calling client's session.
+    pub session: &'a mut Session,
+    /// Where the reply goes.
+    pub out: &'a mut ReplyBuf,
+    /// Unix ms when the command started; every expiry check of the command uses it.
+    pub now: u64,
+    pub(crate) mode: Mode<'a>,
+    hint: Option<KeyHint>,
+    block: Option<BlockRequest>,
+    /// Set by QUIT and friends: the connection closes after the reply.
+    pub(crate) close: bool,
+    /// This command's reply is dropped (it follows CLIENT REPLY SKIP); CLIENT REPLY ON clears
+    /// it.
+    pub(crate) skip_reply: bool,
+    /// Set by CLIENT CACHING: its choice applies to the next command.
+    pub(crate) caching_set: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// The keyspace.
+    pub fn ks(&self) -> &'a Keyspace {
+        &self.engine.keyspace
+    }
+
+    /// The selected database.
+    pub fn db(&self) -> usize {
+        self.session.db
+    }
+
+    /// Hashes a key (reusing the hash computed while prefetching, when it is this argument).
+    pub fn key<'k>(&self, bytes: &'k [u8]) -> Key<'k> {
+        if let Some(h) = self.hint {
+            if h.ptr == bytes.as_ptr() as usize && h.len == bytes.len() {
+                return Keyspace::key_with_hash(bytes, h.hash);
+            }
+        }
+        self.engine.keyspace.key(bytes)
+    }
+
+    /// Counts a keyspace hit or miss.
+    pub fn hit(&self, found: bool) {
+        let s = &self.engine.stats;
+        if found {
+            s.keyspace_hits.fetch_add(1, Relaxed);
+        } else {
+            s.keyspace_misses.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Publishes a keyspace event about `key` in the selected database.
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_db(class, event, self.db(), key);
+    }
+
+    /// Publishes a keyspace event about `key` in database `db`.
+    pub fn notify_db(&self, class: u32, event: &str, db: usize, key: &[u8]) {
+        self.engine
+            .keyspace
+            .events
+            .emit(class, event, db, key, self.now);
+    }
+
+    /// A read found nothing: counts the miss and publishes `keymiss`.
+    pub fn miss(&self, key: &[u8]) {
+        self.hit(false);
+        self.notify(notify::KEY_MISS, "keymiss", key);
+    }
+
+    /// The access clock value for now (seconds, 24 bits).
+    pub fn clock(&self) -> u32 {
+        ((self.base_time() / 1000) & 0x00ff_ffff) as u32
+    }
+
+    /// The time relative expiries (EX, EXPIRE, a RESTORE ttl) count from and access times
+    /// record: `now`, except while the AOF is replayed, which runs at time 0 so that nothing
+    /// expires while loading (Redis's rule: a later PERSIST may keep a key alive), yet
+    /// relative times still count from the real time.
+    pub fn base_time(&self) -> u64 {
+        if self.session.replaying {
+            self.engine.clock.now_ms()
+        } else {
+            self.now
+        }
+    }
+
+    /// True while EXEC runs this command from its queue.
+    pub fn in_exec(&self) -> bool {
+        self.mode == Mode::Exec
+    }
+
+    /// True while the server runs this command for a blocked client.
+    pub fn serving(&self) -> bool {
+        matches!(self.mode, Mode::Serving(_))
+    }
+
+    /// Whether a blocking command may take data from `key` now: any key normally, only the
+    /// key that became ready while serving a blocked client (as Redis serves a waiter from the
+    /// key that gained data).
+    pub fn may_serve(&self, key: &[u8]) -> bool {
+        match self.mode {
+            Mode::Serving(k) => k == key,
+            _ => true,
+        }
+    }
+
+    /// The connection closes once this reply is sent.
+    pub fn close_after_reply(&mut self) {
+        self.close = true;
+    }
+
+    /// A blocking command found nothing: wait (the connection holds the reply back until data,
+    /// timeout, CLIENT UNBLOCK or disconnect), or, where waiting is impossible, answer as a
+    /// timeout at once. Inside EXEC, as in Redis; for HTTP and library sessions, which have no
+    /// connection to hold, as a decision of this server.
+    pub fn block(&mut self, request: BlockRequest) -> CmdResult {
+        let waits = match self.mode {
+            Mode::Serving(_) => true,
+            Mode::Exec => false,
+            Mode::Client => self.session.pubsub.is_some(),
+        };
+        if waits {
+            self.block = Some(request);
+        } else if request.null_bulk {
+            self.out.null();
+        } else {
+            self.out.null_array();
+        }
+        Ok(())
+    }
+}
+
+/// True for the first word of an HTTP request line or header (`POST`, `Host:`): what a browser
+/// sends when a web page makes it talk to the RESP port.
+fn is_cross_protocol(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+/// Unix seconds of the last cross-protocol warning (logged at most once a minute).
+static SECURITY_WARNED: AtomicU64 = AtomicU64::new(0);
+
+impl Engine {
+    /// Runs one command from a client and appends its reply to `out`. Never panics into the
+    /// caller: a bug in a command becomes an error reply.
+    pub fn execute(&self, session: &mut Session, args: &[&[u8]], out: &mut ReplyBuf) -> Called {
+        self.execute_at(session, args, out, CallSite::now(self))
+    }
+
+    /// [`Engine::execute`] at a known [`CallSite`] (a pipeline reads the clock once per
+    /// command and passes what prefetching resolved).
+    pub fn execute_at(
+        &self,
+        session: &mut Session,
+        args: &[&[u8]],
+        out: &mut ReplyBuf,
+        site: CallSite,
+    ) -> Called {
+        let refused = Called::nothing(site.started);
+        if args.is_empty() {
+            return refused;
+        }
+        if is_cross_protocol(args[0]) {
+            // Redis compatibility: an HTTP request sent to the RESP port (a web page posting
+            // to 127.0.0.1:6379) is dropped before anything it carries runs.
+            self.security_warning();
+            return Called {
+                close: true,
+                ..refused
+            };
+        }
+        let resolved = match site.hint {
+            // Prefetching resolved the command already (never a container): only arity is left.
+            Some(h) => self.registry.check_arity(h.cmd, args).map(|_| h.cmd),
+            None => self.registry.resolve(args),
+        };
+        let idx = match resolved {
+            Ok(idx) => idx,
+            Err((idx, err)) => {
+                self.refuse(session, idx, &err, out);
+                return refused;
+            }
+        };
+        if let Err(err) = self.admit(session, idx) {
+            self.refuse(session, Some(idx), &err, out);
+            return refused;
+        }
+        let cmd = self.registry.entries[idx].cmd;
+        if let Some(tx) = session.multi.as_mut() {
+            if cmd.flags & flags::IN_MULTI == 0 {
+                if cmd.flags & flags::NO_MULTI != 0 {
+                    let err = CmdError::from_static("ERR Command not allowed inside a transaction");
+                    self.refuse(session, Some(idx), &err, out);
+                    return refused;
+                }
+                tx.queued
+                    .push((idx, args.iter().map(|a| a.to_vec()).collect()));
+                session.client.multi.store(tx.queued.len() as i64, Relaxed);
+                session.client.last_command.store(idx, Relaxed);
+                out.simple("QUEUED");
+                return refused;
+            }
+        }
+        self.call(session, idx, args, out, site, Mode::Client)
+    }
+
+    /// Whether the client may run command `idx` now: every check comes from the command's
+    /// flags, in Redis's order. The AOF replay obeys whatever the state.
+    fn admit(&self, session: &Session, idx: usize) -> Result<(), CmdError> {
+        let entry = &self.registry.entries[idx];
+        let f = entry.cmd.flags;
+        if !session.authenticated && f & flags::NO_AUTH == 0 {
+            return Err(error::NOAUTH);
+        }
+        if session.replaying {
+            return Ok(());
+        }
+        if self.state.loading() && f & flags::LOADING == 0 {
+            return Err(CmdError::from_static(
+                "LOADING Redis is loading the dataset in memory",
+            ));
+        }
+        if self.state.closing() {
+            // The final snapshot is being written: nothing may change after it.
+            return Err(CmdError::from_static("ERR the server is shutting down"));
+        }
+        if f & (flags::WRITE | flags::DENY_ON_DISK_ERROR) != 0 {
+            if let Some(why) = self.state.misconf() {
+                return Err(CmdError::new(why));
+            }
+        }
+        if session.in_resp2_subscribed_mode() && f & flags::SUBSCRIBED == 0 {
+            let full = &entry.full_name;
+            return Err(CmdError::new(format!("ERR Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")));
+        }
+        Ok(())
+    }
+
+    /// Runs command `idx`, admitted already, and does everything generic around it (see the
+    /// module docs). An error (or a panic, turned into one) replaces whatever it wrote.
+    pub(crate) fn call(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        out: &mut ReplyBuf,
+        site: CallSite,
+        mode: Mode<'_>,
+    ) -> Called {
+        let cmd = self.registry.entries[idx].cmd;
+        // Every command runs under the shared side of the gate, but EXEC, which takes the
+        // exclusive side to run its queue with nothing else in between, and what it runs.
+        let gate =
+            (mode != Mode::Exec && cmd.flags & flags::EXCLUSIVE == 0).then(|| self.gate.read());
+        let mark = out.len();
+        // Set by the previous command: CLIENT CACHING for tracking (it lasts until this
+        // command ends, so CLIENT TRACKINGINFO shows it), CLIENT REPLY SKIP.
+        let caching = session.tracking.as_ref().and_then(|t| t.caching);
+        let skip_reply = mode == Mode::Client && std::mem::take(&mut session.reply_skip_next);
+        session.client.last_command.store(idx, Relaxed);
+        tracking::set_current_client(session.client.id);
+        let appended = propagate::appended_here();
+        let mut ctx = Ctx {
+            engine: self,
+            session: &mut *session,
+            out: &mut *out,
+            now: site.now_ms,
+            mode,
+            hint: site.hint,
+            block: None,
+            close: false,
+            skip_reply,
+            caching_set: false,
+        };
+        let failed = self.run(&mut ctx, idx, args, mark);
+        let Ctx {
+            block,
+            close,
+            skip_reply,
+            caching_set,
+            ..
+        } = ctx;
+        if !caching_set {
+            if let Some(t) = session.tracking.as_mut() {
+                t.caching = None;
+            }
+        }
+        if session.tracking.is_some() {
+            self.track_read(session, idx, args, failed, caching);
+        }
+        if self.monitors.active()
+            && !session.replaying
+            && !matches!(mode, Mode::Serving(_))
+            && cmd.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0
+        {
+            let client = &session.client;
+            self.monitors
+                .feed(self.clock.now_us(), session.db, &client.addr, args);
+        }
+        let blocked = block.is_some();
+        if let (Some(request), Mode::Client) = (block, mode) {
+            self.enter_wait(session, idx, args, request);
+        }
+        drop(gate);
+        if mode == Mode::Client {
+            if self.blocking.has_ready() {
+                self.serve_blocked();
+            }
+            if session.reply_off || skip_reply {
+                out.truncate(mark);
+            }
+        }
+        let finished = Instant::now();
+        let usec = finished.duration_since(site.started).as_micros() as u64;
+        self.registry.record(idx, usec, failed);
+        Called {
+            ticket: self.keyspace.log.ticket(),
+            wrote: propagate::appended_here() > appended,
+            failed,
+            blocked,
+            close,
+            finished,
+        }
+    }
+
+    /// The handler itself, inside its write record (see [`crate::propagate`]). Returns true
+    /// when it failed; its reply is then only the error.
+    fn run(&self, ctx: &mut Ctx<'_>, idx: usize, args: &[&[u8]], mark: usize) -> bool {
+        let cmd = self.registry.entries[idx].cmd;
+        let log = &self.keyspace.log;
+        let logged = cmd.flags & flags::WRITE != 0 && log.enabled();
+        if logged {
+            propagate::begin(ctx.session.db, args);
+        }
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (cmd.handler)(ctx, args)));
+        if logged {
+            propagate::end(log);
+        }
+        let text = match result {
+            Ok(Ok(())) => return false,
+            Ok(Err(err)) => err,
+            Err(_) => CmdError::from_static("ERR internal error while executing the command"),
+        };
+        ctx.out.truncate(mark);
+        self.count_error(text.as_bytes());
+        ctx.out.error(text.as_bytes());
+        true
+    }
+
+    /// Serves the clients blocked on keys that writes signalled, in arrival order per key, each
+    /// re-running its command on its own behalf through [`Engine::call`] (see [`crate::blocking`]).
+    pub fn serve_blocked(&self) {
+        while let Some((key, waiters)) = self.blocking.next_ready() {
+            for w in waiters {
+                self.blocking.serve(&w, || {
+                    let mut session = Session::proxy(w.client.clone(), w.db, w.resp3);
+                    let mut out = ReplyBuf::new(w.resp3);
+                    let args: Vec<&[u8]> = w.args.iter().map(|a| a.as_slice()).collect();
+                    let site = CallSite::now(self);
+                    let called = self.call(
+                        &mut session,
+                        w.cmd,
+                        &args,
+                        &mut out,
+                        site,
+                        Mode::Serving(&key),
+                    );
+                    // Still nothing for it (the key emptied, or holds another type, which keeps a
+                    // Redis 7.0 client blocked): the waiter stays queued. Anything else, an
+                    // error too (BLMOVE to a destination of another type), ends the wait.
+                    (!called.blocked).then_some(out.buf)
+                });
+            }
+        }
+    }
+
+    /// Queues the session's client as a waiter for `request`.
+    fn enter_wait(&self, session: &mut Session, idx: usize, args: &[&[u8]], request: BlockRequest) {
+        let Some(ps) = session.pubsub.as_ref() else {
+            return;
+        };
+        let w = Arc::new(Waiter::new(
+            session.client.clone(),
+            ps.mailbox.clone(),
+            session.db,
+            idx,
+            args.iter().map(|a| a.to_vec()).collect(),
+            session.resp3,
+            request,
+        ));
+        self.blocking.block(w.clone());
+        session.blocked = Some(w);
+    }
+
+    /// CLIENT TRACKING in default mode: remembers the keys a read-only command read, honouring
+    /// OPTIN/OPTOUT and the CLIENT CACHING of the command before (`caching`).
+    fn track_read(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        failed: bool,
+        caching: Option<bool>,
+    ) {
+        let Some(t) = session.tracking.as_mut() else {
+            return;
+        };
+        let cmd = self.registry.entries[idx].cmd;
+        if failed || t.tracker.bcast.is_some() || cmd.flags & flags::READONLY == 0 {
+            return;
+        }
+        let wanted = if t.optin {
+            caching == Some(true)
+        } else if t.optout {
+            caching != Some(false)
+        } else {
+            true
+        };
+        if wanted {
+            let max = self.config.tracking_table_max_keys();
+            for p in self.registry.key_positions(idx, args) {
+                self.keyspace
+                    .tracking
+                    .remember(session.client.id, args[p], max);
+            }
+        }
+    }
+
+    /// Refuses a command before it runs; inside MULTI that also dooms the transaction, as
+    /// Redis's `rejectCommand` does, and a refused EXEC ends it.
+    fn refuse(
+        &self,
+        session: &mut Session,
+        idx: Option<usize>,
+        err: &CmdError,
+        out: &mut ReplyBuf,
+    ) {
+        if let Some(tx) = session.multi.as_mut() {
+            tx.aborted = true;
+        }
+        let exclusive =
+            idx.is_some_and(|i| self.registry.entries[i].cmd.flags & flags::EXCLUSIVE != 0);
+        if exclusive {
+            // Redis compatibility: a refused EXEC ends the transaction and says why (with
+            // EXECABORT, so the client knows it left the MULTI state, even outside one).
+            session.end_transaction();
+            let text = err.as_bytes();
+            let reason = text
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(text, |p| &text[p + 1..]);
+            let abort =
+                CmdError::concat(&[b"EXECABORT Transaction discarded because of: ", reason]);
+            self.reject(idx, &abort, out);
+            return;
+        }
+        self.reject(idx, err, out);
+    }
+
+    /// Refuses a command before it runs: Redis counts these as rejected calls.
+    fn reject(&self, idx: Option<usize>, err: &CmdError, out: &mut ReplyBuf) {
+        if let Some(i) = idx {
+            self.registry.entries[i]
+                .stats
+                .rejected
+                .fetch_add(1, Relaxed);
+        }
+        self.count_error(err.as_bytes());
+        out.error(err.as_bytes());
+    }
+
+    fn count_error(&self, msg: &[u8]) {
+        self.stats.error_replies.fetch_add(1, Relaxed);
+        let code = msg.split(|&c| c == b' ').next().unwrap_or(b"ERR");
+        let code = String::from_utf8_lossy(code).into_owned();
+        let mut map = self
+            .stats
+            .errors_by_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Redis caps the distinct error codes it tracks at 128.
+        if map.len() < 128 || map.contains_key(&code) {
+            *map.entry(code).or_insert(0) += 1;
+        }
+    }
+
+    /// Logs Redis's warning about a cross-protocol request, at most once a minute.
+    fn security_warning(&self) {
+        let now = self.clock.now_ms() / 1000;
+        let last = SECURITY_WARNED.load(Relaxed);
+        if now.abs_diff(last) > 60 && SECURITY_WARNED.swap(now, Relaxed) == last {
+            tracing::warn!(
+                "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or \
+                 Host: commands to Redis. This is likely due to an attacker attempting to use \
+                 Cross Protocol Scripting to compromise your Redis instance. Connection aborted."
+            );
+        }
+    }
+
+    /// True when CLIENT PAUSE holds this command: every command under ALL; under WRITE, those
+    /// that may change data or replicate (writes, PUBLISH, an EXEC with a queued write).
+    pub fn paused_for(&self, session: &Session, args: &[&[u8]]) -> bool {
+        if self.state.pause_remaining_ms(self.clock.now_ms()) == 0 {
+            return false;
+        }
+        if self.state.pause_all() {
+            return true;
+        }
+        let writes = |idx: usize| {
+            self.registry.entries[idx].cmd.flags & (flags::WRITE | flags::MAY_REPLICATE) != 0
+        };
+        let Some(idx) = args.first().and_then(|name| self.registry.lookup(name)) else {
+            return false;
+        };
+        if self.registry.entries[idx].cmd.flags & flags::EXCLUSIVE != 0 {
+            return session
+                .multi
+                .as_ref()
+                .is_some_and(|tx| tx.queued.iter().any(|(i, _)| writes(*i)));
+        }
+        // Queued inside MULTI, a write only waits at EXEC.
+        session.multi.is_none() && writes(idx)
+    }
+}

@@ -1,0 +1,106 @@
+//! The CONFIG container: GET, SET, RESETSTAT, HELP (the settings live in [`crate::config`]).
+
+use super::{container, help_reply};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::error::{self, CmdError};
+use crate::{cmd, Ctx};
+use std::sync::atomic::Ordering::Relaxed;
+
+/// `CONFIG GET parameter [parameter ...]`
+fn config_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let found = ctx.engine.config.get(&args[2..]);
+    ctx.out.map(found.len());
+    for (name, value) in found {
+        ctx.out.bulk(&name);
+        ctx.out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+/// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
+fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if !args.len().is_multiple_of(2) {
+        // Redis compatibility: an unpaired value is a syntax error, not an arity error.
+        return Err(error::SYNTAX);
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for p in args[2..].chunks(2) {
+        let name = String::from_utf8_lossy(p[0]).to_ascii_lowercase();
+        if pairs.iter().any(|(n, _)| *n == name) {
+            return Err(CmdError::new(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+            )));
+        }
+        pairs.push((name, String::from_utf8_lossy(p[1]).into_owned()));
+    }
+    ctx.engine
+        .config
+        .set(&pairs, false)
+        .map_err(|e| CmdError::new(format!("ERR {e}")))?;
+    ctx.engine.sync_config();
+    if let Some(p) = ctx.engine.persistence() {
+        p.reconfigure()
+            .map_err(|e| CmdError::new(format!("ERR {e}")))?;
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CONFIG RESETSTAT`
+fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let e = ctx.engine;
+    e.registry.reset_stats();
+    let s = &e.stats;
+    for c in [
+        &s.connections,
+        &s.rejected_connections,
+        &s.keyspace_hits,
+        &s.keyspace_misses,
+        &s.net_input_bytes,
+        &s.net_output_bytes,
+        &s.error_replies,
+        &s.expire_cycle_us,
+    ] {
+        c.store(0, Relaxed);
+    }
+    s.errors_by_code
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `CONFIG HELP`
+fn config_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    help_reply(
+        ctx,
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    );
+    Ok(())
+}
+
+#[rustfmt::skip]
+const SUBCOMMANDS: &[Command] = &[
+    cmd!("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Returns the effective values of configuration parameters.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_get),
+    cmd!("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Sets configuration parameters in-flight.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_set),
+    cmd!("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Resets the server's statistics.", "2.0.0", "O(1)", config_resetstat),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", config_help),
+];
+
+/// The config family's rows of the command table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    Command {
+        subcommands: SUBCOMMANDS,
+        ..cmd!("config", -2, 0, 0, 0, 0, [], "server", "A container for server configuration commands.", "2.0.0", "Depends on subcommand.", container)
+    },
+];

@@ -1,0 +1,197 @@
+//! The connection family: PING, ECHO, SELECT, QUIT, RESET, AUTH, HELLO.
+
+use super::{int_arg, is};
+use crate::command::{flags::*, CmdResult, Command};
+use crate::error::{self, c_str, CmdError};
+use crate::{cmd, Ctx};
+use std::sync::atomic::Ordering::Relaxed;
+
+/// The version clients see in HELLO and INFO: the Redis release whose behaviour ferrokv
+/// follows, so client libraries enable exactly the features that work.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// `PING [message]`
+fn ping(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if super::pubsub::subscribed_ping(ctx, args) {
+        return Ok(());
+    }
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args[1]),
+        _ => return Err(CmdError::arity("ping")),
+    }
+    Ok(())
+}
+
+/// `ECHO message`
+fn echo(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    ctx.out.bulk(args[1]);
+    Ok(())
+}
+
+/// `SELECT index`
+fn select(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let db = super::db_arg(ctx, args[1])?;
+    ctx.session.select(db);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `QUIT`: replies OK, then the connection closes.
+fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.ok();
+    ctx.close_after_reply();
+    Ok(())
+}
+
+/// `RESET`: back to a fresh connection's state, as Redis's `clearClientConnectionState`: no
+/// transaction or WATCH, no subscriptions, no tracking, no MONITOR, replies on, no NO-EVICT,
+/// database 0, RESP2, no name, and authenticated only when no password is set.
+fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.session.authenticated = ctx.engine.config.password().is_none();
+    super::pubsub::reset(ctx);
+    super::transactions::end(ctx);
+    ctx.session.stop_tracking();
+    if ctx.session.monitor.take().is_some() {
+        ctx.session.client.monitor.store(false, Relaxed);
+    }
+    ctx.session.reply_off = false;
+    ctx.session.reply_skip_next = false;
+    ctx.session.client.no_evict.store(false, Relaxed);
+    ctx.session.select(0);
+    ctx.session.set_resp3(false);
+    ctx.out.resp3 = false;
+    ctx.session
+        .client
+        .name
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+    ctx.out.simple("RESET");
+    Ok(())
+}
+
+/// Checks a client name as Redis does: printable ASCII without spaces.
+pub(super) fn valid_client_name(name: &[u8]) -> Result<(), CmdError> {
+    if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        return Err(CmdError::from_static(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
+    *ctx.session
+        .client
+        .name
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = name.to_vec();
+}
+
+/// Checks credentials for AUTH and HELLO. The only user is `default`; without `requirepass` it
+/// needs no password (AUTH with a bare password is then an error, as in Redis).
+fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdResult {
+    let config = &ctx.engine.config;
+    let ok = match user {
+        Some(u) if u != b"default" => false,
+        Some(_) => config.password().is_none() || config.check_password(password),
+        None => {
+            if config.password().is_none() {
+                return Err(CmdError::from_static("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
+            }
+            config.check_password(password)
+        }
+    };
+    if !ok {
+        return Err(error::WRONGPASS);
+    }
+    ctx.session.authenticated = true;
+    Ok(())
+}
+
+/// `AUTH [username] password`
+fn auth(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    match args.len() {
+        2 => authenticate(ctx, None, args[1])?,
+        3 => authenticate(ctx, Some(args[1]), args[2])?,
+        _ => return Err(error::SYNTAX),
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
+fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    let mut version = None;
+    if args.len() >= 2 {
+        let v = int_arg(args[1]).map_err(|_| {
+            CmdError::from_static("ERR Protocol version is not an integer or out of range")
+        })?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::from_static(
+                "NOPROTO unsupported protocol version",
+            ));
+        }
+        version = Some(v);
+    }
+    let mut name = None;
+    let mut j = 2;
+    while j < args.len() {
+        let more = args.len() - 1 - j;
+        if is(args[j], "auth") && more >= 2 {
+            authenticate(ctx, Some(args[j + 1]), args[j + 2])?;
+            j += 3;
+        } else if is(args[j], "setname") && more >= 1 {
+            valid_client_name(args[j + 1])?;
+            name = Some(args[j + 1]);
+            j += 2;
+        } else {
+            return Err(CmdError::concat(&[
+                b"ERR Syntax error in HELLO option '",
+                c_str(args[j], 128),
+                b"'",
+            ]));
+        }
+    }
+    if !ctx.session.authenticated {
+        return Err(CmdError::from_static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+    }
+    if let Some(n) = name {
+        set_name(ctx, n);
+    }
+    if let Some(v) = version {
+        ctx.session.set_resp3(v == 3);
+        ctx.out.resp3 = v == 3;
+    }
+    let out = &mut *ctx.out;
+    out.map(7);
+    out.bulk(b"server");
+    // Redis compatibility: clients branch on this field, so it names the protocol's dialect.
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(if ctx.session.resp3 { 3 } else { 2 });
+    out.bulk(b"id");
+    out.int(ctx.session.client.id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+/// The connection family's rows of the command table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    cmd!("ping", -1, SUBSCRIBED | DENY_ON_DISK_ERROR | FAST, 0, 0, 0, ["connection"], "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)", ping),
+    cmd!("echo", 2, FAST, 0, 0, 0, ["connection"], "connection", "Returns the given string.", "1.0.0", "O(1)", echo),
+    cmd!("select", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], "connection", "Changes the selected database.", "1.0.0", "O(1)", select),
+    cmd!("quit", -1, IN_MULTI | SUBSCRIBED | ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, 0, 0, 0, ["connection"], "connection", "Closes the connection.", "1.0.0", "O(1)", quit),
+    cmd!("reset", 1, IN_MULTI | SUBSCRIBED | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Resets the connection.", "6.2.0", "O(1)", reset),
+    cmd!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user", auth),
+    cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)", hello),
+];
