@@ -351,8 +351,9 @@ impl Engine {
         let cmd = self.registry.entries[idx].cmd;
         // Every command runs under the shared side of the gate, but EXEC, which takes the
         // exclusive side to run its queue with nothing else in between, and what it runs.
-        let gate =
-            (mode != Mode::Exec && cmd.flags & flags::EXCLUSIVE == 0).then(|| self.gate.read());
+        // A command that must run alone (SORT ... STORE) takes the exclusive side.
+        let gate = (mode != Mode::Exec && cmd.flags & flags::EXCLUSIVE == 0)
+            .then(|| self.gate.enter(cmd.alone.is_some_and(|alone| alone(args))));
         let mark = out.len();
         // Set by the previous command: CLIENT CACHING for tracking (it lasts until this
         // command ends, so CLIENT TRACKINGINFO shows it), CLIENT REPLY SKIP.

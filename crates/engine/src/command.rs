@@ -37,6 +37,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// What a handler returns; an `Err` becomes the error reply and counts as a failed call.
 pub type CmdResult = Result<(), CmdError>;
+/// Says from the arguments whether a command must run alone (see [`Command::alone`]).
+pub type Alone = fn(&[&[u8]]) -> bool;
 /// Finds a key position only the arguments tell (see [`Command::getkeys`]).
 pub type GetKeys = fn(&[&[u8]]) -> Option<usize>;
 /// A command's implementation. `args[0]` is the command name as sent.
@@ -154,6 +156,10 @@ pub struct Command {
     /// Key positions that only the arguments tell (SORT's STORE destination): Redis's
     /// `getkeys_proc`, added to the declared ones.
     pub getkeys: Option<GetKeys>,
+    /// When this says so, the command runs with every other command held off, as EXEC does:
+    /// SORT with STORE, BY or GET reads keys it learns only as it goes, so no shard locks
+    /// taken up front could make it atomic.
+    pub alone: Option<Alone>,
 }
 
 /// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
@@ -166,7 +172,7 @@ macro_rules! cmd {
             name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
             step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
             complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0, member: 0,
-            getkeys: None,
+            getkeys: None, alone: None,
         }
     };
 }

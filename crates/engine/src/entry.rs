@@ -7,6 +7,8 @@
 //! offset 8   meta     AtomicU32 flags (high 8 bits) | access clock in seconds (low 24 bits)
 //! offset 12  lengths  u8 key_len, u8 value_len      (SHORT form, both < 256)
 //!                     u32 key_len, u32 value_len    (LONG form, unaligned)
+//!                     ..., u32 capacity             (LONG form of a string APPEND or
+//!                                                    SETRANGE changed: room to grow in place)
 //! then       expire   u64 unix ms, unaligned        (only when HAS_EXPIRE)
 //! then       key bytes, then value bytes
 //! ```
@@ -108,8 +110,28 @@ unsafe impl Sync for Entry {}
 /// checks against it before allocating.
 pub const MAX_VALUE_LEN: usize = u32::MAX as usize;
 
+/// True for the layout with a capacity field: a long string modified in place.
+fn has_capacity(flags: u32) -> bool {
+    flags & FLAG_LONG != 0 && flags & FLAG_RAW != 0 && (flags >> KIND_SHIFT) == Kind::String as u32
+}
+
+/// The capacity a string growing to `len` bytes gets: twice that, or 1 MB more past 1 MB (as
+/// Redis's `sdsMakeRoomFor`), so appending a byte at a time costs linear time in all.
+pub fn grown_capacity(len: usize) -> usize {
+    const STEP: usize = 1 << 20;
+    let cap = if len < STEP { len * 2 } else { len + STEP };
+    cap.clamp(len, MAX_VALUE_LEN)
+}
+
+/// `value_len` is the capacity for entries that have one.
 fn layout_for(flags: u32, key_len: usize, value_len: usize) -> Layout {
-    let lens = if flags & FLAG_LONG != 0 { 8 } else { 2 };
+    let lens = if has_capacity(flags) {
+        12
+    } else if flags & FLAG_LONG != 0 {
+        8
+    } else {
+        2
+    };
     let expire = if flags & FLAG_HAS_EXPIRE != 0 { 8 } else { 0 };
     // Key and value lengths are bounded by proto-max-bulk-len (checked by callers) so this sum
     // cannot overflow; the checked form keeps a bug from turning into memory corruption.
@@ -123,9 +145,16 @@ fn layout_for(flags: u32, key_len: usize, value_len: usize) -> Layout {
 impl Entry {
     /// Allocates an entry holding `key` and a string `value`.
     pub fn new(key: &[u8], value: &[u8], meta: EntryMeta) -> Entry {
-        assert!(key.len() <= u32::MAX as usize && value.len() <= u32::MAX as usize);
+        Entry::with_capacity(key, value, meta, value.len())
+    }
+
+    /// [`Entry::new`] with room for the value to grow to `capacity` bytes in place (a string
+    /// marked `raw`, as APPEND and SETRANGE make; other entries get no spare room).
+    pub fn with_capacity(key: &[u8], value: &[u8], meta: EntryMeta, capacity: usize) -> Entry {
+        assert!(key.len() <= MAX_VALUE_LEN && value.len() <= MAX_VALUE_LEN);
         let mut flags = (meta.kind as u32) << KIND_SHIFT;
-        let long = key.len() > 255 || value.len() > 255;
+        let spare = meta.raw && meta.kind == Kind::String && capacity > value.len();
+        let long = key.len() > 255 || value.len() > 255 || spare;
         if long {
             flags |= FLAG_LONG;
         }
@@ -138,8 +167,14 @@ impl Entry {
         if meta.noint {
             flags |= FLAG_NOINT;
         }
-        let layout = layout_for(flags, key.len(), value.len());
-        // SAFETY: the layout has non-zero size; every byte is initialised below before use.
+        let capacity = if has_capacity(flags) {
+            capacity.clamp(value.len(), MAX_VALUE_LEN)
+        } else {
+            value.len()
+        };
+        let layout = layout_for(flags, key.len(), capacity);
+        // SAFETY: the layout has non-zero size; every byte is initialised below before use
+        // (spare capacity past the value is never read).
         unsafe {
             let p = alloc(layout);
             if p.is_null() {
@@ -155,6 +190,10 @@ impl Entry {
                 ptr::write_unaligned(p.add(off) as *mut u32, key.len() as u32);
                 ptr::write_unaligned(p.add(off + 4) as *mut u32, value.len() as u32);
                 off += 8;
+                if has_capacity(flags) {
+                    ptr::write_unaligned(p.add(off) as *mut u32, capacity as u32);
+                    off += 4;
+                }
             } else {
                 *p.add(off) = key.len() as u8;
                 *p.add(off + 1) = value.len() as u8;
@@ -246,8 +285,8 @@ impl Drop for Entry {
             // SAFETY: a BOXED entry owns the Box it points to (see `new_big` and `rebuild`).
             drop(unsafe { Box::from_raw(big) });
         }
-        let layout = layout_for(v.flags(), v.key().len(), v.value().len());
-        // SAFETY: the allocation was made with this same layout in `Entry::new`.
+        let layout = v.layout();
+        // SAFETY: the allocation was made with this same layout in `Entry::with_capacity`.
         unsafe { dealloc(self.0.as_ptr(), layout) }
     }
 }
@@ -284,7 +323,8 @@ impl<'a> EntryRef<'a> {
             if self.flags() & FLAG_LONG != 0 {
                 let k = ptr::read_unaligned(self.p.add(OFF_LENS) as *const u32) as usize;
                 let v = ptr::read_unaligned(self.p.add(OFF_LENS + 4) as *const u32) as usize;
-                (k, v, OFF_LENS + 8)
+                let lens = if has_capacity(self.flags()) { 12 } else { 8 };
+                (k, v, OFF_LENS + lens)
             } else {
                 (
                     *self.p.add(OFF_LENS) as usize,
@@ -405,11 +445,50 @@ impl<'a> EntryRef<'a> {
     }
 
     /// True when a value of `len` bytes with (or without) an expiry fits this entry's layout
-    /// exactly, so [`Self::overwrite`] can replace the value without reallocating.
+    /// exactly, so [`Self::overwrite`] can replace the value without reallocating (an entry
+    /// with spare capacity is rebuilt instead: its layout depends on its flags).
     pub fn can_overwrite(&self, len: usize, has_expire: bool) -> bool {
         self.value().len() == len
             && (self.flags() & FLAG_HAS_EXPIRE != 0) == has_expire
             && self.flags() & FLAG_BOXED == 0
+            && !has_capacity(self.flags())
+    }
+
+    /// The bytes the value may grow to in place.
+    fn capacity(&self) -> usize {
+        if !has_capacity(self.flags()) {
+            return self.value().len();
+        }
+        // SAFETY: the capacity follows the two u32 lengths in this layout.
+        unsafe { ptr::read_unaligned(self.p.add(OFF_LENS + 8) as *const u32) as usize }
+    }
+
+    fn layout(&self) -> Layout {
+        layout_for(self.flags(), self.key().len(), self.capacity())
+    }
+
+    /// Writes `bytes` at `offset` of the string value (a gap up to it is zero-filled), in
+    /// place, when the entry has the room: the new length, or None when it must be rebuilt.
+    /// Callers hold the shard's write lock and checked the length against the limits.
+    pub(crate) fn write_in_place(&self, offset: usize, bytes: &[u8]) -> Option<usize> {
+        let (k, v, off) = self.data_offset();
+        let end = offset.checked_add(bytes.len())?;
+        let len = v.max(end);
+        if !has_capacity(self.flags()) || len > self.capacity() {
+            return None;
+        }
+        // SAFETY: `off + k .. off + k + capacity` is this entry's value region, exclusively
+        // ours under the lock; `len` fits in it, and the length field is a u32 of the LONG
+        // form (capacity entries are LONG).
+        unsafe {
+            let value = self.p.add(off + k);
+            if offset > v {
+                ptr::write_bytes(value.add(v), 0, offset - v);
+            }
+            ptr::copy_nonoverlapping(bytes.as_ptr(), value.add(offset), bytes.len());
+            ptr::write_unaligned(self.p.add(OFF_LENS + 4) as *mut u32, len as u32);
+        }
+        Some(len)
     }
 
     /// Replaces the value bytes, expiry, encoding flags and clock in place. Callers hold the
@@ -462,8 +541,7 @@ impl<'a> EntryRef<'a> {
 
     /// Bytes this entry occupies (without allocator overhead).
     pub fn alloc_size(&self) -> usize {
-        let (k, v, _) = self.lens();
-        layout_for(self.flags(), k, v).size()
+        self.layout().size()
     }
 }
 
@@ -501,6 +579,29 @@ mod tests {
                 assert_eq!(r.expire(), expire);
             }
         }
+    }
+
+    #[test]
+    fn a_raw_string_grows_in_place_within_its_capacity() {
+        let meta = EntryMeta {
+            raw: true,
+            ..Default::default()
+        };
+        let e = Entry::with_capacity(b"k", b"abc", meta, 8);
+        let r = e.view();
+        assert_eq!(r.write_in_place(3, b"de"), Some(5));
+        assert_eq!(r.value(), b"abcde");
+        assert_eq!(r.write_in_place(7, b"z"), Some(8));
+        assert_eq!(r.value(), b"abcde\0\0z");
+        assert_eq!(r.write_in_place(8, b"!"), None, "past the capacity");
+        assert_eq!(r.write_in_place(0, b"A"), Some(8));
+        assert_eq!(r.value(), b"Abcde\0\0z");
+        assert!(!r.can_overwrite(8, false));
+        // A string never changed in place has no spare room.
+        let plain = Entry::with_capacity(b"k", b"abc", EntryMeta::default(), 8);
+        assert_eq!(plain.view().write_in_place(3, b"d"), None);
+        assert_eq!(grown_capacity(10), 20);
+        assert_eq!(grown_capacity(3 << 20), 4 << 20);
     }
 
     #[test]

@@ -18,6 +18,14 @@ const SLOTS: usize = 16;
 #[derive(Default)]
 struct Slot(RwLock<()>);
 
+/// A command's way through the gate, released when dropped.
+pub enum Pass<'a> {
+    /// With other commands.
+    Shared(RwLockReadGuard<'a, ()>),
+    /// With every other command held off.
+    Alone(Vec<RwLockWriteGuard<'a, ()>>),
+}
+
 /// The gate.
 pub struct ExecGate {
     slots: Box<[Slot]>,
@@ -63,6 +71,15 @@ impl ExecGate {
             }
         }
         Some(held)
+    }
+
+    /// The side a command takes: shared, or (`alone`) exclusive.
+    pub fn enter(&self, alone: bool) -> Pass<'_> {
+        if alone {
+            Pass::Alone(self.write())
+        } else {
+            Pass::Shared(self.read())
+        }
     }
 
     /// The exclusive side: waits for every running command to finish and holds the others off.

@@ -580,6 +580,45 @@ impl<'a> Locked<'a> {
         self.ready(db, key.bytes, meta.kind);
     }
 
+    /// Writes `bytes` at `offset` of the string at `key` (a gap is zero-filled; an absent key
+    /// starts empty with `meta`), marking it `raw`: in place while the entry has room, else in
+    /// a new entry with room to grow (APPEND and SETRANGE run in amortised linear time, as
+    /// Redis's strings grow). The caller checked the type and the length. Returns the new
+    /// length.
+    pub fn write_string(
+        &mut self,
+        db: usize,
+        key: &Key<'_>,
+        offset: usize,
+        bytes: &[u8],
+        meta: EntryMeta,
+    ) -> usize {
+        let i = self.before_key(db, key);
+        let old = self.guards[i].1.table.get(key.hash, key.bytes);
+        if let Some(len) = old.and_then(|e| e.write_in_place(offset, bytes)) {
+            self.changed(db, key.bytes, false);
+            return len;
+        }
+        let old = old.map_or(&[][..], |e| e.value());
+        let len = old.len().max(offset + bytes.len());
+        let mut value = Vec::with_capacity(len);
+        value.extend_from_slice(old);
+        value.resize(len, 0);
+        value[offset..offset + bytes.len()].copy_from_slice(bytes);
+        let meta = EntryMeta {
+            raw: true,
+            noint: false,
+            ..meta
+        };
+        let capacity = crate::entry::grown_capacity(len);
+        self.put(
+            db,
+            key,
+            Entry::with_capacity(key.bytes, &value, meta, capacity),
+        );
+        len
+    }
+
     /// A list or sorted set now holds data at `key`: clients blocked on it get their turn
     /// once the command ends (free when nobody is blocked).
     fn ready(&self, db: usize, key: &[u8], kind: Kind) {

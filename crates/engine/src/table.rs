@@ -244,14 +244,20 @@ impl Table {
             if p.is_null() {
                 continue;
             }
-            let mut chain = Vec::new();
+            let head = p;
+            let mut n = 0usize;
             while !p.is_null() {
                 // SAFETY: links point to live entries.
-                let e = unsafe { EntryRef::from_ptr(p) };
-                chain.push(e);
-                p = e.next();
+                p = unsafe { EntryRef::from_ptr(p) }.next();
+                n += 1;
             }
-            return Some(chain[(rand() as usize) % chain.len()]);
+            p = head;
+            for _ in 0..(rand() as usize) % n {
+                // SAFETY: as above; fewer steps than the chain is long.
+                p = unsafe { EntryRef::from_ptr(p) }.next();
+            }
+            // SAFETY: as above.
+            return Some(unsafe { EntryRef::from_ptr(p) });
         }
     }
 

@@ -727,3 +727,57 @@ fn restore_refuses_strings_longer_than_a_client_could_write() {
         err("BUSYKEY Target key name already exists.")
     );
 }
+
+#[test]
+fn append_and_setrange_grow_in_place_and_keep_the_ttl() {
+    let mut h = Harness::new();
+    assert_eq!(h.run("SET s ab EX 100"), Value::Simple("OK".into()));
+    let mut want = b"ab".to_vec();
+    for i in 0..5000u32 {
+        let part = format!("{}", i % 10);
+        want.extend_from_slice(part.as_bytes());
+        assert_eq!(
+            h.run_args(&[b"APPEND", b"s", part.as_bytes()]),
+            Value::Int(want.len() as i64)
+        );
+    }
+    assert_eq!(h.run("GET s"), Value::Bulk(want.clone()));
+    assert_eq!(h.run("TTL s"), Value::Int(100));
+    assert_eq!(h.run("OBJECT ENCODING s"), bulk("raw"));
+    // A gap past the end is zero-filled, within the room or not.
+    let end = want.len();
+    assert_eq!(
+        h.run(&format!("SETRANGE s {} xy", end + 3)),
+        Value::Int(end as i64 + 5)
+    );
+    want.extend_from_slice(b"\0\0\0xy");
+    assert_eq!(h.run("SETRANGE s 0 Q"), Value::Int(want.len() as i64));
+    want[0] = b'Q';
+    assert_eq!(h.run("GET s"), Value::Bulk(want.clone()));
+    // Overwritten by SET, the entry is rebuilt exactly.
+    assert_eq!(h.run("SET s tiny"), Value::Simple("OK".into()));
+    assert_eq!(h.run("APPEND s !"), Value::Int(5));
+    assert_eq!(h.run("GET s"), bulk("tiny!"));
+}
+
+#[test]
+fn sort_store_is_logged_as_the_list_it_stored() {
+    let mut h = Harness::new();
+    h.engine.keyspace.log.set_enabled(true);
+    h.run("RPUSH src 3 1 2");
+    h.run("SET w_1 30");
+    h.run("SET w_2 10");
+    h.run("SET w_3 20");
+    let _ = h.engine.keyspace.log.take();
+    assert_eq!(h.run("SORT src BY w_* STORE dst"), Value::Int(3));
+    let logged = h.engine.keyspace.log.take().bytes;
+    let text = String::from_utf8_lossy(&logged).replace("\r\n", " ");
+    assert!(
+        text.contains("*1 $5 MULTI *2 $3 DEL $3 dst *5 $5 RPUSH $3 dst $1 2 $1 3 $1 1 *1 $4 EXEC"),
+        "{text}"
+    );
+    assert!(!text.contains("SORT"), "{text}");
+    // An empty result that deletes nothing changes nothing, and logs nothing.
+    assert_eq!(h.run("SORT nothing STORE none"), Value::Int(0));
+    assert!(h.engine.keyspace.log.take().bytes.is_empty());
+}

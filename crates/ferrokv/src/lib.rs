@@ -31,9 +31,9 @@
 
 #![deny(missing_docs)]
 
-use engine::config::Values as Config;
-pub use engine::propagate::NotDurable;
+pub use engine::config::Values as Config;
 
+use engine::propagate::NotDurable;
 use engine::{Engine, ReplyBuf, Session, SystemClock};
 use resp::{parse_value, Value};
 use std::fmt;

@@ -245,37 +245,6 @@ pub fn random_count(arg: &[u8], args: &[&[u8]], with: &str) -> Result<(u64, bool
     Ok((count, l >= 0))
 }
 
-/// A pseudo-random 64-bit number (xorshift per thread, seeded from the process hasher).
-pub fn rand_u64() -> u64 {
-    use std::cell::Cell;
-    use std::hash::BuildHasher;
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new(
-            std::hash::RandomState::new().hash_one(std::thread::current().id()) | 1,
-        );
-    }
-    STATE.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        x
-    })
-}
-
-/// Picks `count` distinct indexes of `0..n` (all of them, shuffled, when count >= n).
-pub fn sample_distinct(n: usize, count: u64) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..n).collect();
-    let take = usize::try_from(count).unwrap_or(usize::MAX).min(n);
-    for i in 0..take {
-        let j = i + (rand_u64() % (n - i) as u64) as usize;
-        idx.swap(i, j);
-    }
-    idx.truncate(take);
-    idx
-}
-
 /// Writes `pairs` as HRANDFIELD/ZRANDMEMBER do with values: flat in RESP2, pairs in RESP3.
 pub fn reply_pairs(out: &mut ReplyBuf, n: usize, mut each: impl FnMut(&mut ReplyBuf, usize)) {
     if out.resp3 {
@@ -300,44 +269,31 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     };
     let with_values = args.len() == 4;
     read_coll(ctx, args[1], Kind::Hash, |out, v| {
-        let pairs: Vec<(&[u8], &[u8])> = v.map(|v| hash::iter(v).collect()).unwrap_or_default();
         match count {
-            None => match pairs.get(pick(pairs.len())) {
+            None => match v.and_then(|v| hash::sample(v, 1, false).pop()) {
                 Some((f, _)) => out.bulk(f),
                 None => out.null(),
             },
             Some((count, unique)) => {
-                let chosen: Vec<usize> = if pairs.is_empty() {
-                    Vec::new()
-                } else if unique {
-                    sample_distinct(pairs.len(), count)
-                } else {
-                    (0..count).map(|_| pick(pairs.len())).collect()
-                };
+                let count = usize::try_from(count).unwrap_or(usize::MAX);
+                let chosen = v
+                    .map(|v| hash::sample(v, count, unique))
+                    .unwrap_or_default();
                 if with_values {
                     reply_pairs(out, chosen.len(), |out, i| {
-                        out.bulk(pairs[chosen[i]].0);
-                        out.bulk(pairs[chosen[i]].1);
+                        out.bulk(chosen[i].0);
+                        out.bulk(chosen[i].1);
                     });
                 } else {
                     out.array(chosen.len());
-                    for i in chosen {
-                        out.bulk(pairs[i].0);
+                    for (f, _) in chosen {
+                        out.bulk(f);
                     }
                 }
             }
         }
         Ok(())
     })
-}
-
-/// A random index below `n` (0 when `n` is 0).
-pub fn pick(n: usize) -> usize {
-    if n == 0 {
-        0
-    } else {
-        (rand_u64() % n as u64) as usize
-    }
 }
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`

@@ -9,7 +9,6 @@ use crate::glob;
 use crate::keyspace::{Key, Shard, SHARDS, SHARD_BITS};
 use crate::notify::GENERIC;
 use crate::{cmd, Ctx};
-use std::cell::Cell;
 
 /// `DEL key [key ...]` and `UNLINK key [key ...]`: the number of keys removed.
 fn del(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
@@ -206,24 +205,6 @@ fn scan(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-thread_local! {
-    static RNG: Cell<u64> = Cell::new(
-        std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8) | 1
-    );
-}
-
-/// A fast thread-local pseudo-random number (xorshift64*), for RANDOMKEY.
-pub fn random_u64() -> u64 {
-    RNG.with(|r| {
-        let mut x = r.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        r.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    })
-}
-
 /// `RANDOMKEY`
 fn randomkey(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     let db = ctx.ks().db(ctx.db());
@@ -234,7 +215,7 @@ fn randomkey(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         if total == 0 {
             break;
         }
-        let mut r = (random_u64() % total as u64) as usize;
+        let mut r = (crate::rand::u64() % total as u64) as usize;
         let shard = sizes
             .iter()
             .position(|&n| {
@@ -247,7 +228,7 @@ fn randomkey(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             })
             .unwrap_or(0);
         let guard = db.read(shard);
-        if let Some(e) = guard.table.random(random_u64) {
+        if let Some(e) = guard.table.random(crate::rand::u64) {
             if !e.is_expired(ctx.now) {
                 ctx.out.bulk(e.key());
                 return Ok(());

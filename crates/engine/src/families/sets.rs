@@ -1,7 +1,7 @@
 //! The set family: members, random members and pops, moves, and the algebra (SINTER, SUNION,
 //! SDIFF and their STORE and CARD forms).
 
-use super::hashes::{pick, random_count, sample_distinct};
+use super::hashes::random_count;
 use super::lists::notify_deleted;
 use super::{int_arg, is, notify_store, read_coll, store_coll, write_coll};
 use crate::command::{flags::*, CmdResult, Command};
@@ -97,27 +97,29 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     };
     read_coll(ctx, args[1], Kind::Set, |out, v| {
         match count {
-            None => match v.and_then(|v| set::random(v, super::hashes::rand_u64)) {
-                Some(m) => out.bulk(&m),
+            None => match v.and_then(set::random) {
+                Some(m) => out.bulk(&m.to_vec()),
                 None => out.null(),
             },
             Some((count, unique)) => {
-                let members = v.map(set::members).unwrap_or_default();
-                let chosen: Vec<usize> = if members.is_empty() {
-                    Vec::new()
-                } else if unique {
-                    sample_distinct(members.len(), count)
-                } else {
-                    (0..count).map(|_| pick(members.len())).collect()
-                };
+                let count = usize::try_from(count).unwrap_or(usize::MAX);
+                let chosen = v.map(|v| set::sample(v, count, unique)).unwrap_or_default();
                 out.array(chosen.len());
-                for i in chosen {
-                    out.bulk(&members[i]);
+                for m in chosen {
+                    member_reply(out, &m);
                 }
             }
         }
         Ok(())
     })
+}
+
+/// A set member as a bulk reply.
+fn member_reply(out: &mut resp::ReplyBuf, m: &set::Member<'_>) {
+    match m {
+        set::Member::Bytes(b) => out.bulk(b),
+        set::Member::Int(_) => out.bulk(&m.to_vec()),
+    }
 }
 
 /// `SPOP key [count]`
@@ -143,9 +145,27 @@ fn spop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     let w = write_coll(ctx, args[1], Kind::Set, false, |o, _| {
-        let members = set::members(o.view());
-        let chosen = sample_distinct(members.len(), count.unwrap_or(1));
-        let popped: Vec<Vec<u8>> = chosen.into_iter().map(|i| members[i].clone()).collect();
+        // Redis's SPOP cases, in O(count): a few members are picked and removed; when nearly
+        // all go, the few that stay are picked and the rest popped.
+        let len = set::len(o.view());
+        let count = usize::try_from(count.unwrap_or(1))
+            .unwrap_or(usize::MAX)
+            .min(len);
+        let popped: Vec<Vec<u8>> = if (len - count).saturating_mul(5) > count {
+            set::sample(o.view(), count, true)
+                .iter()
+                .map(set::Member::to_vec)
+                .collect()
+        } else {
+            let stay: std::collections::HashSet<Vec<u8>> = set::sample(o.view(), len - count, true)
+                .iter()
+                .map(set::Member::to_vec)
+                .collect();
+            set::iter(o.view())
+                .map(|m| m.to_vec())
+                .filter(|m| !stay.contains(m))
+                .collect()
+        };
         for m in &popped {
             set::remove(o, m);
         }

@@ -253,13 +253,23 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], readonly: bool) -> CmdResult 
             let (db, ks) = (ctx.db(), ctx.ks());
             let dk = ks.key(dst);
             let mut l = ks.lock(db, &[dk]);
+            let items: Vec<&[u8]> = outputs
+                .iter()
+                .map(|v| v.as_deref().unwrap_or(b""))
+                .collect();
             let (len, existed) = store_coll(ctx, &mut l, &dk, Kind::List, |w, limits| {
-                let items: Vec<&[u8]> = outputs
-                    .iter()
-                    .map(|v| v.as_deref().unwrap_or(b""))
-                    .collect();
                 list::push(w, limits, &items, false);
             })?;
+            // Logged as its effect (the list it stored), so a replay never depends on keys
+            // that BY and GET read: one transaction, unless this already runs in one.
+            let mut push: Vec<&[u8]> = vec![b"RPUSH", dst];
+            push.extend_from_slice(&items);
+            let del: &[&[u8]] = &[b"DEL", dst];
+            match (len, ctx.in_exec()) {
+                (0, _) => crate::propagate::replace(&[del]),
+                (_, true) => crate::propagate::replace(&[del, &push]),
+                (_, false) => crate::propagate::replace(&[&[b"MULTI"], del, &push, &[b"EXEC"]]),
+            }
             drop(l);
             notify_store(ctx, LIST, "sortstore", dst, len, existed);
             ctx.out.int(len as i64);
@@ -300,9 +310,17 @@ fn store_key(args: &[&[u8]]) -> Option<usize> {
     store
 }
 
+/// Whether SORT (or SORT_RO) must run alone: STORE writes what it read, BY and GET read keys
+/// named by the elements; either must see one state of the keyspace.
+fn reads_other_keys(args: &[&[u8]]) -> bool {
+    args[2..]
+        .iter()
+        .any(|a| is(a, "store") || is(a, "by") || is(a, "get"))
+}
+
 /// SORT's table rows.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command { getkeys: Some(store_key), ..cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort) },
-    cmd!("sort_ro", -2, READONLY, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort_ro),
+    Command { getkeys: Some(store_key), alone: Some(reads_other_keys), ..cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort) },
+    Command { alone: Some(reads_other_keys), ..cmd!("sort_ro", -2, READONLY, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort_ro) },
 ];

@@ -352,34 +352,26 @@ fn getex(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `APPEND key value`: returns the new length.
+/// `APPEND key value`: returns the new length. The string grows in place (see
+/// [`crate::keyspace::Locked::write_string`]).
 fn append(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (db, now) = (ctx.db(), ctx.now);
     let k = ctx.key(args[1]);
     let mut l = ctx.ks().lock(db, &[k]);
-    let new_len;
-    match l.get(db, &k, now) {
+    let new_len = match l.get(db, &k, now) {
         None => {
-            new_len = args[2].len();
             l.set(db, &k, args[2], fresh(ctx, None));
-            ctx.notify(STRING, "append", args[1]);
+            args[2].len()
         }
         Some(e) => {
             expect_string(&e)?;
-            check_string_length(ctx, e.value().len() as u64, args[2].len() as u64)?;
-            let mut v = Vec::with_capacity(e.value().len() + args[2].len());
-            v.extend_from_slice(e.value());
-            v.extend_from_slice(args[2]);
-            let meta = EntryMeta {
-                raw: true,
-                noint: false,
-                ..e.meta_copy()
-            };
-            new_len = v.len();
-            l.set(db, &k, &v, meta);
-            ctx.notify(STRING, "append", args[1]);
+            let len = e.value().len();
+            check_string_length(ctx, len as u64, args[2].len() as u64)?;
+            let meta = e.meta_copy();
+            l.write_string(db, &k, len, args[2], meta)
         }
-    }
+    };
+    ctx.notify(STRING, "append", args[1]);
     ctx.out.int(new_len as i64);
     Ok(())
 }
@@ -525,14 +517,14 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (db, now) = (ctx.db(), ctx.now);
     let k = ctx.key(args[1]);
     let mut l = ctx.ks().lock(db, &[k]);
-    let (mut bytes, meta) = match l.get(db, &k, now) {
+    let meta = match l.get(db, &k, now) {
         None => {
             if value.is_empty() {
                 ctx.out.int(0);
                 return Ok(());
             }
             check_string_length(ctx, offset, value.len() as u64)?;
-            (Vec::new(), fresh(ctx, None))
+            fresh(ctx, None)
         }
         Some(e) => {
             expect_string(&e)?;
@@ -541,27 +533,11 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 return Ok(());
             }
             check_string_length(ctx, offset, value.len() as u64)?;
-            (e.value().to_vec(), e.meta_copy())
+            e.meta_copy()
         }
     };
     // Both terms were bounded by proto-max-bulk-len just above.
-    let offset = offset as usize;
-    let end = offset + value.len();
-    if bytes.len() < end {
-        bytes.resize(end, 0);
-    }
-    bytes[offset..end].copy_from_slice(value);
-    let len = bytes.len();
-    l.set(
-        db,
-        &k,
-        &bytes,
-        EntryMeta {
-            raw: true,
-            noint: false,
-            ..meta
-        },
-    );
+    let len = l.write_string(db, &k, offset as usize, value, meta);
     ctx.notify(STRING, "setrange", args[1]);
     ctx.out.int(len as i64);
     Ok(())

@@ -3,7 +3,7 @@
 //! BZMPOP), random members, and the algebra (ZUNION, ZINTER, ZDIFF, their STORE forms,
 //! ZINTERCARD), with Redis 7.0's parsing, errors and reply shapes.
 
-use super::hashes::{pick, random_count, reply_pairs, sample_distinct};
+use super::hashes::{random_count, reply_pairs};
 use super::lists::{notify_deleted, parse_mpop, timeout_arg};
 use super::sets::card_limit;
 use super::{
@@ -522,24 +522,27 @@ fn run_range<'v>(v: View<'v>, q: &RangeQuery<'_>, b: &Bounds<'_>) -> Vec<(&'v [u
         Bounds::Score(min, max) => score_window(&r, *min, *max),
         Bounds::Lex(min, max) => lex_window(&r, min, max, q.rev),
     };
-    if start >= end {
-        return Vec::new();
-    }
-    let mut items = r.range(start, end - 1, q.rev);
+    let (mut start, mut end) = (start, end);
     if q.by != RangeBy::Rank {
+        // LIMIT narrows the window before anything is read: `LIMIT 0 1` of a million-member
+        // score range touches one member.
         if q.offset < 0 {
             return Vec::new();
         }
         let off = usize::try_from(q.offset).unwrap_or(usize::MAX);
-        if off >= items.len() {
-            return Vec::new();
-        }
-        items.drain(..off);
-        if q.limit >= 0 {
-            items.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
+        let take = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        if q.rev {
+            end = end.saturating_sub(off);
+            start = start.max(end.saturating_sub(take));
+        } else {
+            start = start.saturating_add(off);
+            end = end.min(start.saturating_add(take));
         }
     }
-    items
+    if start >= end {
+        return Vec::new();
+    }
+    r.range(start, end - 1, q.rev)
 }
 
 /// Writes members, with scores when asked (flat in RESP2, pairs in RESP3).
@@ -863,21 +866,16 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     };
     let withscores = args.len() == 4;
     read_coll(ctx, args[1], Kind::ZSet, |out, v| {
-        let items = v.map(zset::items).unwrap_or_default();
         match count {
-            None => match items.get(pick(items.len())) {
+            None => match v.and_then(|v| zset::sample(v, 1, false).pop()) {
                 Some((m, _)) => out.bulk(m),
                 None => out.null(),
             },
             Some((count, unique)) => {
-                let chosen: Vec<usize> = if items.is_empty() {
-                    Vec::new()
-                } else if unique {
-                    sample_distinct(items.len(), count)
-                } else {
-                    (0..count).map(|_| pick(items.len())).collect()
-                };
-                let picked: Vec<(&[u8], f64)> = chosen.iter().map(|&i| items[i]).collect();
+                let count = usize::try_from(count).unwrap_or(usize::MAX);
+                let picked = v
+                    .map(|v| zset::sample(v, count, unique))
+                    .unwrap_or_default();
                 reply_members(out, &picked, withscores);
             }
         }

@@ -56,6 +56,44 @@ pub fn iter<'a>(v: View<'a>) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a 
     }
 }
 
+/// `count` (field, value) pairs at random (distinct when `unique`), in O(count) for a large
+/// hash (see [`crate::rand::choose`]); a compact one is small and listed first.
+pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], &[u8])> {
+    match v {
+        View::Packed(_) => {
+            let pairs: Vec<(&[u8], &[u8])> = iter(v).collect();
+            let n = pairs.len();
+            crate::rand::choose(
+                n,
+                count,
+                unique,
+                || crate::rand::below(n),
+                || (0..n).collect(),
+                |&i| i,
+            )
+            .into_iter()
+            .map(|i| pairs[i])
+            .collect()
+        }
+        View::Big(Big::Hash(t)) => crate::rand::choose(
+            t.len(),
+            count,
+            unique,
+            || t.random(crate::rand::u64).expect("a non-empty table"),
+            || {
+                let mut all = Vec::with_capacity(t.len());
+                t.for_each(|e| all.push(e));
+                all
+            },
+            |e| e.key(),
+        )
+        .into_iter()
+        .map(|e| (e.key(), e.value()))
+        .collect(),
+        View::Big(_) => Vec::new(),
+    }
+}
+
 fn to_table(b: &[u8]) -> Table {
     let mut t = Table::default();
     for (f, v) in iter(View::Packed(b)) {

@@ -119,18 +119,44 @@ pub fn remove(o: &mut Open<'_>, member: &[u8]) -> bool {
 
 /// A member chosen at random (uniform over intset members; over buckets then chain members for
 /// tables, as Redis's `dictGetFairRandomKey` approximates).
-pub fn random(v: View<'_>, mut rand: impl FnMut() -> u64) -> Option<Vec<u8>> {
+pub fn random(v: View<'_>) -> Option<Member<'_>> {
+    sample(v, 1, false).pop()
+}
+
+/// `count` members at random (distinct when `unique`), in O(count): nothing but what is
+/// picked is copied or listed (see [`crate::rand::choose`]).
+pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<Member<'_>> {
     match v {
         View::Packed(b) => {
             let n = intset::len(b);
-            (n > 0).then(|| {
-                intset::get(b, (rand() % n as u64) as usize)
-                    .to_string()
-                    .into_bytes()
-            })
+            crate::rand::choose(
+                n,
+                count,
+                unique,
+                || crate::rand::below(n),
+                || (0..n).collect(),
+                |&i| i,
+            )
+            .into_iter()
+            .map(|i| Member::Int(intset::get(b, i)))
+            .collect()
         }
-        View::Big(Big::Set(t)) => t.random(rand).map(|e| e.key().to_vec()),
-        View::Big(_) => None,
+        View::Big(Big::Set(t)) => crate::rand::choose(
+            t.len(),
+            count,
+            unique,
+            || t.random(crate::rand::u64).expect("a non-empty table"),
+            || {
+                let mut all = Vec::with_capacity(t.len());
+                t.for_each(|e| all.push(e));
+                all
+            },
+            |e| e.key(),
+        )
+        .into_iter()
+        .map(|e| Member::Bytes(e.key()))
+        .collect(),
+        View::Big(_) => Vec::new(),
     }
 }
 

@@ -295,10 +295,36 @@ impl<'a> Ranked<'a> {
         }
     }
 
+    /// The member of ascending rank `i`.
+    pub fn at(&self, i: usize) -> Option<(&'a [u8], f64)> {
+        match self {
+            Ranked::Packed(v) => v.get(i).copied(),
+            Ranked::Big(l) => l.get(i).map(|it| (it.member(), it.score)),
+        }
+    }
+
     /// The 0-based ascending rank of `member` with `score`.
     pub fn rank(&self, member: &[u8], score: f64) -> usize {
         self.partition_point(|m, s| cmp_score_member(s, m, score, member) == Ordering::Less)
     }
+}
+
+/// `count` (member, score) pairs at random (distinct when `unique`), in O(count log N): each
+/// pick is a random rank (see [`crate::rand::choose`]).
+pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], f64)> {
+    let r = Ranked::of(v);
+    let n = r.len();
+    crate::rand::choose(
+        n,
+        count,
+        unique,
+        || crate::rand::below(n),
+        || (0..n).collect(),
+        |&i| i,
+    )
+    .into_iter()
+    .filter_map(|i| r.at(i))
+    .collect()
 }
 
 /// Every (member, score) in order.
