@@ -239,3 +239,184 @@ fn a_slow_http_client_is_cut_off_and_maxclients_counts_every_door() {
     );
     assert_eq!(code, 200);
 }
+
+/// True once the server closed `c`'s connection (reads end), within `within`.
+fn closed_within(c: &mut Client, within: std::time::Duration) -> bool {
+    use std::io::Read;
+    c.stream.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 65536];
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        match c.stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+    }
+}
+
+fn config(c: &mut Client, name: &str, value: &str) {
+    assert_eq!(
+        c.cmd_args(&[b"CONFIG", b"SET", name.as_bytes(), value.as_bytes()]),
+        ok()
+    );
+}
+
+#[test]
+fn normal_clients_are_held_to_their_output_limits() {
+    use std::io::Write;
+    let server = super::TestServer::start();
+    let mut admin = server.client();
+    let big = vec![b'v'; 100 << 10];
+    assert_eq!(admin.cmd_args(&[b"SET", b"big", &big]), ok());
+    // Hard limit: one reply past it closes the client.
+    config(&mut admin, "client-output-buffer-limit", "normal 1mb 0 0");
+    let mut greedy = server.client();
+    let mut argv: Vec<&[u8]> = vec![b"MGET"];
+    argv.extend(std::iter::repeat_n(&b"big"[..], 20));
+    greedy.send_raw(&Client::encode(&argv));
+    assert!(closed_within(
+        &mut greedy,
+        std::time::Duration::from_secs(5)
+    ));
+    // Soft limit: a client that stops reading is closed once it stayed past it too long.
+    config(&mut admin, "client-output-buffer-limit", "normal 0 256kb 1");
+    let mut sleeper = server.client();
+    let mut pipeline = Vec::new();
+    for _ in 0..300 {
+        pipeline.extend_from_slice(&Client::encode(&[b"GET", b"big"]));
+    }
+    sleeper.stream.write_all(&pipeline).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(closed_within(
+        &mut sleeper,
+        std::time::Duration::from_secs(5)
+    ));
+    // Others are served throughout.
+    assert_eq!(admin.cmd("PING"), Value::Simple("PONG".into()));
+    config(&mut admin, "client-output-buffer-limit", "normal 0 0 0");
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout_but_not_waiting_ones() {
+    let server = super::TestServer::start();
+    let mut admin = server.client();
+    config(&mut admin, "timeout", "1");
+    drop(admin);
+    let mut idle = server.client();
+    assert_eq!(idle.cmd("PING"), Value::Simple("PONG".into()));
+    let mut subscriber = server.client();
+    subscriber.cmd("SUBSCRIBE news");
+    let mut blocked = server.client();
+    blocked.send_raw(&Client::encode(&[b"BLPOP", b"queue", b"0"]));
+    assert!(closed_within(&mut idle, std::time::Duration::from_secs(4)));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The waiting ones are still there: the blocked one is served, the subscriber hears (the
+    // idle admin connection was closed too: a new one).
+    let mut admin = server.client();
+    config(&mut admin, "timeout", "0");
+    assert_eq!(admin.cmd("RPUSH queue job"), Value::Int(1));
+    assert_eq!(
+        blocked.read_reply(),
+        Some(Value::Array(vec![
+            Value::Bulk(b"queue".to_vec()),
+            Value::Bulk(b"job".to_vec())
+        ]))
+    );
+    assert_eq!(admin.cmd("PUBLISH news hi"), Value::Int(1));
+}
+
+#[test]
+fn query_limits_hold_while_blocked_and_for_a_multi_queue() {
+    let server = super::TestServer::start();
+    let mut admin = server.client();
+    config(&mut admin, "client-query-buffer-limit", "1mb");
+    // Blocked in BLPOP, a client keeps sending a command that never completes.
+    let mut blocked = server.client();
+    blocked.send_raw(&Client::encode(&[b"BLPOP", b"nothing", b"0"]));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let mut partial = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000000\r\n".to_vec();
+    partial.extend(std::iter::repeat_n(b'x', 2 << 20));
+    let _ = std::io::Write::write_all(&mut blocked.stream, &partial);
+    assert!(closed_within(
+        &mut blocked,
+        std::time::Duration::from_secs(5)
+    ));
+    // A MULTI queue is query that has not run: it is held to the same limit.
+    let mut queuer = server.client();
+    assert_eq!(queuer.cmd("MULTI"), ok());
+    let value = vec![b'q'; 16 << 10];
+    let mut closed = false;
+    for _ in 0..200 {
+        queuer.send_raw(&Client::encode(&[b"SET", b"k", &value]));
+        match queuer.read_reply() {
+            Some(Value::Simple(q)) if q == "QUEUED" => {}
+            None => {
+                closed = true;
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(closed, "3 MB queued under a 1 MB limit");
+    assert_eq!(admin.cmd("EXISTS k"), Value::Int(0));
+}
+
+#[test]
+fn a_monitor_that_does_not_read_is_dropped() {
+    let server = super::TestServer::start();
+    let mut admin = server.client();
+    config(&mut admin, "client-output-buffer-limit", "pubsub 256kb 0 0");
+    let mut monitor = server.client();
+    assert_eq!(monitor.cmd("MONITOR"), ok());
+    let value = vec![b'm'; 8 << 10];
+    for _ in 0..2000 {
+        assert_eq!(admin.cmd_args(&[b"SET", b"k", &value]), ok());
+    }
+    assert!(closed_within(
+        &mut monitor,
+        std::time::Duration::from_secs(5)
+    ));
+    let Value::Bulk(list) = admin.cmd("CLIENT LIST") else {
+        panic!()
+    };
+    assert!(!String::from_utf8_lossy(&list).contains("flags=O"));
+}
+
+#[test]
+fn under_everysec_a_write_that_cannot_be_written_is_never_acknowledged() {
+    let dir = TempDir::new("fulleverysec");
+    let b = super::persistence::start_limited(dir.path(), 64, "everysec");
+    let mut c = Client::connect(b.addr);
+    super::persistence::loaded(&mut c);
+    let value = "x".repeat(1000);
+    let mut acked = 0;
+    let refusal = loop {
+        let key = format!("k{acked}");
+        match c.cmd_args(&[b"SET", key.as_bytes(), value.as_bytes()]) {
+            Value::Simple(s) if s == "OK" => acked += 1,
+            Value::Error(e) => break e,
+            other => panic!("SET {key}: {other:?}"),
+        }
+        assert!(acked < 200, "the file-size limit never hit");
+    };
+    assert!(refusal.starts_with("MISCONF"), "{refusal}");
+    // Every acknowledged write is in the file.
+    kill_9(b);
+    let b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let mut c = Client::connect(b.addr);
+    for i in 0..acked {
+        assert_eq!(c.cmd(&format!("EXISTS k{i}")), Value::Int(1), "k{i} lost");
+    }
+}

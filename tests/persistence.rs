@@ -27,7 +27,7 @@ fn start(dir: &Path, extra: &[&str]) -> Binary {
 }
 
 /// Waits until the server has loaded its data (commands stop getting -LOADING).
-fn loaded(c: &mut Client) {
+pub(super) fn loaded(c: &mut Client) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         match c.cmd("DBSIZE") {
@@ -309,11 +309,11 @@ fn which(tool: &str) -> Option<PathBuf> {
 
 /// Starts the binary with a file-size limit (the AOF hits it like a full disk: writes fail
 /// with EFBIG) that the test can lift later with `prlimit`.
-fn start_limited(dir: &Path, kib: u64) -> Binary {
+pub(super) fn start_limited(dir: &Path, kib: u64, fsync: &str) -> Binary {
     use std::io::BufRead;
     let script = format!(
         "trap '' XFSZ; ulimit -S -f {kib}; exec {} --port 0 --http-port 0 --appendonly yes \
-         --appendfsync always --dir {}",
+         --appendfsync {fsync} --dir {}",
         env!("CARGO_BIN_EXE_ferrokv-server"),
         dir.display()
     );
@@ -345,7 +345,7 @@ fn a_full_disk_refuses_writes_with_misconf_and_loses_nothing() {
         return;
     }
     let dir = TempDir::new("full");
-    let b = start_limited(dir.path(), 64);
+    let b = start_limited(dir.path(), 64, "always");
     let pid = b.child.id().to_string();
     let mut c = Client::connect(b.addr);
     loaded(&mut c);

@@ -122,7 +122,7 @@ impl Waiter {
             soft: 0,
             soft_seconds: 0,
         };
-        self.mailbox.deliver_raw(reply, unlimited);
+        self.mailbox.deliver_raw(reply, unlimited, 0);
         self.client.wake();
     }
 }

@@ -294,6 +294,25 @@ impl Engine {
                     self.refuse(session, Some(idx), &err, out);
                     return refused;
                 }
+                // What a client queues is query it sent but that has not run: it counts
+                // against `client-query-buffer-limit`, and a client past it is closed without
+                // a reply, as one whose query buffer overflows (a decision of this server:
+                // Redis 7.0 bounds the queue only through client eviction).
+                let size = args.iter().map(|a| a.len() + 16).sum::<usize>();
+                tx.bytes = tx.bytes.saturating_add(size);
+                if tx.bytes as u64 > self.config.client_query_buffer_limit() {
+                    tracing::warn!(
+                        "Closing client that reached max query buffer length with its MULTI queue: id={} addr={} queued={}",
+                        session.client.id,
+                        session.client.addr,
+                        tx.bytes
+                    );
+                    session.end_transaction();
+                    return Called {
+                        close: true,
+                        ..refused
+                    };
+                }
                 tx.queued
                     .push((idx, args.iter().map(|a| a.to_vec()).collect()));
                 session.client.multi.store(tx.queued.len() as i64, Relaxed);
@@ -396,8 +415,9 @@ impl Engine {
             && cmd.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0
         {
             let client = &session.client;
+            let limit = self.config.push_limit();
             self.monitors
-                .feed(self.clock.now_us(), session.db, &client.addr, args);
+                .feed(self.clock.now_us(), session.db, &client.addr, args, limit);
         }
         let blocked = block.is_some();
         if let (Some(request), Mode::Client) = (block, mode) {

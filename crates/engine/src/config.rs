@@ -763,6 +763,21 @@ impl Config {
             .output_limits[2]
     }
 
+    /// The limit pushes a client did not ask for in a reply are held to (MONITOR lines,
+    /// tracking invalidations): the normal class's when it sets one, else the pubsub class's.
+    /// Redis compatibility: Redis leaves them unbounded under the default `normal 0 0 0`; here
+    /// a monitor or tracking client that stops reading is dropped like a slow subscriber.
+    pub fn push_limit(&self) -> BufferLimit {
+        self.read(|v| {
+            let normal = v.output_limits[0];
+            if normal.hard > 0 || normal.soft > 0 {
+                normal
+            } else {
+                v.output_limits[2]
+            }
+        })
+    }
+
     /// `tracking-table-max-keys`.
     pub fn tracking_table_max_keys(&self) -> usize {
         self.values

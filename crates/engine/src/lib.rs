@@ -197,6 +197,7 @@ impl Engine {
             .events
             .configure(v.notify_keyspace_events, v.output_limits[2]);
         self.limits.store(&v.encodings);
+        self.keyspace.tracking.set_limit(self.config.push_limit());
     }
 
     /// An engine with default settings and the system clock.

@@ -44,7 +44,7 @@ impl Monitors {
 
     /// Sends one command line: `+<sec>.<usec> [<db> <addr>] "arg" ...`. Password arguments of
     /// AUTH and HELLO ... AUTH are shown as `(redacted)`, as Redis does.
-    pub fn feed(&self, now_us: u64, db: usize, addr: &str, args: &[&[u8]]) {
+    pub fn feed(&self, now_us: u64, db: usize, addr: &str, args: &[&[u8]], limit: BufferLimit) {
         let mut line = format!(
             "+{}.{:06} [{db} {addr}]",
             now_us / 1_000_000,
@@ -66,11 +66,6 @@ impl Monitors {
             }
         }
         line.extend_from_slice(b"\r\n");
-        let no_limit = BufferLimit {
-            hard: 0,
-            soft: 0,
-            soft_seconds: 0,
-        };
         let mut dead = false;
         for m in self.list.read().unwrap_or_else(|e| e.into_inner()).iter() {
             // Only the list still holds a monitor whose connection closed.
@@ -78,7 +73,7 @@ impl Monitors {
                 dead = true;
                 continue;
             }
-            m.deliver_raw(&line, no_limit);
+            m.deliver_raw(&line, limit, now_us / 1000);
         }
         if dead {
             let mut list = self.list.write().unwrap_or_else(|e| e.into_inner());

@@ -45,6 +45,9 @@ pub struct Log {
     waiting: Mutex<Vec<(u64, Waker)>>,
     durable_cv: Condvar,
     waiters: AtomicUsize,
+    /// Signalled when the writer takes what was appended (see [`Log::room`]).
+    drained: Condvar,
+    room_waiters: AtomicUsize,
     /// The sequence number up to which records are in the file (not necessarily fsynced):
     /// a write-through returns at once below it.
     written: AtomicU64,
@@ -52,6 +55,9 @@ pub struct Log {
     /// sequence number to the file (not fsynced) on the caller's thread.
     write_through: std::sync::RwLock<Option<WriteThrough>>,
 }
+
+/// Bytes of records the writer has not taken yet past which writers wait for it.
+pub const LOG_BUFFER_MAX: usize = 64 << 20;
 
 /// See [`Log::set_write_through`]: Err carries the `-MISCONF` text when the file could not
 /// be written.
@@ -305,9 +311,32 @@ impl Log {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The log to append to, once it has room: past [`LOG_BUFFER_MAX`] bytes not taken by the
+    /// writer (a disk that stalls), a writer waits, with its shard locks held, so the keys it
+    /// changes wait with it: memory never grows without bound behind a slow disk.
+    fn room(&self) -> std::sync::MutexGuard<'_, Inner> {
+        loop {
+            let inner = self.lock();
+            if inner.buf.len() < LOG_BUFFER_MAX || !self.enabled() || self.abandoned.load(SeqCst) {
+                return inner;
+            }
+            drop(inner);
+            self.waiting();
+            let inner = self.lock();
+            if inner.buf.len() >= LOG_BUFFER_MAX {
+                self.room_waiters.fetch_add(1, SeqCst);
+                let _ = self
+                    .drained
+                    .wait_timeout(inner, Duration::from_millis(10))
+                    .unwrap_or_else(|e| e.into_inner());
+                self.room_waiters.fetch_sub(1, SeqCst);
+            }
+        }
+    }
+
     /// Appends already encoded records for database `db`; returns their sequence number.
     pub fn append_encoded(&self, db: usize, records: &[u8]) -> u64 {
-        let mut inner = self.lock();
+        let mut inner = self.room();
         if inner.db != Some(db) {
             let mut digits = Vec::new();
             resp::number::write_u64(&mut digits, db as u64);
@@ -325,7 +354,7 @@ impl Log {
 
     /// Appends a block that selects its own databases and leaves `db` selected.
     pub fn append_block(&self, block: &[u8], db: usize) -> u64 {
-        let mut inner = self.lock();
+        let mut inner = self.room();
         inner.buf.extend_from_slice(block);
         inner.db = Some(db);
         inner.seq += 1;
@@ -337,6 +366,9 @@ impl Log {
     /// Takes everything appended so far, or, after a [`Self::cut`], everything before it.
     pub fn take(&self) -> Taken {
         let mut inner = self.lock();
+        if self.room_waiters.load(SeqCst) > 0 {
+            self.drained.notify_all();
+        }
         if let Some((bytes, seq, n)) = inner.cut.take() {
             return Taken {
                 bytes,

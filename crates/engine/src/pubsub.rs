@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Output buffer limits of one client class (Redis's `client-output-buffer-limit`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BufferLimit {
     /// Disconnect as soon as this many bytes wait (0: no limit).
     pub hard: u64,
@@ -69,33 +69,19 @@ impl Subscriber {
         std::mem::take(&mut *m)
     }
 
-    /// Appends already encoded bytes (MONITOR lines) and wakes the connection, or drops the
-    /// client past the limit.
-    pub fn deliver_raw(&self, bytes: &[u8], limit: BufferLimit) {
-        if self.client.is_killed() {
-            return;
-        }
-        let len = {
-            let mut m = self.mailbox.lock().unwrap_or_else(|e| e.into_inner());
-            m.extend_from_slice(bytes);
-            m.len() as u64
-        };
-        self.client.omem.store(len as usize, Relaxed);
-        if limit.hard > 0 && len > limit.hard {
-            self.client.output_limit_hit.store(true, Relaxed);
-            self.client.kill();
-            return;
-        }
-        self.client.wake();
-    }
-
     /// Appends one message (`kind`, then `parts`) and wakes the connection, or disconnects the
     /// client when the limit says so. Returns false when the client was dropped for it.
     fn deliver(&self, message: &Encoded<'_>, limit: BufferLimit, now_ms: u64) -> bool {
+        self.deliver_raw(message.get(self.resp3.load(Relaxed)), limit, now_ms)
+    }
+
+    /// Appends already encoded bytes (a MONITOR line, a served reply) and wakes the
+    /// connection, or disconnects the client when `limit` says so (past the hard limit, or
+    /// past the soft one for longer than it allows). Returns false when it was dropped.
+    pub fn deliver_raw(&self, bytes: &[u8], limit: BufferLimit, now_ms: u64) -> bool {
         if self.client.is_killed() {
             return false;
         }
-        let bytes = message.get(self.resp3.load(Relaxed));
         let len = {
             let mut m = self.mailbox.lock().unwrap_or_else(|e| e.into_inner());
             m.extend_from_slice(bytes);

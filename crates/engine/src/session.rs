@@ -260,6 +260,8 @@ pub struct Transaction {
     pub queued: Vec<(usize, Vec<Vec<u8>>)>,
     /// Set by an error while queuing: EXEC then fails with EXECABORT.
     pub aborted: bool,
+    /// Bytes of the queued arguments: bounded by `client-query-buffer-limit`.
+    pub bytes: usize,
 }
 
 /// A connection's WATCHed keys.

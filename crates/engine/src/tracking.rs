@@ -7,7 +7,7 @@
 //! REDIRECT has them sent to that connection, as a `__redis__:invalidate` message when it speaks
 //! RESP2. Like Redis's, the table is keyed by key name alone, across databases.
 
-use crate::pubsub::Subscriber;
+use crate::pubsub::{BufferLimit, Subscriber};
 use resp::ReplyBuf;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
@@ -42,14 +42,8 @@ pub struct Tracker {
     pub broken: AtomicBool,
 }
 
-const NO_LIMIT: crate::pubsub::BufferLimit = crate::pubsub::BufferLimit {
-    hard: 0,
-    soft: 0,
-    soft_seconds: 0,
-};
-
 impl Tracker {
-    fn send(&self, key: Option<&[u8]>) {
+    fn send(&self, key: Option<&[u8]>, limit: BufferLimit, now_ms: u64) {
         let receiver = if self.redirect != 0 {
             let target = self
                 .target
@@ -66,7 +60,7 @@ impl Tracker {
                         out.push(2);
                         out.bulk(b"tracking-redir-broken");
                         out.int(self.redirect as i64);
-                        self.own.deliver_raw(&out.buf, NO_LIMIT);
+                        self.own.deliver_raw(&out.buf, limit, now_ms);
                     }
                     return;
                 }
@@ -100,7 +94,7 @@ impl Tracker {
             }
             None => out.null(),
         }
-        receiver.deliver_raw(&out.buf, NO_LIMIT);
+        receiver.deliver_raw(&out.buf, limit, now_ms);
     }
 }
 
@@ -114,9 +108,27 @@ pub struct Tracking {
     pub tracked_keys: AtomicU64,
     /// Connections' mailboxes by client id, so REDIRECT can reach another connection.
     mailboxes: Mutex<HashMap<u64, std::sync::Weak<Subscriber>>>,
+    /// The output limit invalidation pushes are held to (see `Config::push_limit`).
+    limit: Mutex<BufferLimit>,
+}
+
+/// Unix ms, for the soft output limit's clock.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Tracking {
+    /// Sets the output limit of invalidation pushes (CONFIG SET client-output-buffer-limit).
+    pub fn set_limit(&self, limit: BufferLimit) {
+        *self.limit.lock().unwrap_or_else(|e| e.into_inner()) = limit;
+    }
+
+    fn limit(&self) -> BufferLimit {
+        *self.limit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// True when no client tracks anything and no key is remembered (the fast path of every
     /// write; keys read before a client turned tracking off are still forgotten on change).
     pub fn is_idle(&self) -> bool {
@@ -159,7 +171,7 @@ impl Tracking {
             let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
             for r in readers {
                 if let Some(t) = clients.get(&r) {
-                    t.send(Some(&victim));
+                    t.send(Some(&victim), self.limit(), now_ms());
                 }
             }
         }
@@ -182,7 +194,7 @@ impl Tracking {
             for id in readers {
                 if let Some(t) = clients.get(&id) {
                     if t.bcast.is_none() && !(t.noloop && id == writer) {
-                        t.send(Some(key));
+                        t.send(Some(key), self.limit(), now_ms());
                     }
                 }
             }
@@ -190,7 +202,7 @@ impl Tracking {
         for t in clients.values() {
             if let Some(prefixes) = &t.bcast {
                 if !(t.noloop && t.id == writer) && prefixes.iter().any(|p| key.starts_with(p)) {
-                    t.send(Some(key));
+                    t.send(Some(key), self.limit(), now_ms());
                 }
             }
         }
@@ -209,7 +221,7 @@ impl Tracking {
             .unwrap_or_else(|e| e.into_inner())
             .values()
         {
-            t.send(None);
+            t.send(None, self.limit(), now_ms());
         }
     }
 

@@ -437,9 +437,9 @@ async fn flush_mailbox(
 }
 
 /// Writes all of `bytes`, unless the client is killed meanwhile (CLIENT KILL, output limits)
-/// or stops reading: a write that waits longer than the soft output limit allows (when that
-/// much is pending) or than `timeout` closes the connection, so no task stays parked in a
-/// write forever.
+/// or stops reading: a write that makes no progress for longer than the soft output limit
+/// allows, or than `timeout`, closes the connection, so no task stays parked in a write
+/// forever.
 async fn write_unless_killed(
     engine: &Engine,
     stream: &mut TcpStream,
@@ -452,8 +452,11 @@ async fn write_unless_killed(
     let mut woken = false;
     let mut stalled: Option<tokio::time::Instant> = None;
     while pos < bytes.len() {
-        let pending = (bytes.len() - pos) as u64;
-        let patience = if limit.soft > 0 && pending > limit.soft {
+        // The connection reads and runs nothing more while a write is stuck, so what a client
+        // that stopped reading holds is one flush of replies (or one reply), never more: with a
+        // soft limit set it is closed once its writes made no progress for the limit's
+        // seconds, as Redis closes a client that stayed past its soft limit that long.
+        let patience = if limit.soft > 0 {
             Some(Duration::from_secs(limit.soft_seconds))
         } else if idle > 0 {
             Some(Duration::from_secs(idle))
