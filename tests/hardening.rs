@@ -420,3 +420,135 @@ fn under_everysec_a_write_that_cannot_be_written_is_never_acknowledged() {
         assert_eq!(c.cmd(&format!("EXISTS k{i}")), Value::Int(1), "k{i} lost");
     }
 }
+
+/// The resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn is_error(v: &Value, prefix: &str) -> bool {
+    matches!(v, Value::Error(e) if e.starts_with(prefix))
+}
+
+/// Inputs of the classes Redis's CVEs came from, each refused with Redis's error while the
+/// server's memory stays where it was and other clients are served.
+#[test]
+fn redis_cve_inputs_are_refused_without_growing_memory() {
+    let b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        "--requirepass",
+        "pw",
+    ]);
+    let pid = b.child.id();
+    let mut admin = Client::connect(b.addr);
+    assert_eq!(admin.cmd("AUTH pw"), ok());
+    admin.cmd("SADD s a b c");
+    admin.cmd("ZADD z 1 a 2 b");
+    admin.cmd("HSET h f v");
+    let before = rss_kib(pid);
+
+    // Unauthenticated memory exhaustion (CVE-2021-32675): announced sizes are refused before
+    // anything is reserved, and the connection closes.
+    for (input, error) in [
+        (
+            &b"*1000000\r\n"[..],
+            "-ERR Protocol error: unauthenticated multibulk length",
+        ),
+        (
+            &b"*1\r\n$100000000\r\n"[..],
+            "-ERR Protocol error: unauthenticated bulk length",
+        ),
+    ] {
+        let mut c = Client::connect(b.addr);
+        c.send_raw(input);
+        let reply = c.read_to_close();
+        assert!(reply.starts_with(error.as_bytes()), "{reply:?}");
+    }
+    let mut c = Client::connect(b.addr);
+    c.send_raw(&vec![b'a'; 100 << 10]);
+    assert!(c
+        .read_to_close()
+        .starts_with(b"-ERR Protocol error: too big inline request"));
+
+    // Size settings past what the entries hold (CVE-2021-41099, CVE-2021-32687).
+    for (name, value) in [
+        ("proto-max-bulk-len", "9223372036854775807"),
+        ("client-query-buffer-limit", "-1"),
+    ] {
+        assert!(is_error(
+            &admin.cmd_args(&[b"CONFIG", b"SET", name.as_bytes(), value.as_bytes()]),
+            "ERR CONFIG SET failed"
+        ));
+    }
+    // Random-member counts that overflow (CVE-2023-25155, CVE-2023-22458).
+    for cmd in [
+        "SRANDMEMBER s -9223372036854775808",
+        "ZRANDMEMBER z -9223372036854775807 WITHSCORES",
+        "HRANDFIELD h -9223372036854775807 WITHVALUES",
+        "SRANDMEMBER s -9223372036854775807",
+    ] {
+        assert!(
+            is_error(&admin.cmd(cmd), "ERR value is out of range"),
+            "{cmd}"
+        );
+    }
+    // Offsets past proto-max-bulk-len (the SETRANGE / GETRANGE class).
+    for cmd in ["SETRANGE k 536870912 x", "SETRANGE k 9223372036854775807 x"] {
+        assert!(
+            is_error(&admin.cmd(cmd), "ERR string exceeds maximum allowed size"),
+            "{cmd}"
+        );
+    }
+    assert!(is_error(
+        &admin.cmd("SETRANGE k -1 x"),
+        "ERR offset is out of range"
+    ));
+    assert_eq!(
+        admin.cmd("GETRANGE s -9223372036854775808 9223372036854775807"),
+        Value::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into())
+    );
+    // LCS's transient table (CVE-2021-29477) is bounded by proto-max-bulk-len.
+    let long = vec![b'a'; 20_000];
+    admin.cmd_args(&[b"SET", b"l1", &long]);
+    admin.cmd_args(&[b"SET", b"l2", &long]);
+    assert!(is_error(
+        &admin.cmd("LCS l1 l2"),
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+    ));
+    // A glob that backtracks exponentially (CVE-2022-36021) answers.
+    admin.cmd_args(&[b"SET", &vec![b'a'; 100], b"1"]);
+    let pattern = "*a".repeat(50) + "b";
+    assert_eq!(
+        admin.cmd_args(&[b"KEYS", pattern.as_bytes()]),
+        Value::Array(vec![])
+    );
+    // A RESTORE payload that decompresses far past its size is refused before it is built.
+    let mut small = Client::connect(b.addr);
+    small.cmd("AUTH pw");
+    let Value::Bulk(_) = admin.cmd("DUMP s") else {
+        panic!()
+    };
+    assert!(is_error(
+        &admin.cmd_args(&[b"RESTORE", b"r", b"0", b"\x00\x03abc\x0a\x00junkjunk"]),
+        "ERR DUMP payload version or checksum are wrong"
+    ));
+
+    assert_eq!(small.cmd("PING"), Value::Simple("PONG".into()));
+    let after = rss_kib(pid);
+    assert!(
+        after < before + 64 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+}

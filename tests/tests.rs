@@ -75,6 +75,13 @@ impl TestServer {
     }
 
     fn start_with(values: engine::config::Values) -> TestServer {
+        Self::start_with_clock(values, std::sync::Arc::new(engine::SystemClock))
+    }
+
+    fn start_with_clock(
+        values: engine::config::Values,
+        clock: std::sync::Arc<dyn engine::Clock>,
+    ) -> TestServer {
         let dir = TempDir::new("server");
         let values = engine::config::Values {
             dir: dir.path().display().to_string(),
@@ -94,7 +101,7 @@ impl TestServer {
                     http_port: 0,
                     ..values
                 };
-                let mut server = Server::bind(values).await.unwrap();
+                let mut server = Server::bind_with_clock(values, clock).await.unwrap();
                 let engine = server.engine();
                 let http = server
                     .bind_http("127.0.0.1:0".parse().unwrap(), HttpRole::Api)
@@ -1211,4 +1218,46 @@ fn concurrent_producers_and_blocked_consumers_lose_nothing() {
     want.sort();
     assert_eq!(all.len(), want.len(), "lost or duplicated elements");
     assert_eq!(all, want);
+}
+
+#[test]
+fn expiry_follows_the_injected_clock_on_every_door() {
+    let clock = std::sync::Arc::new(engine::ManualClock::new(1_700_000_000_000));
+    let s = TestServer::start_with_clock(engine::config::Values::default(), clock.clone());
+    let mut c = s.client();
+    assert_eq!(c.cmd("SET k v EX 10"), ok());
+    assert_eq!(c.cmd("SET forever v"), ok());
+    let http = |path: &str| {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        agent
+            .get(format!("http://{}{path}", s.http))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    clock.advance(9_999);
+    assert_eq!(c.cmd("GET k"), bulk("v"));
+    assert_eq!(http("/v1/keys/k"), 200);
+    clock.advance(1);
+    // Lazy expiry hides it at once, on RESP and HTTP alike, and SCAN skips it.
+    assert_eq!(c.cmd("GET k"), Value::Null);
+    assert_eq!(http("/v1/keys/k"), 404);
+    assert_eq!(
+        c.cmd("SCAN 0 COUNT 100"),
+        Value::Array(vec![bulk("0"), Value::Array(vec![bulk("forever")])])
+    );
+    // Active expiry reclaims it without a read, at the clock's time.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while c.cmd("DBSIZE") != Value::Int(1) {
+        assert!(Instant::now() < deadline, "never reclaimed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let Value::Bulk(info) = c.cmd("INFO stats") else {
+        panic!()
+    };
+    assert!(String::from_utf8_lossy(&info).contains("expired_keys:1"));
 }

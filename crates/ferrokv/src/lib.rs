@@ -197,11 +197,14 @@ impl Db {
     /// An empty in-memory keyspace with default settings and no files (`appendonly no`, no
     /// `save` points).
     pub fn in_memory() -> Db {
-        Db::from_values(Config {
-            appendonly: false,
-            save: Vec::new(),
-            ..Config::default()
-        })
+        Db::from_values(
+            Config {
+                appendonly: false,
+                save: Vec::new(),
+                ..Config::default()
+            },
+            Arc::new(SystemClock),
+        )
     }
 
     /// A keyspace with these settings, its data kept in `dir` as the server keeps it: with
@@ -225,12 +228,18 @@ impl Db {
     /// # Ok::<(), ferrokv::Error>(())
     /// ```
     pub fn open(config: Config) -> Result<Db, Error> {
+        Db::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// [`Db::open`] with time from `clock` (tests drive expiry with an
+    /// [`engine::ManualClock`] instead of sleeping).
+    pub fn open_with_clock(config: Config, clock: Arc<dyn engine::Clock>) -> Result<Db, Error> {
         if config.databases == 0 {
             return Err(Error::Config("databases must be at least 1".into()));
         }
         let keeps_files = config.appendonly || !config.save.is_empty();
         let dir = std::path::PathBuf::from(&config.dir);
-        let mut db = Db::from_values(config);
+        let mut db = Db::from_values(config, clock);
         if keeps_files {
             let engine = &db.inner.engine;
             let persister = persist::Persister::new(engine, dir);
@@ -244,11 +253,8 @@ impl Db {
         Ok(db)
     }
 
-    fn from_values(values: Config) -> Db {
-        let engine = Arc::new(Engine::new(
-            engine::Config::new(values),
-            Arc::new(SystemClock),
-        ));
+    fn from_values(values: Config, clock: Arc<dyn engine::Clock>) -> Db {
+        let engine = Arc::new(Engine::new(engine::Config::new(values), clock));
         let running = Arc::new(AtomicBool::new(true));
         let weak = Arc::downgrade(&engine);
         let flag = running.clone();

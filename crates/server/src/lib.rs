@@ -48,6 +48,15 @@ impl Server {
     /// Creates the engine and binds every `bind` address on `port` (0: an ephemeral port).
     /// Must be called inside a tokio runtime.
     pub async fn bind(values: Values) -> std::io::Result<Server> {
+        Server::bind_with_clock(values, Arc::new(SystemClock)).await
+    }
+
+    /// [`Server::bind`] with time from `clock` (integration tests of expiry use an
+    /// [`engine::ManualClock`] and never sleep).
+    pub async fn bind_with_clock(
+        values: Values,
+        clock: Arc<dyn engine::Clock>,
+    ) -> std::io::Result<Server> {
         let mut listeners = Vec::new();
         for addr in &values.bind {
             let addr = addr.trim_start_matches('-');
@@ -63,7 +72,7 @@ impl Server {
             let l = TcpListener::bind((values.http_bind.as_str(), values.metrics_port)).await?;
             http.push((l, HttpRole::Metrics));
         }
-        let engine = Arc::new(Engine::new(Config::new(values), Arc::new(SystemClock)));
+        let engine = Arc::new(Engine::new(Config::new(values), clock));
         // Nothing is loaded yet: until `run` has loaded the data, commands get -LOADING.
         engine.state.set_loading(true);
         let stop = Arc::new(Notify::new());
