@@ -528,7 +528,7 @@ fn redis_cve_inputs_are_refused_without_growing_memory() {
         "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
     ));
     // A glob that backtracks exponentially (CVE-2022-36021) answers.
-    admin.cmd_args(&[b"SET", &vec![b'a'; 100], b"1"]);
+    admin.cmd_args(&[b"SET", &[b'a'; 100], b"1"]);
     let pattern = "*a".repeat(50) + "b";
     assert_eq!(
         admin.cmd_args(&[b"KEYS", pattern.as_bytes()]),
