@@ -421,12 +421,13 @@ fn under_everysec_a_write_that_cannot_be_written_is_never_acknowledged() {
     }
 }
 
-/// The resident memory of process `pid`, in KiB.
+/// The peak resident memory of process `pid` so far (`VmHWM`: a transient allocation counts
+/// even when it was freed before the test looks), in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
@@ -551,4 +552,45 @@ fn redis_cve_inputs_are_refused_without_growing_memory() {
         after < before + 64 * 1024,
         "RSS grew from {before} KiB to {after} KiB"
     );
+}
+
+/// A reply far past the `normal` hard limit (SRANDMEMBER with a count of -3,000,000) stops
+/// growing at the limit: the clients are closed, the server's
+/// memory grows by about the limit per client, not by the reply, and others are served.
+#[test]
+fn a_reply_past_the_hard_limit_stops_growing() {
+    let b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+    ]);
+    let pid = b.child.id();
+    let mut admin = Client::connect(b.addr);
+    for i in 0..10 {
+        let members: Vec<String> = (0..100).map(|j| format!("member:{i}:{j}")).collect();
+        let mut argv: Vec<&[u8]> = vec![b"SADD", b"s"];
+        argv.extend(members.iter().map(|m| m.as_bytes()));
+        admin.cmd_args(&argv);
+    }
+    config(&mut admin, "client-output-buffer-limit", "normal 4mb 0 0");
+    let before = rss_kib(pid);
+    // Unbounded, each reply would be 3,000,000 x 18 bytes: 54 MB.
+    let mut greedy: Vec<Client> = (0..4).map(|_| Client::connect(b.addr)).collect();
+    for g in &mut greedy {
+        g.send_raw(&Client::encode(&[b"SRANDMEMBER", b"s", b"-3000000"]));
+    }
+    for g in &mut greedy {
+        assert!(closed_within(g, std::time::Duration::from_secs(60)));
+    }
+    let after = rss_kib(pid);
+    assert!(
+        after < before + 4 * 16 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+    assert_eq!(admin.cmd("SCARD s"), Value::Int(1000));
 }

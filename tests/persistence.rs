@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn start(dir: &Path, extra: &[&str]) -> Binary {
+pub(super) fn start(dir: &Path, extra: &[&str]) -> Binary {
     let mut args = vec![
         "--port",
         "0",
@@ -298,7 +298,7 @@ fn our_aof_passes_redis_check_aof() {
 
 /// A tool the tests need: CI installs it (`.ci/run`), so a missing one fails the test rather
 /// than letting it pass unchecked.
-fn tool(name: &str) -> PathBuf {
+pub(super) fn tool(name: &str) -> PathBuf {
     which(name).unwrap_or_else(|| {
         panic!("{name} is not installed (apt-get install redis-server redis-tools util-linux)")
     })
@@ -438,7 +438,7 @@ fn a_full_disk_refuses_writes_with_misconf_and_loses_nothing() {
 }
 
 /// A redis-server child, stopped (by its pid) when dropped, also when a test fails.
-struct Redis(std::process::Child);
+pub(super) struct Redis(std::process::Child);
 
 impl Drop for Redis {
     fn drop(&mut self) {
@@ -448,7 +448,13 @@ impl Drop for Redis {
 }
 
 /// Starts `redis-server` on a free port in `dir` with `extra` flags.
-fn redis_server(dir: &Path, extra: &[&str]) -> (Redis, std::net::SocketAddr) {
+pub(super) fn redis_server(dir: &Path, extra: &[&str]) -> (Redis, std::net::SocketAddr) {
+    redis_try_start(dir, extra).expect("redis-server did not start")
+}
+
+/// Starts `redis-server` in `dir` and waits until it has loaded its data; None when it
+/// refused to start (exited).
+pub(super) fn redis_try_start(dir: &Path, extra: &[&str]) -> Option<(Redis, std::net::SocketAddr)> {
     let bin = tool("redis-server");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -470,18 +476,34 @@ fn redis_server(dir: &Path, extra: &[&str]) -> (Redis, std::net::SocketAddr) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let redis = Redis(child);
+    let mut redis = Redis(child);
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if redis.0.try_wait().unwrap().is_some() {
+            return None;
+        }
+        if pong(addr) {
+            return Some((redis, addr));
+        }
         assert!(Instant::now() < deadline, "redis-server did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    (redis, addr)
+}
+
+/// Whether the server at `addr` answers PING with PONG (not -LOADING, not a closed
+/// connection: a server that is refusing to start may still accept).
+pub(super) fn pong(addr: std::net::SocketAddr) -> bool {
+    use std::io::Read;
+    std::net::TcpStream::connect(addr).is_ok_and(|mut s| {
+        let mut reply = [0u8; 5];
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut reply).is_ok() && &reply == b"+PONG"
+    })
 }
 
 /// Every key of databases 0 and 3 as a comparable text (type, value, expiry present).
-fn dataset(c: &mut Client) -> Vec<String> {
+pub(super) fn dataset(c: &mut Client) -> Vec<String> {
     let mut out = Vec::new();
     for db in [0, 3] {
         c.cmd(&format!("SELECT {db}"));
@@ -510,7 +532,7 @@ fn dataset(c: &mut Client) -> Vec<String> {
     out
 }
 
-fn fill(c: &mut Client) {
+pub(super) fn fill(c: &mut Client) {
     for cmd in [
         "SET s hello",
         "SET n 12345",
@@ -809,7 +831,7 @@ fn aof_files(dir: &Path) -> (Vec<String>, String) {
     (names, manifest)
 }
 
-fn check_aof(dir: &Path) {
+pub(super) fn check_aof(dir: &Path) {
     let check = tool("redis-check-aof");
     let manifest = dir.join("appendonlydir").join("appendonly.aof.manifest");
     let out = Command::new(check).arg(&manifest).output().unwrap();

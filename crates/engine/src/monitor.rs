@@ -11,25 +11,6 @@ pub struct Monitors {
     list: RwLock<Vec<Arc<Subscriber>>>,
 }
 
-/// Appends `arg` quoted and escaped as Redis's `sdscatrepr` does.
-fn repr(out: &mut Vec<u8>, arg: &[u8]) {
-    out.push(b'"');
-    for &c in arg {
-        match c {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(c),
-            _ => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
-
 impl Monitors {
     /// Adds a monitoring connection.
     pub fn add(&self, m: Arc<Subscriber>) {
@@ -62,7 +43,7 @@ impl Monitors {
             if redacted {
                 line.extend_from_slice(b"\"(redacted)\"");
             } else {
-                repr(&mut line, a);
+                resp::request::repr(&mut line, a);
             }
         }
         line.extend_from_slice(b"\r\n");
@@ -80,17 +61,5 @@ impl Monitors {
             list.retain(|m| Arc::strong_count(m) > 1 && !m.client.is_killed());
             self.count.store(list.len(), Relaxed);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::repr;
-
-    #[test]
-    fn quotes_like_sdscatrepr() {
-        let mut out = Vec::new();
-        repr(&mut out, b"a\"b\\\n\x01\xff z");
-        assert_eq!(out, b"\"a\\\"b\\\\\\n\\x01\\xff z\"");
     }
 }

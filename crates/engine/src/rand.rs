@@ -37,11 +37,21 @@ pub fn below(n: usize) -> usize {
     ((u128::from(u64()) * n as u128) >> 64) as usize
 }
 
-/// `count` random picks among `len` members, in O(count) whatever `len` is, as Redis's
-/// SRANDMEMBER cases: with repeats (`!unique`) every pick is `pick()`; distinct picks of at
-/// least the whole are `all()`; of more than a third, `all()` partly shuffled (fewer than
-/// `3 * count` members listed); of fewer, `pick()` until `count` distinct ones (`key` tells
-/// them apart) came up.
+/// How many picks [`choose`] makes: `count` with repeats, else at most the whole.
+pub fn chosen(len: usize, count: usize, unique: bool) -> usize {
+    match (len, unique) {
+        (0, _) => 0,
+        (_, false) => count,
+        (_, true) => count.min(len),
+    }
+}
+
+/// `count` random picks among `len` members, each given to `each` (which returns false to
+/// stop: a reply past its client's limit), in O(count) whatever `len` is, as Redis's
+/// SRANDMEMBER cases: with repeats (`!unique`) every pick is `pick()`, streamed (nothing is
+/// held, so a count of 2^24 costs no memory); distinct picks of at least the whole are
+/// `all()`; of more than a third, `all()` partly shuffled (fewer than `3 * count` members
+/// listed); of fewer, `pick()` until `count` distinct ones (`key` tells them apart) came up.
 pub fn choose<T, K: std::hash::Hash + Eq>(
     len: usize,
     count: usize,
@@ -49,15 +59,22 @@ pub fn choose<T, K: std::hash::Hash + Eq>(
     mut pick: impl FnMut() -> T,
     all: impl FnOnce() -> Vec<T>,
     key: impl Fn(&T) -> K,
-) -> Vec<T> {
+    mut each: impl FnMut(T) -> bool,
+) {
     if len == 0 {
-        return Vec::new();
+        return;
     }
     if !unique {
-        return (0..count).map(|_| pick()).collect();
+        for _ in 0..count {
+            if !each(pick()) {
+                return;
+            }
+        }
+        return;
     }
     if count >= len {
-        return all();
+        let _ = all().into_iter().try_for_each(|t| each(t).then_some(()));
+        return;
     }
     if count.saturating_mul(3) > len {
         let mut v = all();
@@ -66,16 +83,32 @@ pub fn choose<T, K: std::hash::Hash + Eq>(
             v.swap(i, j);
         }
         v.truncate(count);
-        return v;
+        let _ = v.into_iter().try_for_each(|t| each(t).then_some(()));
+        return;
     }
     let mut seen = std::collections::HashSet::with_capacity(count);
-    let mut out = Vec::with_capacity(count);
-    while out.len() < count {
+    while seen.len() < count {
         let t = pick();
-        if seen.insert(key(&t)) {
-            out.push(t);
+        if seen.insert(key(&t)) && !each(t) {
+            return;
         }
     }
+}
+
+/// [`choose`] into a vector.
+pub fn choose_vec<T, K: std::hash::Hash + Eq>(
+    len: usize,
+    count: usize,
+    unique: bool,
+    pick: impl FnMut() -> T,
+    all: impl FnOnce() -> Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(chosen(len, count, unique).min(1 << 16));
+    choose(len, count, unique, pick, all, key, |t| {
+        out.push(t);
+        true
+    });
     out
 }
 
@@ -101,7 +134,7 @@ mod tests {
     #[test]
     fn choose_takes_distinct_members_in_every_case() {
         for (len, count) in [(10, 3), (10, 4), (10, 10), (10, 50), (1000, 5), (1, 1)] {
-            let got = super::choose(
+            let got = super::choose_vec(
                 len,
                 count,
                 true,
@@ -116,8 +149,27 @@ mod tests {
             assert_eq!(got.len(), count.min(len));
             assert!(got.iter().all(|&i| i < len));
         }
-        let repeats = super::choose(2, 100, false, || super::below(2), || unreachable!(), |&i| i);
+        let repeats =
+            super::choose_vec(2, 100, false, || super::below(2), || unreachable!(), |&i| i);
         assert_eq!(repeats.len(), 100);
-        assert!(super::choose(0, 5, true, || 0usize, Vec::new, |&i| i).is_empty());
+        assert!(super::choose_vec(0, 5, true, || 0usize, Vec::new, |&i| i).is_empty());
+        // A sink that stops ends the picking.
+        let mut n = 0;
+        super::choose(
+            9,
+            1 << 30,
+            false,
+            || 0usize,
+            || unreachable!(),
+            |&i| i,
+            |_| {
+                n += 1;
+                n < 5
+            },
+        );
+        assert_eq!(n, 5);
+        assert_eq!(super::chosen(3, 10, true), 3);
+        assert_eq!(super::chosen(3, 10, false), 10);
+        assert_eq!(super::chosen(0, 10, false), 0);
     }
 }

@@ -39,6 +39,8 @@ use std::time::{Duration, Instant};
 pub struct Settings {
     /// The AOF directory (`appenddirname`, relative to the working directory `dir`).
     pub dir: PathBuf,
+    /// Where Redis 6 and older kept the whole AOF in one file: `appendfilename` in `dir`.
+    pub single_file: PathBuf,
     /// `appendfilename`: the prefix of every file name.
     pub filename: String,
     /// `appendfsync`.
@@ -52,6 +54,7 @@ impl Settings {
     pub fn from_config(values: &engine::config::Values) -> Settings {
         Settings {
             dir: PathBuf::from(&values.appenddirname),
+            single_file: PathBuf::from(&values.appendfilename),
             filename: values.appendfilename.clone(),
             fsync: values.appendfsync,
             load_truncated: values.aof_load_truncated,
@@ -62,9 +65,9 @@ impl Settings {
         format!("{}.manifest", self.filename)
     }
 
-    /// Whether an AOF exists here (its manifest does).
-    pub fn has_manifest(&self) -> bool {
-        self.dir.join(self.manifest_name()).exists()
+    /// Whether an AOF exists here: its manifest, or a Redis 6 single file to upgrade.
+    pub fn exists(&self) -> bool {
+        self.dir.join(self.manifest_name()).exists() || self.single_file.is_file()
     }
 }
 
@@ -77,8 +80,8 @@ pub struct Loaded {
     pub truncated: u64,
 }
 
-/// Reads the manifest, creating a fresh AOF (empty base and incremental files) when there is
-/// none.
+/// Reads the manifest, upgrading a Redis 6 single-file AOF first (`upgrade`), and creating a
+/// fresh AOF (empty base and incremental files) when there is none.
 fn prepare(s: &Settings) -> Result<Manifest, String> {
     std::fs::create_dir_all(&s.dir)
         .map_err(|e| format!("Can't open the append-only dir {}: {e}", s.dir.display()))?;
@@ -95,43 +98,96 @@ fn prepare(s: &Settings) -> Result<Manifest, String> {
         }
     }
     let path = s.dir.join(s.manifest_name());
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let m = Manifest::parse(&text).map_err(|e| format!("{e} in {}", path.display()))?;
-            if m.incrs.is_empty() && m.base.is_none() {
-                return Err(format!("Found an empty AOF manifest: {}", path.display()));
-            }
-            Ok(m)
+    let manifest = match std::fs::read(&path) {
+        Ok(text) => Manifest::parse(&text).map_err(|e| {
+            format!(
+                "*** FATAL AOF MANIFEST FILE ERROR *** {}: {e}",
+                path.display()
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+        Err(e) => {
+            return Err(format!(
+                "Can't read the AOF manifest {}: {e}",
+                path.display()
+            ))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let m = Manifest {
-                base: Some(FileEntry {
-                    name: format!("{}.1.base.aof", s.filename),
-                    seq: 1,
-                    kind: 'b',
-                }),
-                incrs: vec![FileEntry {
-                    name: format!("{}.1.incr.aof", s.filename),
-                    seq: 1,
-                    kind: 'i',
-                }],
-                history: Vec::new(),
-            };
-            for f in m.base.iter().chain(&m.incrs) {
-                let p = s.dir.join(&f.name);
-                File::create(&p)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|e| format!("Can't create {}: {e}", p.display()))?;
-            }
-            m.store(&s.dir, &s.manifest_name())
-                .map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
-            Ok(m)
-        }
-        Err(e) => Err(format!(
-            "Can't read the AOF manifest {}: {e}",
-            path.display()
-        )),
+    };
+    let manifest = upgrade(s, manifest)?;
+    if manifest.base.is_some() || !manifest.incrs.is_empty() {
+        return Ok(manifest);
     }
+    // No manifest, or one that lists no file (Redis starts empty from either).
+    let m = Manifest {
+        base: Some(FileEntry {
+            name: format!("{}.1.base.aof", s.filename),
+            seq: 1,
+            kind: 'b',
+        }),
+        incrs: vec![FileEntry {
+            name: format!("{}.1.incr.aof", s.filename),
+            seq: 1,
+            kind: 'i',
+        }],
+        history: manifest.history,
+    };
+    for f in m.base.iter().chain(&m.incrs) {
+        let p = s.dir.join(&f.name);
+        File::create(&p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("Can't create {}: {e}", p.display()))?;
+    }
+    m.store(&s.dir, &s.manifest_name())
+        .map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+    Ok(m)
+}
+
+/// Moves a Redis 6 single-file AOF (`appendfilename` in `dir`) into the AOF directory as the
+/// base of a manifest, as Redis 7 does at start-up (`aofUpgradePrepare`): first the manifest
+/// naming it is stored, then the file is renamed into the directory. A crash in between is
+/// resumed at the next start, since the manifest then names a base that is not there yet
+/// while the single file still is. An AOF directory with files of its own is left alone.
+fn upgrade(s: &Settings, manifest: Manifest) -> Result<Manifest, String> {
+    if !s.single_file.is_file() {
+        return Ok(manifest);
+    }
+    let interrupted = manifest.incrs.is_empty()
+        && manifest
+            .base
+            .as_ref()
+            .is_some_and(|b| b.name == s.filename && !s.dir.join(&b.name).exists());
+    let listed = manifest.base.is_some() || !manifest.incrs.is_empty();
+    if listed && !interrupted {
+        return Ok(manifest);
+    }
+    let m = Manifest {
+        base: Some(FileEntry {
+            name: s.filename.clone(),
+            seq: 1,
+            kind: 'b',
+        }),
+        incrs: Vec::new(),
+        history: manifest.history,
+    };
+    m.store(&s.dir, &s.manifest_name())
+        .map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+    let to = s.dir.join(&s.filename);
+    std::fs::rename(&s.single_file, &to).map_err(|e| {
+        format!(
+            "Error trying to move the old AOF file {} into dir {}: {e}",
+            s.single_file.display(),
+            s.dir.display()
+        )
+    })?;
+    if let Err(e) = std::fs::File::open(&s.dir).and_then(|d| d.sync_all()) {
+        tracing::warn!("Can't fsync the AOF directory {}: {e}", s.dir.display());
+    }
+    tracing::info!(
+        "Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+        s.single_file.display(),
+        s.dir.display()
+    );
+    Ok(m)
 }
 
 /// Replays one file into the engine. `last`: a torn tail may be dropped (and is, when
@@ -533,7 +589,7 @@ impl Aof {
     ) -> Result<Aof, String> {
         std::fs::create_dir_all(&s.dir)
             .map_err(|e| format!("Can't open the append-only dir {}: {e}", s.dir.display()))?;
-        let old = std::fs::read_to_string(s.dir.join(s.manifest_name()))
+        let old = std::fs::read(s.dir.join(s.manifest_name()))
             .ok()
             .and_then(|t| Manifest::parse(&t).ok())
             .unwrap_or_default();

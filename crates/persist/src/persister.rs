@@ -107,6 +107,7 @@ impl Persister {
     fn settings(&self, v: &Values) -> aof::Settings {
         let mut s = aof::Settings::from_config(v);
         s.dir = self.dir.join(&s.dir);
+        s.single_file = self.dir.join(&s.single_file);
         s
     }
 
@@ -144,7 +145,7 @@ impl Persister {
             j.loaded_expired = l.expired;
             Ok(())
         };
-        let loaded = if v.appendonly && !settings.has_manifest() && rdb.is_file() {
+        let loaded = if v.appendonly && !settings.exists() && rdb.is_file() {
             // The AOF is on but has never been written, and a dump.rdb is there (a server
             // that ran without the AOF, now on by default): its data is loaded and becomes
             // the AOF's first base. (Redis would start empty here, and its next save would
@@ -170,8 +171,10 @@ impl Persister {
         } else {
             Ok(())
         };
-        engine.state.set_loading(false);
+        // A load that failed leaves the server loading until it exits: no client may see
+        // (or write to) the empty dataset meanwhile.
         loaded?;
+        engine.state.set_loading(false);
         self.changes_at_save
             .store(engine.keyspace.changes(), Relaxed);
         let me = Arc::downgrade(self);

@@ -13,6 +13,12 @@ pub struct ReplyBuf {
     pub buf: Vec<u8>,
     /// True after `HELLO 3`.
     pub resp3: bool,
+    /// Bytes past which nothing more is written (0: no limit): a connection sets its hard
+    /// output limit here, so a reply bigger than the limit (SRANDMEMBER with a huge count,
+    /// KEYS) stops growing once past it and the connection closes the client, as Redis stops
+    /// adding replies to a client it will close. Checked per element: the buffer holds at
+    /// most the limit plus one element.
+    pub limit: usize,
 }
 
 impl ReplyBuf {
@@ -21,10 +27,20 @@ impl ReplyBuf {
         ReplyBuf {
             buf: Vec::new(),
             resp3,
+            limit: 0,
         }
     }
 
+    /// Whether the buffer passed its `limit` (what is written from then on is dropped).
+    #[inline]
+    pub fn over_limit(&self) -> bool {
+        self.limit != 0 && self.buf.len() > self.limit
+    }
+
     fn header(&mut self, prefix: u8, n: i64) {
+        if self.over_limit() {
+            return;
+        }
         self.buf.push(prefix);
         write_i64(&mut self.buf, n);
         self.buf.extend_from_slice(b"\r\n");
@@ -63,6 +79,9 @@ impl ReplyBuf {
 
     /// A bulk string.
     pub fn bulk(&mut self, data: &[u8]) {
+        if self.over_limit() {
+            return;
+        }
         self.header(b'$', data.len() as i64);
         self.buf.extend_from_slice(data);
         self.buf.extend_from_slice(b"\r\n");
@@ -153,6 +172,9 @@ impl ReplyBuf {
 
     /// Appends already encoded RESP bytes.
     pub fn raw(&mut self, bytes: &[u8]) {
+        if self.over_limit() {
+            return;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
@@ -175,6 +197,22 @@ impl ReplyBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_is_written_past_the_limit() {
+        let mut out = ReplyBuf::new(false);
+        out.limit = 100;
+        out.array(1000);
+        for _ in 0..1000 {
+            out.bulk(b"0123456789");
+            out.int(7);
+            out.raw(b"+x\r\n");
+        }
+        assert!(out.over_limit());
+        assert!(out.len() <= 100 + 17, "{}", out.len());
+        out.limit = 0;
+        assert!(!out.over_limit());
+    }
 
     #[test]
     fn protocol_dependent_forms() {

@@ -344,6 +344,36 @@ pub fn split_args(line: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ProtocolErr
     }
 }
 
+/// Appends `arg` quoted and escaped as Redis's `sdscatrepr` does (what MONITOR shows and
+/// the AOF manifest writes): `split_args` reads it back as `arg`.
+pub fn repr(out: &mut Vec<u8>, arg: &[u8]) {
+    out.push(b'"');
+    for &c in arg {
+        match c {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x07 => out.extend_from_slice(b"\\a"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(c),
+            _ => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
+/// Whether `arg` must be quoted (`repr`) to be read back whole by `split_args`, as Redis's
+/// `sdsneedsrepr` decides, and also for a `'` (which Redis leaves bare and then cannot read
+/// back: quoting it is what Redis's own reader accepts).
+pub fn needs_repr(arg: &[u8]) -> bool {
+    arg.is_empty()
+        || arg
+            .iter()
+            .any(|&c| matches!(c, b'\\' | b'"' | b'\'') || !(0x21..=0x7e).contains(&c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +389,19 @@ mod tests {
             start += n;
         }
         Ok(out)
+    }
+
+    #[test]
+    fn repr_quotes_like_sdscatrepr_and_split_args_reads_it_back() {
+        let arg = b"a\"b\\\n\x01\xff z'";
+        let mut out = Vec::new();
+        repr(&mut out, arg);
+        assert_eq!(out, b"\"a\\\"b\\\\\\n\\x01\\xff z'\"");
+        let mut back = Vec::new();
+        split_args(&out, &mut back).unwrap();
+        assert_eq!(back, vec![arg.to_vec()]);
+        assert!(needs_repr(arg) && needs_repr(b"it's") && needs_repr(b"a b") && needs_repr(b""));
+        assert!(!needs_repr(b"appendonly.aof.1.base.rdb"));
     }
 
     #[test]

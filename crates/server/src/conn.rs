@@ -266,6 +266,8 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             .store(engine.clock.now_ms(), Relaxed);
         loop {
             out.resp3 = session.resp3;
+            // Past the hard limit the reply stops growing; `send` then closes the client.
+            out.limit = engine.config.read(|v| v.output_limits[0].hard) as usize;
             let (consumed, outcome) =
                 execute_all(engine, session, &mut parser, &rbuf, &mut out, &mut batch);
             rbuf.drain(..consumed);

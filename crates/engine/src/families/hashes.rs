@@ -247,17 +247,26 @@ pub fn random_count(arg: &[u8], args: &[&[u8]], with: &str) -> Result<(u64, bool
 
 /// Writes `pairs` as HRANDFIELD/ZRANDMEMBER do with values: flat in RESP2, pairs in RESP3.
 pub fn reply_pairs(out: &mut ReplyBuf, n: usize, mut each: impl FnMut(&mut ReplyBuf, usize)) {
+    pairs_header(out, n);
+    for i in 0..n {
+        pair(out);
+        each(out, i);
+    }
+}
+
+/// The header of `n` pairs as [`reply_pairs`] writes them; each pair starts with [`pair`].
+pub fn pairs_header(out: &mut ReplyBuf, n: usize) {
     if out.resp3 {
         out.array(n);
-        for i in 0..n {
-            out.array(2);
-            each(out, i);
-        }
     } else {
         out.array(n * 2);
-        for i in 0..n {
-            each(out, i);
-        }
+    }
+}
+
+/// The start of one pair after [`pairs_header`] (RESP3: a two-element array; RESP2: nothing).
+pub fn pair(out: &mut ReplyBuf) {
+    if out.resp3 {
+        out.array(2);
     }
 }
 
@@ -275,20 +284,25 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 None => out.null(),
             },
             Some((count, unique)) => {
+                // Streamed, as SRANDMEMBER's.
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
-                let chosen = v
-                    .map(|v| hash::sample(v, count, unique))
-                    .unwrap_or_default();
+                let n = crate::rand::chosen(v.map_or(0, hash::len), count, unique);
                 if with_values {
-                    reply_pairs(out, chosen.len(), |out, i| {
-                        out.bulk(chosen[i].0);
-                        out.bulk(chosen[i].1);
-                    });
+                    pairs_header(out, n);
                 } else {
-                    out.array(chosen.len());
-                    for (f, _) in chosen {
+                    out.array(n);
+                }
+                if let Some(v) = v {
+                    hash::sample_each(v, count, unique, |(f, value)| {
+                        if with_values {
+                            pair(out);
+                        }
                         out.bulk(f);
-                    }
+                        if with_values {
+                            out.bulk(value);
+                        }
+                        !out.over_limit()
+                    });
                 }
             }
         }

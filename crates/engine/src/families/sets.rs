@@ -102,11 +102,16 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 None => out.null(),
             },
             Some((count, unique)) => {
+                // Streamed: a pick goes straight into the reply, which stops growing past
+                // the client's output limit (see `ReplyBuf::limit`).
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
-                let chosen = v.map(|v| set::sample(v, count, unique)).unwrap_or_default();
-                out.array(chosen.len());
-                for m in chosen {
-                    member_reply(out, &m);
+                let len = v.map_or(0, set::len);
+                out.array(crate::rand::chosen(len, count, unique));
+                if let Some(v) = v {
+                    set::sample_each(v, count, unique, |m| {
+                        member_reply(out, &m);
+                        !out.over_limit()
+                    });
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! BZMPOP), random members, and the algebra (ZUNION, ZINTER, ZDIFF, their STORE forms,
 //! ZINTERCARD), with Redis 7.0's parsing, errors and reply shapes.
 
-use super::hashes::{random_count, reply_pairs};
+use super::hashes::{pair, pairs_header, random_count, reply_pairs};
 use super::lists::{notify_deleted, parse_mpop, timeout_arg};
 use super::sets::card_limit;
 use super::{
@@ -872,11 +872,26 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 None => out.null(),
             },
             Some((count, unique)) => {
+                // Streamed, as SRANDMEMBER's.
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
-                let picked = v
-                    .map(|v| zset::sample(v, count, unique))
-                    .unwrap_or_default();
-                reply_members(out, &picked, withscores);
+                let n = crate::rand::chosen(v.map_or(0, zset::len), count, unique);
+                if withscores {
+                    pairs_header(out, n);
+                } else {
+                    out.array(n);
+                }
+                if let Some(v) = v {
+                    zset::sample_each(v, count, unique, |(m, score)| {
+                        if withscores {
+                            pair(out);
+                        }
+                        out.bulk(m);
+                        if withscores {
+                            reply_score(out, score);
+                        }
+                        !out.over_limit()
+                    });
+                }
             }
         }
         Ok(())

@@ -59,6 +59,21 @@ pub fn iter<'a>(v: View<'a>) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a 
 /// `count` (field, value) pairs at random (distinct when `unique`), in O(count) for a large
 /// hash (see [`crate::rand::choose`]); a compact one is small and listed first.
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], &[u8])> {
+    let mut out = Vec::new();
+    sample_each(v, count, unique, |p| {
+        out.push(p);
+        true
+    });
+    out
+}
+
+/// [`sample`], each pair given to `each` as it is picked (false stops).
+pub fn sample_each<'a>(
+    v: View<'a>,
+    count: usize,
+    unique: bool,
+    mut each: impl FnMut((&'a [u8], &'a [u8])) -> bool,
+) {
     match v {
         View::Packed(_) => {
             let pairs: Vec<(&[u8], &[u8])> = iter(v).collect();
@@ -70,10 +85,8 @@ pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], &[u8])> {
                 || crate::rand::below(n),
                 || (0..n).collect(),
                 |&i| i,
+                |i| each(pairs[i]),
             )
-            .into_iter()
-            .map(|i| pairs[i])
-            .collect()
         }
         View::Big(Big::Hash(t)) => crate::rand::choose(
             t.len(),
@@ -86,11 +99,9 @@ pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], &[u8])> {
                 all
             },
             |e| e.key(),
-        )
-        .into_iter()
-        .map(|e| (e.key(), e.value()))
-        .collect(),
-        View::Big(_) => Vec::new(),
+            |e| each((e.key(), e.value())),
+        ),
+        View::Big(_) => {}
     }
 }
 

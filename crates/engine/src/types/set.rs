@@ -126,6 +126,21 @@ pub fn random(v: View<'_>) -> Option<Member<'_>> {
 /// `count` members at random (distinct when `unique`), in O(count): nothing but what is
 /// picked is copied or listed (see [`crate::rand::choose`]).
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<Member<'_>> {
+    let mut out = Vec::new();
+    sample_each(v, count, unique, |m| {
+        out.push(m);
+        true
+    });
+    out
+}
+
+/// [`sample`], each member given to `each` as it is picked (false stops).
+pub fn sample_each<'a>(
+    v: View<'a>,
+    count: usize,
+    unique: bool,
+    mut each: impl FnMut(Member<'a>) -> bool,
+) {
     match v {
         View::Packed(b) => {
             let n = intset::len(b);
@@ -136,10 +151,8 @@ pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<Member<'_>> {
                 || crate::rand::below(n),
                 || (0..n).collect(),
                 |&i| i,
+                |i| each(Member::Int(intset::get(b, i))),
             )
-            .into_iter()
-            .map(|i| Member::Int(intset::get(b, i)))
-            .collect()
         }
         View::Big(Big::Set(t)) => crate::rand::choose(
             t.len(),
@@ -152,11 +165,9 @@ pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<Member<'_>> {
                 all
             },
             |e| e.key(),
-        )
-        .into_iter()
-        .map(|e| Member::Bytes(e.key()))
-        .collect(),
-        View::Big(_) => Vec::new(),
+            |e| each(Member::Bytes(e.key())),
+        ),
+        View::Big(_) => {}
     }
 }
 

@@ -312,6 +312,21 @@ impl<'a> Ranked<'a> {
 /// `count` (member, score) pairs at random (distinct when `unique`), in O(count log N): each
 /// pick is a random rank (see [`crate::rand::choose`]).
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], f64)> {
+    let mut out = Vec::new();
+    sample_each(v, count, unique, |p| {
+        out.push(p);
+        true
+    });
+    out
+}
+
+/// [`sample`], each pair given to `each` as it is picked (false stops).
+pub fn sample_each<'a>(
+    v: View<'a>,
+    count: usize,
+    unique: bool,
+    mut each: impl FnMut((&'a [u8], f64)) -> bool,
+) {
     let r = Ranked::of(v);
     let n = r.len();
     crate::rand::choose(
@@ -321,10 +336,8 @@ pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], f64)> {
         || crate::rand::below(n),
         || (0..n).collect(),
         |&i| i,
+        |i| r.at(i).is_none_or(&mut each),
     )
-    .into_iter()
-    .filter_map(|i| r.at(i))
-    .collect()
 }
 
 /// Every (member, score) in order.
