@@ -257,8 +257,54 @@ struct Reader<'a> {
     max_string: usize,
 }
 
-fn at(offset: usize, msg: impl Display) -> String {
-    format!("offset {offset}: {msg}")
+/// Why RDB bytes (a file, an AOF's RDB preamble, a DUMP payload) were refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A DUMP payload's footer: shorter than 10 bytes, a newer RDB version or a wrong CRC-64
+    /// (RESTORE answers Redis's `DUMP payload version or checksum are wrong`).
+    Footer(String),
+    /// Bytes that are not what Redis writes, or that end too soon, at `offset` of the input
+    /// (RESTORE answers `Bad data format`; loading names the file and the offset).
+    Format {
+        /// Byte offset into the input.
+        offset: usize,
+        /// What was wrong there.
+        why: String,
+    },
+    /// An entry refused by whoever receives the entries (`on_entry`), returned as is.
+    Refused(String),
+}
+
+impl Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Footer(why) => write!(f, "DUMP payload version or checksum are wrong: {why}"),
+            Error::Format { offset, why } => write!(f, "offset {offset}: {why}"),
+            Error::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// The same error, naming the key whose value it was found in.
+    fn in_key(self, key: &[u8]) -> Error {
+        match self {
+            Error::Format { offset, why } => Error::Format {
+                offset,
+                why: format!("{why} (key {})", Show(key)),
+            },
+            other => other,
+        }
+    }
+}
+
+fn at(offset: usize, msg: impl Display) -> Error {
+    Error::Format {
+        offset,
+        why: msg.to_string(),
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -275,7 +321,7 @@ impl<'a> Reader<'a> {
         self.data.len() - self.pos
     }
 
-    fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], Error> {
         if n > self.remaining() {
             return Err(at(
                 self.pos,
@@ -287,17 +333,17 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], String> {
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], Error> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.bytes(N, what)?);
         Ok(a)
     }
 
-    fn byte(&mut self, what: &str) -> Result<u8, String> {
+    fn byte(&mut self, what: &str) -> Result<u8, Error> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    fn raw_len(&mut self, what: &str) -> Result<Len, String> {
+    fn raw_len(&mut self, what: &str) -> Result<Len, Error> {
         let start = self.pos;
         let b = self.byte(what)?;
         Ok(match b >> 6 {
@@ -317,7 +363,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn length(&mut self, what: &str) -> Result<u64, String> {
+    fn length(&mut self, what: &str) -> Result<u64, Error> {
         let start = self.pos;
         match self.raw_len(what)? {
             Len::Plain(n) => Ok(n),
@@ -330,7 +376,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items that each take at least `min_bytes` bytes: larger than the input can
     /// hold is an error.
-    fn count(&mut self, what: &str, min_bytes: u64) -> Result<usize, String> {
+    fn count(&mut self, what: &str, min_bytes: u64) -> Result<usize, Error> {
         let start = self.pos;
         let n = self.length(what)?;
         match n.checked_mul(min_bytes) {
@@ -345,7 +391,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn check_string_len(&self, start: usize, n: u64, what: &str) -> Result<(), String> {
+    fn check_string_len(&self, start: usize, n: u64, what: &str) -> Result<(), Error> {
         if n > self.max_string as u64 {
             return Err(at(
                 start,
@@ -358,7 +404,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn string(&mut self, what: &str) -> Result<Cow<'a, [u8]>, String> {
+    fn string(&mut self, what: &str) -> Result<Cow<'a, [u8]>, Error> {
         let start = self.pos;
         match self.raw_len(what)? {
             Len::Plain(n) => {
@@ -425,7 +471,7 @@ impl<'a> Reader<'a> {
         &mut self,
         ziplist: bool,
         convert: impl FnOnce(Vec<Item<'_>>) -> Result<T, String>,
-    ) -> Result<T, String> {
+    ) -> Result<T, Error> {
         if ziplist {
             self.blob("ziplist", |b| ziplist::decode(b).and_then(convert))
         } else {
@@ -437,14 +483,14 @@ impl<'a> Reader<'a> {
         &mut self,
         what: &str,
         decode: impl FnOnce(&[u8]) -> Result<T, String>,
-    ) -> Result<T, String> {
+    ) -> Result<T, Error> {
         let start = self.pos;
         let blob = self.string(what)?;
         decode(&blob).map_err(|e| at(start, format_args!("invalid {what}: {e}")))
     }
 
     /// A score in the old string form (`rdbLoadDoubleValue`).
-    fn double_str(&mut self) -> Result<f64, String> {
+    fn double_str(&mut self) -> Result<f64, Error> {
         let start = self.pos;
         match self.byte("score")? {
             253 => Ok(f64::NAN),
@@ -519,7 +565,7 @@ fn check_distinct<'x>(
     start: usize,
     what: &str,
     items: impl Iterator<Item = &'x [u8]>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut v: Vec<&[u8]> = items.collect();
     v.sort_unstable();
     match v.windows(2).find(|w| w[0] == w[1]) {
@@ -556,7 +602,7 @@ fn hash_from_items(items: &[Item<'_>]) -> Result<Pairs, String> {
 }
 
 /// Reads the value of a key of type `ty` (the type byte, at `ty_at`, already read).
-fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, String> {
+fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, Error> {
     let start = r.pos;
     let value = match ty {
         T_STRING => Value::String(r.string("string value")?.into_owned()),
@@ -704,7 +750,7 @@ fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, String
 }
 
 /// Checks the magic and returns the version.
-fn header(bytes: &[u8]) -> Result<u16, String> {
+fn header(bytes: &[u8]) -> Result<u16, Error> {
     if bytes.len() < 9 {
         return Err(at(0, "too short for an RDB header"));
     }
@@ -735,9 +781,9 @@ fn parse(
     version: u16,
     crc_verified: bool,
     on_aux: &mut dyn FnMut(&[u8], &[u8]),
-    on_entry: &mut dyn FnMut(Entry) -> Result<(), String>,
+    on_entry: &mut dyn FnMut(Entry) -> Result<(), Error>,
     on_resize: &mut dyn FnMut(usize, u64),
-) -> Result<usize, String> {
+) -> Result<usize, Error> {
     let mut r = Reader {
         pos: 9,
         ..Reader::new(bytes)
@@ -796,8 +842,7 @@ fn parse(
             }
             ty => {
                 let key = r.string("key")?.into_owned();
-                let value = read_object(&mut r, ty, op_at)
-                    .map_err(|e| format!("{e} (key {})", Show(&key)))?;
+                let value = read_object(&mut r, ty, op_at).map_err(|e| e.in_key(&key))?;
                 let expire_ms = expire.take();
                 if value.is_empty_collection() {
                     continue;
@@ -837,8 +882,8 @@ fn parse(
 pub fn load(
     bytes: &[u8],
     on_aux: impl FnMut(&[u8], &[u8]),
-    on_entry: impl FnMut(Entry) -> Result<(), String>,
-) -> Result<(), String> {
+    on_entry: impl FnMut(Entry) -> Result<(), Error>,
+) -> Result<(), Error> {
     load_hinted(bytes, on_aux, |_, _| {}, on_entry)
 }
 
@@ -848,8 +893,8 @@ pub fn load_hinted(
     bytes: &[u8],
     mut on_aux: impl FnMut(&[u8], &[u8]),
     mut on_resize: impl FnMut(usize, u64),
-    mut on_entry: impl FnMut(Entry) -> Result<(), String>,
-) -> Result<(), String> {
+    mut on_entry: impl FnMut(Entry) -> Result<(), Error>,
+) -> Result<(), Error> {
     let version = header(bytes)?;
     let verified = version >= 5;
     if verified {
@@ -909,8 +954,8 @@ pub fn load_hinted(
 pub fn load_prefix(
     bytes: &[u8],
     on_aux: impl FnMut(&[u8], &[u8]),
-    on_entry: impl FnMut(Entry) -> Result<(), String>,
-) -> Result<usize, String> {
+    on_entry: impl FnMut(Entry) -> Result<(), Error>,
+) -> Result<usize, Error> {
     load_prefix_hinted(bytes, on_aux, |_, _| {}, on_entry)
 }
 
@@ -919,8 +964,8 @@ pub fn load_prefix_hinted(
     bytes: &[u8],
     mut on_aux: impl FnMut(&[u8], &[u8]),
     mut on_resize: impl FnMut(usize, u64),
-    mut on_entry: impl FnMut(Entry) -> Result<(), String>,
-) -> Result<usize, String> {
+    mut on_entry: impl FnMut(Entry) -> Result<(), Error>,
+) -> Result<usize, Error> {
     let version = header(bytes)?;
     parse(
         bytes,
@@ -1352,22 +1397,20 @@ pub fn dump_payload_with(value: &Value, opts: &Options) -> Vec<u8> {
 
 /// The footer check `RESTORE` makes first (Redis's `verifyDumpPayload`): at least 10 bytes, the
 /// RDB version at most 10, the CRC-64 right (never skipped, even when 0). On failure Redis
-/// replies `ERR DUMP payload version or checksum are wrong`; the error here starts with that
-/// text and adds the reason.
-pub fn verify_payload(bytes: &[u8]) -> Result<(), String> {
-    const WRONG: &str = "DUMP payload version or checksum are wrong";
+/// replies `ERR DUMP payload version or checksum are wrong`: [`Error::Footer`].
+pub fn verify_payload(bytes: &[u8]) -> Result<(), Error> {
     if bytes.len() < 10 {
-        return Err(format!(
-            "{WRONG}: {} bytes, shorter than the footer",
+        return Err(Error::Footer(format!(
+            "{} bytes, shorter than the footer",
             bytes.len()
-        ));
+        )));
     }
     let f = bytes.len() - 10;
     let version = u16::from_le_bytes([bytes[f], bytes[f + 1]]);
     if version > RDB_VERSION {
-        return Err(format!(
-            "{WRONG}: RDB version {version} is newer than {RDB_VERSION}"
-        ));
+        return Err(Error::Footer(format!(
+            "RDB version {version} is newer than {RDB_VERSION}"
+        )));
     }
     let stored = u64::from_le_bytes([
         bytes[f + 2],
@@ -1381,31 +1424,29 @@ pub fn verify_payload(bytes: &[u8]) -> Result<(), String> {
     ]);
     let computed = crc64::crc64(0, &bytes[..f + 2]);
     if stored != computed {
-        return Err(format!(
-            "{WRONG}: checksum {stored:016x}, the payload gives {computed:016x}"
-        ));
+        return Err(Error::Footer(format!(
+            "checksum {stored:016x}, the payload gives {computed:016x}"
+        )));
     }
     Ok(())
 }
 
 /// Decodes a `DUMP` payload (`RESTORE`): [`verify_payload`], then the value, which must use
 /// every byte up to the footer and not be an empty collection. A value error (where Redis
-/// replies `ERR Bad data format`) starts with `Bad data format:`, the offset is into the
-/// payload.
-pub fn restore_payload(bytes: &[u8]) -> Result<Value, String> {
+/// replies `ERR Bad data format`) is an [`Error::Format`] with the offset into the payload.
+pub fn restore_payload(bytes: &[u8]) -> Result<Value, Error> {
     restore_payload_within(bytes, crate::entry::MAX_VALUE_LEN)
 }
 
 /// [`restore_payload`] refusing any string longer than `max_string` bytes (RESTORE passes
 /// `proto-max-bulk-len`), checked before the string is decompressed or copied.
-pub fn restore_payload_within(bytes: &[u8], max_string: usize) -> Result<Value, String> {
+pub fn restore_payload_within(bytes: &[u8], max_string: usize) -> Result<Value, Error> {
     verify_payload(bytes)?;
     decode_payload_body(&bytes[..bytes.len() - 10], max_string)
-        .map_err(|e| format!("Bad data format: {e}"))
 }
 
 /// The value of a payload without its footer.
-fn decode_payload_body(body: &[u8], max_string: usize) -> Result<Value, String> {
+fn decode_payload_body(body: &[u8], max_string: usize) -> Result<Value, Error> {
     let mut r = Reader {
         data: body,
         pos: 0,

@@ -15,6 +15,11 @@
 //! - [`snapshot`]: SAVE into `dbfilename`, start-up loading of it, and the dataset of one
 //!   instant written while commands go on (BGSAVE, the rewrite's base), in Redis's RDB format
 //!   (the format itself is `engine::rdb`, which DUMP and RESTORE share).
+//!
+//! Errors a caller tells apart are typed: [`manifest::ManifestError`] (Redis's text and the
+//! line) and `engine::rdb::Error` (footer, format at an offset, an entry refused). What
+//! start-up, a background job or a rewrite returns otherwise is a `String`: a message for the
+//! operator, logged or shown as a reply, never inspected by code.
 
 pub mod aof;
 pub mod manifest;

@@ -130,11 +130,11 @@ pub fn load_bytes(
     };
     let on_entry = |entry: rdb::Entry| {
         if entry.db >= ks.databases() {
-            return Err(format!(
+            return Err(rdb::Error::Refused(format!(
                 "the file selects database {}, beyond the {} configured",
                 entry.db,
                 ks.databases()
-            ));
+            )));
         }
         // An AOF base keeps keys whose time passed: a later command may still PERSIST them
         // (Redis's rule); a dump.rdb drops them.
@@ -156,11 +156,11 @@ pub fn load_bytes(
             .write(k.shard)
             .put(k.hash, &entry.key, built, ks.hasher());
         if old.is_some() {
-            return Err(format!(
+            return Err(rdb::Error::Refused(format!(
                 "duplicate key '{}' in database {}",
                 String::from_utf8_lossy(&entry.key),
                 entry.db
-            ));
+            )));
         }
         loaded.keys += 1;
         progress.at(entry.end, || format!("{} keys", loaded.keys));

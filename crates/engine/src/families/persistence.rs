@@ -76,16 +76,16 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if ttl < 0 {
         return Err(CmdError::from_static("ERR Invalid TTL value, must be >= 0"));
     }
-    if crate::rdb::verify_payload(args[3]).is_err() {
-        return Err(CmdError::from_static(
-            "ERR DUMP payload version or checksum are wrong",
-        ));
-    }
     // Decoded before the key's lock is taken (a large payload holds no shard meanwhile), and
     // no string longer than a client could write is ever built.
     let max_string = usize::try_from(ctx.engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX);
     let value = match crate::rdb::restore_payload_within(args[3], max_string) {
         Ok(v) if !dump::is_empty(&v) => v,
+        Err(crate::rdb::Error::Footer(_)) => {
+            return Err(CmdError::from_static(
+                "ERR DUMP payload version or checksum are wrong",
+            ))
+        }
         _ => return Err(CmdError::from_static("ERR Bad data format")),
     };
     let now = ctx.now;
