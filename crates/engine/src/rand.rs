@@ -95,17 +95,23 @@ pub fn choose<T, K: std::hash::Hash + Eq>(
     }
 }
 
-/// [`choose`] into a vector.
-pub fn choose_vec<T, K: std::hash::Hash + Eq>(
-    len: usize,
-    count: usize,
-    unique: bool,
-    pick: impl FnMut() -> T,
-    all: impl FnOnce() -> Vec<T>,
-    key: impl Fn(&T) -> K,
-) -> Vec<T> {
-    let mut out = Vec::with_capacity(chosen(len, count, unique).min(1 << 16));
-    choose(len, count, unique, pick, all, key, |t| {
+/// [`choose`] over positions `0..len` (intsets, listpacks, ranks of a sorted set).
+pub fn choose_index(len: usize, count: usize, unique: bool, each: impl FnMut(usize) -> bool) {
+    choose(
+        len,
+        count,
+        unique,
+        || below(len),
+        || (0..len).collect(),
+        |&i| i,
+        each,
+    )
+}
+
+/// What a streaming sampler (`choose`, the types' `sample_each`) gives, collected.
+pub fn collect<T>(sample: impl FnOnce(&mut dyn FnMut(T) -> bool)) -> Vec<T> {
+    let mut out = Vec::new();
+    sample(&mut |t| {
         out.push(t);
         true
     });
@@ -134,14 +140,17 @@ mod tests {
     #[test]
     fn choose_takes_distinct_members_in_every_case() {
         for (len, count) in [(10, 3), (10, 4), (10, 10), (10, 50), (1000, 5), (1, 1)] {
-            let got = super::choose_vec(
-                len,
-                count,
-                true,
-                || super::below(len),
-                || (0..len).collect(),
-                |&i| i,
-            );
+            let got = super::collect(|each| {
+                super::choose(
+                    len,
+                    count,
+                    true,
+                    || super::below(len),
+                    || (0..len).collect(),
+                    |&i| i,
+                    each,
+                )
+            });
             let mut d = got.clone();
             d.sort_unstable();
             d.dedup();
@@ -149,10 +158,18 @@ mod tests {
             assert_eq!(got.len(), count.min(len));
             assert!(got.iter().all(|&i| i < len));
         }
-        let repeats =
-            super::choose_vec(2, 100, false, || super::below(2), || unreachable!(), |&i| i);
+        let repeats = super::collect(|each| super::choose_index(2, 100, false, each));
         assert_eq!(repeats.len(), 100);
-        assert!(super::choose_vec(0, 5, true, || 0usize, Vec::new, |&i| i).is_empty());
+        assert!(super::collect(|each| super::choose(
+            0,
+            5,
+            true,
+            || 0usize,
+            Vec::new,
+            |&i| i,
+            each
+        ))
+        .is_empty());
         // A sink that stops ends the picking.
         let mut n = 0;
         super::choose(

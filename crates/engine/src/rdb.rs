@@ -300,6 +300,13 @@ impl Error {
     }
 }
 
+/// The little-endian u64 at the start of `b` (8 bytes the caller checked are there).
+fn le_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
 fn at(offset: usize, msg: impl Display) -> Error {
     Error::Format {
         offset,
@@ -905,16 +912,7 @@ pub fn load_hinted(
             ));
         }
         let t = bytes.len() - 8;
-        let stored = u64::from_le_bytes([
-            bytes[t],
-            bytes[t + 1],
-            bytes[t + 2],
-            bytes[t + 3],
-            bytes[t + 4],
-            bytes[t + 5],
-            bytes[t + 6],
-            bytes[t + 7],
-        ]);
+        let stored = le_u64(&bytes[t..]);
         if stored != 0 {
             let computed = crc64::crc64(0, &bytes[..t]);
             if computed != stored {
@@ -1412,16 +1410,7 @@ pub fn verify_payload(bytes: &[u8]) -> Result<(), Error> {
             "RDB version {version} is newer than {RDB_VERSION}"
         )));
     }
-    let stored = u64::from_le_bytes([
-        bytes[f + 2],
-        bytes[f + 3],
-        bytes[f + 4],
-        bytes[f + 5],
-        bytes[f + 6],
-        bytes[f + 7],
-        bytes[f + 8],
-        bytes[f + 9],
-    ]);
+    let stored = le_u64(&bytes[f + 2..]);
     let computed = crc64::crc64(0, &bytes[..f + 2]);
     if stored != computed {
         return Err(Error::Footer(format!(

@@ -81,14 +81,7 @@ impl ClientInfo {
     /// Marks the client for disconnection and wakes its connection task.
     pub fn kill(&self) {
         self.killed.store(true, Relaxed);
-        if let Some(w) = self
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            w();
-        }
+        self.wake();
     }
 
     /// Wakes the connection (a published message waits in its mailbox).

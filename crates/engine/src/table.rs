@@ -261,6 +261,29 @@ impl Table {
         }
     }
 
+    /// `count` entries at random (distinct when `unique`), each given to `each` (false
+    /// stops), in O(count): see [`crate::rand::choose`].
+    pub fn sample<'t>(
+        &'t self,
+        count: usize,
+        unique: bool,
+        each: impl FnMut(EntryRef<'t>) -> bool,
+    ) {
+        crate::rand::choose(
+            self.len,
+            count,
+            unique,
+            || self.random(crate::rand::u64).expect("a non-empty table"),
+            || {
+                let mut all = Vec::with_capacity(self.len);
+                self.for_each(|e| all.push(e));
+                all
+            },
+            |e| e.key(),
+            each,
+        )
+    }
+
     /// The bucket array's address and length, for lock-free prefetch hints.
     pub fn raw_buckets(&self) -> (usize, usize) {
         (self.buckets.as_ptr() as usize, self.buckets.len())

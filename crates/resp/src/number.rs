@@ -56,21 +56,10 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// Appends the decimal form of `v` to `out`.
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     if v < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&buf[i..]);
+    write_u64(out, v.unsigned_abs());
 }
 
 /// Appends the decimal form of `v` to `out`.

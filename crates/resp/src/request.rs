@@ -262,6 +262,15 @@ fn hex_value(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
+/// Where the argument after a closing quote at `i` may start: a closing quote must be followed
+/// by a space or the end.
+fn after_closing_quote(line: &[u8], i: usize) -> Result<usize, ProtocolError> {
+    if i + 1 < line.len() && !is_space(line[i + 1]) {
+        return Err(ProtocolError::UnbalancedQuotes);
+    }
+    Ok(i + 1)
+}
+
 /// Splits an inline request line into arguments with the rules of Redis's `sdssplitargs`:
 /// whitespace separates, `"..."` understands `\xHH`, `\n`, `\r`, `\t`, `\b`, `\a` and `\<c>`,
 /// `'...'` understands only `\'`, and a closing quote must be followed by a space or the end.
@@ -305,10 +314,7 @@ pub fn split_args(line: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ProtocolErr
                         other => other,
                     });
                 } else if c == b'"' {
-                    if i + 1 < line.len() && !is_space(line[i + 1]) {
-                        return Err(ProtocolError::UnbalancedQuotes);
-                    }
-                    i += 1;
+                    i = after_closing_quote(line, i)?;
                     break;
                 } else {
                     arg.push(c);
@@ -321,10 +327,7 @@ pub fn split_args(line: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ProtocolErr
                     i += 1;
                     arg.push(b'\'');
                 } else if c == b'\'' {
-                    if i + 1 < line.len() && !is_space(line[i + 1]) {
-                        return Err(ProtocolError::UnbalancedQuotes);
-                    }
-                    i += 1;
+                    i = after_closing_quote(line, i)?;
                     break;
                 } else {
                     arg.push(c);

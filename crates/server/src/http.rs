@@ -635,6 +635,19 @@ impl<'de> serde::Deserialize<'de> for JsonPipeline {
 }
 
 /// Decodes a JSON body: malformed JSON is `bad_json`, JSON of the wrong shape `bad_command`.
+/// The database and the decoded JSON body of a route that takes JSON (the body is dropped once
+/// decoded: only the arguments stay).
+fn json_request<T: serde::de::DeserializeOwned>(
+    engine: &Engine,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(usize, T), ApiError> {
+    let db = db_param(engine, q)?;
+    require_json(headers)?;
+    Ok((db, parse_json_body(&body)?))
+}
+
 fn parse_json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         let (code, what) = match e.classify() {
@@ -1003,17 +1016,10 @@ async fn command(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let parsed = (|| {
-        let db = db_param(&engine, &q)?;
-        require_json(&headers)?;
-        let JsonCommand(cmd) = parse_json_body(&body)?;
-        Ok::<_, ApiError>((db, cmd))
-    })();
-    let (db, cmd) = match parsed {
+    let (db, JsonCommand(cmd)) = match json_request(&engine, &q, &headers, body) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    drop(body);
     let reply = run_in(&engine, &mut session(&engine, db), &argv(&cmd)).await;
     match reply_body(reply) {
         (Some(e), _) => redis_error(&e),
@@ -1027,17 +1033,10 @@ async fn pipeline(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let parsed = (|| {
-        let db = db_param(&engine, &q)?;
-        require_json(&headers)?;
-        let JsonPipeline(cmds) = parse_json_body(&body)?;
-        Ok::<_, ApiError>((db, cmds))
-    })();
-    let (db, cmds) = match parsed {
+    let (db, JsonPipeline(cmds)) = match json_request(&engine, &q, &headers, body) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    drop(body);
     // The commands run in order, then the response waits once, for the last ticket; writes
     // whose records could not be made durable are answered with the error.
     let mut s = session(&engine, db);

@@ -106,10 +106,7 @@ fn hdel(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `HLEN key`
 fn hlen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_coll(ctx, args[1], Kind::Hash, |out, v| {
-        out.int(v.map_or(0, hash::len) as i64);
-        Ok(())
-    })
+    super::reply_len(ctx, args[1], Kind::Hash, hash::len)
 }
 
 /// `HSTRLEN key field`
@@ -270,6 +267,34 @@ pub fn pair(out: &mut ReplyBuf) {
     }
 }
 
+/// The reply of HRANDFIELD or ZRANDMEMBER with a count: `n` picks, streamed from `sample` as
+/// SRANDMEMBER's are (each goes straight into the reply, which stops past the client's
+/// output limit); with `with` (WITHVALUES, WITHSCORES) as pairs whose second half `value`
+/// writes.
+pub fn reply_random<'a, V>(
+    out: &mut ReplyBuf,
+    n: usize,
+    with: bool,
+    sample: impl FnOnce(&mut dyn FnMut((&'a [u8], V)) -> bool),
+    mut value: impl FnMut(&mut ReplyBuf, V),
+) {
+    if with {
+        pairs_header(out, n);
+    } else {
+        out.array(n);
+    }
+    sample(&mut |(name, v)| {
+        if with {
+            pair(out);
+        }
+        out.bulk(name);
+        if with {
+            value(out, v);
+        }
+        !out.over_limit()
+    });
+}
+
 /// `HRANDFIELD key [count [WITHVALUES]]`
 fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let count = match args.get(2) {
@@ -284,26 +309,19 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 None => out.null(),
             },
             Some((count, unique)) => {
-                // Streamed, as SRANDMEMBER's.
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
                 let n = crate::rand::chosen(v.map_or(0, hash::len), count, unique);
-                if with_values {
-                    pairs_header(out, n);
-                } else {
-                    out.array(n);
-                }
-                if let Some(v) = v {
-                    hash::sample_each(v, count, unique, |(f, value)| {
-                        if with_values {
-                            pair(out);
+                reply_random(
+                    out,
+                    n,
+                    with_values,
+                    |each| {
+                        if let Some(v) = v {
+                            hash::sample_each(v, count, unique, each)
                         }
-                        out.bulk(f);
-                        if with_values {
-                            out.bulk(value);
-                        }
-                        !out.over_limit()
-                    });
-                }
+                    },
+                    |out, value| out.bulk(value),
+                );
             }
         }
         Ok(())

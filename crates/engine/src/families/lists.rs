@@ -186,10 +186,7 @@ fn rpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `LLEN key`
 fn llen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_coll(ctx, args[1], Kind::List, |out, v| {
-        out.int(v.map_or(0, list::len) as i64);
-        Ok(())
-    })
+    super::reply_len(ctx, args[1], Kind::List, list::len)
 }
 
 /// `LINDEX key index`

@@ -177,6 +177,20 @@ pub fn check_string_length(ctx: &Ctx<'_>, size: u64, append: u64) -> Result<(), 
     }
 }
 
+/// Replies with the length of the collection of `kind` at `key` (0 when missing): LLEN, SCARD,
+/// HLEN, ZCARD.
+pub fn reply_len(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    kind: Kind,
+    len: fn(View<'_>) -> usize,
+) -> CmdResult {
+    read_coll(ctx, key, kind, |out, v| {
+        out.int(v.map_or(0, len) as i64);
+        Ok(())
+    })
+}
+
 /// Reads the collection of `kind` at `key` under its shard's read lock (a hit or miss is
 /// counted): `f` gets the reply buffer and the collection, None when the key is missing.
 /// Another type is WRONGTYPE.

@@ -49,10 +49,7 @@ fn srem(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `SCARD key`
 fn scard(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_coll(ctx, args[1], Kind::Set, |out, v| {
-        out.int(v.map_or(0, set::len) as i64);
-        Ok(())
-    })
+    super::reply_len(ctx, args[1], Kind::Set, set::len)
 }
 
 /// `SISMEMBER key member`

@@ -3,7 +3,7 @@
 //! BZMPOP), random members, and the algebra (ZUNION, ZINTER, ZDIFF, their STORE forms,
 //! ZINTERCARD), with Redis 7.0's parsing, errors and reply shapes.
 
-use super::hashes::{pair, pairs_header, random_count, reply_pairs};
+use super::hashes::{random_count, reply_pairs, reply_random};
 use super::lists::{notify_deleted, parse_mpop, timeout_arg};
 use super::sets::card_limit;
 use super::{
@@ -321,10 +321,7 @@ fn zrem(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `ZCARD key`
 fn zcard(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_coll(ctx, args[1], Kind::ZSet, |out, v| {
-        out.int(v.map_or(0, zset::len) as i64);
-        Ok(())
-    })
+    super::reply_len(ctx, args[1], Kind::ZSet, zset::len)
 }
 
 /// `ZSCORE key member`
@@ -872,26 +869,19 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 None => out.null(),
             },
             Some((count, unique)) => {
-                // Streamed, as SRANDMEMBER's.
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
                 let n = crate::rand::chosen(v.map_or(0, zset::len), count, unique);
-                if withscores {
-                    pairs_header(out, n);
-                } else {
-                    out.array(n);
-                }
-                if let Some(v) = v {
-                    zset::sample_each(v, count, unique, |(m, score)| {
-                        if withscores {
-                            pair(out);
+                reply_random(
+                    out,
+                    n,
+                    withscores,
+                    |each| {
+                        if let Some(v) = v {
+                            zset::sample_each(v, count, unique, each)
                         }
-                        out.bulk(m);
-                        if withscores {
-                            reply_score(out, score);
-                        }
-                        !out.over_limit()
-                    });
-                }
+                    },
+                    reply_score,
+                );
             }
         }
         Ok(())

@@ -59,12 +59,7 @@ pub fn iter<'a>(v: View<'a>) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a 
 /// `count` (field, value) pairs at random (distinct when `unique`), in O(count) for a large
 /// hash (see [`crate::rand::choose`]); a compact one is small and listed first.
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], &[u8])> {
-    let mut out = Vec::new();
-    sample_each(v, count, unique, |p| {
-        out.push(p);
-        true
-    });
-    out
+    crate::rand::collect(|each| sample_each(v, count, unique, each))
 }
 
 /// [`sample`], each pair given to `each` as it is picked (false stops).
@@ -78,29 +73,9 @@ pub fn sample_each<'a>(
         View::Packed(_) => {
             let pairs: Vec<(&[u8], &[u8])> = iter(v).collect();
             let n = pairs.len();
-            crate::rand::choose(
-                n,
-                count,
-                unique,
-                || crate::rand::below(n),
-                || (0..n).collect(),
-                |&i| i,
-                |i| each(pairs[i]),
-            )
+            crate::rand::choose_index(n, count, unique, |i| each(pairs[i]))
         }
-        View::Big(Big::Hash(t)) => crate::rand::choose(
-            t.len(),
-            count,
-            unique,
-            || t.random(crate::rand::u64).expect("a non-empty table"),
-            || {
-                let mut all = Vec::with_capacity(t.len());
-                t.for_each(|e| all.push(e));
-                all
-            },
-            |e| e.key(),
-            |e| each((e.key(), e.value())),
-        ),
+        View::Big(Big::Hash(t)) => t.sample(count, unique, |e| each((e.key(), e.value()))),
         View::Big(_) => {}
     }
 }

@@ -126,12 +126,7 @@ pub fn random(v: View<'_>) -> Option<Member<'_>> {
 /// `count` members at random (distinct when `unique`), in O(count): nothing but what is
 /// picked is copied or listed (see [`crate::rand::choose`]).
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<Member<'_>> {
-    let mut out = Vec::new();
-    sample_each(v, count, unique, |m| {
-        out.push(m);
-        true
-    });
-    out
+    crate::rand::collect(|each| sample_each(v, count, unique, each))
 }
 
 /// [`sample`], each member given to `each` as it is picked (false stops).
@@ -144,29 +139,9 @@ pub fn sample_each<'a>(
     match v {
         View::Packed(b) => {
             let n = intset::len(b);
-            crate::rand::choose(
-                n,
-                count,
-                unique,
-                || crate::rand::below(n),
-                || (0..n).collect(),
-                |&i| i,
-                |i| each(Member::Int(intset::get(b, i))),
-            )
+            crate::rand::choose_index(n, count, unique, |i| each(Member::Int(intset::get(b, i))))
         }
-        View::Big(Big::Set(t)) => crate::rand::choose(
-            t.len(),
-            count,
-            unique,
-            || t.random(crate::rand::u64).expect("a non-empty table"),
-            || {
-                let mut all = Vec::with_capacity(t.len());
-                t.for_each(|e| all.push(e));
-                all
-            },
-            |e| e.key(),
-            |e| each(Member::Bytes(e.key())),
-        ),
+        View::Big(Big::Set(t)) => t.sample(count, unique, |e| each(Member::Bytes(e.key()))),
         View::Big(_) => {}
     }
 }

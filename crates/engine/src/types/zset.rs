@@ -312,12 +312,7 @@ impl<'a> Ranked<'a> {
 /// `count` (member, score) pairs at random (distinct when `unique`), in O(count log N): each
 /// pick is a random rank (see [`crate::rand::choose`]).
 pub fn sample(v: View<'_>, count: usize, unique: bool) -> Vec<(&[u8], f64)> {
-    let mut out = Vec::new();
-    sample_each(v, count, unique, |p| {
-        out.push(p);
-        true
-    });
-    out
+    crate::rand::collect(|each| sample_each(v, count, unique, each))
 }
 
 /// [`sample`], each pair given to `each` as it is picked (false stops).
@@ -329,15 +324,7 @@ pub fn sample_each<'a>(
 ) {
     let r = Ranked::of(v);
     let n = r.len();
-    crate::rand::choose(
-        n,
-        count,
-        unique,
-        || crate::rand::below(n),
-        || (0..n).collect(),
-        |&i| i,
-        |i| r.at(i).is_none_or(&mut each),
-    )
+    crate::rand::choose_index(n, count, unique, |i| r.at(i).is_none_or(&mut each))
 }
 
 /// Every (member, score) in order.
