@@ -3,11 +3,11 @@
 //! it (an interrupted upgrade resumed), and names that need quoting. Each case is given to a
 //! real `redis-server` and to ferrokv, and the outcomes compared.
 
-use super::persistence::{check_aof, dataset, fill, pong, redis_server, redis_try_start, start};
+use super::persistence::{
+    check_aof, dataset, fill, pong, redis_server, redis_try_start, rewrite_and_wait, start,
+};
 use super::{bulk, Client, TempDir};
-use resp::Value;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// `args` as a RESP command, as an AOF holds it.
 fn record(args: &[&str]) -> Vec<u8> {
@@ -186,19 +186,7 @@ fn redis_6_single_file(preamble: &str) -> (TempDir, Vec<String>) {
     let (redis, addr) = redis_server(written.path(), &flags);
     let mut r = Client::connect(addr);
     fill(&mut r);
-    assert!(matches!(r.cmd("BGREWRITEAOF"), Value::Simple(_)));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let Value::Bulk(info) = r.cmd("INFO persistence") else {
-            panic!("INFO")
-        };
-        let info = String::from_utf8_lossy(&info).into_owned();
-        if info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "BGREWRITEAOF never finished");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    rewrite_and_wait(&mut r);
     r.cmd("RPUSH l after-rewrite");
     r.cmd("INCR counter");
     let want = dataset(&mut r);

@@ -744,14 +744,9 @@ fn bgsave_is_one_point_in_time_while_transactions_go_on() {
     assert_eq!(c.cmd("DBSIZE"), Value::Int((ACCOUNTS + 100_000) as i64));
 }
 
-#[test]
-fn redis_appendonlydir_with_an_rdb_base_loads_here() {
-    let (theirs, ours) = (TempDir::new("aof-redis"), TempDir::new("aof-ours"));
-    let flags = ["--appendonly", "yes", "--appendfsync", "always"];
-    let (redis, addr) = redis_server(theirs.path(), &flags);
-    let mut r = Client::connect(addr);
-    fill(&mut r);
-    // Move what was written so far into an RDB base, then add increments after it.
+/// BGREWRITEAOF on `r` (ferrokv or redis-server), waiting until it is neither running nor
+/// scheduled.
+pub(super) fn rewrite_and_wait(r: &mut Client) {
     assert!(matches!(r.cmd("BGREWRITEAOF"), Value::Simple(_)));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -765,6 +760,17 @@ fn redis_appendonlydir_with_an_rdb_base_loads_here() {
         assert!(Instant::now() < deadline, "BGREWRITEAOF never finished");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn redis_appendonlydir_with_an_rdb_base_loads_here() {
+    let (theirs, ours) = (TempDir::new("aof-redis"), TempDir::new("aof-ours"));
+    let flags = ["--appendonly", "yes", "--appendfsync", "always"];
+    let (redis, addr) = redis_server(theirs.path(), &flags);
+    let mut r = Client::connect(addr);
+    fill(&mut r);
+    // Move what was written so far into an RDB base, then add increments after it.
+    rewrite_and_wait(&mut r);
     r.cmd("RPUSH l after");
     r.cmd("INCR counter");
     let want = dataset(&mut r);
