@@ -65,6 +65,23 @@ Parts:
           (see compat_types.run_blocking).  A blocked client's reply is read
           only after the step that wakes it; the harness waits for INFO's
           blocked_clients to count each newly blocked client.
+  scripting
+          Lua scripting and functions (compat_scripting.py; Redis 7.0
+          semantics): EVAL / EVALSHA / EVAL_RO / EVALSHA_RO (KEYS/ARGV,
+          numkeys errors, NOSCRIPT, sha case), SCRIPT LOAD / EXISTS / FLUSH /
+          KILL / HELP, Lua <-> RESP conversions in both protocols (status /
+          error / double / map / set / big_number / verbatim tables,
+          redis.setresp(3)), redis.call / redis.pcall errors, error texts
+          with line numbers, the sandbox (readonly globals, removed base
+          functions; `os` not tested: ferrokv has Redis 7.2's os.clock), the
+          redis / cjson / cmsgpack / bit / struct libraries, shebang flags,
+          writes and SELECT inside scripts, scripts in MULTI and against
+          WATCH, FUNCTION LOAD / LIST / DELETE / FLUSH / DUMP / RESTORE /
+          STATS / KILL and FCALL / FCALL_RO, and busy scripts on named
+          connections (BUSY replies, SCRIPT KILL / FUNCTION KILL, UNKILLABLE
+          after a write).  Groups on fresh connections after FLUSHALL, SCRIPT
+          FLUSH and FUNCTION FLUSH; never skipped (a ferrokv without EVAL fails
+          every step).  Normalisations are documented in compat_scripting.py.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -79,7 +96,7 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking and random parts sends ``HELLO 3`` first on both
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting and random parts sends ``HELLO 3`` first on both
 servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -88,7 +105,7 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,random]
+                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random]
                     [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
@@ -114,6 +131,7 @@ import sys
 import tempfile
 import time
 
+import compat_scripting
 import compat_types
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -3003,11 +3021,12 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,random",
-                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,random (default all)")
+    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random "
+                         "(default all)")
     ap.add_argument("-k", dest="filter", default=None,
-                    help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking "
-                         "cases whose name contains SUBSTR (skips random)")
+                    help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
+                         "scripting cases whose name contains SUBSTR (skips random)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
@@ -3088,6 +3107,9 @@ def main():
             if "blocking" in parts:
                 compat_types.run_blocking(h, opts.filter)
                 h.fresh()
+            if "scripting" in parts:
+                compat_scripting.run_scripting(h, opts.filter)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3121,6 +3143,7 @@ def main():
 
 
 compat_types.install(sys.modules[__name__])
+compat_scripting.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

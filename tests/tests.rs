@@ -6,6 +6,7 @@ mod aof_files;
 mod hardening;
 mod http;
 mod persistence;
+mod scripting;
 
 use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};

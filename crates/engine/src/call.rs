@@ -21,7 +21,7 @@ use crate::command::{flags, CmdResult};
 use crate::error::{self, CmdError};
 use crate::keyspace::{Key, Keyspace};
 use crate::session::{KeyHint, Session};
-use crate::{notify, propagate, tracking, Engine};
+use crate::{gate, notify, propagate, tracking, Engine};
 use resp::ReplyBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -94,6 +94,9 @@ pub(crate) enum Mode<'a> {
     Exec,
     /// For a blocked client, because this key gained data: only it may serve the command.
     Serving(&'a [u8]),
+    /// From a script (`redis.call`): as from EXEC's queue (the script holds every other
+    /// command off), and MONITOR shows it as `lua`'s.
+    Script,
 }
 
 /// What a command sees: the engine, its session, the reply buffer, the time it started, and
@@ -186,9 +189,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// True while EXEC runs this command from its queue.
+    /// True while EXEC runs this command from its queue, or a script runs it: every other
+    /// command is held off.
     pub fn in_exec(&self) -> bool {
-        self.mode == Mode::Exec
+        matches!(self.mode, Mode::Exec | Mode::Script)
     }
 
     /// True while the server runs this command for a blocked client.
@@ -218,7 +222,7 @@ impl<'a> Ctx<'a> {
     pub fn block(&mut self, request: BlockRequest) -> CmdResult {
         let waits = match self.mode {
             Mode::Serving(_) => true,
-            Mode::Exec => false,
+            Mode::Exec | Mode::Script => false,
             Mode::Client => self.session.pubsub.is_some(),
         };
         if waits {
@@ -230,6 +234,15 @@ impl<'a> Ctx<'a> {
         }
         Ok(())
     }
+}
+
+/// EVAL and FCALL are flagged `skip-monitor` (their effects are shown as `lua`'s commands),
+/// yet Redis 7.0 shows the call itself too.
+fn shown_with_script(cmd: &crate::command::Command) -> bool {
+    matches!(
+        cmd.name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
 }
 
 /// True for the first word of an HTTP request line or header (`POST`, `Host:`): what a browser
@@ -335,6 +348,13 @@ impl Engine {
         if session.replaying {
             return Ok(());
         }
+        // A busy script refuses what is not allowed while it runs, queued or not.
+        if f & flags::ALLOW_BUSY == 0
+            && self.busy.running()
+            && self.busy.elapsed_ms() >= self.config.busy_reply_threshold()
+        {
+            return Err(self.busy.error());
+        }
         if self.state.loading() && f & flags::LOADING == 0 {
             return Err(CmdError::from_static(
                 "LOADING Redis is loading the dataset in memory",
@@ -368,11 +388,24 @@ impl Engine {
         mode: Mode<'_>,
     ) -> Called {
         let cmd = self.registry.entries[idx].cmd;
-        // Every command runs under the shared side of the gate, but EXEC, which takes the
-        // exclusive side to run its queue with nothing else in between, and what it runs.
+        // Every command runs under the shared side of the gate, but EXEC (and EVAL), which
+        // take the exclusive side to run with nothing else in between, and what they run.
         // A command that must run alone (SORT ... STORE) takes the exclusive side.
-        let gate = (mode != Mode::Exec && cmd.flags & flags::EXCLUSIVE == 0)
-            .then(|| self.gate.enter(cmd.alone.is_some_and(|alone| alone(args))));
+        let outer = !matches!(mode, Mode::Exec | Mode::Script);
+        let gate = if outer {
+            match self.enter_gate(cmd, args) {
+                Ok(g) => g,
+                Err(err) => {
+                    self.reject(Some(idx), &err, out);
+                    return Called {
+                        failed: true,
+                        ..Called::nothing(site.started)
+                    };
+                }
+            }
+        } else {
+            None
+        };
         let mark = out.len();
         // Set by the previous command: CLIENT CACHING for tracking (it lasts until this
         // command ends, so CLIENT TRACKINGINFO shows it), CLIENT REPLY SKIP.
@@ -412,12 +445,16 @@ impl Engine {
         if self.monitors.active()
             && !session.replaying
             && !matches!(mode, Mode::Serving(_))
-            && cmd.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0
+            && (cmd.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0 || shown_with_script(cmd))
         {
-            let client = &session.client;
+            let addr = if mode == Mode::Script {
+                "lua"
+            } else {
+                &session.client.addr
+            };
             let limit = self.config.push_limit();
             self.monitors
-                .feed(self.clock.now_us(), session.db, &client.addr, args, limit);
+                .feed(self.clock.now_us(), session.db, addr, args, limit);
         }
         let blocked = block.is_some();
         if let (Some(request), Mode::Client) = (block, mode) {
@@ -442,6 +479,46 @@ impl Engine {
             blocked,
             close,
             finished,
+        }
+    }
+
+    /// The gate for a client's command. While a script runs, the command waits for it; once
+    /// the script has run `busy-reply-threshold` ms, the command is refused with `-BUSY`,
+    /// unless it is flagged `allow-busy` (SCRIPT KILL, SHUTDOWN...), which then runs
+    /// without the gate, as Redis runs those between two steps of the script.
+    fn enter_gate(
+        &self,
+        cmd: &crate::command::Command,
+        args: &[&[u8]],
+    ) -> Result<Option<gate::Pass<'_>>, CmdError> {
+        let exclusive = cmd.flags & (flags::EXCLUSIVE | flags::GATE_ALONE) != 0;
+        let alone = cmd.alone.is_some_and(|alone| alone(args));
+        let busy = &self.busy;
+        let mut spins = 0u32;
+        loop {
+            if !busy.running() {
+                if exclusive {
+                    return Ok(None);
+                }
+                if alone {
+                    return Ok(Some(self.gate.enter(true)));
+                }
+                if let Some(g) = self.gate.try_read() {
+                    return Ok(Some(gate::Pass::Shared(g)));
+                }
+                // EXEC holds the gate for a moment, or a script just started.
+                spins += 1;
+                if spins < 64 {
+                    std::thread::yield_now();
+                    continue;
+                }
+            } else if busy.elapsed_ms() >= self.config.busy_reply_threshold() {
+                if cmd.flags & flags::ALLOW_BUSY != 0 {
+                    return Ok(None);
+                }
+                return Err(busy.error());
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
         }
     }
 

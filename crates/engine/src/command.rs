@@ -88,6 +88,9 @@ pub mod flags {
     /// Runs a transaction (EXEC): takes the exec gate's exclusive side itself, holds CLIENT
     /// PAUSE WRITE when its queue writes, and a refusal ends the open MULTI with EXECABORT.
     pub const EXCLUSIVE: u32 = 1 << 24;
+    /// Takes the exec gate's exclusive side itself, as EXEC does, but is otherwise an ordinary
+    /// command (EVAL, FCALL: a script runs as one step).
+    pub const GATE_ALONE: u32 = 1 << 28;
     /// Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT,
     /// RESET).
     pub const IN_MULTI: u32 = 1 << 25;

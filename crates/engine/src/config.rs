@@ -35,6 +35,9 @@ pub struct Values {
     pub hz: u64,
     /// `loglevel`
     pub loglevel: String,
+    /// `busy-reply-threshold` (alias `lua-time-limit`): ms a script may run before other
+    /// clients get `-BUSY` (and SCRIPT KILL may stop it); 0: at once.
+    pub busy_reply_threshold: u64,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
     /// `http-port`: the HTTP API's port; 0 disables it.
@@ -100,6 +103,7 @@ impl Default for Values {
             tcp_keepalive: 300,
             hz: 100,
             loglevel: "notice".to_string(),
+            busy_reply_threshold: 5000,
             worker_threads: 0,
             http_port: 7379,
             http_bind: "127.0.0.1".to_string(),
@@ -314,6 +318,17 @@ const ENCODING_PARAMS: [Param; 10] = encoding_params! {
     "list-max-listpack-size", "list-max-ziplist-size", list_size, parse_count, i64::from(i32::MIN), i64::from(i32::MAX);
 };
 
+/// `busy-reply-threshold`, also known by its pre-7.0 name `lua-time-limit`.
+const BUSY_REPLY_THRESHOLD: Param = Param {
+    name: "busy-reply-threshold",
+    mutable: true,
+    get: |v| v.busy_reply_threshold.to_string(),
+    set: |v, s| {
+        v.busy_reply_threshold = parse_u64(s, 0, i64::MAX as u64)?;
+        Ok(())
+    },
+};
+
 /// Every setting.
 pub const PARAMS: &[Param] = &[
     ENCODING_PARAMS[0],
@@ -346,6 +361,11 @@ pub const PARAMS: &[Param] = &[
             v.encodings.set_intset_entries = parse_count(s, 0, i64::MAX)?;
             Ok(())
         },
+    },
+    BUSY_REPLY_THRESHOLD,
+    Param {
+        name: "lua-time-limit",
+        ..BUSY_REPLY_THRESHOLD
     },
     Param {
         name: "port",
@@ -789,6 +809,14 @@ impl Config {
     /// `hz`.
     pub fn hz(&self) -> u64 {
         self.values.read().unwrap_or_else(|e| e.into_inner()).hz
+    }
+
+    /// `busy-reply-threshold`, in ms.
+    pub fn busy_reply_threshold(&self) -> u64 {
+        self.values
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .busy_reply_threshold
     }
 
     /// `client-query-buffer-limit`.

@@ -52,6 +52,16 @@ impl ExecGate {
         self.slots[slot].0.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The shared side if no one holds the exclusive side now.
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, ()>> {
+        let slot = MY_SLOT.with(Cell::get);
+        match self.slots[slot].0.try_read() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// [`Self::write`] that gives up (releasing what it took) once `cancel` is set: for a
     /// background job, which a command waiting for it (SHUTDOWN) must be able to stop.
     pub fn write_unless(&self, cancel: &AtomicBool) -> Option<Vec<RwLockWriteGuard<'_, ()>>> {

@@ -33,6 +33,8 @@
 //!   to and from its values.
 //! - [`state`]: loading, MISCONF, CLIENT PAUSE, shutdown.
 //! - [`monitor`]: MONITOR's feed of every command.
+//! - [`scripting`]: Lua scripts and functions (EVAL, FUNCTION, FCALL); [`busy`]: the running
+//!   script as other clients see it (`-BUSY`, SCRIPT KILL).
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
 //! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
@@ -48,6 +50,7 @@
 #![deny(missing_docs)]
 
 pub mod blocking;
+pub mod busy;
 pub mod call;
 pub mod clock;
 pub mod command;
@@ -71,6 +74,8 @@ pub mod propagate;
 pub mod pubsub;
 pub mod rand;
 pub mod rdb;
+#[cfg(feature = "scripting")]
+pub mod scripting;
 pub mod session;
 pub mod snapshot;
 pub mod state;
@@ -124,6 +129,10 @@ pub struct Stats {
     pub loading_loaded_bytes: AtomicU64,
 }
 
+/// How the door runs a section that may take long (a script): the server's async runtime
+/// hands the thread's other tasks to another thread first (`block_in_place`).
+pub type LongSection = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
+
 /// The engine: keyspace, command registry, configuration, clients and counters.
 pub struct Engine {
     /// All databases, and what every change notifies (WATCH, tracking, events, blocked
@@ -145,12 +154,18 @@ pub struct Engine {
     pub gate: gate::ExecGate,
     /// MONITOR connections.
     pub monitors: monitor::Monitors,
+    /// The script that runs, as other clients see it.
+    pub busy: busy::Busy,
+    /// EVAL's scripts and FUNCTION's libraries.
+    #[cfg(feature = "scripting")]
+    pub scripting: scripting::Scripting,
     /// The compact-encoding thresholds, copied from the config for lock-free reads.
     pub limits: types::SharedLimits,
     /// Clients blocked in BLPOP and friends, and the keys that can wake them (the same
     /// registry the keyspace signals).
     pub blocking: Arc<blocking::Blocking>,
     persistence: std::sync::OnceLock<Arc<dyn persistence::Persistence>>,
+    long_section: std::sync::OnceLock<LongSection>,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -177,9 +192,13 @@ impl Engine {
             pubsub,
             gate: gate::ExecGate::default(),
             monitors: monitor::Monitors::default(),
+            busy: busy::Busy::default(),
+            #[cfg(feature = "scripting")]
+            scripting: scripting::Scripting::default(),
             limits: types::SharedLimits::default(),
             blocking,
             persistence: std::sync::OnceLock::new(),
+            long_section: std::sync::OnceLock::new(),
             clock,
             run_id: rand::hex_id(),
             started: Instant::now(),
@@ -213,6 +232,62 @@ impl Engine {
     /// Installs the persistence layer (the server does, before loading).
     pub fn set_persistence(&self, p: Arc<dyn persistence::Persistence>) {
         let _ = self.persistence.set(p);
+    }
+
+    /// Installs how a long section runs (see [`LongSection`]).
+    pub fn set_long_section(&self, f: LongSection) {
+        let _ = self.long_section.set(f);
+    }
+
+    /// Runs `f`, which may take long (a script), as the door asked.
+    pub fn long_section<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(section) = self.long_section.get() else {
+            return f();
+        };
+        let mut f = Some(f);
+        let mut out = None;
+        section(&mut || {
+            if let Some(f) = f.take() {
+                out = Some(f());
+            }
+        });
+        match out {
+            Some(r) => r,
+            None => unreachable!("a long section runs its closure"),
+        }
+    }
+
+    /// The code of every FUNCTION library, for snapshots and AOF rewrites (empty without
+    /// scripting).
+    pub fn function_codes(&self) -> Vec<Vec<u8>> {
+        #[cfg(feature = "scripting")]
+        {
+            self.scripting
+                .libraries()
+                .libraries
+                .values()
+                .map(|l| l.code.to_vec())
+                .collect()
+        }
+        #[cfg(not(feature = "scripting"))]
+        Vec::new()
+    }
+
+    /// Loads a FUNCTION library from a file (RDB, AOF base), replacing one of its name.
+    pub fn load_function(&self, code: &[u8]) -> Result<(), String> {
+        #[cfg(feature = "scripting")]
+        {
+            self.scripting
+                .libraries()
+                .load(code, true)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "scripting"))]
+        {
+            let _ = code;
+            Err("this build has no scripting".into())
+        }
     }
 
     /// The persistence layer, if one is installed.

@@ -454,6 +454,8 @@ struct Pending {
     tx_db: Option<usize>,
     /// Records (or transaction blocks) this thread appended to the log, ever.
     count: u64,
+    /// A script's `redis.set_repl(REPL_NONE)`: its following commands are not logged.
+    suppressed: bool,
 }
 
 thread_local! {
@@ -514,7 +516,7 @@ pub fn flush(log: &Log) {
     }
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        if !p.active || !p.dirty || p.appended {
+        if !p.active || !p.dirty || p.appended || p.suppressed {
             return;
         }
         p.appended = true;
@@ -592,6 +594,18 @@ pub fn emit(log: &Log, db: usize, argv: &[&[u8]]) {
     });
 }
 
+/// True between [`begin_transaction`] and [`end_transaction`] (a script run from EXEC joins
+/// EXEC's block instead of opening its own).
+pub fn in_transaction() -> bool {
+    PENDING.with(|p| p.borrow().tx.is_some())
+}
+
+/// `redis.set_repl`: while set, the commands a script runs are not logged (their expiry
+/// deletions still are). [`end_transaction`] clears it.
+pub fn set_suppressed(on: bool) {
+    PENDING.with(|p| p.borrow_mut().suppressed = on);
+}
+
 /// EXEC starts: records are collected until [`end_transaction`].
 pub fn begin_transaction() {
     PENDING.with(|p| {
@@ -606,6 +620,7 @@ pub fn begin_transaction() {
 pub fn end_transaction(log: &Log) {
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
+        p.suppressed = false;
         let Some(tx) = p.tx.take() else { return };
         let Some(db) = p.tx_db.take() else { return };
         if tx.is_empty() || !log.enabled() {

@@ -1454,3 +1454,48 @@ fn decode_payload_body(body: &[u8], max_string: usize) -> Result<Value, Error> {
     }
     Ok(value)
 }
+
+/// FUNCTION DUMP's payload (Redis 7.0's): for each library, the `FUNCTION2` opcode and its
+/// code as an RDB string, then the footer of a DUMP payload.
+pub fn function_payload(codes: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for code in codes {
+        out.push(OP_FUNCTION2);
+        put_string(&mut out, code, true);
+    }
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The libraries' code in a FUNCTION RESTORE payload: [`verify_payload`], then only
+/// `FUNCTION2` records up to the footer.
+pub fn parse_function_payload(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    verify_payload(bytes)?;
+    let body = &bytes[..bytes.len() - 10];
+    let mut r = Reader {
+        data: body,
+        pos: 0,
+        max_string: crate::entry::MAX_VALUE_LEN,
+    };
+    let mut codes = Vec::new();
+    while r.pos < body.len() {
+        let op_at = r.pos;
+        if r.byte("opcode")? != OP_FUNCTION2 {
+            return Err(at(op_at, "not a function library"));
+        }
+        codes.push(r.string("function library")?.into_owned());
+    }
+    Ok(codes)
+}
+
+impl<W: Write> Writer<W> {
+    /// Writes a function library (opcode `FUNCTION2` and its code), before the databases as
+    /// Redis 7.0 does.
+    pub fn write_function(&mut self, code: &[u8]) -> io::Result<()> {
+        self.buf.push(OP_FUNCTION2);
+        put_string(&mut self.buf, code, self.opts.compression);
+        self.maybe_flush()
+    }
+}

@@ -45,6 +45,9 @@ fn write_snapshot(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
     let mut w = Writer::new(BufWriter::new(file), false)?;
     let ks = &engine.keyspace;
     let now = engine.clock.now_ms();
+    for code in engine.function_codes() {
+        w.write_function(&code)?;
+    }
     let all: Vec<usize> = (0..ks.databases()).collect();
     let mut l = ks.lock_dbs(&all);
     let mut written = 0u64;
@@ -120,6 +123,12 @@ pub fn load_bytes(
     let mut loaded = Loaded::default();
     let mut progress = crate::progress::Progress::new(&engine.stats, name, bytes.len());
     let on_aux = |k: &[u8], v: &[u8]| {
+        if k == b"function" {
+            if let Err(e) = engine.load_function(v) {
+                tracing::warn!("Failed loading a function library from the RDB: {e}");
+            }
+            return;
+        }
         if k == b"redis-ver" || k == b"ctime" {
             tracing::info!(
                 "Loading RDB {}: {}",
@@ -321,7 +330,7 @@ pub fn write_at_instant(
     let dbs = ks.databases();
     let file = std::fs::File::create(tmp)?;
     // The instant T: nothing runs while the snapshot starts. Key counts are RESIZEDB hints.
-    let hints: Vec<(u64, u64)> = {
+    let (hints, functions): (Vec<(u64, u64)>, Vec<Vec<u8>>) = {
         // Cancellable: a command waiting for this job (SHUTDOWN) holds the gate's shared side.
         let Some(_all) = engine.gate.write_unless(cancel) else {
             return Err(std::io::Error::other("cancelled"));
@@ -330,14 +339,15 @@ pub fn write_at_instant(
             return Err(std::io::Error::other("a snapshot is in progress already"));
         }
         at_instant();
-        (0..dbs)
+        let hints = (0..dbs)
             .map(|d| {
                 (0..SHARDS).fold((0, 0), |(k, e), s| {
                     let shard = ks.db(d).read(s);
                     (k + shard.table.len() as u64, e + shard.ttl_keys() as u64)
                 })
             })
-            .collect()
+            .collect();
+        (hints, engine.function_codes())
     };
     // Ended however this returns, a panic included: writers stop keeping old values.
     struct End<'a>(&'a engine::snapshot::Snapshots);
@@ -347,7 +357,7 @@ pub fn write_at_instant(
         }
     }
     let _end = End(&ks.snapshots);
-    write_snapshot_shards(engine, file, format, &hints, cancel)
+    write_snapshot_shards(engine, file, format, &hints, &functions, cancel)
 }
 
 fn write_snapshot_shards(
@@ -355,6 +365,7 @@ fn write_snapshot_shards(
     file: std::fs::File,
     format: Format,
     hints: &[(u64, u64)],
+    functions: &[Vec<u8>],
     cancel: &AtomicBool,
 ) -> std::io::Result<u64> {
     let ks = &engine.keyspace;
@@ -363,6 +374,17 @@ fn write_snapshot_shards(
         Format::RdbAofBase => Out::Rdb(Writer::new(BufWriter::new(file), true)?),
         Format::Commands => Out::Commands(BufWriter::new(file)),
     };
+    // FUNCTION libraries first, as Redis writes them (before the databases).
+    for code in functions {
+        match &mut out {
+            Out::Rdb(w) => w.write_function(code)?,
+            Out::Commands(f) => {
+                let mut record = Vec::new();
+                engine::propagate::encode(&mut record, &[b"FUNCTION", b"LOAD", b"REPLACE", code]);
+                f.write_all(&record)?;
+            }
+        }
+    }
     let mut written = 0u64;
     for (db, &(keys, expires)) in hints.iter().enumerate() {
         // Every shard is visited, empty databases too: from then on writers there keep no

@@ -137,6 +137,17 @@ impl Server {
         // Files live in `dir` (the binary has made it the working directory).
         let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
         engine.set_persistence(persister.clone());
+        // A script runs for as long as it runs: its worker hands its other tasks (the
+        // connections that will get -BUSY, SCRIPT KILL) to another thread first.
+        engine.set_long_section(Box::new(|f| {
+            let multi = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            if multi {
+                tokio::task::block_in_place(f)
+            } else {
+                f()
+            }
+        }));
         let loader = {
             let p = persister.clone();
             tokio::task::spawn_blocking(move || p.load())

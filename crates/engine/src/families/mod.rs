@@ -10,6 +10,8 @@ pub mod keys;
 pub mod lists;
 pub mod persistence;
 pub mod pubsub;
+#[cfg(feature = "scripting")]
+pub mod scripting;
 pub mod sets;
 pub mod sort;
 pub mod strings;
@@ -41,6 +43,8 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     zsets::COMMANDS,
     sort::COMMANDS,
     persistence::COMMANDS,
+    #[cfg(feature = "scripting")]
+    scripting::COMMANDS,
 ];
 
 /// Writes Redis's standard HELP reply: a header naming the command, the lines, and the footer.
