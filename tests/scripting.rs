@@ -191,3 +191,32 @@ fn function_libraries_survive_restarts_and_rewrites_and_move_to_and_from_redis()
     assert_eq!(c.cmd("FCALL bump2 1 k 1"), Value::Int(11));
     assert_eq!(c.cmd("FCALL_RO peek 1 k"), Value::Bulk(b"11".to_vec()));
 }
+
+#[test]
+fn info_memory_counts_scripts_and_functions() {
+    let b = Binary::spawn(&["--port", "0", "--http-port", "0", "--appendonly", "no"]);
+    let mut c = Client::connect(b.addr);
+    let field = |c: &mut Client, name: &str| -> String {
+        let Value::Bulk(info) = c.cmd("INFO memory") else {
+            panic!("INFO")
+        };
+        let info = String::from_utf8(info).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
+            .unwrap_or_else(|| panic!("INFO memory has no {name}"))
+    };
+    assert_eq!(field(&mut c, "number_of_cached_scripts"), "0");
+    c.cmd_args(&[b"SCRIPT", b"LOAD", b"return 1"]);
+    assert_eq!(c.cmd_args(&[b"EVAL", b"return 2", b"0"]), Value::Int(2));
+    assert_eq!(field(&mut c, "number_of_cached_scripts"), "2");
+    assert!(field(&mut c, "used_memory_lua").parse::<u64>().unwrap() > 0);
+    c.cmd_args(&[b"FUNCTION", b"LOAD", LIB.as_bytes()]);
+    assert_eq!(field(&mut c, "number_of_functions"), "2");
+    assert_eq!(field(&mut c, "number_of_libraries"), "1");
+    assert_eq!(
+        field(&mut c, "used_memory_functions"),
+        LIB.len().to_string()
+    );
+    c.cmd("SCRIPT FLUSH");
+    assert_eq!(field(&mut c, "number_of_cached_scripts"), "0");
+}

@@ -20,13 +20,12 @@ pub struct Busy {
     function: AtomicBool,
     /// The running function's name and the command that runs it (FUNCTION STATS).
     what: Mutex<(String, Vec<Vec<u8>>)>,
-    epoch: Mutex<Option<Instant>>,
+    epoch: std::sync::OnceLock<Instant>,
 }
 
 impl Busy {
     fn now_us(&self) -> u64 {
-        let mut e = self.epoch.lock().unwrap_or_else(|e| e.into_inner());
-        e.get_or_insert_with(Instant::now).elapsed().as_micros() as u64
+        self.epoch.get_or_init(Instant::now).elapsed().as_micros() as u64
     }
 
     /// True while a script or function runs.

@@ -20,7 +20,8 @@ const DEFAULT_SECTIONS: &[&str] = &[
 /// Sections `all` and `everything` add.
 const EXTRA_SECTIONS: &[&str] = &["commandstats"];
 
-fn human(bytes: u64) -> String {
+/// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`...
+pub(crate) fn human(bytes: u64) -> String {
     let b = bytes as f64;
     if b < 1024.0 {
         format!("{bytes}B")
@@ -152,6 +153,8 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("used_memory_human", &human(rss));
             line("used_memory_rss", &rss);
             line("used_memory_rss_human", &human(rss));
+            #[cfg(feature = "scripting")]
+            e.scripting.info(&mut line);
             line("maxmemory", &0);
             line("maxmemory_human", &"0B");
             line("maxmemory_policy", &"noeviction");

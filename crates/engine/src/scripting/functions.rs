@@ -8,7 +8,7 @@
 //! reads through to the full globals, so the registered functions see `redis.call` and the
 //! libraries, as in Redis.
 
-use super::sandbox::{self, raise_err, Kind, Sandbox};
+use super::sandbox::{self, raise_err, Sandbox};
 use super::ScriptFlags;
 use crate::error::CmdError;
 use mlua::{Function, Lua, MultiValue, Table, Value};
@@ -232,7 +232,7 @@ return strict({redis = strict(api)})
 impl Functions {
     fn sandbox(&mut self) -> Result<&Sandbox, CmdError> {
         if self.sandbox.is_none() {
-            self.sandbox = Some(Sandbox::new(Kind::Function).map_err(super::internal)?);
+            self.sandbox = Some(Sandbox::new().map_err(super::internal)?);
         }
         Ok(self.sandbox.as_ref().expect("created above"))
     }
@@ -381,10 +381,5 @@ impl Functions {
             self.libraries.insert(name, lib);
         }
         Ok(())
-    }
-
-    /// Loads a library from a file (RDB or AOF replay): replaces one of the same name.
-    pub fn load_saved(&mut self, code: &[u8]) -> Result<String, CmdError> {
-        self.load(code, true)
     }
 }

@@ -32,7 +32,7 @@ use crate::command::flags;
 use crate::error::CmdError;
 use crate::session::Session;
 use crate::{propagate, Ctx, Engine};
-use mlua::{Function, Lua, MultiValue, Value};
+use mlua::{Function, Lua, Value};
 use resp::ReplyBuf;
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -131,7 +131,7 @@ impl Scripting {
         let mut g = self.eval.lock().unwrap_or_else(|e| e.into_inner());
         if g.is_none() {
             *g = Some(Interp {
-                sandbox: sandbox::Sandbox::new(sandbox::Kind::Eval).map_err(internal)?,
+                sandbox: sandbox::Sandbox::new().map_err(internal)?,
                 scripts: HashMap::new(),
             });
         }
@@ -156,21 +156,48 @@ impl Scripting {
         *self.eval.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Bytes the EVAL interpreter uses (INFO `used_memory_lua`).
-    pub fn eval_memory(&self) -> usize {
-        let g = self.eval.lock().unwrap_or_else(|e| e.into_inner());
-        g.as_ref().map_or(0, |i| i.sandbox.lua.used_memory())
-    }
-
-    /// Cached scripts and the bytes of their sources (INFO `number_of_cached_scripts`).
-    pub fn cached(&self) -> (usize, usize) {
-        let g = self.eval.lock().unwrap_or_else(|e| e.into_inner());
-        g.as_ref().map_or((0, 0), |i| {
-            (
-                i.scripts.len(),
-                i.scripts.values().map(|s| s.body.len()).sum(),
-            )
-        })
+    /// INFO memory's scripting fields, as Redis 7.0 names them: the Lua heaps (from Lua's
+    /// allocator) and the sources kept. Counted without the locks a running script holds
+    /// (its heap then reads as 0).
+    pub fn info(&self, line: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
+        let (vm_eval, scripts, script_bytes) = match self.eval.try_lock() {
+            Ok(g) => g.as_ref().map_or((0, 0, 0), |i| {
+                (
+                    i.sandbox.lua.used_memory(),
+                    i.scripts.len(),
+                    i.scripts.values().map(|s| s.body.len()).sum::<usize>(),
+                )
+            }),
+            Err(_) => (0, 0, 0),
+        };
+        let (vm_functions, function_bytes) = match self.functions.try_lock() {
+            Ok(f) => (
+                f.state().map_or(0, |s| s.lua.used_memory()),
+                f.libraries.values().map(|l| l.code.len()).sum::<usize>(),
+            ),
+            Err(_) => (0, 0),
+        };
+        let (libraries, functions) = self.counts();
+        let human = crate::info::human;
+        line("used_memory_lua", &vm_eval);
+        line("used_memory_vm_eval", &vm_eval);
+        line("used_memory_lua_human", &human(vm_eval as u64));
+        line("used_memory_scripts_eval", &script_bytes);
+        line("number_of_cached_scripts", &scripts);
+        line("number_of_functions", &functions);
+        line("number_of_libraries", &libraries);
+        line("used_memory_vm_functions", &vm_functions);
+        line("used_memory_vm_total", &(vm_eval + vm_functions));
+        line(
+            "used_memory_vm_total_human",
+            &human((vm_eval + vm_functions) as u64),
+        );
+        line("used_memory_functions", &function_bytes);
+        line("used_memory_scripts", &(script_bytes + function_bytes));
+        line(
+            "used_memory_scripts_human",
+            &human((script_bytes + function_bytes) as u64),
+        );
     }
 }
 
@@ -229,8 +256,6 @@ pub struct Run<'e> {
     out: ReplyBuf,
     /// `redis.setresp`: 2 or 3.
     pub resp: u8,
-    /// True inside a function (FCALL) rather than EVAL.
-    function: bool,
 }
 
 thread_local! {
@@ -354,11 +379,6 @@ impl Run<'_> {
         Ok(Ok(value))
     }
 
-    /// True inside a function (FCALL) rather than EVAL.
-    pub fn in_function(&self) -> bool {
-        self.function
-    }
-
     /// The engine.
     pub fn engine(&self) -> &Engine {
         self.engine
@@ -436,7 +456,6 @@ pub fn run(ctx: &mut Ctx<'_>, inv: Invocation<'_>, args: &[&[u8]]) -> Result<(),
         read_only_command: inv.read_only_command,
         out: ReplyBuf::new(false),
         resp: 2,
-        function: inv.function,
     };
     let ptr = (&mut run as *mut Run<'_>).cast::<Run<'static>>();
     CURRENT.with(|c| c.set(ptr));
@@ -485,9 +504,4 @@ pub fn split_keys<'a>(args: &'a [&'a [u8]]) -> Result<KeysAndArgs<'a>, CmdError>
         ));
     }
     Ok(rest.split_at(n))
-}
-
-/// The values of a MultiValue as a Vec, for callers that need them by index.
-pub fn values(m: MultiValue) -> Vec<Value> {
-    m.into_iter().collect()
 }

@@ -23,15 +23,6 @@ use std::os::raw::c_int;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Which kind of state: EVAL's, or FUNCTION's (which also has `redis.register_function`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// EVAL and EVALSHA.
-    Eval,
-    /// FUNCTION LOAD and FCALL.
-    Function,
-}
-
 /// A sandboxed Lua state and the handles its runs need.
 pub struct Sandbox {
     /// The state.
@@ -369,8 +360,9 @@ return runner, E, protect
 "#;
 
 impl Sandbox {
-    /// Builds a state of the given kind.
-    pub fn new(kind: Kind) -> mlua::Result<Sandbox> {
+    /// Builds a state (EVAL's and FUNCTION's are alike; a library's loading API is added by
+    /// [`super::functions`] while its code runs).
+    pub fn new() -> mlua::Result<Sandbox> {
         // SAFETY: the debug library is loaded for the error handler only; the prelude keeps
         // it in a local and removes the global before any script runs.
         let lua = unsafe {
@@ -382,7 +374,7 @@ impl Sandbox {
         lua.set_memory_limit(super::LUA_MEMORY_LIMIT)?;
         super::libs::install(&lua)?;
         let globals = lua.globals();
-        let redis = redis_table(&lua, kind)?;
+        let redis = redis_table(&lua)?;
         globals.raw_set("redis", redis)?;
         let rand = Arc::new(Rand48(AtomicU64::new(0)));
         rand.seed(0);
@@ -542,7 +534,7 @@ fn one(v: Value) -> MultiValue {
 }
 
 /// The `redis` table.
-fn redis_table(lua: &Lua, kind: Kind) -> mlua::Result<Table> {
+fn redis_table(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     for (name, raise) in [("call", true), ("pcall", false)] {
         t.raw_set(
@@ -764,7 +756,6 @@ fn redis_table(lua: &Lua, kind: Kind) -> mlua::Result<Table> {
             Ok(one(Value::Boolean(true)))
         })?,
     )?;
-    let _ = kind;
     Ok(t)
 }
 
