@@ -22,8 +22,11 @@
 #                    whatever it writes (ferrokv's default dir is ./data) stays there.
 #   REQUESTS         -n for pipeline 1; pipeline <=16 uses 5x, deeper uses 10x   [250000]
 #   REPS             repetitions per cell (>=3 recommended for medians)          [3]
-#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100]
+#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha]
 #                    (lpush/lpop/sadd/hset/zadd each hit one key; lpop drains what lpush pushed)
+#                    evalsha is not a redis-benchmark test: it runs a fixed-window rate limiter
+#                    (INCR, EXPIRE on the first hit, compare) with EVALSHA on rl:<random key>,
+#                    the script loaded with SCRIPT LOAD on both servers first
 #   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
 #   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members)
 #                                                                  [string hash zset]
@@ -45,7 +48,7 @@ cd "$ROOT"
 
 REQUESTS=${REQUESTS:-250000}
 REPS=${REPS:-3}
-TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100}
+TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha}
 MEM_KINDS=${MEM_KINDS:-string hash zset}
 ZSET_PREFILL=${ZSET_PREFILL:-1000000}
 PIPELINES=${PIPELINES:-1 16 64}
@@ -337,6 +340,21 @@ if (( ZSET_PREFILL > 0 )) && [[ ,$TESTS, == *,zadd,* ]]; then
     rm -f "$WORK/zfill.resp"
 fi
 
+# The rate limiter the evalsha test runs: allow ARGV[1] hits per ARGV[2]-second window.
+RATE_LIMITER='local n = redis.call("INCR", KEYS[1])
+if n == 1 then redis.call("EXPIRE", KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then return 0 end
+return 1'
+RATE_LIMITER_SHA=""
+if [[ ,$TESTS, == *,evalsha,* ]]; then
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        sha=$(timeout --foreground 10 redis-cli -h "$HOST" -p "$port" script load "$RATE_LIMITER" 2>&1 || true)
+        [[ $sha =~ ^[0-9a-f]{40}$ ]] || die "SCRIPT LOAD on port $port failed: $sha"
+        [[ -z $RATE_LIMITER_SHA || $sha == "$RATE_LIMITER_SHA" ]] || die "SCRIPT LOAD digests differ: $sha vs $RATE_LIMITER_SHA"
+        RATE_LIMITER_SHA=$sha
+    done
+fi
+
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 NCELLS=$(( ${#PIPES[@]} * ${#TEST_LIST[@]} ))
@@ -348,9 +366,11 @@ bench_one() {
     local rep=$1 srv=$2 test=$3 p=$4 n=$5 pid port t0 t1 rc=0 csv parsed
     if [[ $srv == ferrokv ]]; then pid=$PID_OURS port=$PORT_OURS; else pid=$PID_REDIS port=$PORT_REDIS; fi
     alive "$pid" || server_died "$srv" "$pid"
+    local what=(-t "$test")
+    [[ $test != evalsha ]] || what=(EVALSHA "$RATE_LIMITER_SHA" 1 rl:__rand_int__ 100 60)
     t0=$(proc_ticks "$pid")
     csv=$(timeout --foreground -k 5 "$RUN_TIMEOUT" taskset -c "$CLIENT_CPU" redis-benchmark -h "$HOST" -p "$port" \
-        -t "$test" -P "$p" -c "$CLIENTS" -r "$KEYSPACE" -n "$n" --csv 2>"$WORK/run.err") || rc=$?
+        -P "$p" -c "$CLIENTS" -r "$KEYSPACE" -n "$n" --csv "${what[@]}" 2>"$WORK/run.err") || rc=$?
     cat "$WORK/run.err" >>"$WORK/benchmark.err"
     alive "$pid" || server_died "$srv" "$pid"
     t1=$(proc_ticks "$pid")
