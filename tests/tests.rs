@@ -7,6 +7,7 @@ mod hardening;
 mod http;
 mod persistence;
 mod scripting;
+mod streams;
 
 use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};

@@ -31,6 +31,9 @@ pub struct BlockRequest {
     /// True when the command answers a null bulk string where it cannot wait (BLMOVE and
     /// BRPOPLPUSH inside MULTI), else a null array. A timeout is always a null array.
     pub null_bulk: bool,
+    /// The command to re-run when a key is ready, where it differs from the one sent: XREAD's
+    /// `$` becomes the last ID it saw when it blocked.
+    pub rewritten: Option<Vec<Vec<u8>>>,
 }
 
 const WAITING: u8 = 0;

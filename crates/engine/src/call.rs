@@ -195,6 +195,11 @@ impl<'a> Ctx<'a> {
         matches!(self.mode, Mode::Exec | Mode::Script)
     }
 
+    /// True while a script runs this command (`redis.call`).
+    pub fn in_script(&self) -> bool {
+        matches!(self.mode, Mode::Script)
+    }
+
     /// True while the server runs this command for a blocked client.
     pub fn serving(&self) -> bool {
         matches!(self.mode, Mode::Serving(_))
@@ -579,12 +584,17 @@ impl Engine {
         let Some(ps) = session.pubsub.as_ref() else {
             return;
         };
+        let mut request = request;
+        let args = request
+            .rewritten
+            .take()
+            .unwrap_or_else(|| args.iter().map(|a| a.to_vec()).collect());
         let w = Arc::new(Waiter::new(
             session.client.clone(),
             ps.mailbox.clone(),
             session.db,
             idx,
-            args.iter().map(|a| a.to_vec()).collect(),
+            args,
             session.resp3,
             request,
         ));

@@ -39,8 +39,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 pub type CmdResult = Result<(), CmdError>;
 /// Says from the arguments whether a command must run alone (see [`Command::alone`]).
 pub type Alone = fn(&[&[u8]]) -> bool;
-/// Finds a key position only the arguments tell (see [`Command::getkeys`]).
-pub type GetKeys = fn(&[&[u8]]) -> Option<usize>;
+/// Finds the key positions only the arguments tell (see [`Command::getkeys`]).
+pub type GetKeys = fn(&[&[u8]]) -> Vec<usize>;
 /// A command's implementation. `args[0]` is the command name as sent.
 pub type Handler = fn(&mut Ctx<'_>, &[&[u8]]) -> CmdResult;
 

@@ -38,6 +38,11 @@ pub struct Values {
     /// `busy-reply-threshold` (alias `lua-time-limit`): ms a script may run before other
     /// clients get `-BUSY` (and SCRIPT KILL may stop it); 0: at once.
     pub busy_reply_threshold: u64,
+    /// `stream-node-max-bytes`: bytes a stream node may reach before a new one starts (0: no
+    /// limit).
+    pub stream_node_max_bytes: u64,
+    /// `stream-node-max-entries`: entries a stream node may hold (0: no limit).
+    pub stream_node_max_entries: u64,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
     /// `http-port`: the HTTP API's port; 0 disables it.
@@ -104,6 +109,8 @@ impl Default for Values {
             hz: 100,
             loglevel: "notice".to_string(),
             busy_reply_threshold: 5000,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             worker_threads: 0,
             http_port: 7379,
             http_bind: "127.0.0.1".to_string(),
@@ -359,6 +366,24 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.encodings.set_intset_entries.to_string(),
         set: |v, s| {
             v.encodings.set_intset_entries = parse_count(s, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "stream-node-max-bytes",
+        mutable: true,
+        get: |v| v.stream_node_max_bytes.to_string(),
+        set: |v, s| {
+            v.stream_node_max_bytes = parse_size(s, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "stream-node-max-entries",
+        mutable: true,
+        get: |v| v.stream_node_max_entries.to_string(),
+        set: |v, s| {
+            v.stream_node_max_entries = parse_count(s, 0, i64::MAX)? as u64;
             Ok(())
         },
     },
@@ -809,6 +834,15 @@ impl Config {
     /// `hz`.
     pub fn hz(&self) -> u64 {
         self.values.read().unwrap_or_else(|e| e.into_inner()).hz
+    }
+
+    /// `stream-node-max-bytes` and `stream-node-max-entries`.
+    pub fn stream_limits(&self) -> crate::types::stream::NodeLimits {
+        let v = self.values.read().unwrap_or_else(|e| e.into_inner());
+        crate::types::stream::NodeLimits {
+            max_bytes: v.stream_node_max_bytes,
+            max_entries: v.stream_node_max_entries,
+        }
     }
 
     /// `busy-reply-threshold`, in ms.

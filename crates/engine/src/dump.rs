@@ -26,6 +26,10 @@ pub fn to_value(e: &EntryRef<'_>) -> Value {
                 .map(|(m, s)| (m.to_vec(), s))
                 .collect(),
         ),
+        Kind::Stream => match v {
+            View::Big(types::Big::Stream(st)) => Value::Stream(st.clone()),
+            _ => Value::Stream(Box::default()),
+        },
         Kind::String => Value::String(e.value().to_vec()),
     }
 }
@@ -47,6 +51,13 @@ pub fn to_entry(key: &[u8], value: &Value, limits: &Limits, meta: EntryMeta) -> 
         Value::Hash(_) => Kind::Hash,
         Value::Set(_) => Kind::Set,
         Value::ZSet(_) => Kind::ZSet,
+        Value::Stream(st) => {
+            let meta = EntryMeta {
+                kind: Kind::Stream,
+                ..meta
+            };
+            return Entry::new_big(key, Box::new(types::Big::Stream(st.clone())), meta);
+        }
     };
     let mut o = Open::Packed(types::new_packed(kind));
     match value {
@@ -69,7 +80,7 @@ pub fn to_entry(key: &[u8], value: &Value, limits: &Limits, meta: EntryMeta) -> 
                 zset::insert(&mut o, limits, m, *s);
             }
         }
-        Value::String(_) => {}
+        Value::String(_) | Value::Stream(_) => {}
     }
     let meta = EntryMeta { kind, ..meta };
     match o {
@@ -82,7 +93,7 @@ pub fn to_entry(key: &[u8], value: &Value, limits: &Limits, meta: EntryMeta) -> 
 /// True when a value holds nothing (an empty collection is never stored).
 pub fn is_empty(value: &Value) -> bool {
     match value {
-        Value::String(_) => false,
+        Value::String(_) | Value::Stream(_) => false,
         Value::List(v) | Value::Set(v) => v.is_empty(),
         Value::Hash(v) => v.is_empty(),
         Value::ZSet(v) => v.is_empty(),

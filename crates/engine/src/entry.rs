@@ -57,6 +57,8 @@ pub enum Kind {
     Set = 3,
     /// A sorted set.
     ZSet = 4,
+    /// A stream.
+    Stream = 5,
 }
 
 impl Kind {
@@ -68,6 +70,7 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 
@@ -77,6 +80,7 @@ impl Kind {
             2 => Kind::Hash,
             3 => Kind::Set,
             4 => Kind::ZSet,
+            5 => Kind::Stream,
             _ => Kind::String,
         }
     }

@@ -568,10 +568,25 @@ impl<'a> Locked<'a> {
             .expect("shard not locked")
     }
 
+    /// A stream left `key` (deleted or replaced): clients blocked in XREADGROUP on it are
+    /// served an error, as Redis 7.0 does. Free when nobody is blocked.
+    fn stream_gone(&self, db: usize, key: &[u8], old: &Entry) {
+        if !self.ks.blocking.is_empty() && old.view().kind() == Kind::Stream {
+            self.ks.blocking.signal(db, key);
+        }
+    }
+
     /// Stores a string value, replacing what was there.
     pub fn set(&mut self, db: usize, key: &Key<'_>, value: &[u8], meta: EntryMeta) {
         let hasher = &self.ks.hasher;
         let i = self.before_key(db, key);
+        if !self.ks.blocking.is_empty() {
+            if let Some(e) = self.guards[i].1.table.get(key.hash, key.bytes) {
+                if e.kind() == Kind::Stream {
+                    self.ks.blocking.signal(db, key.bytes);
+                }
+            }
+        }
         let created = self.creates(i, key);
         self.guards[i]
             .1
@@ -622,7 +637,7 @@ impl<'a> Locked<'a> {
     /// A list or sorted set now holds data at `key`: clients blocked on it get their turn
     /// once the command ends (free when nobody is blocked).
     fn ready(&self, db: usize, key: &[u8], kind: Kind) {
-        if matches!(kind, Kind::List | Kind::ZSet) {
+        if matches!(kind, Kind::List | Kind::ZSet | Kind::Stream) {
             self.ks.blocking.signal(db, key);
         }
     }
@@ -633,7 +648,9 @@ impl<'a> Locked<'a> {
         let i = self.before_key(db, key);
         let created = self.creates(i, key);
         let kind = entry.view().kind();
-        self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
+        if let Some(old) = self.guards[i].1.put(key.hash, key.bytes, entry, hasher) {
+            self.stream_gone(db, key.bytes, &old);
+        }
         self.changed(db, key.bytes, created);
         self.ready(db, key.bytes, kind);
     }
@@ -680,6 +697,7 @@ impl<'a> Locked<'a> {
         let old = self.guards[i]
             .1
             .remove(key.hash, key.bytes, &self.ks.hasher)?;
+        self.stream_gone(db, key.bytes, &old);
         match cause {
             Deletion::Command => self.changed(db, key.bytes, false),
             Deletion::Expired { now } => {
@@ -737,7 +755,8 @@ impl<'a> Locked<'a> {
         if !dirty {
             return Ok(Some((r, false)));
         }
-        let empty = types::len(kind, open.view()) == 0;
+        // An emptied collection deletes its key; a stream stays (XDEL and XTRIM keep it).
+        let empty = kind != Kind::Stream && types::len(kind, open.view()) == 0;
         enum Store {
             Packed(Vec<u8>),
             New(Box<types::Big>),

@@ -42,7 +42,7 @@ impl Engine {
         let table = match big {
             types::Big::Hash(t) | types::Big::Set(t) => t,
             types::Big::ZSet(z) => z.table(),
-            types::Big::List(_) => return,
+            types::Big::List(_) | types::Big::Stream(_) => return,
         };
         if stage == 2 {
             table.prefetch_bucket(member);

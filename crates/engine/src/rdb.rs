@@ -77,7 +77,7 @@ use std::io::{self, Write};
 
 mod crc64;
 mod intset;
-mod listpack;
+pub(crate) mod listpack;
 mod lzf;
 #[cfg(test)]
 mod testkit;
@@ -151,6 +151,8 @@ pub enum Value {
     /// ascending order for every file Redis writes (see the module notes); any order is
     /// accepted when writing.
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// A stream: its nodes as Redis lays them out, its groups and their pending entries.
+    Stream(Box<crate::types::stream::Stream>),
 }
 
 impl Value {
@@ -162,6 +164,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -171,6 +174,7 @@ impl Value {
             Value::List(v) | Value::Set(v) => v.is_empty(),
             Value::Hash(v) => v.is_empty(),
             Value::ZSet(v) => v.is_empty(),
+            Value::Stream(_) => false,
         }
     }
 }
@@ -746,14 +750,134 @@ fn read_object(r: &mut Reader<'_>, ty: u8, ty_at: usize) -> Result<Value, Error>
             ))
         }
         T_STREAM_LISTPACKS | T_STREAM_LISTPACKS_2 | T_STREAM_LISTPACKS_3 => {
-            return Err(at(
-                ty_at,
-                format_args!("stream value (type {ty}): streams are not supported"),
-            ))
+            Value::Stream(Box::new(read_stream(r, ty, start)?))
         }
         _ => return Err(at(ty_at, format_args!("unknown value type {ty}"))),
     };
     Ok(value)
+}
+
+/// Reads a stream of RDB type 15, 19 or 21 (Redis 5 to 7.2), validating it as Redis's deep
+/// sanitization does: every node, the counters against the nodes, each group's PEL against its
+/// consumers.
+fn read_stream(
+    r: &mut Reader<'_>,
+    ty: u8,
+    start: usize,
+) -> Result<crate::types::stream::Stream, Error> {
+    use crate::types::stream::{self, Group, Id, Nack, Stream};
+    let mut st = Stream::new();
+    let n = r.count("stream node count", 2)?;
+    let mut nodes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key_at = r.pos;
+        let key = r.string("stream node key")?;
+        let key: [u8; 16] = key
+            .as_ref()
+            .try_into()
+            .map_err(|_| at(key_at, "stream node key is not 16 bytes"))?;
+        let lp_at = r.pos;
+        let lp = r.string("stream node")?.into_owned();
+        nodes.push((Id::from_bytes(&key), lp, lp_at));
+    }
+    let id = |r: &mut Reader<'_>, what: &str| -> Result<Id, Error> {
+        Ok(Id::new(r.length(what)?, r.length(what)?))
+    };
+    let len_at = r.pos;
+    st.length = r.length("stream length")?;
+    st.last_id = id(r, "stream last ID")?;
+    let v2 = ty != T_STREAM_LISTPACKS;
+    if v2 {
+        st.first_id = id(r, "stream first ID")?;
+        st.max_deleted = id(r, "stream max deleted ID")?;
+        st.entries_added = r.length("stream entries added")?;
+    }
+    let mut live = 0u64;
+    let mut prev: Option<Id> = None;
+    for (master, lp, lp_at) in nodes {
+        if prev.is_some_and(|p| master <= p) {
+            return Err(at(lp_at, "stream nodes out of order"));
+        }
+        prev = Some(master);
+        live += stream::validate_node(&lp, master, st.last_id)
+            .map_err(|e| at(lp_at, format_args!("invalid stream node: {e}")))?;
+        st.insert_node(master, lp);
+    }
+    if live != st.length {
+        return Err(at(
+            len_at,
+            format_args!("stream length {} but its nodes hold {live}", st.length),
+        ));
+    }
+    if !v2 {
+        st.entries_added = st.length;
+        st.deleted();
+    }
+    let groups = r.count("stream group count", 3)?;
+    for _ in 0..groups {
+        let name_at = r.pos;
+        let name = r.string("stream group name")?.into_owned();
+        let last = id(r, "stream group last ID")?;
+        let entries_read = if v2 {
+            r.length("stream group entries read")? as i64
+        } else {
+            st.estimate_read(last)
+        };
+        let mut g = Group::new(last, entries_read);
+        let pel = r.count("stream PEL size", 17)?;
+        for _ in 0..pel {
+            let pid = Id::from_bytes(&r.array::<16>("stream PEL ID")?);
+            let delivery_time = u64::from_le_bytes(r.array::<8>("stream PEL delivery time")?);
+            let delivery_count = r.length("stream PEL delivery count")?;
+            let nack = Nack {
+                delivery_time,
+                delivery_count,
+                consumer: std::sync::Arc::from(&b""[..]),
+            };
+            if g.pel.insert(pid, nack).is_some() {
+                return Err(at(name_at, "duplicate ID in a stream PEL"));
+            }
+        }
+        let consumers = r.count("stream consumer count", 2)?;
+        let mut owned = 0usize;
+        for _ in 0..consumers {
+            let cname = r.string("stream consumer name")?.into_owned();
+            let seen = u64::from_le_bytes(r.array::<8>("stream consumer seen time")?);
+            if ty == T_STREAM_LISTPACKS_3 {
+                r.array::<8>("stream consumer active time")?;
+            }
+            let (key, new) = g.consumer(&cname, seen);
+            if !new {
+                return Err(at(name_at, "duplicate stream consumer"));
+            }
+            let n = r.count("stream consumer PEL size", 16)?;
+            for _ in 0..n {
+                let pid_at = r.pos;
+                let pid = Id::from_bytes(&r.array::<16>("stream consumer PEL ID")?);
+                match g.pel.get_mut(&pid) {
+                    Some(nack) if nack.consumer.is_empty() => nack.consumer = key.clone(),
+                    _ => {
+                        return Err(at(
+                            pid_at,
+                            "stream consumer PEL entry not in its group's PEL",
+                        ))
+                    }
+                }
+                if let Some(c) = g.consumers.get_mut(&key) {
+                    c.pel.insert(pid);
+                }
+                owned += 1;
+            }
+        }
+        if owned != g.pel.len() {
+            return Err(at(name_at, "stream group PEL entry without a consumer"));
+        }
+        if st.groups.insert(name.into_boxed_slice(), g).is_some() {
+            return Err(at(name_at, "duplicate stream group"));
+        }
+    }
+    let _ = start;
+    Ok(st)
 }
 
 /// Checks the magic and returns the version.
@@ -1229,6 +1353,52 @@ fn put_object(out: &mut Vec<u8>, key: Option<&[u8]>, value: &Value, o: &Options)
                     put_string(out, m, c);
                     out.extend_from_slice(&score.to_le_bytes());
                 }
+            }
+        }
+        Value::Stream(st) => {
+            head(out, T_STREAM_LISTPACKS_2);
+            put_stream(out, st, c);
+        }
+    }
+}
+
+/// Writes a stream as Redis 7.0's `RDB_TYPE_STREAM_LISTPACKS_2`: the nodes (16-byte master ID,
+/// listpack), length, last ID, first ID, max deleted ID, entries added, then each group (name,
+/// last ID, entries read, PEL with delivery time and count, consumers with seen time and
+/// their PEL IDs).
+fn put_stream(out: &mut Vec<u8>, st: &crate::types::stream::Stream, c: bool) {
+    let id = |out: &mut Vec<u8>, id: crate::types::stream::Id| {
+        put_len(out, id.ms);
+        put_len(out, id.seq);
+    };
+    put_len(out, st.node_count() as u64);
+    for (master, lp) in st.nodes() {
+        put_string(out, &master.to_bytes(), c);
+        put_string(out, lp, c);
+    }
+    put_len(out, st.length);
+    id(out, st.last_id);
+    id(out, st.first_id);
+    id(out, st.max_deleted);
+    put_len(out, st.entries_added);
+    put_len(out, st.groups.len() as u64);
+    for (name, g) in &st.groups {
+        put_string(out, name, c);
+        id(out, g.last_id);
+        put_len(out, g.entries_read as u64);
+        put_len(out, g.pel.len() as u64);
+        for (pid, n) in &g.pel {
+            out.extend_from_slice(&pid.to_bytes());
+            out.extend_from_slice(&n.delivery_time.to_le_bytes());
+            put_len(out, n.delivery_count);
+        }
+        put_len(out, g.consumers.len() as u64);
+        for (cname, cons) in &g.consumers {
+            put_string(out, cname, c);
+            out.extend_from_slice(&cons.seen_time.to_le_bytes());
+            put_len(out, cons.pel.len() as u64);
+            for pid in &cons.pel {
+                out.extend_from_slice(&pid.to_bytes());
             }
         }
     }

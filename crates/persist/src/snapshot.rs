@@ -309,9 +309,97 @@ pub fn commands(out: &mut Vec<u8>, key: &[u8], value: &rdb::Value, expire: Optio
                 encode(out, &argv);
             }
         }
+        Value::Stream(s) => stream_commands(out, key, s),
     }
     if let Some(at) = expire {
         encode(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+    }
+}
+
+/// A stream as Redis's AOF rewrite writes it: XADD per entry (an empty stream as `XADD key
+/// MAXLEN 0 0-1 x y`), XSETID with the counters, then per group XGROUP CREATE, XCLAIM ...
+/// JUSTID FORCE per pending entry and XGROUP CREATECONSUMER for consumers without any.
+fn stream_commands(out: &mut Vec<u8>, key: &[u8], s: &engine::types::stream::Stream) {
+    use engine::propagate::encode;
+    use engine::types::stream::{item_bytes, Id};
+    if s.length > 0 {
+        for e in s.range(Id::MIN, Id::MAX, false) {
+            let id = e.id.text();
+            let mut owned: Vec<Vec<u8>> = Vec::with_capacity(e.len() * 2);
+            for (f, v) in e.fields() {
+                let mut buf = [0u8; 20];
+                owned.push(item_bytes(f, &mut buf).to_vec());
+                owned.push(item_bytes(v, &mut buf).to_vec());
+            }
+            let mut argv: Vec<&[u8]> = vec![b"XADD", key, &id];
+            argv.extend(owned.iter().map(Vec::as_slice));
+            encode(out, &argv);
+        }
+    } else {
+        encode(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    let (last, added, deleted) = (
+        s.last_id.text(),
+        s.entries_added.to_string(),
+        s.max_deleted.text(),
+    );
+    encode(
+        out,
+        &[
+            b"XSETID",
+            key,
+            &last,
+            b"ENTRIESADDED",
+            added.as_bytes(),
+            b"MAXDELETEDID",
+            &deleted,
+        ],
+    );
+    for (name, g) in &s.groups {
+        let (gl, read) = (g.last_id.text(), g.entries_read.to_string());
+        encode(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &gl,
+                b"ENTRIESREAD",
+                read.as_bytes(),
+            ],
+        );
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                encode(out, &[b"XGROUP", b"CREATECONSUMER", key, name, cname]);
+                continue;
+            }
+            for id in &c.pel {
+                let Some(n) = g.pel.get(id) else { continue };
+                let (idt, time, count) = (
+                    id.text(),
+                    n.delivery_time.to_string(),
+                    n.delivery_count.to_string(),
+                );
+                encode(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        cname,
+                        b"0",
+                        &idt,
+                        b"TIME",
+                        time.as_bytes(),
+                        b"RETRYCOUNT",
+                        count.as_bytes(),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
     }
 }
 

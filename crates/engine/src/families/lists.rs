@@ -533,6 +533,7 @@ fn blocking_move(
             keys: vec![args[1].to_vec()],
             deadline,
             null_bulk: true,
+            rewritten: None,
         }),
     }
 }
@@ -551,6 +552,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], front: bool) -> CmdResult {
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
             null_bulk: false,
+            rewritten: None,
         }),
     }
 }
@@ -640,6 +642,7 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
             null_bulk: false,
+            rewritten: None,
         }),
     }
 }

@@ -14,6 +14,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
@@ -42,6 +43,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     sets::COMMANDS,
     zsets::COMMANDS,
     sort::COMMANDS,
+    streams::COMMANDS,
     persistence::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
@@ -55,7 +57,7 @@ pub fn help_reply(ctx: &mut Ctx<'_>, header: &str, lines: &[&str]) {
         ctx.out.simple(l);
     }
     ctx.out.simple("HELP");
-    ctx.out.simple("    Print this help.");
+    ctx.out.simple("    Prints this help.");
 }
 
 /// The handler of a container row (CLIENT, CONFIG): never called, the registry resolves a
@@ -287,7 +289,7 @@ pub fn scan_collection(ctx: &mut Ctx<'_>, args: &[&[u8]], kind: Kind) -> CmdResu
                 let table = match big {
                     crate::types::Big::Hash(t) | crate::types::Big::Set(t) => Some(t),
                     crate::types::Big::ZSet(z) => Some(z.table()),
-                    crate::types::Big::List(_) => None,
+                    crate::types::Big::List(_) | crate::types::Big::Stream(_) => None,
                 };
                 if let Some(t) = table {
                     let mut c = cursor;

@@ -4,6 +4,7 @@
 //! SCRIPT DEBUG takes NO only: Redis's step debugger (LDB, YES and SYNC) is not built, and
 //! those answer an error saying so.
 
+use super::{container, help_reply};
 use crate::command::{flags::*, CmdResult, Command};
 use crate::error::{self, CmdError};
 use crate::scripting::{self, sandbox, Invocation, Script};
@@ -511,20 +512,6 @@ fn function_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Redis's HELP reply as SCRIPT and FUNCTION word it (`Prints this help.`).
-fn help_reply(ctx: &mut Ctx<'_>, header: &str, lines: &[&str]) {
-    ctx.out.array(lines.len() + 3);
-    ctx.out.simple(header);
-    for l in lines {
-        ctx.out.simple(l);
-    }
-    ctx.out.simple("HELP");
-    ctx.out.simple("    Prints this help.");
-}
-
-fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
-    Err(error::SYNTAX)
-}
 
 /// SCRIPT's subcommands.
 #[rustfmt::skip]

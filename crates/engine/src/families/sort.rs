@@ -290,7 +290,11 @@ fn sort_ro(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// SORT's movable key: the destination of STORE. The arguments of LIMIT, GET and BY are
 /// skipped as Redis's `sortGetKeys` skips them.
-fn store_key(args: &[&[u8]]) -> Option<usize> {
+fn store_key(args: &[&[u8]]) -> Vec<usize> {
+    store_position(args).into_iter().collect()
+}
+
+fn store_position(args: &[&[u8]]) -> Option<usize> {
     let mut j = 2;
     let mut store = None;
     while j < args.len() {

@@ -788,6 +788,7 @@ fn bzpop_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], min: bool) -> CmdResult {
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
             null_bulk: false,
+            rewritten: None,
         }),
     }
 }
@@ -851,6 +852,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             keys: keys.iter().map(|k| k.to_vec()).collect(),
             deadline,
             null_bulk: false,
+            rewritten: None,
         }),
     }
 }

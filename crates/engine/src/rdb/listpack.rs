@@ -16,7 +16,7 @@
 
 /// One decoded listpack or ziplist entry.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Item<'a> {
+pub enum Item<'a> {
     /// An integer entry (its string form is the decimal number).
     Int(i64),
     /// A string entry.
@@ -118,6 +118,91 @@ pub(crate) fn entry_size(s: &[u8]) -> usize {
     content + backlen_size(content)
 }
 
+/// Writes one entry for `s` (encoding, data, backlen), as an integer when it is one in
+/// canonical form, as Redis's `lpAppend` does.
+pub(crate) fn encode(out: &mut Vec<u8>, s: &[u8]) {
+    match super::canonical_i64(s) {
+        Some(v) => encode_int(out, v),
+        None => encode_str(out, s),
+    }
+}
+
+/// Writes one string entry.
+pub(crate) fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
+    let start = out.len();
+    let len = s.len();
+    if len < 64 {
+        out.push(0x80 | len as u8);
+    } else if len < 4096 {
+        out.push(0xE0 | (len >> 8) as u8);
+        out.push((len & 0xff) as u8);
+    } else {
+        out.push(0xF0);
+        out.extend_from_slice(&(len as u32).to_le_bytes());
+    }
+    out.extend_from_slice(s);
+    let l = out.len() - start;
+    put_backlen(out, l);
+}
+
+/// Writes one integer entry in the smallest encoding.
+pub(crate) fn encode_int(out: &mut Vec<u8>, v: i64) {
+    let start = out.len();
+    match int_content_size(v) {
+        1 => out.push(v as u8),
+        2 => {
+            let u = (v as u64) & 0x1fff;
+            out.push(0xC0 | (u >> 8) as u8);
+            out.push((u & 0xff) as u8);
+        }
+        3 => {
+            out.push(0xF1);
+            out.extend_from_slice(&(v as i16).to_le_bytes());
+        }
+        4 => {
+            out.push(0xF2);
+            out.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+        }
+        5 => {
+            out.push(0xF3);
+            out.extend_from_slice(&(v as i32).to_le_bytes());
+        }
+        _ => {
+            out.push(0xF4);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let l = out.len() - start;
+    put_backlen(out, l);
+}
+
+/// Reads the entry of a well-formed listpack that starts at `at` (an offset into the whole
+/// listpack): the item and the offset of the next entry (the terminator's after the last).
+/// Only for listpacks this process built or validated: a malformed one panics.
+pub(crate) fn entry_at(lp: &[u8], at: usize) -> (Item<'_>, usize) {
+    let (item, len) = decode_entry(&lp[at..], at).expect("a validated listpack");
+    (item, at + len + backlen_size(len))
+}
+
+/// The offset of the entry before the one at `at` (None at the first), reading the backlen
+/// that ends just before `at`.
+pub(crate) fn prev_at(lp: &[u8], at: usize) -> Option<usize> {
+    if at <= 6 {
+        return None;
+    }
+    let (mut p, mut len, mut shift) = (at, 0usize, 0u32);
+    loop {
+        p -= 1;
+        let b = lp[p];
+        len |= usize::from(b & 127) << shift;
+        shift += 7;
+        if b & 128 == 0 {
+            break;
+        }
+    }
+    Some(p - len)
+}
+
 /// Builds a listpack entry by entry.
 pub(crate) struct Builder {
     buf: Vec<u8>,
@@ -145,60 +230,7 @@ impl Builder {
 
     /// Appends `s`, as an integer when it is one in canonical form (as Redis does).
     pub(crate) fn push(&mut self, s: &[u8]) {
-        match super::canonical_i64(s) {
-            Some(v) => self.push_int(v),
-            None => self.push_str(s),
-        }
-    }
-
-    /// Appends a string entry.
-    pub(crate) fn push_str(&mut self, s: &[u8]) {
-        let start = self.buf.len();
-        let len = s.len();
-        if len < 64 {
-            self.buf.push(0x80 | len as u8);
-        } else if len < 4096 {
-            self.buf.push(0xE0 | (len >> 8) as u8);
-            self.buf.push((len & 0xff) as u8);
-        } else {
-            self.buf.push(0xF0);
-            self.buf.extend_from_slice(&(len as u32).to_le_bytes());
-        }
-        self.buf.extend_from_slice(s);
-        let l = self.buf.len() - start;
-        put_backlen(&mut self.buf, l);
-        self.count += 1;
-    }
-
-    /// Appends an integer entry in the smallest encoding.
-    pub(crate) fn push_int(&mut self, v: i64) {
-        let start = self.buf.len();
-        match int_content_size(v) {
-            1 => self.buf.push(v as u8),
-            2 => {
-                let u = (v as u64) & 0x1fff;
-                self.buf.push(0xC0 | (u >> 8) as u8);
-                self.buf.push((u & 0xff) as u8);
-            }
-            3 => {
-                self.buf.push(0xF1);
-                self.buf.extend_from_slice(&(v as i16).to_le_bytes());
-            }
-            4 => {
-                self.buf.push(0xF2);
-                self.buf.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
-            }
-            5 => {
-                self.buf.push(0xF3);
-                self.buf.extend_from_slice(&(v as i32).to_le_bytes());
-            }
-            _ => {
-                self.buf.push(0xF4);
-                self.buf.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-        let l = self.buf.len() - start;
-        put_backlen(&mut self.buf, l);
+        encode(&mut self.buf, s);
         self.count += 1;
     }
 

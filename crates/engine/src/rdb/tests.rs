@@ -869,6 +869,7 @@ fn compact_file() -> Vec<u8> {
             }
             Value::Hash(v) => v.len() < 40,
             Value::ZSet(v) => v.len() < 40,
+            Value::Stream(_) => true,
         };
         if small {
             w.write_entry(&f.key, &f.value, f.expire_ms).unwrap();

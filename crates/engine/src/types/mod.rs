@@ -7,6 +7,7 @@
 //! | hash  | [`pack`] of field, value, ...         | a [`Table`] of field → value entries        |
 //! | set   | [`intset`] (integers only)            | a [`Table`] of member entries              |
 //! | zset  | [`pack`] of member, score sorted      | [`zset::ZBig`]: member table + ordered list  |
+//! | stream| (none)                                | [`stream::Stream`]: listpack nodes + groups  |
 //!
 //! Reading goes through a [`View`] (a borrowed value under a read lock); writing through an
 //! [`Open`] collection: a small one is copied out, edited and stored back by the caller
@@ -20,6 +21,7 @@ pub mod intset;
 pub mod list;
 pub mod pack;
 pub mod set;
+pub mod stream;
 pub mod zset;
 
 use crate::entry::{Entry, EntryMeta, EntryRef, Kind};
@@ -125,6 +127,8 @@ pub enum Big {
     Set(Table),
     /// A sorted set.
     ZSet(zset::ZBig),
+    /// A stream (always this representation: Redis has one encoding for streams).
+    Stream(Box<stream::Stream>),
 }
 
 impl Clone for Big {
@@ -134,6 +138,7 @@ impl Clone for Big {
             Big::Hash(t) => Big::Hash(clone_table(t)),
             Big::Set(t) => Big::Set(clone_table(t)),
             Big::ZSet(z) => Big::ZSet(z.clone()),
+            Big::Stream(x) => Big::Stream(x.clone()),
         }
     }
 }
@@ -276,6 +281,10 @@ pub fn len(kind: Kind, v: View<'_>) -> usize {
         Kind::Hash => hash::len(v),
         Kind::Set => set::len(v),
         Kind::ZSet => zset::len(v),
+        Kind::Stream => match v {
+            View::Big(Big::Stream(x)) => x.length as usize,
+            _ => 0,
+        },
         Kind::String => 0,
     }
 }
@@ -287,6 +296,7 @@ pub fn encoding_name(kind: Kind, v: View<'_>) -> &'static str {
         (Kind::Set, View::Packed(_)) => "intset",
         (Kind::Hash | Kind::ZSet, View::Packed(_)) => "listpack",
         (Kind::ZSet, View::Big(_)) => "skiplist",
+        (Kind::Stream, _) => "stream",
         _ => "hashtable",
     }
 }
