@@ -512,7 +512,6 @@ fn function_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-
 /// SCRIPT's subcommands.
 #[rustfmt::skip]
 const SCRIPT: &[Command] = &[
