@@ -22,14 +22,17 @@
 #                    whatever it writes (ferrokv's default dir is ./data) stays there.
 #   REQUESTS         -n for pipeline 1; pipeline <=16 uses 5x, deeper uses 10x   [250000]
 #   REPS             repetitions per cell (>=3 recommended for medians)          [3]
-#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha]
+#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xrange_10]
 #                    (lpush/lpop/sadd/hset/zadd each hit one key; lpop drains what lpush pushed)
 #                    evalsha is not a redis-benchmark test: it runs a fixed-window rate limiter
 #                    (INCR, EXPIRE on the first hit, compare) with EVALSHA on rl:<random key>,
-#                    the script loaded with SCRIPT LOAD on both servers first
+#                    the script loaded with SCRIPT LOAD on both servers first; xadd appends
+#                    `* field <random>` to one stream (bench:stream), xrange_10 reads the first 10
+#                    entries of it (XRANGE - + COUNT 10) after xadd filled it
 #   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
-#   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members)
-#                                                                  [string hash zset]
+#   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members),
+#                    stream (MEM_KEYS entries of 2 fields, 100 to a stream; bytes per entry)
+#                                                                  [string hash zset stream]
 #   PIPELINES        pipeline depths                                [1 16 64]
 #   CLIENTS          redis-benchmark -c                             [50]
 #   KEYSPACE         redis-benchmark -r (keyspace is pre-filled)    [1000000]
@@ -48,8 +51,8 @@ cd "$ROOT"
 
 REQUESTS=${REQUESTS:-250000}
 REPS=${REPS:-3}
-TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha}
-MEM_KINDS=${MEM_KINDS:-string hash zset}
+TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xrange_10}
+MEM_KINDS=${MEM_KINDS:-string hash zset stream}
 ZSET_PREFILL=${ZSET_PREFILL:-1000000}
 PIPELINES=${PIPELINES:-1 16 64}
 CLIENTS=${CLIENTS:-50}
@@ -282,6 +285,10 @@ with open(path, "wb", buffering=1 << 20) as f:
             for j in range(1, 6):
                 args += [b"field:%d" % j, b"v:%06d" % ((i + j) % 1000000)]
             out.append(resp(*args))
+        elif mode == "stream":
+            # 100 entries a stream, IDs rising within each; DBSIZE is n / 100 rounded up
+            out.append(resp(b"XADD", b"stream:%d" % (i // 100), b"%d-1" % (i + 1),
+                            b"field:1", b"v:%06d" % (i % 1000000), b"field:2", b"w:%06d" % (i % 999983)))
         elif mode == "zset":
             args = [b"ZADD", b"key:%d" % i]
             for j in range(1, 6):
@@ -367,7 +374,11 @@ bench_one() {
     if [[ $srv == ferrokv ]]; then pid=$PID_OURS port=$PORT_OURS; else pid=$PID_REDIS port=$PORT_REDIS; fi
     alive "$pid" || server_died "$srv" "$pid"
     local what=(-t "$test")
-    [[ $test != evalsha ]] || what=(EVALSHA "$RATE_LIMITER_SHA" 1 rl:__rand_int__ 100 60)
+    case $test in
+        evalsha) what=(EVALSHA "$RATE_LIMITER_SHA" 1 rl:__rand_int__ 100 60) ;;
+        xadd) what=(XADD bench:stream '*' field __rand_int__) ;;
+        xrange_10) what=(XRANGE bench:stream - + COUNT 10) ;;
+    esac
     t0=$(proc_ticks "$pid")
     csv=$(timeout --foreground -k 5 "$RUN_TIMEOUT" taskset -c "$CLIENT_CPU" redis-benchmark -h "$HOST" -p "$port" \
         -P "$p" -c "$CLIENTS" -r "$KEYSPACE" -n "$n" --csv "${what[@]}" 2>"$WORK/run.err") || rc=$?
@@ -443,9 +454,11 @@ if [[ $SKIP_MEM != 1 ]]; then
         rss1=$(rss_kb "$pid")
         dbsize=$(timeout --foreground 10 redis-cli -h "$HOST" -p "$port" dbsize 2>/dev/null || true)
         [[ $dbsize =~ ^[0-9]+$ ]] || dbsize="?"
-        if [[ $dbsize != "$MEM_KEYS" ]]; then
+        want_db=$MEM_KEYS
+        [[ $kind != stream ]] || want_db=$(( (MEM_KEYS + 99) / 100 ))
+        if [[ $dbsize != "$want_db" ]]; then
             FAILURES=$(( FAILURES + 1 ))
-            warn "$s: DBSIZE is '$dbsize', expected $MEM_KEYS"
+            warn "$s: DBSIZE is '$dbsize', expected $want_db"
         elif (( ! load_ok )); then
             FAILURES=$(( FAILURES + 1 ))
             warn "$s: DBSIZE is right but redis-cli --pipe did not finish cleanly (see above)"
@@ -540,14 +553,16 @@ mem = [l.rstrip("\n").split("\t") for l in open(memres) if l.strip()]
 if mem:
     print()
     print(f"Memory: {mem_keys:,} keys loaded with redis-cli --pipe into a fresh instance: string = key:<n> -> 16-byte value,")
-    print("hash = 5 fields of 8-byte values, zset = 5 members with integer scores")
+    print("hash = 5 fields of 8-byte values, zset = 5 members with integer scores,")
+    print("stream = entries of 2 fields with 8-byte values, 100 to a stream (bytes/key is bytes per entry)")
     mh = ["kind", "server", "RSS before", "RSS after", "growth", "bytes/key", "DBSIZE", "load time"]
     mrows, per_key = [], {}
     for kind, srv, r0, r1, dbsize, ok, secs in mem:
         r0, r1 = int(r0), int(r1)
         pk = (r1 - r0) * 1024 / mem_keys
         per_key[(kind, srv)] = pk
-        check = "MISMATCH" if dbsize != str(mem_keys) else ("ok" if ok == "1" else "ok (pipe err)")
+        want_db = (mem_keys + 99) // 100 if kind == "stream" else mem_keys
+        check = "MISMATCH" if dbsize != str(want_db) else ("ok" if ok == "1" else "ok (pipe err)")
         mrows.append([kind, srv, f"{r0 / 1024:.1f} MiB", f"{r1 / 1024:.1f} MiB", f"{(r1 - r0) / 1024:.1f} MiB",
                       f"{pk:.1f}", f"{dbsize} {check}", f"{float(secs):.2f} s"])
     mw = [max(len(r[i]) for r in mrows + [mh]) for i in range(len(mh))]

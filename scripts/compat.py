@@ -82,6 +82,18 @@ Parts:
           after a write).  Groups on fresh connections after FLUSHALL, SCRIPT
           FLUSH and FUNCTION FLUSH; never skipped (a ferrokv without EVAL fails
           every step).  Normalisations are documented in compat_scripting.py.
+  streams Redis streams (compat_streams.py; Redis 7.0 semantics): XADD (IDs,
+          ms-*, `*`, NOMKSTREAM, MAXLEN / MINID = ~ LIMIT, errors), XRANGE /
+          XREVRANGE, XLEN, XDEL, XTRIM, XSETID, XREAD, XGROUP, XREADGROUP,
+          XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO (lag / entries-read),
+          WRONGTYPE both ways, generic commands on stream keys, WATCH, DUMP /
+          RESTORE (decoded and, in groups of their own, exact bytes),
+          keyspace notifications, blocking XREAD / XREADGROUP on named
+          connections (served by XADD, timeouts, FIFO, MULTI, CLIENT UNBLOCK,
+          deleted keys / destroyed groups), and a seeded random stream of
+          --stream-count commands (compared reply by reply; `-k streams:random`
+          runs it alone).  Idle / delivery / seen times and `*` IDs go through
+          the normalisers documented in compat_streams.py.  Never skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -96,8 +108,8 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking, scripting and random parts sends ``HELLO 3`` first on both
-servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams and random parts sends ``HELLO 3``
+first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
 on raw sockets, in the first pass.  ``--resp3`` is short for ``--protocols 3``.
@@ -105,8 +117,8 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random]
-                    [-k SUBSTR]
+                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random]
+                    [--stream-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -132,6 +144,7 @@ import tempfile
 import time
 
 import compat_scripting
+import compat_streams
 import compat_types
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -2414,7 +2427,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part in ("notify", "types"):
+            if part in ("notify", "types", "streams"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -3021,12 +3034,16 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random",
-                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,random "
+    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random "
                          "(default all)")
+    ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
+                    help="number of random stream commands of the streams part (per protocol pass; 0: none; "
+                         "seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
-                         "scripting cases whose name contains SUBSTR (skips random)")
+                         "scripting / streams cases whose name contains SUBSTR (skips random; "
+                         "-k streams:random runs the streams part's random stream)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
@@ -3110,6 +3127,9 @@ def main():
             if "scripting" in parts:
                 compat_scripting.run_scripting(h, opts.filter)
                 h.fresh()
+            if "streams" in parts:
+                compat_streams.run_streams(h, opts.filter, opts.seed, opts.stream_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3144,6 +3164,7 @@ def main():
 
 compat_types.install(sys.modules[__name__])
 compat_scripting.install(sys.modules[__name__])
+compat_streams.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

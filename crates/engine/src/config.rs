@@ -89,6 +89,10 @@ pub struct Values {
     /// `aof-load-truncated`: start with the complete prefix of an AOF whose last command was
     /// cut short, instead of refusing to start.
     pub aof_load_truncated: bool,
+    /// `rdbcompression`: LZF-compress long strings in RDB files and DUMP payloads.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`: end RDB files and DUMP payloads with their CRC-64 (else 0).
+    pub rdbchecksum: bool,
     /// `hash-max-listpack-entries`, `hash-max-listpack-value`, `set-max-intset-entries`,
     /// `zset-max-listpack-entries`, `zset-max-listpack-value`, `list-max-listpack-size`.
     pub encodings: crate::types::Limits,
@@ -148,6 +152,8 @@ impl Default for Values {
             appenddirname: "appendonlydir".to_string(),
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
+            rdbcompression: true,
+            rdbchecksum: true,
         }
     }
 }
@@ -719,6 +725,25 @@ pub const PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "rdbcompression",
+        mutable: true,
+        get: |v| if v.rdbcompression { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.rdbcompression = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    // Immutable as in Redis 7.0: set in the config file or on the command line.
+    Param {
+        name: "rdbchecksum",
+        mutable: false,
+        get: |v| if v.rdbchecksum { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.rdbchecksum = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
         name: "aof-load-truncated",
         mutable: true,
         get: |v| if v.aof_load_truncated { "yes" } else { "no" }.to_string(),
@@ -834,6 +859,18 @@ impl Config {
     /// `hz`.
     pub fn hz(&self) -> u64 {
         self.values.read().unwrap_or_else(|e| e.into_inner()).hz
+    }
+
+    /// What RDB files and DUMP payloads are written with: `rdbcompression` and `rdbchecksum`.
+    /// The encodings stay Redis's defaults (a value is written in the encoding Redis would
+    /// give it under the default thresholds, which is what a loading Redis expects most).
+    pub fn rdb_options(&self) -> crate::rdb::Options {
+        let v = self.values.read().unwrap_or_else(|e| e.into_inner());
+        crate::rdb::Options {
+            compression: v.rdbcompression,
+            checksum: v.rdbchecksum,
+            ..crate::rdb::Options::default()
+        }
     }
 
     /// `stream-node-max-bytes` and `stream-node-max-entries`.

@@ -515,6 +515,11 @@ impl<'a> Locked<'a> {
         self.shard_at(db, key.shard)
     }
 
+    /// The locked shard `(db, shard)`, to read.
+    fn shard_at_ref(&self, db: usize, shard: usize) -> &Shard {
+        &self.guards[self.index(db, shard)].1
+    }
+
     /// The locked shard `(db, shard)` (see [`Locked::shard`] before changing it).
     pub fn shard_at(&mut self, db: usize, shard: usize) -> &mut Shard {
         let i = self
@@ -817,17 +822,25 @@ impl<'a> Locked<'a> {
         }
         crate::propagate::mark_dirty();
         self.count_change();
-        // Keys that now hold lists or sorted sets may wake clients blocked in either database.
+        // Keys that now hold lists, sorted sets or streams may wake clients blocked in either
+        // database; a blocked key that held a stream before the swap and now holds nothing
+        // ends the XREADGROUPs waiting on it (Redis's scanDatabaseForDeletedStreams).
         for d in [a, b] {
+            let other = if d == a { b } else { a };
             for key in self.ks.blocking.keys_in(d) {
                 let k = self.ks.key(&key);
-                let kind = self
-                    .shard_at(d, k.shard)
-                    .table
-                    .get(k.hash, &key)
-                    .map(|e| e.kind());
-                if let Some(kind) = kind {
-                    self.ready(d, &key, kind);
+                let kind = |l: &Self, db: usize| {
+                    l.shard_at_ref(db, k.shard)
+                        .table
+                        .get(k.hash, &key)
+                        .map(|e| e.kind())
+                };
+                match kind(self, d) {
+                    Some(kind) => self.ready(d, &key, kind),
+                    None if kind(self, other) == Some(Kind::Stream) => {
+                        self.ks.blocking.signal(d, &key)
+                    }
+                    None => {}
                 }
             }
         }

@@ -42,7 +42,7 @@ pub fn save(engine: &Engine, path: &Path) -> Result<u64, String> {
 
 fn write_snapshot(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
     let file = std::fs::File::create(tmp)?;
-    let mut w = Writer::new(BufWriter::new(file), false)?;
+    let mut w = Writer::with_options(BufWriter::new(file), engine.config.rdb_options())?;
     let ks = &engine.keyspace;
     let now = engine.clock.now_ms();
     for code in engine.function_codes() {
@@ -457,9 +457,16 @@ fn write_snapshot_shards(
     cancel: &AtomicBool,
 ) -> std::io::Result<u64> {
     let ks = &engine.keyspace;
+    let opts = engine.config.rdb_options();
     let mut out = match format {
-        Format::Rdb => Out::Rdb(Writer::new(BufWriter::new(file), false)?),
-        Format::RdbAofBase => Out::Rdb(Writer::new(BufWriter::new(file), true)?),
+        Format::Rdb => Out::Rdb(Writer::with_options(BufWriter::new(file), opts)?),
+        Format::RdbAofBase => Out::Rdb(Writer::with_options(
+            BufWriter::new(file),
+            engine::rdb::Options {
+                aof_base: true,
+                ..opts
+            },
+        )?),
         Format::Commands => Out::Commands(BufWriter::new(file)),
     };
     // FUNCTION libraries first, as Redis writes them (before the databases).

@@ -244,7 +244,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
     };
     let cmd = reg.entries[idx].cmd;
-    if cmd.first_key <= 0 && cmd.numkeys <= 0 {
+    if cmd.first_key <= 0 && cmd.numkeys <= 0 && cmd.getkeys.is_none() {
         return Err(CmdError::from_static(
             "ERR The command has no key arguments",
         ));

@@ -274,6 +274,19 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
                 let key = ks.key(k);
                 l.shard_at(d, key.shard).table.get(key.hash, k).is_some()
             });
+            // Clients blocked in XREADGROUP on a stream the flush removes get an error, as
+            // in Redis (whose flush scans the blocked keys for deleted streams).
+            for k in ks.blocking.keys_in(d) {
+                let key = ks.key(&k);
+                let stream = l
+                    .shard_at(d, key.shard)
+                    .table
+                    .get(key.hash, &k)
+                    .is_some_and(|e| e.kind() == crate::entry::Kind::Stream);
+                if stream {
+                    ks.blocking.signal(d, &k);
+                }
+            }
             for s in 0..crate::keyspace::SHARDS {
                 l.before_shard(d, s);
             }

@@ -16,8 +16,9 @@ fn dump_cmd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let shard = ctx.ks().db(ctx.db()).read(k.shard);
     match shard.get(k.hash, args[1], ctx.now) {
         Some(e) => {
-            let payload = crate::rdb::dump_payload(&dump::to_value(&e));
+            let value = dump::to_value(&e);
             drop(shard);
+            let payload = crate::rdb::dump_payload_with(&value, &ctx.engine.config.rdb_options());
             ctx.hit(true);
             ctx.out.bulk(&payload);
         }

@@ -225,6 +225,17 @@ fn rewrite_trim(argv: &mut [Vec<u8>], t: &TrimArgs, s: &Stream) {
     };
 }
 
+/// A consumer-group change (a read, claim or ack, XGROUP but for a new key): logged and
+/// replicated, yet not a modification of the key for WATCH and client tracking, as in Redis,
+/// whose group commands do not signal the key. Returns the `dirty` flag the write closure
+/// gives back (false: nothing to store, the stream was edited in place).
+fn group_changed(changed: bool) -> bool {
+    if changed {
+        crate::propagate::mark_dirty();
+    }
+    false
+}
+
 fn replace_record(argv: &[Vec<u8>]) {
     let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     crate::propagate::replace(&[&refs]);
@@ -259,9 +270,11 @@ fn xadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             Some(p) => s.next_id(now, Some(p.id.ms)),
             None => s.next_id(now, None),
         };
+        // `ms-*` with the top item at `ms-18446744073709551615`: Redis's streamAppendItem
+        // fails with EDOM, which XADD reports as a size error.
         let Some(new_id) = new_id else {
             return Err(CmdError::from_static(
-                "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+                "ERR Elements are too large to be stored",
             ));
         };
         match s.append(new_id, fields, limits) {
@@ -394,12 +407,13 @@ fn xlen(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `XDEL key id [id ...]`
 fn xdel(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let ids = args[2..]
-        .iter()
-        .map(|a| strict_id(a))
-        .collect::<Result<Vec<Id>, CmdError>>()?;
     let key = args[1];
     let written = write_coll(ctx, key, Kind::Stream, false, |o, _| {
+        // As Redis: the key and its type first, then every ID before any is deleted.
+        let ids = args[2..]
+            .iter()
+            .map(|a| strict_id(a))
+            .collect::<Result<Vec<Id>, CmdError>>()?;
         let s = stream_mut(o);
         let mut n = 0i64;
         for id in &ids {
@@ -449,11 +463,8 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let key = args[1];
     let written = write_coll(ctx, key, Kind::Stream, false, |o, _| {
         let s = stream_mut(o);
-        if id < s.max_deleted {
-            return Err(CmdError::from_static(
-                "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id",
-            ));
-        }
+        // Redis 7.0 checks the ID against the top item only (not the recorded maximal
+        // deleted ID: a later version added that check).
         if s.length > 0 {
             if id < s.last_valid_id() {
                 return Err(CmdError::from_static(
@@ -473,7 +484,8 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         if !max_deleted.is_zero() {
             s.max_deleted = max_deleted;
         }
-        Ok(((), true))
+        // Redis 7.0's XSETID does not signal the key (WATCH and tracking miss it).
+        Ok(((), group_changed(true)))
     })?;
     if written.is_none() {
         return Err(NO_SUCH_KEY);
@@ -547,14 +559,10 @@ fn parse_read<'a>(
         } else if is(o, "streams") && more > 0 {
             let n = args.len() - i - 1;
             if !n.is_multiple_of(2) {
-                let (name, sym) = if xreadgroup {
-                    ("XREADGROUP", ">")
-                } else {
-                    ("XREAD", "$")
-                };
-                return Err(CmdError::new(format!(
-                    "ERR Unbalanced {name} list of streams: for each stream key an ID or '{sym}' must be specified."
-                )));
+                // Redis 7.0 says XREAD and '$' for XREADGROUP too.
+                return Err(CmdError::from_static(
+                    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+                ));
             }
             streams = Some(i + 1);
             break;
@@ -636,6 +644,7 @@ fn xread(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
     }
     let resp3 = ctx.session.resp3;
+    let serving = ctx.serving();
     let mut served = 0usize;
     let mark = ctx.out.len();
     let mut body = ReplyBuf::new(resp3);
@@ -647,7 +656,14 @@ fn xread(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         let got = read_coll(ctx, k, Kind::Stream, |_, v| {
             let Some(v) = v else { return Ok(false) };
             let s = stream_of(v);
-            if s.length == 0 || s.last_valid_id() <= *gt {
+            // Served at once when a live entry is newer; a blocked client is served (maybe
+            // with no entries) once the last ID passed its own, as Redis serves them.
+            let newer = if serving {
+                s.last_id > *gt
+            } else {
+                s.length > 0 && s.last_valid_id() > *gt
+            };
+            if !newer {
                 return Ok(false);
             }
             let Some(start) = gt.next() else {
@@ -692,7 +708,12 @@ fn xread(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         Some(deadline) => {
             // Re-run on wake with the IDs as they are now and Redis's default count of 1000
             // for a blocked read.
-            let mut argv: Vec<Vec<u8>> = vec![args[0].to_vec(), b"COUNT".to_vec()];
+            let mut argv: Vec<Vec<u8>> = vec![
+                args[0].to_vec(),
+                b"BLOCK".to_vec(),
+                b"0".to_vec(),
+                b"COUNT".to_vec(),
+            ];
             argv.push(
                 if r.count == 0 { 1000 } else { r.count }
                     .to_string()
@@ -881,6 +902,16 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             let Some(mut g) = s.groups.remove(gname) else {
                 return Ok(((false, false), false));
             };
+            let serve = match id {
+                Some(_) => true,
+                None if serving => s.last_id > g.last_id,
+                None => s.length > 0 && s.last_valid_id() > g.last_id,
+            };
+            if !serve {
+                s.groups.insert(gname.to_vec().into_boxed_slice(), g);
+                return Ok(((false, false), false));
+            }
+            // The consumer is created (and seen) only when it is served, as in Redis.
             let (consumer, new) = g.consumer(cname, now);
             if let Some(c) = g.consumers.get_mut(&consumer) {
                 c.seen_time = now;
@@ -889,18 +920,21 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             if new {
                 rec.createconsumer(k, gname, cname);
             }
-            let mut serve = false;
             match id {
                 Some(start) => {
-                    // The consumer's own history from `start`.
-                    serve = true;
+                    // The consumer's own history after `start` (Redis reads from the ID
+                    // following the one given, as XREAD does).
                     if !resp3 {
                         body.array(2);
                     }
                     body.bulk(k);
+                    let after = (
+                        std::ops::Bound::Excluded(*start),
+                        std::ops::Bound::Unbounded,
+                    );
                     let pending: Vec<Id> = g.consumers[&consumer]
                         .pel
-                        .range(*start..)
+                        .range(after)
                         .take(count)
                         .copied()
                         .collect();
@@ -922,8 +956,7 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                         }
                     }
                 }
-                None if s.length > 0 && s.last_valid_id() > g.last_id => {
-                    serve = true;
+                None => {
                     if !resp3 {
                         body.array(2);
                     }
@@ -949,10 +982,9 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                         rec.setid(k, gname, &g);
                     }
                 }
-                None => {}
             }
             s.groups.insert(gname.to_vec().into_boxed_slice(), g);
-            let dirty = new || serve;
+            let dirty = group_changed(true);
             rec.replace();
             Ok(((serve, new), dirty))
         })?;
@@ -989,6 +1021,8 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 b"GROUP".to_vec(),
                 gname.to_vec(),
                 cname.to_vec(),
+                b"BLOCK".to_vec(),
+                b"0".to_vec(),
                 b"COUNT".to_vec(),
                 if r.count == 0 { 1000 } else { r.count }
                     .to_string()
@@ -1100,7 +1134,9 @@ fn xgroup_create(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             gname.to_vec().into_boxed_slice(),
             Group::new(id, entries_read),
         );
-        Ok(((), true))
+        // A key MKSTREAM made is stored (and signalled); a group added to an existing
+        // stream is not a modification of the key for WATCH, as in Redis.
+        Ok(((), fresh || group_changed(true)))
     })?;
     if written.is_none() {
         return Err(KEY_REQUIRED);
@@ -1124,7 +1160,7 @@ fn with_group<R>(
         };
         let r = f(s, &mut g);
         s.groups.insert(gname.to_vec().into_boxed_slice(), g);
-        r
+        r.map(|(v, changed)| (v, group_changed(changed)))
     })?;
     written.map(|w| w.value).ok_or(KEY_REQUIRED)
 }
@@ -1159,12 +1195,14 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let written = write_coll(ctx, key, Kind::Stream, false, |o, _| {
         let s = stream_mut(o);
         let gone = s.groups.remove(gname).is_some();
-        Ok((gone, gone))
+        Ok((gone, group_changed(gone)))
     })?;
     let Some(w) = written else {
         return Err(KEY_REQUIRED);
     };
     if w.value {
+        // Clients blocked in XREADGROUP on this group get -NOGROUP.
+        ctx.ks().blocking.signal(ctx.db(), key);
         ctx.notify(STREAM, "xgroup-destroy", key);
     }
     ctx.out.int(i64::from(w.value));
@@ -1228,8 +1266,15 @@ fn xgroup_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// `XACK key group id [id ...]`
 fn xack(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (key, gname) = (args[1], args[2]);
-    // A type error comes before an ID error, as in Redis.
-    read_coll(ctx, key, Kind::Stream, |_, _| Ok(()))?;
+    // As Redis: a type error first; no key or no group acks nothing, whatever the IDs; then
+    // every ID is checked before any is acknowledged.
+    let group = read_coll(ctx, key, Kind::Stream, |_, v| {
+        Ok(v.is_some_and(|v| stream_of(v).groups.contains_key(gname)))
+    })?;
+    if !group {
+        ctx.out.int(0);
+        return Ok(());
+    }
     let ids = args[3..]
         .iter()
         .map(|a| strict_id(a))
@@ -1240,7 +1285,7 @@ fn xack(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             return Ok((0, false));
         };
         let n = ids.iter().filter(|id| g.ack(**id)).count() as i64;
-        Ok((n, n > 0))
+        Ok((n, group_changed(n > 0)))
     })?;
     ctx.out.int(written.map_or(0, |w| w.value));
     Ok(())
@@ -1266,10 +1311,8 @@ fn xpending(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         let count = int_arg(args[at + 2])?.max(0) as usize;
         let start = start_bound(args[at])?;
         let end = end_bound(args[at + 1])?;
+        // Redis ignores what follows the consumer.
         let consumer = args.get(at + 3).copied();
-        if at + 4 < args.len() {
-            return Err(error::SYNTAX);
-        }
         extended = Some((minidle, start, end, count, consumer));
     }
     let now = ctx.base_time();
@@ -1451,7 +1494,8 @@ fn xclaim(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                     id,
                     crate::types::stream::Nack {
                         delivery_time: 0,
-                        delivery_count: 0,
+                        // streamCreateNACK starts the count at 1; the claim below adds one.
+                        delivery_count: 1,
                         consumer: Arc::from(&b""[..]),
                     },
                 );
@@ -1499,7 +1543,7 @@ fn xclaim(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         s.groups.insert(gname.to_vec().into_boxed_slice(), g);
         rec.replace();
-        Ok((n, dirty))
+        Ok((n, group_changed(dirty)))
     })?;
     if created {
         ctx.notify(STREAM, "xgroup-createconsumer", key);
@@ -1612,7 +1656,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         let next = cursor
             .and_then(|c| g.pel.range(c..).next().map(|(i, _)| *i))
             .unwrap_or(Id::MIN);
-        let dirty = !rec.0.is_empty();
+        let dirty = group_changed(!rec.0.is_empty());
         s.groups.insert(gname.to_vec().into_boxed_slice(), g);
         rec.replace();
         Ok(((next, claimed, deleted), dirty))

@@ -738,12 +738,11 @@ fn opcodes_and_versions() {
         .unwrap_err()
         .to_string()
         .contains("too short"));
-    // Refused: modules, module aux, pre-GA functions, streams.
+    // Refused: modules, module aux, pre-GA functions, unknown types; a cut-short stream.
     for (op, what) in [
         (vec![OP_MODULE_AUX, 1], "module"),
         (vec![OP_FUNCTION_PRE_GA, 1], "function"),
         (vec![T_MODULE_2, 1, b'k', 0], "module"),
-        (vec![T_STREAM_LISTPACKS, 1, b'k', 0], "stream"),
         (vec![200, 1, b'k', 0], "unknown value type 200"),
     ] {
         let mut file = b"REDIS0010".to_vec();
@@ -753,6 +752,12 @@ fn opcodes_and_versions() {
         let e = load_all(&file).unwrap_err();
         assert!(e.contains(what) && e.starts_with("offset 9:"), "{e}");
     }
+    let mut file = b"REDIS0010".to_vec();
+    file.extend_from_slice(&[T_STREAM_LISTPACKS, 1, b'k', 0]);
+    file.push(OP_EOF);
+    file.extend_from_slice(&[0; 8]);
+    let e = load_all(&file).unwrap_err();
+    assert!(e.contains("stream") && e.contains("key \"k\""), "{e}");
     // An error from the callback stops the load and comes back as is.
     let bytes = write_file(&fixtures(0), &Options::default());
     let mut seen = 0;

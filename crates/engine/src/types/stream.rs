@@ -922,7 +922,8 @@ impl Stream {
     }
 
     /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the logical read counter of `id`,
-    /// [`INVALID_READ`] when it cannot be known.
+    /// [`INVALID_READ`] when it cannot be known. As in 7.0 (later versions also give up on an
+    /// ID below the last tombstone; 7.0 does not).
     pub fn estimate_read(&self, id: Id) -> i64 {
         let added = self.entries_added as i64;
         if self.entries_added == 0 {
@@ -930,9 +931,6 @@ impl Stream {
         }
         if self.length == 0 && id <= self.last_id {
             return added;
-        }
-        if !id.is_zero() && id < self.max_deleted {
-            return INVALID_READ;
         }
         match id.cmp(&self.last_id) {
             std::cmp::Ordering::Equal => return added,
