@@ -22,13 +22,15 @@
 #                    whatever it writes (ferrokv's default dir is ./data) stays there.
 #   REQUESTS         -n for pipeline 1; pipeline <=16 uses 5x, deeper uses 10x   [250000]
 #   REPS             repetitions per cell (>=3 recommended for medians)          [3]
-#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xrange_10]
+#   TESTS            redis-benchmark -t list   [set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xreadgroup,xrange_10]
 #                    (lpush/lpop/sadd/hset/zadd each hit one key; lpop drains what lpush pushed)
 #                    evalsha is not a redis-benchmark test: it runs a fixed-window rate limiter
 #                    (INCR, EXPIRE on the first hit, compare) with EVALSHA on rl:<random key>,
 #                    the script loaded with SCRIPT LOAD on both servers first; xadd appends
-#                    `* field <random>` to one stream (bench:stream), xrange_10 reads the first 10
-#                    entries of it (XRANGE - + COUNT 10) after xadd filled it
+#                    `* field <random>` to one stream (bench:stream); xreadgroup delivers the next
+#                    entry of it to a consumer of group g (XREADGROUP GROUP g c COUNT 1 STREAMS
+#                    bench:stream >, each entry joining the PEL; the group is created on both
+#                    servers first); xrange_10 reads the first 10 entries (XRANGE - + COUNT 10)
 #   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
 #   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members),
 #                    stream (MEM_KEYS entries of 2 fields, 100 to a stream; bytes per entry)
@@ -51,7 +53,7 @@ cd "$ROOT"
 
 REQUESTS=${REQUESTS:-250000}
 REPS=${REPS:-3}
-TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xrange_10}
+TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,evalsha,xadd,xreadgroup,xrange_10}
 MEM_KINDS=${MEM_KINDS:-string hash zset stream}
 ZSET_PREFILL=${ZSET_PREFILL:-1000000}
 PIPELINES=${PIPELINES:-1 16 64}
@@ -362,6 +364,13 @@ if [[ ,$TESTS, == *,evalsha,* ]]; then
     done
 fi
 
+if [[ ,$TESTS, == *,xreadgroup,* ]]; then
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        ok=$(timeout --foreground 10 redis-cli -h "$HOST" -p "$port" xgroup create bench:stream g 0 mkstream 2>&1 || true)
+        [[ $ok == OK ]] || die "XGROUP CREATE on port $port failed: $ok"
+    done
+fi
+
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 NCELLS=$(( ${#PIPES[@]} * ${#TEST_LIST[@]} ))
@@ -377,6 +386,7 @@ bench_one() {
     case $test in
         evalsha) what=(EVALSHA "$RATE_LIMITER_SHA" 1 rl:__rand_int__ 100 60) ;;
         xadd) what=(XADD bench:stream '*' field __rand_int__) ;;
+        xreadgroup) what=(XREADGROUP GROUP g c COUNT 1 STREAMS bench:stream '>') ;;
         xrange_10) what=(XRANGE bench:stream - + COUNT 10) ;;
     esac
     t0=$(proc_ticks "$pid")

@@ -214,15 +214,24 @@ fn parse_add_or_trim(
 
 /// After an approximate trim, the command replicas and the AOF get trims exactly what this one
 /// did: `~` becomes `=`, the threshold the resulting length or first ID.
-fn rewrite_trim(argv: &mut [Vec<u8>], t: &TrimArgs, s: &Stream) {
-    if !t.approx {
-        return;
+/// Logs `args` as the command's record with `id` (XADD's ID argument at `idpos`, when
+/// given) and an approximate trim as the exact one it made (`= <length>` or `= <first ID>`),
+/// as Redis propagates XADD and XTRIM.
+fn record_with(args: &[&[u8]], id: Option<(usize, Id)>, t: &TrimArgs, s: &Stream) {
+    let mut refs: Vec<&[u8]> = args.to_vec();
+    let id_text = id.map(|(_, id)| id.text());
+    if let (Some((at, _)), Some(text)) = (id, &id_text) {
+        refs[at] = text;
     }
-    argv[t.arg - 1] = b"=".to_vec();
-    argv[t.arg] = match t.trim {
+    let threshold = t.approx.then(|| match t.trim {
         Some(Trim::MaxLen(_)) => s.length.to_string().into_bytes(),
         _ => s.first_id.text(),
-    };
+    });
+    if let Some(th) = &threshold {
+        refs[t.arg - 1] = b"=";
+        refs[t.arg] = th;
+    }
+    crate::propagate::replace(&[&refs]);
 }
 
 /// A consumer-group change (a read, claim or ack, XGROUP but for a new key): logged and
@@ -234,11 +243,6 @@ fn group_changed(changed: bool) -> bool {
         crate::propagate::mark_dirty();
     }
     false
-}
-
-fn replace_record(argv: &[Vec<u8>]) {
-    let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
-    crate::propagate::replace(&[&refs]);
 }
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...`
@@ -292,10 +296,7 @@ fn xadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             Some(trim) => s.trim(trim, t.approx, t.limit) > 0,
             None => false,
         };
-        let mut argv: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
-        argv[idpos] = new_id.text();
-        rewrite_trim(&mut argv, &t, s);
-        replace_record(&argv);
+        record_with(args, Some((idpos, new_id)), &t, s);
         Ok(((new_id, trimmed), true))
     })?;
     match written {
@@ -319,9 +320,7 @@ fn xtrim(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let written = write_coll(ctx, key, Kind::Stream, false, |o, _| {
         let s = stream_mut(o);
         let n = s.trim(t.trim.expect("a strategy"), t.approx, t.limit);
-        let mut argv: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
-        rewrite_trim(&mut argv, &t, s);
-        replace_record(&argv);
+        record_with(args, None, &t, s);
         Ok((n, n > 0))
     })?;
     let n = written.map_or(0, |w| w.value);
