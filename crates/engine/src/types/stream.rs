@@ -581,10 +581,99 @@ pub enum Trim {
     MinId(Id),
 }
 
+/// A stream's nodes by master ID, in order: a sorted deque, not a B-tree. Nodes are added at
+/// the end (XADD, loading) and leave mostly from the front (trims), which a deque does in
+/// O(1); lookups are binary searches. A stream of one node costs one 40-byte slot here, where
+/// a B-tree's first leaf is ~450 bytes (measured: 4.4 bytes more per entry than Redis on
+/// 100-entry streams with the B-tree).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Nodes(std::collections::VecDeque<(Id, Vec<u8>)>);
+
+impl Nodes {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn find(&self, k: &Id) -> Result<usize, usize> {
+        self.0.binary_search_by(|(id, _)| id.cmp(k))
+    }
+
+    fn insert(&mut self, k: Id, lp: Vec<u8>) {
+        if self.0.is_empty() {
+            self.0.reserve_exact(1);
+        }
+        match self.0.back() {
+            Some((last, _)) if *last < k => self.0.push_back((k, lp)),
+            None => self.0.push_back((k, lp)),
+            _ => match self.find(&k) {
+                Ok(i) => self.0[i].1 = lp,
+                Err(i) => self.0.insert(i, (k, lp)),
+            },
+        }
+    }
+
+    fn remove(&mut self, k: &Id) {
+        if let Ok(i) = self.find(k) {
+            if i == 0 {
+                self.0.pop_front();
+            } else {
+                self.0.remove(i);
+            }
+        }
+    }
+
+    fn get(&self, k: &Id) -> Option<&Vec<u8>> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+
+    fn get_mut(&mut self, k: &Id) -> Option<&mut Vec<u8>> {
+        self.find(k).ok().map(|i| &mut self.0[i].1)
+    }
+
+    fn first_key(&self) -> Option<Id> {
+        self.0.front().map(|(k, _)| *k)
+    }
+
+    fn last_key(&self) -> Option<Id> {
+        self.0.back().map(|(k, _)| *k)
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = (&Id, &Vec<u8>)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Id> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// The nodes whose master IDs fall in `r`.
+    fn range(
+        &self,
+        r: impl std::ops::RangeBounds<Id>,
+    ) -> impl DoubleEndedIterator<Item = (&Id, &Vec<u8>)> {
+        use std::ops::Bound::*;
+        let lo = match r.start_bound() {
+            Included(a) => self.0.partition_point(|(k, _)| k < a),
+            Excluded(a) => self.0.partition_point(|(k, _)| k <= a),
+            Unbounded => 0,
+        };
+        let hi = match r.end_bound() {
+            Included(b) => self.0.partition_point(|(k, _)| k <= b),
+            Excluded(b) => self.0.partition_point(|(k, _)| k < b),
+            Unbounded => self.0.len(),
+        };
+        self.0.range(lo..hi.max(lo)).map(|(k, v)| (k, v))
+    }
+}
+
 /// A stream.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stream {
-    nodes: BTreeMap<Id, Vec<u8>>,
+    nodes: Nodes,
     /// Live entries.
     pub length: u64,
     /// The last ID ever added (or set by XSETID).
@@ -662,9 +751,9 @@ impl Stream {
         } else {
             limits.max_bytes
         };
-        let mut tail = self.nodes.last_key_value().map(|(k, _)| *k);
+        let mut tail = self.nodes.last_key();
         if let Some(k) = tail {
-            let lp = &self.nodes[&k];
+            let lp = self.nodes.get(&k).expect("the tail node");
             let m = master(lp);
             let full = lp.len() as u64 + total >= max_bytes
                 || (limits.max_entries > 0 && (m.count + m.deleted) as u64 >= limits.max_entries);
@@ -845,14 +934,14 @@ impl Stream {
     /// whole nodes; `limit` (0: none) bounds the entries removed. Returns how many were.
     pub fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
-        let keys: Vec<Id> = self.nodes.keys().copied().collect();
-        for base in keys {
+        // Every pass removes the first node or ends the loop.
+        while let Some(base) = self.nodes.first_key() {
             if let Trim::MaxLen(max) = trim {
                 if self.length <= max {
                     break;
                 }
             }
-            let lp = &self.nodes[&base];
+            let lp = self.nodes.get(&base).expect("the node");
             let m = master(lp);
             let entries = m.count as u64;
             if limit > 0 && deleted + entries > limit {
