@@ -490,6 +490,34 @@ pub fn mark_dirty() {
     });
 }
 
+/// Whether the running command's record is being kept (logging is on and a write command is
+/// running on this thread): commands that build a replacement record skip the work otherwise.
+pub fn recording() -> bool {
+    PENDING.with(|p| p.try_borrow().is_ok_and(|p| p.active))
+}
+
+/// Replaces the running command's record by `records` commands already encoded as RESP
+/// arrays ([`encode`]): none logs nothing, several go out as one MULTI/EXEC block, as Redis
+/// wraps what one command propagates.
+pub fn replace_encoded(records: usize, encoded: &[u8]) {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.active {
+            return;
+        }
+        let mut record = p.replaced.take().unwrap_or_default();
+        record.clear();
+        if records > 1 {
+            encode(&mut record, &[b"MULTI"]);
+        }
+        record.extend_from_slice(encoded);
+        if records > 1 {
+            encode(&mut record, &[b"EXEC"]);
+        }
+        p.replaced = Some(record);
+    });
+}
+
 /// Replaces the running command's record by its effect (one or more commands), for commands
 /// whose text would not replay to the same result. Call before the command's locks are
 /// released.

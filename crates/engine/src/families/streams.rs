@@ -218,6 +218,9 @@ fn parse_add_or_trim(
 /// given) and an approximate trim as the exact one it made (`= <length>` or `= <first ID>`),
 /// as Redis propagates XADD and XTRIM.
 fn record_with(args: &[&[u8]], id: Option<(usize, Id)>, t: &TrimArgs, s: &Stream) {
+    if !crate::propagate::recording() {
+        return;
+    }
     let mut refs: Vec<&[u8]> = args.to_vec();
     let id_text = id.map(|(_, id)| id.text());
     if let (Some((at, _)), Some(text)) = (id, &id_text) {
@@ -741,32 +744,47 @@ fn nogroup_read(key: &[u8], group: &[u8]) -> CmdError {
     ])
 }
 
-/// Records of what a consumer-group read or claim changed, for replicas and the AOF.
-#[derive(Default)]
-struct GroupRecords(Vec<Vec<Vec<u8>>>);
+/// Records of what a consumer-group read or claim changed, for replicas and the AOF, encoded
+/// as they are made (nothing is built when the command is not being recorded).
+struct GroupRecords {
+    on: bool,
+    count: usize,
+    buf: Vec<u8>,
+}
+
+impl Default for GroupRecords {
+    fn default() -> GroupRecords {
+        GroupRecords {
+            on: crate::propagate::recording(),
+            count: 0,
+            buf: Vec::new(),
+        }
+    }
+}
 
 impl GroupRecords {
-    fn xclaim(&mut self, key: &[u8], group: &[u8], g: &Group, id: Id) {
-        let Some(n) = g.pel.get(&id) else { return };
-        self.0.push(vec![
-            b"XCLAIM".to_vec(),
-            key.to_vec(),
-            group.to_vec(),
-            n.consumer.to_vec(),
-            b"0".to_vec(),
-            id.text(),
-            b"TIME".to_vec(),
-            n.delivery_time.to_string().into_bytes(),
-            b"RETRYCOUNT".to_vec(),
-            n.delivery_count.to_string().into_bytes(),
-            b"FORCE".to_vec(),
-            b"JUSTID".to_vec(),
-            b"LASTID".to_vec(),
-            g.last_id.text(),
-        ]);
+    fn push(&mut self, argv: &[&[u8]]) {
+        crate::propagate::encode(&mut self.buf, argv);
     }
 
-    /// The XCLAIM Redis propagates for a pending entry whose message is gone (it deletes it).
+    /// Counts one record; false when it need not be built.
+    fn wanted(&mut self) -> bool {
+        self.count += 1;
+        self.on
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn xclaim(&mut self, key: &[u8], group: &[u8], g: &Group, id: Id) {
+        if let Some(n) = g.pel.get(&id) {
+            self.xclaim_gone(key, group, g, id, n);
+        }
+    }
+
+    /// The XCLAIM Redis propagates for pending entry `id` (also for one whose message is
+    /// gone: the replica deletes it).
     fn xclaim_gone(
         &mut self,
         key: &[u8],
@@ -775,67 +793,58 @@ impl GroupRecords {
         id: Id,
         n: &crate::types::stream::Nack,
     ) {
-        self.0.push(vec![
-            b"XCLAIM".to_vec(),
-            key.to_vec(),
-            group.to_vec(),
-            n.consumer.to_vec(),
-            b"0".to_vec(),
-            id.text(),
-            b"TIME".to_vec(),
-            n.delivery_time.to_string().into_bytes(),
-            b"RETRYCOUNT".to_vec(),
-            n.delivery_count.to_string().into_bytes(),
-            b"FORCE".to_vec(),
-            b"JUSTID".to_vec(),
-            b"LASTID".to_vec(),
-            g.last_id.text(),
+        if !self.wanted() {
+            return;
+        }
+        let mut time = itoa::Buffer::new();
+        let mut retry = itoa::Buffer::new();
+        self.push(&[
+            b"XCLAIM",
+            key,
+            group,
+            &n.consumer,
+            b"0",
+            &id.text(),
+            b"TIME",
+            time.format(n.delivery_time).as_bytes(),
+            b"RETRYCOUNT",
+            retry.format(n.delivery_count).as_bytes(),
+            b"FORCE",
+            b"JUSTID",
+            b"LASTID",
+            &g.last_id.text(),
         ]);
     }
 
     fn setid(&mut self, key: &[u8], group: &[u8], g: &Group) {
-        self.0.push(vec![
-            b"XGROUP".to_vec(),
-            b"SETID".to_vec(),
-            key.to_vec(),
-            group.to_vec(),
-            g.last_id.text(),
-            b"ENTRIESREAD".to_vec(),
-            g.entries_read.to_string().into_bytes(),
+        if !self.wanted() {
+            return;
+        }
+        let mut read = itoa::Buffer::new();
+        self.push(&[
+            b"XGROUP",
+            b"SETID",
+            key,
+            group,
+            &g.last_id.text(),
+            b"ENTRIESREAD",
+            read.format(g.entries_read).as_bytes(),
         ]);
     }
 
     fn createconsumer(&mut self, key: &[u8], group: &[u8], consumer: &[u8]) {
-        self.0.push(vec![
-            b"XGROUP".to_vec(),
-            b"CREATECONSUMER".to_vec(),
-            key.to_vec(),
-            group.to_vec(),
-            consumer.to_vec(),
-        ]);
+        if !self.wanted() {
+            return;
+        }
+        self.push(&[b"XGROUP", b"CREATECONSUMER", key, group, consumer]);
     }
 
     /// Replaces the command's record by these (none: nothing is logged; several: one
-    /// MULTI/EXEC block, as Redis wraps what one command propagates).
+    /// MULTI/EXEC block).
     fn replace(self) {
-        let mut all: Vec<&[&[u8]]> = Vec::new();
-        let rows: Vec<Vec<&[u8]>> = self
-            .0
-            .iter()
-            .map(|r| r.iter().map(|a| a.as_slice()).collect())
-            .collect();
-        let multi: &[&[u8]] = &[b"MULTI"];
-        let exec: &[&[u8]] = &[b"EXEC"];
-        if rows.len() > 1 {
-            all.push(multi);
+        if self.on {
+            crate::propagate::replace_encoded(self.count, &self.buf);
         }
-        for r in &rows {
-            all.push(r);
-        }
-        if rows.len() > 1 {
-            all.push(exec);
-        }
-        crate::propagate::replace(&all);
     }
 }
 
@@ -1655,7 +1664,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         let next = cursor
             .and_then(|c| g.pel.range(c..).next().map(|(i, _)| *i))
             .unwrap_or(Id::MIN);
-        let dirty = group_changed(!rec.0.is_empty());
+        let dirty = group_changed(!rec.is_empty());
         s.groups.insert(gname.to_vec().into_boxed_slice(), g);
         rec.replace();
         Ok(((next, claimed, deleted), dirty))

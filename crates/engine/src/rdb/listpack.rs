@@ -147,41 +147,79 @@ pub(crate) fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Writes one integer entry in the smallest encoding.
 pub(crate) fn encode_int(out: &mut Vec<u8>, v: i64) {
-    let start = out.len();
-    match int_content_size(v) {
-        1 => out.push(v as u8),
+    let (b, n) = int_entry(v);
+    out.extend_from_slice(&b[..n]);
+}
+
+/// The entry [`encode_int`] writes for `v` (encoding, data, backlen: at most 10 bytes) and
+/// its length, built on the stack for in-place rewrites.
+pub(crate) fn int_entry(v: i64) -> ([u8; 10], usize) {
+    let mut b = [0u8; 10];
+    let l = int_content_size(v);
+    match l {
+        1 => b[0] = v as u8,
         2 => {
             let u = (v as u64) & 0x1fff;
-            out.push(0xC0 | (u >> 8) as u8);
-            out.push((u & 0xff) as u8);
+            b[0] = 0xC0 | (u >> 8) as u8;
+            b[1] = (u & 0xff) as u8;
         }
         3 => {
-            out.push(0xF1);
-            out.extend_from_slice(&(v as i16).to_le_bytes());
+            b[0] = 0xF1;
+            b[1..3].copy_from_slice(&(v as i16).to_le_bytes());
         }
         4 => {
-            out.push(0xF2);
-            out.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+            b[0] = 0xF2;
+            b[1..4].copy_from_slice(&(v as i32).to_le_bytes()[..3]);
         }
         5 => {
-            out.push(0xF3);
-            out.extend_from_slice(&(v as i32).to_le_bytes());
+            b[0] = 0xF3;
+            b[1..5].copy_from_slice(&(v as i32).to_le_bytes());
         }
         _ => {
-            out.push(0xF4);
-            out.extend_from_slice(&v.to_le_bytes());
+            b[0] = 0xF4;
+            b[1..9].copy_from_slice(&v.to_le_bytes());
         }
     }
-    let l = out.len() - start;
-    put_backlen(out, l);
+    // Content of at most 9 bytes: its backlen is the one byte `l`.
+    b[l] = l as u8;
+    (b, l + 1)
 }
 
 /// Reads the entry of a well-formed listpack that starts at `at` (an offset into the whole
 /// listpack): the item and the offset of the next entry (the terminator's after the last).
 /// Only for listpacks this process built or validated: a malformed one panics.
+#[inline]
 pub(crate) fn entry_at(lp: &[u8], at: usize) -> (Item<'_>, usize) {
     let (item, len) = decode_entry(&lp[at..], at).expect("a validated listpack");
     (item, at + len + backlen_size(len))
+}
+
+/// The offset of the entry after the one at `at` in a well-formed listpack, from its
+/// encoding alone (nothing is decoded): how readers step over items they do not need.
+#[inline]
+pub(crate) fn skip(lp: &[u8], at: usize) -> usize {
+    let b = lp[at];
+    let len = if b & 0x80 == 0 {
+        1
+    } else if b & 0xC0 == 0x80 {
+        1 + usize::from(b & 0x3f)
+    } else if b & 0xE0 == 0xC0 {
+        2
+    } else if b & 0xF0 == 0xE0 {
+        2 + ((usize::from(b & 0x0f) << 8) | usize::from(lp[at + 1]))
+    } else {
+        match b {
+            0xF0 => {
+                5 + u32::from_le_bytes([lp[at + 1], lp[at + 2], lp[at + 3], lp[at + 4]]) as usize
+            }
+            0xF1 => 3,
+            0xF2 => 4,
+            0xF3 => 5,
+            0xF4 => 9,
+            _ => panic!("a validated listpack"),
+        }
+    };
+    at + len + backlen_size(len)
 }
 
 /// The offset of the entry before the one at `at` (None at the first), reading the backlen
@@ -255,6 +293,7 @@ fn need(s: &[u8], n: usize, at: usize) -> Result<(), String> {
 
 /// Decodes one entry's encoding + data from `s` (which starts at the entry and ends before the
 /// terminator); returns the item and the size of encoding + data.
+#[inline]
 fn decode_entry(s: &[u8], at: usize) -> Result<(Item<'_>, usize), String> {
     let b = s[0];
     if b & 0x80 == 0 {

@@ -456,12 +456,15 @@ mod node {
 
     /// Replaces the integer entry at `at`; returns how many bytes the listpack grew by.
     pub fn replace_int(lp: &mut Vec<u8>, at: usize, v: i64) -> isize {
-        let (_, end) = listpack::entry_at(lp, at);
-        let mut enc = Vec::with_capacity(10);
-        listpack::encode_int(&mut enc, v);
-        let delta = enc.len() as isize - (end - at) as isize;
-        lp.splice(at..end, enc);
-        set_total(lp);
+        let end = listpack::skip(lp, at);
+        let (enc, n) = listpack::int_entry(v);
+        let delta = n as isize - (end - at) as isize;
+        if delta == 0 {
+            lp[at..end].copy_from_slice(&enc[..n]);
+        } else {
+            lp.splice(at..end, enc[..n].iter().copied());
+            set_total(lp);
+        }
         delta
     }
 
@@ -519,9 +522,9 @@ fn entry_at<'a>(lp: &'a [u8], m: &Master, base: Id, at: usize) -> EntryRef<'a> {
     let fields_at = p;
     let items = if same { nfields } else { nfields * 2 };
     for _ in 0..items {
-        p = listpack::entry_at(lp, p).1;
+        p = listpack::skip(lp, p);
     }
-    let (_, end) = listpack::entry_at(lp, p); // lp-count
+    let end = listpack::skip(lp, p); // lp-count
     EntryRef {
         id: Id::new(
             base.ms.wrapping_add(ms as u64),
@@ -552,24 +555,28 @@ fn node_entries(lp: &[u8], base: Id) -> impl Iterator<Item = EntryRef<'_>> {
     })
 }
 
+/// Every entry of a node (tombstones included), last first: each entry's lp-count says how
+/// many items to step back over to reach its flags, as Redis's reverse iterator reads them.
+fn node_entries_rev(lp: &[u8], base: Id) -> impl Iterator<Item = EntryRef<'_>> {
+    let m = master(lp);
+    let mut end = lp.len() - 1;
+    std::iter::from_fn(move || {
+        if end <= m.first {
+            return None;
+        }
+        let mut p = listpack::prev_at(lp, end)?;
+        let (n, _) = int_at(lp, p);
+        for _ in 0..n {
+            p = listpack::prev_at(lp, p)?;
+        }
+        end = p;
+        Some(entry_at(lp, &m, base, p))
+    })
+}
+
 /// The ID of a node's last entry (tombstone or not).
 fn node_last_id(lp: &[u8], base: Id) -> Id {
-    let m = master(lp);
-    // lp-count of the last entry, then back that many items to its flags.
-    let Some(mut p) = listpack::prev_at(lp, lp.len() - 1) else {
-        return base;
-    };
-    let (n, _) = int_at(lp, p);
-    if n == 0 {
-        return base;
-    }
-    for _ in 0..n {
-        match listpack::prev_at(lp, p) {
-            Some(q) => p = q,
-            None => return base,
-        }
-    }
-    entry_at(lp, &m, base, p).id
+    node_entries_rev(lp, base).next().map_or(base, |e| e.id)
 }
 
 /// How a trim bounds the stream.
@@ -628,6 +635,20 @@ impl Nodes {
 
     fn get_mut(&mut self, k: &Id) -> Option<&mut Vec<u8>> {
         self.find(k).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Adds a node after every other (its master ID is above theirs).
+    fn push_back(&mut self, k: Id, lp: Vec<u8>) {
+        debug_assert!(self.last_key().is_none_or(|last| last < k));
+        if self.0.is_empty() {
+            self.0.reserve_exact(1);
+        }
+        self.0.push_back((k, lp));
+    }
+
+    /// The last node, for appends.
+    fn last_mut(&mut self) -> Option<(Id, &mut Vec<u8>)> {
+        self.0.back_mut().map(|(k, v)| (*k, v))
     }
 
     fn first_key(&self) -> Option<Id> {
@@ -751,20 +772,19 @@ impl Stream {
         } else {
             limits.max_bytes
         };
-        let mut tail = self.nodes.last_key();
-        if let Some(k) = tail {
-            let lp = self.nodes.get(&k).expect("the tail node");
+        // The tail node, if the entry fits in it (Redis's `streamAppendItem` checks the same).
+        let mut tail = None;
+        if let Some((k, lp)) = self.nodes.last_mut() {
             let m = master(lp);
             let full = lp.len() as u64 + total >= max_bytes
                 || (limits.max_entries > 0 && (m.count + m.deleted) as u64 >= limits.max_entries);
             if full {
-                if let Some(lp) = self.nodes.get_mut(&k) {
-                    lp.shrink_to_fit();
-                }
-                tail = None;
+                lp.shrink_to_fit();
+            } else {
+                tail = Some((k, m));
             }
         }
-        let (base, flags) = match tail {
+        let (base, flags, lp) = match tail {
             None => {
                 let prealloc = if limits.max_bytes > 0 && limits.max_bytes < 4096 {
                     limits.max_bytes as usize
@@ -780,12 +800,12 @@ impl Stream {
                     node::push(&mut lp, f);
                 }
                 node::push_int(&mut lp, 0);
-                self.nodes.insert(id, lp);
-                (id, FLAG_SAMEFIELDS)
+                self.nodes.push_back(id, lp);
+                let (_, lp) = self.nodes.last_mut().expect("just added");
+                (id, FLAG_SAMEFIELDS, lp)
             }
-            Some(k) => {
-                let lp = self.nodes.get_mut(&k).expect("the tail node");
-                let m = master(lp);
+            Some((k, m)) => {
+                let (_, lp) = self.nodes.last_mut().expect("the tail node");
                 let same = m.nfields == numfields && {
                     let mut p = m.fields;
                     fv.iter().step_by(2).all(|f| {
@@ -796,10 +816,9 @@ impl Stream {
                     })
                 };
                 node::replace_int(lp, node::FIRST, m.count + 1);
-                (k, if same { FLAG_SAMEFIELDS } else { 0 })
+                (k, if same { FLAG_SAMEFIELDS } else { 0 }, lp)
             }
         };
-        let lp = self.nodes.get_mut(&base).expect("the tail node");
         node::push_int(lp, flags);
         node::push_int(lp, id.ms.wrapping_sub(base.ms) as i64);
         node::push_int(lp, id.seq.wrapping_sub(base.seq) as i64);
@@ -843,12 +862,15 @@ impl Stream {
             .next_back()
             .map_or(start, |(k, _)| *k);
         let nodes = self.nodes.range(first..=end);
-        let live = move |e: &EntryRef<'_>| !e.deleted && e.id >= start && e.id <= end;
         if rev {
-            Box::new(nodes.rev().flat_map(move |(k, lp)| {
-                let v: Vec<EntryRef<'_>> = node_entries(lp, *k).filter(live).collect();
-                v.into_iter().rev()
-            }))
+            Box::new(
+                nodes
+                    .rev()
+                    .flat_map(move |(k, lp)| node_entries_rev(lp, *k))
+                    .skip_while(move |e| e.id > end)
+                    .take_while(move |e| e.id >= start)
+                    .filter(move |e| !e.deleted),
+            )
         } else {
             Box::new(
                 nodes
@@ -1298,6 +1320,43 @@ mod tests {
                 .collect::<Vec<_>>(),
             [102, 101, 100, 99]
         );
+    }
+
+    #[test]
+    fn reverse_ranges_walk_nodes_backwards_past_tombstones() {
+        let mut s = Stream::new();
+        let limits = NodeLimits {
+            max_bytes: 4096,
+            max_entries: 4,
+        };
+        for ms in 1..=30u64 {
+            // Entries of other fields than the node's master take the long form.
+            let fv: Vec<&[u8]> = if ms % 3 == 0 {
+                vec![b"other", b"x", b"more", b"y"]
+            } else {
+                vec![b"f", b"v"]
+            };
+            s.append(Id::new(ms, 0), &fv, limits).unwrap();
+        }
+        for ms in [1u64, 4, 5, 6, 7, 8, 17, 30] {
+            assert!(s.delete(Id::new(ms, 0)));
+        }
+        s.deleted();
+        let forward = ids(&s, false);
+        let mut backward = ids(&s, true);
+        backward.reverse();
+        assert_eq!(forward, backward);
+        assert_eq!(s.last_valid_id(), Id::new(29, 0));
+        let mid: Vec<u64> = s
+            .range(Id::new(3, 0), Id::new(18, 0), true)
+            .map(|e| e.id.ms)
+            .collect();
+        assert_eq!(mid, [18, 16, 15, 14, 13, 12, 11, 10, 9, 3]);
+        let fields: Vec<Vec<String>> = s
+            .range(Id::new(9, 0), Id::new(10, 0), true)
+            .map(|e| text(&e))
+            .collect();
+        assert_eq!(fields, [vec!["f", "v"], vec!["other", "x", "more", "y"]]);
     }
 
     #[test]
