@@ -5,6 +5,7 @@
 mod aof_files;
 mod hardening;
 mod http;
+mod memory;
 mod persistence;
 mod scripting;
 mod streams;

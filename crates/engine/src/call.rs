@@ -172,9 +172,15 @@ impl<'a> Ctx<'a> {
         self.notify(notify::KEY_MISS, "keymiss", key);
     }
 
-    /// The access clock value for now (seconds, 24 bits).
+    /// The access clock a key made now starts with (see [`crate::memory`]: LRU seconds, or
+    /// an LFU counter under an LFU policy).
     pub fn clock(&self) -> u32 {
-        ((self.base_time() / 1000) & 0x00ff_ffff) as u32
+        self.engine.memory.new_clock(self.base_time())
+    }
+
+    /// Records an access to `e` in its access clock.
+    pub fn touch(&self, e: &crate::entry::EntryRef<'_>) {
+        e.touch(self.engine.memory.touched(e.clock(), self.base_time()));
     }
 
     /// The time relative expiries (EX, EXPIRE, a RESTORE ttl) count from and access times
@@ -300,7 +306,7 @@ impl Engine {
                 return refused;
             }
         };
-        if let Err(err) = self.admit(session, idx) {
+        if let Err(err) = self.admit(&mut *session, idx) {
             self.refuse(session, Some(idx), &err, out);
             return refused;
         }
@@ -344,7 +350,7 @@ impl Engine {
 
     /// Whether the client may run command `idx` now: every check comes from the command's
     /// flags, in Redis's order. The AOF replay obeys whatever the state.
-    fn admit(&self, session: &Session, idx: usize) -> Result<(), CmdError> {
+    fn admit(&self, session: &mut Session, idx: usize) -> Result<(), CmdError> {
         let entry = &self.registry.entries[idx];
         let f = entry.cmd.flags;
         if !session.authenticated && f & flags::NO_AUTH == 0 {
@@ -369,6 +375,13 @@ impl Engine {
             // The final snapshot is being written: nothing may change after it.
             return Err(CmdError::from_static("ERR the server is shutting down"));
         }
+        session.oom = false;
+        if self.memory.maxmemory() > 0 {
+            session.oom = self.perform_evictions() == crate::evict::Outcome::Fail;
+            if session.oom && self.refused_on_oom(session, idx) {
+                return Err(error::OOM);
+            }
+        }
         if f & (flags::WRITE | flags::DENY_ON_DISK_ERROR) != 0 {
             if let Some(why) = self.state.misconf() {
                 return Err(CmdError::new(why));
@@ -379,6 +392,27 @@ impl Engine {
             return Err(CmdError::new(format!("ERR Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")));
         }
         Ok(())
+    }
+
+    /// Whether command `idx` is refused while `maxmemory` cannot be met (Redis's
+    /// `reject_cmd_on_oom`): a `denyoom` command, EXEC of a transaction holding one, and,
+    /// inside MULTI, anything but EXEC, DISCARD, QUIT and RESET (a queue grows memory too).
+    fn refused_on_oom(&self, session: &Session, idx: usize) -> bool {
+        let cmd = self.registry.entries[idx].cmd;
+        if cmd.flags & flags::DENYOOM != 0 {
+            return true;
+        }
+        let Some(tx) = session.multi.as_ref() else {
+            return false;
+        };
+        match cmd.name {
+            "exec" => tx
+                .queued
+                .iter()
+                .any(|(i, _)| self.registry.entries[*i].cmd.flags & flags::DENYOOM != 0),
+            "discard" | "quit" | "reset" => false,
+            _ => true,
+        }
     }
 
     /// Runs command `idx`, admitted already, and does everything generic around it (see the

@@ -93,6 +93,31 @@ pub struct Values {
     pub rdbcompression: bool,
     /// `rdbchecksum`: end RDB files and DUMP payloads with their CRC-64 (else 0).
     pub rdbchecksum: bool,
+    /// `maxmemory`: bytes of counted allocations past which keys are evicted (or writes
+    /// refused) as `maxmemory-policy` says; 0: no limit.
+    pub maxmemory: u64,
+    /// `maxmemory-policy`.
+    pub maxmemory_policy: crate::memory::Policy,
+    /// `maxmemory-samples`: keys sampled per database for each eviction.
+    pub maxmemory_samples: u64,
+    /// `maxmemory-eviction-tenacity`: how long one command may spend evicting (0..=100, as
+    /// Redis's `evictionTimeLimitUs`).
+    pub maxmemory_eviction_tenacity: u64,
+    /// `lfu-log-factor`: how slowly LFU counters grow.
+    pub lfu_log_factor: u64,
+    /// `lfu-decay-time`: minutes per step an idle key's LFU counter decays (0: never).
+    pub lfu_decay_time: u64,
+    /// `lazyfree-lazy-eviction`: evicted values are freed on the background thread.
+    pub lazyfree_lazy_eviction: bool,
+    /// `lazyfree-lazy-expire`: expired values are freed on the background thread.
+    pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-server-del`: values the server deletes as a side effect (a key a
+    /// command overwrites, RENAME's destination) are freed on the background thread.
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`: DEL frees as UNLINK does.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: FLUSHALL / FLUSHDB without a mode free as ASYNC does.
+    pub lazyfree_lazy_user_flush: bool,
     /// `hash-max-listpack-entries`, `hash-max-listpack-value`, `set-max-intset-entries`,
     /// `zset-max-listpack-entries`, `zset-max-listpack-value`, `list-max-listpack-size`.
     pub encodings: crate::types::Limits,
@@ -153,6 +178,17 @@ impl Default for Values {
             appendfilename: "appendonly.aof".to_string(),
             aof_load_truncated: true,
             rdbcompression: true,
+            maxmemory: 0,
+            maxmemory_policy: crate::memory::Policy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
             rdbchecksum: true,
         }
     }
@@ -330,6 +366,21 @@ const ENCODING_PARAMS: [Param; 10] = encoding_params! {
     "zset-max-listpack-value", "zset-max-ziplist-value", zset_value, parse_size, 0, i64::MAX;
     "list-max-listpack-size", "list-max-ziplist-size", list_size, parse_count, i64::from(i32::MIN), i64::from(i32::MAX);
 };
+
+/// A yes/no `lazyfree-lazy-*` setting.
+macro_rules! lazyfree_param {
+    ($name:literal, $field:ident) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |v| if v.$field { "yes" } else { "no" }.to_string(),
+            set: |v, s| {
+                v.$field = parse_bool(s)?;
+                Ok(())
+            },
+        }
+    };
+}
 
 /// `busy-reply-threshold`, also known by its pre-7.0 name `lua-time-limit`.
 const BUSY_REPLY_THRESHOLD: Param = Param {
@@ -743,6 +794,67 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    Param {
+        name: "maxmemory",
+        mutable: true,
+        get: |v| v.maxmemory.to_string(),
+        set: |v, s| {
+            v.maxmemory = parse_memory(s).ok_or("argument must be a memory value")?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-policy",
+        mutable: true,
+        get: |v| v.maxmemory_policy.name().to_string(),
+        set: |v, s| {
+            v.maxmemory_policy = crate::memory::Policy::parse(s).ok_or(
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+            )?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-samples",
+        mutable: true,
+        get: |v| v.maxmemory_samples.to_string(),
+        set: |v, s| {
+            v.maxmemory_samples = parse_count(s, 1, i64::from(i32::MAX))? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-eviction-tenacity",
+        mutable: true,
+        get: |v| v.maxmemory_eviction_tenacity.to_string(),
+        set: |v, s| {
+            v.maxmemory_eviction_tenacity = parse_count(s, 0, 100)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lfu-log-factor",
+        mutable: true,
+        get: |v| v.lfu_log_factor.to_string(),
+        set: |v, s| {
+            v.lfu_log_factor = parse_count(s, 0, i64::from(i32::MAX))? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lfu-decay-time",
+        mutable: true,
+        get: |v| v.lfu_decay_time.to_string(),
+        set: |v, s| {
+            v.lfu_decay_time = parse_count(s, 0, i64::from(i32::MAX))? as u64;
+            Ok(())
+        },
+    },
+    lazyfree_param!("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
+    lazyfree_param!("lazyfree-lazy-expire", lazyfree_lazy_expire),
+    lazyfree_param!("lazyfree-lazy-server-del", lazyfree_lazy_server_del),
+    lazyfree_param!("lazyfree-lazy-user-del", lazyfree_lazy_user_del),
+    lazyfree_param!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush),
     Param {
         name: "aof-load-truncated",
         mutable: true,

@@ -53,6 +53,9 @@ impl std::error::Error for CmdError {}
 
 /// `ERR syntax error`
 pub const SYNTAX: CmdError = CmdError::from_static("ERR syntax error");
+/// A `denyoom` command while `maxmemory` cannot be met.
+pub const OOM: CmdError =
+    CmdError::from_static("OOM command not allowed when used memory > 'maxmemory'.");
 /// `WRONGTYPE ...`
 pub const WRONG_TYPE: CmdError =
     CmdError::from_static("WRONGTYPE Operation against a key holding the wrong kind of value");

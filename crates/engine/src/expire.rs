@@ -43,14 +43,20 @@ impl Engine {
                     let (keys, examined) =
                         l.shard_at(d, s)
                             .take_due(now, ACTIVE_EXPIRE_KEYS_PER_LOCK, ks.hasher());
+                    let mut gone = Vec::with_capacity(keys.len());
                     for (hash, key) in &keys {
                         let k = Keyspace::key_with_hash(key, *hash);
-                        if l.delete(d, &k, Deletion::Expired { now }).is_some() {
-                            deleted += 1;
-                        }
+                        gone.extend(l.delete(d, &k, Deletion::Expired { now }));
                     }
+                    deleted += gone.len();
                     let pending = l.shard_at(d, s).next_deadline().filter(|&at| at <= now);
                     drop(l);
+                    // Freed without the shard's lock, big values on the lazy free thread under
+                    // `lazyfree-lazy-expire`.
+                    let lazy = self.memory.lazy_expire();
+                    for e in gone {
+                        self.keyspace.lazyfree.free_entry(e, lazy);
+                    }
                     if let Some(at) = pending {
                         lag = lag.max(now - at);
                     }
@@ -81,6 +87,11 @@ impl Engine {
             // Nothing expires while the data loads (an AOF may PERSIST a key later on).
             if !e.state.loading() {
                 e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+                // An eviction that ran out of time goes on here too, as Redis's
+                // `evictionTimeProc`, so memory comes down without waiting for a command.
+                if e.memory.maxmemory() > 0 {
+                    e.perform_evictions();
+                }
             }
             drop(e);
             std::thread::sleep(tick);

@@ -34,14 +34,6 @@ pub(crate) fn human(bytes: u64) -> String {
     }
 }
 
-/// Resident set size of this process, from /proc (0 where unavailable).
-pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
 /// (user, system) CPU seconds of this process, from /proc.
 fn cpu_seconds() -> (f64, f64) {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
@@ -146,19 +138,62 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("clients_in_timeout_table", &0);
         }
         "memory" => {
-            let rss = rss_bytes();
+            let m = e.memory_report();
+            let max = e.memory.maxmemory();
+            let pct = |v: f64| format!("{v:.2}%");
+            let ratio = |v: f64| format!("{v:.2}");
             line("# Memory", &"");
-            // Without an accounting allocator the resident set is the honest figure for both.
-            line("used_memory", &rss);
-            line("used_memory_human", &human(rss));
-            line("used_memory_rss", &rss);
-            line("used_memory_rss_human", &human(rss));
+            line("used_memory", &m.used);
+            line("used_memory_human", &human(m.used));
+            line("used_memory_rss", &m.rss);
+            line("used_memory_rss_human", &human(m.rss));
+            line("used_memory_peak", &m.peak);
+            line("used_memory_peak_human", &human(m.peak));
+            line("used_memory_peak_perc", &pct(m.peak_perc()));
+            line("used_memory_overhead", &m.overhead);
+            line("used_memory_startup", &m.startup);
+            line("used_memory_dataset", &m.dataset);
+            line("used_memory_dataset_perc", &pct(m.dataset_perc()));
+            // The system allocator has no separate active/resident figures: allocated is what
+            // was counted, resident the RSS.
+            line("allocator_allocated", &m.used);
+            line("allocator_active", &m.used);
+            line("allocator_resident", &m.rss);
+            line("total_system_memory", &m.system);
+            line("total_system_memory_human", &human(m.system));
             #[cfg(feature = "scripting")]
             e.scripting.info(&mut line);
-            line("maxmemory", &0);
-            line("maxmemory_human", &"0B");
-            line("maxmemory_policy", &"noeviction");
+            line("maxmemory", &max);
+            line("maxmemory_human", &human(max));
+            line("maxmemory_policy", &e.memory.policy().name());
+            line("allocator_frag_ratio", &ratio(1.0));
+            line("allocator_frag_bytes", &0);
+            line("allocator_rss_ratio", &ratio(m.fragmentation()));
+            line("allocator_rss_bytes", &(m.rss as i64 - m.used as i64));
+            line("rss_overhead_ratio", &ratio(1.0));
+            line("rss_overhead_bytes", &0);
+            line("mem_fragmentation_ratio", &ratio(m.fragmentation()));
+            line("mem_fragmentation_bytes", &(m.rss as i64 - m.used as i64));
+            line("mem_not_counted_for_evict", &0);
+            line("mem_replication_backlog", &0);
+            line("mem_total_replication_buffers", &0);
+            line("mem_clients_slaves", &0);
+            line("mem_clients_normal", &m.clients);
+            line("mem_cluster_links", &0);
+            line("mem_aof_buffer", &0);
             line("mem_allocator", &"libc");
+            line("active_defrag_running", &0);
+            let lf = e.keyspace.lazyfree.counters();
+            line("lazyfree_pending_objects", &lf.pending.load(Relaxed));
+            line("lazyfreed_objects", &lf.freed.load(Relaxed));
+            // Beyond Redis: how idle the evicted keys were.
+            for (i, c) in e.memory.evicted_idle.iter().enumerate() {
+                let name = match crate::memory::EVICTED_IDLE_BOUNDS.get(i) {
+                    Some(b) => format!("evicted_idle_lt_{b}s"),
+                    None => "evicted_idle_longer".to_string(),
+                };
+                line(&name, &c.load(Relaxed));
+            }
         }
         "persistence" => {
             line("# Persistence", &"");
@@ -190,7 +225,11 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
                 &(s.expire_cycle_us.load(Relaxed) / 1000),
             );
             line("expire_cycle_lag_ms", &s.expire_lag_ms.load(Relaxed));
-            line("evicted_keys", &0);
+            line("evicted_keys", &e.memory.evicted_keys.load(Relaxed));
+            line("evicted_clients", &0);
+            let (total, current) = e.eviction_exceeded_ms();
+            line("total_eviction_exceeded_time", &total);
+            line("current_eviction_exceeded_time", &current);
             line("keyspace_hits", &s.keyspace_hits.load(Relaxed));
             line("keyspace_misses", &s.keyspace_misses.load(Relaxed));
             line("pubsub_channels", &e.pubsub.channels(false, None).len());

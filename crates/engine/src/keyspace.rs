@@ -88,7 +88,7 @@ impl Shard {
         value: &[u8],
         meta: EntryMeta,
         hasher: &S,
-    ) {
+    ) -> Option<Entry> {
         if let Some(e) = self.table.get(hash, key) {
             if e.can_overwrite(value.len(), meta.expire.is_some()) {
                 let old = e.expire();
@@ -98,11 +98,11 @@ impl Shard {
                     self.account_add(hash, meta.expire);
                     self.maybe_compact_index(hasher);
                 }
-                return;
+                return None;
             }
         }
         let entry = Entry::new(key, value, meta);
-        self.put(hash, key, entry, hasher);
+        self.put(hash, key, entry, hasher)
     }
 
     /// Stores a built entry, replacing and returning any previous one.
@@ -222,6 +222,28 @@ impl Shard {
         (due, examined)
     }
 
+    /// A key with an expiry, picked at random through the deadline index (a stale item of the
+    /// index names nothing: a few tries are made).
+    pub fn random_volatile<S: BuildHasher>(&self, hasher: &S) -> Option<EntryRef<'_>> {
+        let items = self.expires.as_slice();
+        if items.is_empty() || self.ttl_keys == 0 {
+            return None;
+        }
+        for _ in 0..8 {
+            let Reverse((_, hash)) = items[crate::rand::below(items.len())];
+            let mut found = None;
+            self.table.scan(hash, |e| {
+                if found.is_none() && e.expire().is_some() && hasher.hash_one(e.key()) == hash {
+                    found = Some(e);
+                }
+            });
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
     /// Drops every key.
     pub fn clear(&mut self) {
         self.table.clear();
@@ -247,13 +269,19 @@ struct BucketHint {
     mask: AtomicUsize,
     /// Keys changed in the shard, ever (`rdb_changes_since_last_save`, `save` points).
     changes: AtomicU64,
+    /// Keys, and keys with an expiry, when the lock was last released (eviction picks among
+    /// shards by them without taking every lock).
+    keys: AtomicUsize,
+    volatile: AtomicUsize,
 }
 
 impl BucketHint {
-    fn publish(&self, table: &Table) {
-        let (base, len) = table.raw_buckets();
+    fn publish(&self, shard: &Shard) {
+        let (base, len) = shard.table.raw_buckets();
         self.base.store(base, Relaxed);
         self.mask.store(len.wrapping_sub(1), Relaxed);
+        self.keys.store(shard.table.len(), Relaxed);
+        self.volatile.store(shard.ttl_keys, Relaxed);
     }
 }
 
@@ -267,7 +295,18 @@ impl Db {
 
     /// Records shard `i`'s bucket array for lock-free prefetching; call with its lock held.
     pub fn publish_hint(&self, i: usize, shard: &Shard) {
-        self.hints[i].publish(&shard.table);
+        self.hints[i].publish(shard);
+    }
+
+    /// Keys (with an expiry only, when `volatile`) in shard `i` as of its last write, without
+    /// its lock.
+    pub fn approx_keys(&self, i: usize, volatile: bool) -> usize {
+        let h = &self.hints[i];
+        if volatile {
+            h.volatile.load(Relaxed)
+        } else {
+            h.keys.load(Relaxed)
+        }
     }
 
     /// Counts `n` keys of shard `i` changed outside a [`Locked`] (active expiry).
@@ -323,6 +362,10 @@ pub struct Keyspace {
     /// The point-in-time snapshot in progress (BGSAVE): a shard is captured before its first
     /// change.
     pub snapshots: crate::snapshot::Snapshots,
+    /// The background thread big values are freed on (UNLINK, `lazyfree-lazy-*`).
+    pub lazyfree: crate::lazyfree::LazyFree,
+    /// `lazyfree-lazy-server-del`: a big value a write replaces is freed in the background.
+    pub lazy_server_del: std::sync::atomic::AtomicBool,
 }
 
 impl Keyspace {
@@ -337,6 +380,8 @@ impl Keyspace {
             blocking: std::sync::Arc::default(),
             log: std::sync::Arc::default(),
             snapshots: crate::snapshot::Snapshots::default(),
+            lazyfree: crate::lazyfree::LazyFree::default(),
+            lazy_server_del: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -455,7 +500,7 @@ impl Drop for Locked<'_> {
             self.ks.dbs[d].hints[s].changes.fetch_add(changes, Relaxed);
         }
         for ((d, s), guard) in self.guards.iter() {
-            self.ks.dbs[*d].hints[*s].publish(&guard.table);
+            self.ks.dbs[*d].hints[*s].publish(guard);
         }
     }
 }
@@ -467,6 +512,11 @@ pub enum Deletion {
     Command,
     /// Its expiry passed (`now` is the time that decided it).
     Expired {
+        /// Unix ms.
+        now: u64,
+    },
+    /// `maxmemory` was passed and the policy chose it.
+    Evicted {
         /// Unix ms.
         now: u64,
     },
@@ -593,11 +643,21 @@ impl<'a> Locked<'a> {
             }
         }
         let created = self.creates(i, key);
-        self.guards[i]
+        let old = self.guards[i]
             .1
             .set(key.hash, key.bytes, value, meta, hasher);
         self.changed(db, key.bytes, created);
         self.ready(db, key.bytes, meta.kind);
+        if let Some(old) = old {
+            self.replaced(old);
+        }
+    }
+
+    /// Frees an entry a write replaced: on the lazy free thread when it is big and
+    /// `lazyfree-lazy-server-del` is on, else here.
+    fn replaced(&self, old: Entry) {
+        let lazy = self.ks.lazy_server_del.load(Relaxed);
+        self.ks.lazyfree.free_entry(old, lazy);
     }
 
     /// Writes `bytes` at `offset` of the string at `key` (a gap is zero-filled; an absent key
@@ -653,11 +713,15 @@ impl<'a> Locked<'a> {
         let i = self.before_key(db, key);
         let created = self.creates(i, key);
         let kind = entry.view().kind();
-        if let Some(old) = self.guards[i].1.put(key.hash, key.bytes, entry, hasher) {
-            self.stream_gone(db, key.bytes, &old);
+        let old = self.guards[i].1.put(key.hash, key.bytes, entry, hasher);
+        if let Some(old) = &old {
+            self.stream_gone(db, key.bytes, old);
         }
         self.changed(db, key.bytes, created);
         self.ready(db, key.bytes, kind);
+        if let Some(old) = old {
+            self.replaced(old);
+        }
     }
 
     /// Whether storing `key` in locked shard `i` creates it (only asked when someone listens
@@ -711,6 +775,13 @@ impl<'a> Locked<'a> {
                 self.ks
                     .events
                     .emit(crate::notify::EXPIRED, "expired", db, key.bytes, now);
+                crate::propagate::emit(&self.ks.log, db, &[b"DEL", key.bytes]);
+            }
+            Deletion::Evicted { now } => {
+                self.touched_key(db, key.bytes);
+                self.ks
+                    .events
+                    .emit(crate::notify::EVICTED, "evicted", db, key.bytes, now);
                 crate::propagate::emit(&self.ks.log, db, &[b"DEL", key.bytes]);
             }
         }

@@ -20,6 +20,9 @@
 //! - [`table`]: a shard's hash table of entries, with Redis's reverse-binary SCAN cursor.
 //! - [`keyspace`]: databases split into shards behind reader-writer locks, the locking order,
 //!   the one delete path and the per-shard deadline index; [`expire`]: active expiry.
+//! - [`memory`]: the counting allocator behind `used_memory`, `maxmemory-policy` and the
+//!   access clock (LRU seconds or LFU counter); [`evict`]: eviction when `maxmemory` is
+//!   passed, and the OOM refusal; [`lazyfree`]: big values freed on a background thread.
 //! - [`types`]: lists, hashes, sets and sorted sets, compact while small; [`ostree`] is the
 //!   order-statistics list that ranks large sorted sets.
 //! - [`blocking`]: clients waiting in BLPOP and friends, and the keys that wake them.
@@ -58,6 +61,7 @@ pub mod config;
 pub mod dump;
 pub mod entry;
 pub mod error;
+pub mod evict;
 pub mod expire;
 pub mod families;
 pub mod float;
@@ -65,6 +69,8 @@ pub mod gate;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod lazyfree;
+pub mod memory;
 pub mod monitor;
 pub mod notify;
 pub mod ostree;
@@ -166,6 +172,10 @@ pub struct Engine {
     pub blocking: Arc<blocking::Blocking>,
     persistence: std::sync::OnceLock<Arc<dyn persistence::Persistence>>,
     long_section: std::sync::OnceLock<LongSection>,
+    /// Memory settings the call path reads without locks, the peak and eviction counters.
+    pub memory: memory::Memory,
+    /// The eviction pool (the best candidates sampled so far), one evictor at a time.
+    pub evictor: evict::Evictor,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
@@ -199,12 +209,19 @@ impl Engine {
             blocking,
             persistence: std::sync::OnceLock::new(),
             long_section: std::sync::OnceLock::new(),
+            memory: memory::Memory::default(),
+            evictor: evict::Evictor::default(),
             clock,
             run_id: rand::hex_id(),
             started: Instant::now(),
             started_unix,
         };
         engine.sync_config();
+        let used = engine.memory.used();
+        engine
+            .memory
+            .startup
+            .store(used, std::sync::atomic::Ordering::Relaxed);
         engine
     }
 
@@ -217,6 +234,11 @@ impl Engine {
             .configure(v.notify_keyspace_events, v.output_limits[2]);
         self.limits.store(&v.encodings);
         self.keyspace.tracking.set_limit(self.config.push_limit());
+        self.memory.configure(&v);
+        self.keyspace.lazy_server_del.store(
+            v.lazyfree_lazy_server_del,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// An engine with default settings and the system clock.

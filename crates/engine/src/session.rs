@@ -230,6 +230,9 @@ pub struct Session {
     /// Set for the session replaying the append-only file: it runs while the server loads and
     /// is never refused for a persistence error.
     pub replaying: bool,
+    /// `maxmemory` could not be met when the running command was admitted (Redis's
+    /// `pre_command_oom_state`: a script's first write is refused then).
+    pub oom: bool,
 }
 
 /// A tracking connection's options.
@@ -376,6 +379,7 @@ impl Session {
             reply_skip_next: false,
             blocked: None,
             replaying: false,
+            oom: false,
         }
     }
 

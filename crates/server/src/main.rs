@@ -4,6 +4,10 @@ use ferrokv_server::args::{self, Action, USAGE};
 use ferrokv_server::{shutdown_signal, worker_threads, Server};
 use std::process::ExitCode;
 
+/// Every allocation is counted: INFO's `used_memory` and the `maxmemory` limit read the total.
+#[global_allocator]
+static ALLOCATOR: engine::memory::CountingAllocator = engine::memory::CountingAllocator;
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut values = match args::parse(&argv) {

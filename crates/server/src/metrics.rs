@@ -161,13 +161,6 @@ pub fn render(engine: &Engine) -> String {
     );
     single(
         &mut out,
-        "ferrokv_evicted_keys_total",
-        "counter",
-        "Keys evicted by maxmemory.",
-        0,
-    );
-    single(
-        &mut out,
         "ferrokv_expire_lag_seconds",
         "gauge",
         "How far behind its deadlines active expiry was at its last cycle.",
@@ -194,12 +187,48 @@ pub fn render(engine: &Engine) -> String {
         "Error replies sent.",
         s.error_replies.load(Relaxed),
     );
+    let m = engine.memory_report();
     single(
         &mut out,
         "ferrokv_memory_used_bytes",
         "gauge",
+        "Bytes allocated (INFO used_memory).",
+        m.used,
+    );
+    single(
+        &mut out,
+        "ferrokv_memory_rss_bytes",
+        "gauge",
         "Resident memory of the process.",
-        engine::info::rss_bytes(),
+        m.rss,
+    );
+    single(
+        &mut out,
+        "ferrokv_memory_peak_bytes",
+        "gauge",
+        "The largest used_memory seen.",
+        m.peak,
+    );
+    single(
+        &mut out,
+        "ferrokv_memory_dataset_bytes",
+        "gauge",
+        "used_memory minus the overhead (start-up, hash tables, client buffers).",
+        m.dataset,
+    );
+    single(
+        &mut out,
+        "ferrokv_maxmemory_bytes",
+        "gauge",
+        "The maxmemory limit (0: none).",
+        engine.memory.maxmemory(),
+    );
+    single(
+        &mut out,
+        "ferrokv_evicted_keys_total",
+        "counter",
+        "Keys evicted to stay under maxmemory.",
+        engine.memory.evicted_keys.load(Relaxed),
     );
     single(
         &mut out,

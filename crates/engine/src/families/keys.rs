@@ -15,15 +15,21 @@ fn del(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let (db, now) = (ctx.db(), ctx.now);
     let keys: Vec<Key<'_>> = args[1..].iter().map(|k| ctx.key(k)).collect();
     let mut l = ctx.ks().lock(db, &keys);
-    let mut n = 0;
+    let mut gone = Vec::new();
     for k in &keys {
         if l.get(db, k, now).is_some() {
-            l.remove(db, k);
+            gone.extend(l.remove(db, k));
             ctx.notify(GENERIC, "del", k.bytes);
-            n += 1;
         }
     }
-    ctx.out.int(n);
+    drop(l);
+    ctx.out.int(gone.len() as i64);
+    // The values are freed once the locks are released: UNLINK's (and DEL's under
+    // `lazyfree-lazy-user-del`) big ones on the lazy free thread.
+    let lazy = is(args[0], "unlink") || ctx.engine.memory.lazy_user_del();
+    for e in gone {
+        ctx.engine.keyspace.lazyfree.free_entry(e, lazy);
+    }
     Ok(())
 }
 
@@ -248,10 +254,11 @@ fn dbsize(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; true means asynchronous.
-fn flush_mode(args: &[&[u8]]) -> Result<bool, CmdError> {
+/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; true means asynchronous (without either,
+/// as `lazyfree-lazy-user-flush` says).
+fn flush_mode(ctx: &Ctx<'_>, args: &[&[u8]]) -> Result<bool, CmdError> {
     match args.len() {
-        1 => Ok(false),
+        1 => Ok(ctx.engine.memory.lazy_user_flush()),
         2 if is(args[1], "async") => Ok(true),
         2 if is(args[1], "sync") => Ok(false),
         _ => Err(error::SYNTAX),
@@ -301,7 +308,7 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
     }
     ctx.ks().tracking.invalidate_all();
     if lazy {
-        std::thread::spawn(move || drop(garbage));
+        ctx.engine.keyspace.lazyfree.free(garbage);
     } else {
         drop(garbage);
     }
@@ -309,7 +316,7 @@ fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
 
 /// `FLUSHDB [ASYNC | SYNC]`
 fn flushdb(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let lazy = flush_mode(args)?;
+    let lazy = flush_mode(ctx, args)?;
     flush(ctx, &[ctx.db()], lazy);
     ctx.out.ok();
     Ok(())
@@ -317,7 +324,7 @@ fn flushdb(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `FLUSHALL [ASYNC | SYNC]`
 fn flushall(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let lazy = flush_mode(args)?;
+    let lazy = flush_mode(ctx, args)?;
     let all: Vec<usize> = (0..ctx.ks().databases()).collect();
     flush(ctx, &all, lazy);
     if !ctx.session.replaying {
@@ -645,30 +652,43 @@ fn object_refcount(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     })
 }
 
-/// `OBJECT IDLETIME key`: seconds since the last access.
+/// `OBJECT IDLETIME key`: seconds since the last access (not kept under an LFU policy).
 fn object_idletime(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let clock = ctx.clock();
+    let now = ctx.base_time();
+    let lfu = ctx.engine.memory.policy().is_lfu();
+    let mut refused = false;
     object_lookup(ctx, args[2], |out, e| {
-        let idle = clock.wrapping_sub(e.clock()) & 0x00ff_ffff;
-        out.int(i64::from(idle));
-    })
+        if lfu {
+            refused = true;
+        } else {
+            out.int(crate::memory::idle_seconds(e.clock(), now) as i64);
+        }
+    })?;
+    if refused {
+        return Err(CmdError::from_static("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
+    }
+    Ok(())
 }
 
-/// `OBJECT FREQ key`: frequency is tracked only under an LFU eviction policy, which this build
-/// does not offer yet, so the reply is Redis's error for that case.
+/// `OBJECT FREQ key`: the key's logarithmic access counter, decayed to now (kept only under
+/// an LFU policy).
 fn object_freq(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    let k = ctx.key(args[2]);
-    let exists = ctx
-        .ks()
-        .db(ctx.db())
-        .read(k.shard)
-        .get(k.hash, args[2], ctx.now)
-        .is_some();
-    if !exists {
-        ctx.out.null();
-        return Ok(());
+    let now = ctx.base_time();
+    let memory = &ctx.engine.memory;
+    let lfu = memory.policy().is_lfu();
+    let decay = memory.lfu_decay_time();
+    let mut refused = false;
+    object_lookup(ctx, args[2], |out, e| {
+        if lfu {
+            out.int(i64::from(crate::memory::lfu_decayed(e.clock(), now, decay)));
+        } else {
+            refused = true;
+        }
+    })?;
+    if refused {
+        return Err(CmdError::from_static("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
     }
-    Err(CmdError::from_static("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."))
+    Ok(())
 }
 
 /// `OBJECT HELP`

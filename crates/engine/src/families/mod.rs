@@ -8,6 +8,7 @@ pub mod hashes;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 #[cfg(feature = "scripting")]
@@ -45,6 +46,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     sort::COMMANDS,
     streams::COMMANDS,
     persistence::COMMANDS,
+    memory::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
 ];
@@ -120,7 +122,7 @@ pub fn read_key<R>(
         ctx.miss(key);
     }
     if let Some(e) = &e {
-        e.touch(ctx.clock());
+        ctx.touch(e);
     }
     f(ctx.out, e)
 }
@@ -139,14 +141,13 @@ pub fn read_keys<R>(
     shards.sort_unstable();
     shards.dedup();
     let guards: Vec<_> = shards.iter().map(|&s| (s, db.read(s))).collect();
-    let clock = ctx.clock();
     let entries: Vec<Option<EntryRef<'_>>> = hashed
         .iter()
         .map(|k| {
             let g = &guards[guards.iter().position(|(s, _)| *s == k.shard).unwrap_or(0)].1;
             let e = g.get(k.hash, k.bytes, ctx.now);
             if let Some(e) = &e {
-                e.touch(clock);
+                ctx.touch(e);
             }
             e
         })

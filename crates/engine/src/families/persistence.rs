@@ -52,8 +52,6 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             idle = Some(v);
             j += 1;
         } else if is(args[j], "freq") && more && idle.is_none() {
-            // Accepted and checked; access frequencies are only kept under an LFU eviction
-            // policy, which this server does not have.
             let v = int_arg(args[j + 1])?;
             if !(0..=255).contains(&v) {
                 return Err(CmdError::from_static(
@@ -98,10 +96,16 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         Some((ttl as u64).saturating_add(ctx.base_time()))
     };
     let expired = at.is_some_and(|at| at <= now);
-    let clock = ctx.clock();
-    let clock = match idle {
-        Some(secs) => clock.wrapping_sub((secs.min(0x00ff_ffff)) as u32) & 0x00ff_ffff,
-        None => clock,
+    // As Redis's `objectSetLRUOrLFU`: FREQ sets the counter under an LFU policy, IDLETIME
+    // the last access under any other; the one that does not apply is ignored.
+    let base = ctx.base_time();
+    let clock = match (ctx.engine.memory.policy().is_lfu(), idle, freq) {
+        (true, _, Some(f)) => crate::memory::lfu_clock(base, f as u8),
+        (false, Some(secs), _) => {
+            let secs = secs.min(i64::from(crate::memory::CLOCK_MASK)) as u32;
+            crate::memory::lru_clock(base).wrapping_sub(secs) & crate::memory::CLOCK_MASK
+        }
+        _ => ctx.clock(),
     };
     let meta = EntryMeta {
         expire: at,

@@ -160,23 +160,8 @@ impl Scripting {
     /// allocator) and the sources kept. Counted without the locks a running script holds
     /// (its heap then reads as 0).
     pub fn info(&self, line: &mut dyn FnMut(&str, &dyn std::fmt::Display)) {
-        let (vm_eval, scripts, script_bytes) = match self.eval.try_lock() {
-            Ok(g) => g.as_ref().map_or((0, 0, 0), |i| {
-                (
-                    i.sandbox.lua.used_memory(),
-                    i.scripts.len(),
-                    i.scripts.values().map(|s| s.body.len()).sum::<usize>(),
-                )
-            }),
-            Err(_) => (0, 0, 0),
-        };
-        let (vm_functions, function_bytes) = match self.functions.try_lock() {
-            Ok(f) => (
-                f.state().map_or(0, |s| s.lua.used_memory()),
-                f.libraries.values().map(|l| l.code.len()).sum::<usize>(),
-            ),
-            Err(_) => (0, 0),
-        };
+        let (vm_eval, scripts, script_bytes) = self.eval_usage();
+        let (vm_functions, function_bytes) = self.function_usage();
         let (libraries, functions) = self.counts();
         let human = crate::info::human;
         line("used_memory_lua", &vm_eval);
@@ -198,6 +183,42 @@ impl Scripting {
             "used_memory_scripts_human",
             &human((script_bytes + function_bytes) as u64),
         );
+    }
+
+    /// Bytes of the cached scripts' sources and of the function libraries' code (MEMORY
+    /// STATS `lua.caches`, `functions.caches`).
+    pub fn cache_bytes(&self) -> (usize, usize) {
+        (self.eval_usage().2, self.function_usage().1)
+    }
+
+    /// Scripts in the EVAL cache.
+    pub fn cached_scripts(&self) -> usize {
+        self.eval_usage().1
+    }
+
+    /// The EVAL interpreter's heap, its cached scripts and their source bytes.
+    fn eval_usage(&self) -> (usize, usize, usize) {
+        match self.eval.try_lock() {
+            Ok(g) => g.as_ref().map_or((0, 0, 0), |i| {
+                (
+                    i.sandbox.lua.used_memory(),
+                    i.scripts.len(),
+                    i.scripts.values().map(|s| s.body.len()).sum::<usize>(),
+                )
+            }),
+            Err(_) => (0, 0, 0),
+        }
+    }
+
+    /// The function interpreter's heap and the libraries' code bytes.
+    fn function_usage(&self) -> (usize, usize) {
+        match self.functions.try_lock() {
+            Ok(f) => (
+                f.state().map_or(0, |s| s.lua.used_memory()),
+                f.libraries.values().map(|l| l.code.len()).sum::<usize>(),
+            ),
+            Err(_) => (0, 0),
+        }
     }
 }
 
@@ -256,6 +277,10 @@ pub struct Run<'e> {
     out: ReplyBuf,
     /// `redis.setresp`: 2 or 3.
     pub resp: u8,
+    /// `maxmemory` could not be met when the script's command was admitted.
+    oom: bool,
+    /// The script has written.
+    wrote: bool,
 }
 
 thread_local! {
@@ -351,7 +376,15 @@ impl Run<'_> {
             if let Some(why) = engine.state.misconf() {
                 return refuse(&format!("-{why}"));
             }
+        }
+        // Redis's `scriptVerifyOOM`: under OOM a script may not start writing (once it wrote,
+        // it finishes, or the data would be half changed).
+        if cmd.flags & flags::DENYOOM != 0 && self.oom && !self.wrote && !self.flags.allow_oom {
+            return refuse("-OOM command not allowed when used memory > 'maxmemory'.");
+        }
+        if cmd.flags & flags::WRITE != 0 {
             engine.busy.wrote();
+            self.wrote = true;
         }
         self.out.buf.clear();
         self.out.resp3 = self.resp == 3;
@@ -434,6 +467,10 @@ pub fn run(ctx: &mut Ctx<'_>, inv: Invocation<'_>, args: &[&[u8]]) -> Result<(),
                 "ERR Can not execute a script with write flag using *_ro command.",
             ));
         }
+        // A script that declares it may write is `denyoom` unless it says `allow-oom`.
+        if !inv.flags.allow_oom && ctx.session.oom {
+            return Err(crate::error::OOM);
+        }
         // Redis 7.0 refuses a script that may write while persistence fails, before it runs.
         if let Some(why) = engine.state.misconf() {
             return Err(CmdError::new(why));
@@ -456,6 +493,8 @@ pub fn run(ctx: &mut Ctx<'_>, inv: Invocation<'_>, args: &[&[u8]]) -> Result<(),
         read_only_command: inv.read_only_command,
         out: ReplyBuf::new(false),
         resp: 2,
+        oom: ctx.session.oom,
+        wrote: false,
     };
     let ptr = (&mut run as *mut Run<'_>).cast::<Run<'static>>();
     CURRENT.with(|c| c.set(ptr));

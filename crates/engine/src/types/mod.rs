@@ -131,6 +131,49 @@ pub enum Big {
     Stream(Box<stream::Stream>),
 }
 
+impl Big {
+    /// Estimated bytes this structure takes (MEMORY USAGE): element sizes are averaged over
+    /// the first `samples` elements (0: all of them), as Redis's `objectComputeSize` does.
+    pub fn usage(&self, samples: usize) -> usize {
+        use crate::memory::footprint;
+        let samples = if samples == 0 { usize::MAX } else { samples };
+        let own = footprint(std::mem::size_of::<Big>());
+        own + match self {
+            Big::List(l) => {
+                let want = samples.min(l.len());
+                let sum: usize = l.iter().take(want).map(|x| footprint(x.len())).sum();
+                let slots = l.capacity() * std::mem::size_of::<Box<[u8]>>();
+                let avg = sum.checked_div(want).unwrap_or(0);
+                slots + avg.saturating_mul(l.len())
+            }
+            Big::Hash(t) | Big::Set(t) => table_usage(t, samples),
+            Big::ZSet(z) => z.usage(samples),
+            Big::Stream(x) => x.allocated(),
+        }
+    }
+}
+
+/// Estimated bytes of a collection table: its buckets, and its entries' average size over
+/// the first `samples` of them times their number.
+pub fn table_usage(t: &Table, samples: usize) -> usize {
+    let n = t.len();
+    let want = samples.min(n);
+    let (mut seen, mut bytes, mut cursor) = (0usize, 0usize, 0u64);
+    while seen < want {
+        cursor = t.scan(cursor, |e| {
+            if seen < want {
+                bytes += crate::memory::footprint(e.alloc_size());
+                seen += 1;
+            }
+        });
+        if cursor == 0 {
+            break;
+        }
+    }
+    let avg = bytes.checked_div(seen).unwrap_or(0);
+    t.bucket_bytes() + avg.saturating_mul(n)
+}
+
 impl Clone for Big {
     fn clone(&self) -> Big {
         match self {

@@ -90,6 +90,11 @@ fn score_of(e: &EntryRef<'_>) -> f64 {
 }
 
 impl ZBig {
+    /// Estimated bytes (MEMORY USAGE): the member table, sampled, and the ranked list.
+    pub fn usage(&self, samples: usize) -> usize {
+        super::table_usage(&self.dict, samples) + self.list.heap_bytes()
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
         self.dict.len()
