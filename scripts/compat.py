@@ -94,6 +94,18 @@ Parts:
           --stream-count commands (compared reply by reply; `-k streams:random`
           runs it alone).  Idle / delivery / seen times and `*` IDs go through
           the normalisers documented in compat_streams.py.  Never skipped.
+  memory  memory and eviction (compat_memory.py; Redis 7.0 semantics): MEMORY
+          HELP / USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS, CONFIG of
+          maxmemory (units), maxmemory-policy / -samples /
+          -eviction-tenacity, lfu-*, lazyfree-lazy-*, OBJECT FREQ / IDLETIME
+          under LRU and LFU policies and RESTORE ... IDLETIME / FREQ, OOM
+          replies of a noeviction server over maxmemory (denyoom commands,
+          MULTI / EXEC, scripts and functions, INFO errorstats), INFO memory
+          field names and INFO stats eviction fields, eviction with the
+          allkeys-* / volatile-* policies and its keyspace notifications.
+          Named connections; maxmemory and the other parameters are restored
+          after every group.  Sizes go through the shape normalisers
+          documented in compat_memory.py.  Never skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -108,8 +120,8 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams and random parts sends ``HELLO 3``
-first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory and random parts
+sends ``HELLO 3`` first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
 on raw sockets, in the first pass.  ``--resp3`` is short for ``--protocols 3``.
@@ -117,7 +129,8 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random]
+                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,
+                             random]
                     [--stream-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
@@ -143,6 +156,7 @@ import sys
 import tempfile
 import time
 
+import compat_memory
 import compat_scripting
 import compat_streams
 import compat_types
@@ -3034,15 +3048,16 @@ def main():
                     help="reference redis-server binary")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
-    ap.add_argument("--parts", default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random",
-                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,random "
-                         "(default all)")
+    ap.add_argument("--parts",
+                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,random",
+                    help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
+                         "random (default all)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
                     help="number of random stream commands of the streams part (per protocol pass; 0: none; "
                          "seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
-                         "scripting / streams cases whose name contains SUBSTR (skips random; "
+                         "scripting / streams / memory cases whose name contains SUBSTR (skips random; "
                          "-k streams:random runs the streams part's random stream)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
@@ -3130,6 +3145,9 @@ def main():
             if "streams" in parts:
                 compat_streams.run_streams(h, opts.filter, opts.seed, opts.stream_count)
                 h.fresh()
+            if "memory" in parts:
+                compat_memory.run_memory(h, opts.filter)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3165,6 +3183,7 @@ def main():
 compat_types.install(sys.modules[__name__])
 compat_scripting.install(sys.modules[__name__])
 compat_streams.install(sys.modules[__name__])
+compat_memory.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

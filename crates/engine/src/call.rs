@@ -23,6 +23,7 @@ use crate::keyspace::{Key, Keyspace};
 use crate::session::{KeyHint, Session};
 use crate::{gate, notify, propagate, tracking, Engine};
 use resp::ReplyBuf;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
@@ -175,12 +176,17 @@ impl<'a> Ctx<'a> {
     /// The access clock a key made now starts with (see [`crate::memory`]: LRU seconds, or
     /// an LFU counter under an LFU policy).
     pub fn clock(&self) -> u32 {
-        self.engine.memory.new_clock(self.base_time())
+        self.engine.keyspace.access.new_clock(self.base_time())
     }
 
     /// Records an access to `e` in its access clock.
     pub fn touch(&self, e: &crate::entry::EntryRef<'_>) {
-        e.touch(self.engine.memory.touched(e.clock(), self.base_time()));
+        e.touch(
+            self.engine
+                .keyspace
+                .access
+                .touched(e.clock(), self.base_time()),
+        );
     }
 
     /// The time relative expiries (EX, EXPIRE, a RESTORE ttl) count from and access times
@@ -260,6 +266,11 @@ fn shown_with_script(cmd: &crate::command::Command) -> bool {
 /// sends when a web page makes it talk to the RESP port.
 fn is_cross_protocol(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+thread_local! {
+    /// Errors counted on this thread, ever (a command's call compares before and after).
+    static ERRORS_HERE: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Unix seconds of the last cross-protocol warning (logged at most once a minute).
@@ -465,7 +476,12 @@ impl Engine {
             skip_reply,
             caching_set: false,
         };
+        let errors_before = ERRORS_HERE.with(Cell::get);
         let failed = self.run(&mut ctx, idx, args, mark);
+        // As Redis: a script fails when an error was replied while it ran (a `redis.pcall`
+        // of a failing command), not only when it replies one (EXEC does not count so).
+        let failed =
+            failed || (shown_with_script(cmd) && ERRORS_HERE.with(Cell::get) != errors_before);
         let Ctx {
             block,
             close,
@@ -581,7 +597,9 @@ impl Engine {
             Err(_) => CmdError::from_static("ERR internal error while executing the command"),
         };
         ctx.out.truncate(mark);
-        self.count_error(text.as_bytes());
+        if !text.is_counted() {
+            self.count_error(text.as_bytes());
+        }
         ctx.out.error(text.as_bytes());
         true
     }
@@ -688,11 +706,10 @@ impl Engine {
             // Redis compatibility: a refused EXEC ends the transaction and says why (with
             // EXECABORT, so the client knows it left the MULTI state, even outside one).
             session.end_transaction();
+            // As Redis's `execCommandAbort`: a shared error (OOM, MISCONF, LOADING...) keeps
+            // its code, a formatted one (`ERR ...`) is given without it.
             let text = err.as_bytes();
-            let reason = text
-                .iter()
-                .position(|&c| c == b' ')
-                .map_or(text, |p| &text[p + 1..]);
+            let reason = text.strip_prefix(b"ERR ").unwrap_or(text);
             let abort =
                 CmdError::concat(&[b"EXECABORT Transaction discarded because of: ", reason]);
             self.reject(idx, &abort, out);
@@ -713,8 +730,9 @@ impl Engine {
         out.error(err.as_bytes());
     }
 
-    fn count_error(&self, msg: &[u8]) {
+    pub(crate) fn count_error(&self, msg: &[u8]) {
         self.stats.error_replies.fetch_add(1, Relaxed);
+        ERRORS_HERE.with(|n| n.set(n.get().wrapping_add(1)));
         let code = msg.split(|&c| c == b' ').next().unwrap_or(b"ERR");
         let code = String::from_utf8_lossy(code).into_owned();
         let mut map = self

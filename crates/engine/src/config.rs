@@ -98,6 +98,11 @@ pub struct Values {
     pub maxmemory: u64,
     /// `maxmemory-policy`.
     pub maxmemory_policy: crate::memory::Policy,
+    /// `maxmemory-clients`: bytes, or a percentage of `maxmemory` when negative (-10: 10%).
+    /// Redis compatibility: accepted and shown, but clients are not evicted for their
+    /// buffers (a non-zero value is logged as having no effect); client output buffers are
+    /// bounded by `client-output-buffer-limit` instead.
+    pub maxmemory_clients: i64,
     /// `maxmemory-samples`: keys sampled per database for each eviction.
     pub maxmemory_samples: u64,
     /// `maxmemory-eviction-tenacity`: how long one command may spend evicting (0..=100, as
@@ -180,6 +185,7 @@ impl Default for Values {
             rdbcompression: true,
             maxmemory: 0,
             maxmemory_policy: crate::memory::Policy::NoEviction,
+            maxmemory_clients: 0,
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,
             lfu_log_factor: 10,
@@ -811,6 +817,37 @@ pub const PARAMS: &[Param] = &[
             v.maxmemory_policy = crate::memory::Policy::parse(s).ok_or(
                 "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
             )?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-clients",
+        mutable: true,
+        get: |v| match v.maxmemory_clients {
+            n if n < 0 => format!("{}%", -n),
+            n => n.to_string(),
+        },
+        set: |v, s| {
+            const BAD: &str = "argument must be a memory or percent value";
+            let n = match s.strip_suffix('%') {
+                Some(p) => {
+                    let p: i64 = p.parse().map_err(|_| BAD)?;
+                    if p < 0 {
+                        return Err(BAD.into());
+                    }
+                    if p > 100 {
+                        return Err("percentage argument must be less or equal to 100".into());
+                    }
+                    -p
+                }
+                None => i64::try_from(parse_memory(s).ok_or(BAD)?).map_err(|_| BAD)?,
+            };
+            if n != 0 && n != v.maxmemory_clients {
+                tracing::warn!(
+                    "maxmemory-clients is accepted but has no effect: clients are not evicted for their memory (client-output-buffer-limit bounds their buffers)"
+                );
+            }
+            v.maxmemory_clients = n;
             Ok(())
         },
     },

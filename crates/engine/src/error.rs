@@ -7,27 +7,52 @@ use std::fmt;
 /// An error reply. The text is bytes, not `str`: Redis echoes arguments into some errors
 /// (unknown command, unknown subcommand) and they need not be UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CmdError(Cow<'static, [u8]>);
+pub struct CmdError {
+    text: Cow<'static, [u8]>,
+    /// Already counted in the error statistics (a script raising the error of a command it
+    /// called, which was counted when that command failed).
+    counted: bool,
+}
 
 impl CmdError {
     /// An error with a computed text (which must start with its code, e.g. `ERR `).
     pub fn new(text: String) -> CmdError {
-        CmdError(Cow::Owned(text.into_bytes()))
+        CmdError {
+            text: Cow::Owned(text.into_bytes()),
+            counted: false,
+        }
     }
 
     /// An error assembled from pieces, some of them client bytes.
     pub fn concat(parts: &[&[u8]]) -> CmdError {
-        CmdError(Cow::Owned(parts.concat()))
+        CmdError {
+            text: Cow::Owned(parts.concat()),
+            counted: false,
+        }
     }
 
     /// An error with a static text.
     pub const fn from_static(text: &'static str) -> CmdError {
-        CmdError(Cow::Borrowed(text.as_bytes()))
+        CmdError {
+            text: Cow::Borrowed(text.as_bytes()),
+            counted: false,
+        }
     }
 
     /// The wire text without the leading `-`.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.text
+    }
+
+    /// Marks the error as counted in the error statistics already.
+    pub fn already_counted(mut self) -> CmdError {
+        self.counted = true;
+        self
+    }
+
+    /// See [`CmdError::already_counted`].
+    pub fn is_counted(&self) -> bool {
+        self.counted
     }
 
     /// `ERR wrong number of arguments for '<name>' command`.
@@ -45,7 +70,7 @@ impl CmdError {
 
 impl fmt::Display for CmdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(&self.0))
+        f.write_str(&String::from_utf8_lossy(&self.text))
     }
 }
 

@@ -86,7 +86,7 @@ impl Engine {
                 255 - u64::from(memory::lfu_decayed(
                     e.clock(),
                     now_ms,
-                    self.memory.lfu_decay_time(),
+                    self.keyspace.access.decay_time(),
                 ))
             }
             _ => memory::idle_seconds(e.clock(), now_ms) * 1000,
@@ -221,7 +221,7 @@ impl Engine {
             return Outcome::Ok;
         }
         let now_us = self.clock.now_us();
-        if self.memory.used() as u64 <= max {
+        if self.used_memory() as u64 <= max {
             let since = self.memory.exceeded_since_us.swap(0, Relaxed);
             if since > 0 {
                 self.memory
@@ -244,7 +244,7 @@ impl Engine {
         let now = self.clock.now_ms();
         let mut evicted = 0u64;
         loop {
-            if self.memory.used() as u64 <= max {
+            if self.used_memory() as u64 <= max {
                 return Outcome::Ok;
             }
             let Some((d, key)) = self.pick_victim(policy, &mut pool, now) else {
@@ -264,7 +264,7 @@ impl Engine {
     fn evict_fail(&self, max: u64) -> Outcome {
         if self.keyspace.lazyfree.counters().pending.load(Relaxed) > 0 {
             std::thread::sleep(time_limit(self.memory.tenacity()).min(Duration::from_millis(1)));
-            if self.memory.used() as u64 <= max {
+            if self.used_memory() as u64 <= max {
                 return Outcome::Ok;
             }
         }

@@ -366,6 +366,8 @@ pub struct Keyspace {
     pub lazyfree: crate::lazyfree::LazyFree,
     /// `lazyfree-lazy-server-del`: a big value a write replaces is freed in the background.
     pub lazy_server_del: std::sync::atomic::AtomicBool,
+    /// How access clocks are kept (LRU or LFU): a write's lookup of a key is an access.
+    pub access: crate::memory::AccessClock,
 }
 
 impl Keyspace {
@@ -382,6 +384,7 @@ impl Keyspace {
             snapshots: crate::snapshot::Snapshots::default(),
             lazyfree: crate::lazyfree::LazyFree::default(),
             lazy_server_del: std::sync::atomic::AtomicBool::new(false),
+            access: crate::memory::AccessClock::default(),
         }
     }
 
@@ -592,7 +595,10 @@ impl<'a> Locked<'a> {
             self.delete(db, key, Deletion::Expired { now });
             return None;
         }
-        self.guards[i].1.table.get(key.hash, key.bytes)
+        let e = self.guards[i].1.table.get(key.hash, key.bytes)?;
+        // A write's lookup is an access (Redis's `lookupKeyWrite`).
+        e.touch(self.ks.access.touched(e.clock(), now));
+        Some(e)
     }
 
     /// The guard index of `key`'s shard, after a snapshot in progress saved the key's value
@@ -643,6 +649,10 @@ impl<'a> Locked<'a> {
             }
         }
         let created = self.creates(i, key);
+        let mut meta = meta;
+        if let Some(e) = self.guards[i].1.table.get(key.hash, key.bytes) {
+            meta.clock = self.ks.access.overwritten(e.clock(), meta.clock);
+        }
         let old = self.guards[i]
             .1
             .set(key.hash, key.bytes, value, meta, hasher);

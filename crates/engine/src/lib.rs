@@ -217,7 +217,7 @@ impl Engine {
             started_unix,
         };
         engine.sync_config();
-        let used = engine.memory.used();
+        let used = engine.used_memory();
         engine
             .memory
             .startup
@@ -235,6 +235,7 @@ impl Engine {
         self.limits.store(&v.encodings);
         self.keyspace.tracking.set_limit(self.config.push_limit());
         self.memory.configure(&v);
+        self.keyspace.access.configure(&v);
         self.keyspace.lazy_server_del.store(
             v.lazyfree_lazy_server_del,
             std::sync::atomic::Ordering::Relaxed,

@@ -12,8 +12,8 @@
 //! - The access clock: the 24 bits each entry keeps (see [`crate::entry`]) hold, as in Redis,
 //!   either the last access in seconds (LRU policies and no eviction) or, under an LFU policy,
 //!   the last decrement time in minutes (16 bits) and a logarithmic access counter (8 bits).
-//!   [`Memory::new_clock`] is the value a new key starts with, [`Memory::touched`] the value an
-//!   access leaves.
+//!   [`AccessClock`] (the keyspace keeps one) says what a new key starts with, what an access
+//!   and an overwrite leave.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{
@@ -259,6 +259,67 @@ pub fn lfu_clock(now_ms: u64, counter: u8) -> u32 {
     (lfu_minutes(now_ms) << 8) | u32::from(counter)
 }
 
+/// How keys' access clocks are kept (the keyspace's copy of the policy's LRU/LFU choice and
+/// the LFU settings): what a new key starts with, what an access and an overwrite leave.
+#[derive(Default)]
+pub struct AccessClock {
+    lfu: AtomicBool,
+    log_factor: AtomicU32,
+    decay_time: AtomicU32,
+}
+
+impl AccessClock {
+    /// Copies `maxmemory-policy`, `lfu-log-factor` and `lfu-decay-time`.
+    pub fn configure(&self, v: &crate::config::Values) {
+        self.lfu.store(v.maxmemory_policy.is_lfu(), Relaxed);
+        self.log_factor.store(v.lfu_log_factor as u32, Relaxed);
+        self.decay_time.store(v.lfu_decay_time as u32, Relaxed);
+    }
+
+    /// True under an LFU policy.
+    pub fn lfu(&self) -> bool {
+        self.lfu.load(Relaxed)
+    }
+
+    /// `lfu-decay-time`.
+    pub fn decay_time(&self) -> u32 {
+        self.decay_time.load(Relaxed)
+    }
+
+    /// The clock a new key starts with at `now_ms`.
+    pub fn new_clock(&self, now_ms: u64) -> u32 {
+        if self.lfu() {
+            lfu_clock(now_ms, LFU_INIT_VAL)
+        } else {
+            lru_clock(now_ms)
+        }
+    }
+
+    /// The clock an access at `now_ms` leaves on a key whose clock was `old` (Redis's
+    /// `updateLFU`, or the LRU clock of now).
+    pub fn touched(&self, old: u32, now_ms: u64) -> u32 {
+        if self.lfu() {
+            let counter = lfu_decayed(old, now_ms, self.decay_time());
+            let r = (crate::rand::u64() >> 11) as f64 / (1u64 << 53) as f64;
+            let counter = lfu_incremented(counter, self.log_factor.load(Relaxed), r);
+            lfu_clock(now_ms, counter)
+        } else {
+            lru_clock(now_ms)
+        }
+    }
+
+    /// The clock of a value that replaces one whose clock was `old` (`new` is what the new
+    /// value came with): under LFU the frequency stays the key's, as Redis's `dbOverwrite`
+    /// keeps it; under LRU the write is the access.
+    pub fn overwritten(&self, old: u32, new: u32) -> u32 {
+        if self.lfu() {
+            old
+        } else {
+            new
+        }
+    }
+}
+
 /// The settings the call path reads on every command, copied from the config
 /// ([`crate::Engine::sync_config`]), and the counters INFO reports.
 #[derive(Default)]
@@ -267,8 +328,6 @@ pub struct Memory {
     policy: AtomicU8,
     samples: AtomicU32,
     tenacity: AtomicU32,
-    lfu_log_factor: AtomicU32,
-    lfu_decay_time: AtomicU32,
     lazy_eviction: AtomicBool,
     lazy_expire: AtomicBool,
     lazy_user_del: AtomicBool,
@@ -284,6 +343,8 @@ pub struct Memory {
     pub exceeded_us: AtomicU64,
     /// When the current episode over the limit began (unix µs, 0: none).
     pub exceeded_since_us: AtomicU64,
+    /// See [`Memory::set_meter`].
+    meter: std::sync::OnceLock<fn(&crate::Engine) -> usize>,
     /// Evicted keys by idle time at eviction: < 1 min, < 10 min, < 1 h, < 1 day, more (INFO
     /// `evicted_idle_*`, beyond Redis: how cold what the cache gave up was).
     pub evicted_idle: [AtomicU64; 5],
@@ -300,8 +361,6 @@ impl Memory {
         self.samples.store(v.maxmemory_samples as u32, Relaxed);
         self.tenacity
             .store(v.maxmemory_eviction_tenacity as u32, Relaxed);
-        self.lfu_log_factor.store(v.lfu_log_factor as u32, Relaxed);
-        self.lfu_decay_time.store(v.lfu_decay_time as u32, Relaxed);
         self.lazy_eviction.store(v.lazyfree_lazy_eviction, Relaxed);
         self.lazy_expire.store(v.lazyfree_lazy_expire, Relaxed);
         self.lazy_user_del.store(v.lazyfree_lazy_user_del, Relaxed);
@@ -349,40 +408,25 @@ impl Memory {
         self.lazy_eviction.load(Relaxed)
     }
 
-    /// `lfu-decay-time`.
-    pub fn lfu_decay_time(&self) -> u32 {
-        self.lfu_decay_time.load(Relaxed)
+    /// Replaces how `used_memory` is measured (an embedding program with accounting of its
+    /// own; tests that make memory a function of the keyspace). Set once.
+    pub fn set_meter(&self, meter: fn(&crate::Engine) -> usize) {
+        let _ = self.meter.set(meter);
     }
 
-    /// What `maxmemory` is checked against: the counted allocations, else the RSS. Updates
-    /// the peak.
-    pub fn used(&self) -> usize {
-        let used = counted().unwrap_or_else(rss);
-        if used > self.peak.load(Relaxed) {
-            self.peak.fetch_max(used, Relaxed);
+    /// CONFIG RESETSTAT: the eviction counters start again (an episode over the limit in
+    /// progress counts from now).
+    pub fn reset_stats(&self, now_us: u64) {
+        self.evicted_keys.store(0, Relaxed);
+        self.exceeded_us.store(0, Relaxed);
+        for c in &self.evicted_idle {
+            c.store(0, Relaxed);
         }
-        used
-    }
-
-    /// The access clock a new key starts with at `now_ms`.
-    pub fn new_clock(&self, now_ms: u64) -> u32 {
-        if self.policy().is_lfu() {
-            lfu_clock(now_ms, LFU_INIT_VAL)
-        } else {
-            lru_clock(now_ms)
-        }
-    }
-
-    /// The access clock an access at `now_ms` leaves on a key whose clock was `old`.
-    pub fn touched(&self, old: u32, now_ms: u64) -> u32 {
-        if self.policy().is_lfu() {
-            let counter = lfu_decayed(old, now_ms, self.lfu_decay_time());
-            let r = (crate::rand::u64() >> 11) as f64 / (1u64 << 53) as f64;
-            let counter = lfu_incremented(counter, self.lfu_log_factor.load(Relaxed), r);
-            lfu_clock(now_ms, counter)
-        } else {
-            lru_clock(now_ms)
-        }
+        let _ = self
+            .exceeded_since_us
+            .fetch_update(Relaxed, Relaxed, |since| {
+                (since > 0).then_some(now_us.max(1))
+            });
     }
 
     /// Records an eviction of a key idle for `idle_s` seconds.
@@ -530,9 +574,22 @@ impl Report {
 }
 
 impl crate::Engine {
+    /// What `maxmemory` is checked against (INFO `used_memory`): the counted allocations,
+    /// else the RSS, or what the meter set with [`Memory::set_meter`] says. Updates the peak.
+    pub fn used_memory(&self) -> usize {
+        let used = match self.memory.meter.get() {
+            Some(meter) => meter(self),
+            None => counted().unwrap_or_else(rss),
+        };
+        if used > self.memory.peak.load(Relaxed) {
+            self.memory.peak.fetch_max(used, Relaxed);
+        }
+        used
+    }
+
     /// Measures where memory goes now (takes every shard's read lock once).
     pub fn memory_report(&self) -> Report {
-        let used = self.memory.used() as u64;
+        let used = self.used_memory() as u64;
         let mut tables = 0u64;
         let mut keys = 0u64;
         for d in 0..self.keyspace.databases() {

@@ -781,3 +781,162 @@ fn sort_store_is_logged_as_the_list_it_stored() {
     assert_eq!(h.run("SORT nothing STORE none"), Value::Int(0));
     assert!(h.engine.keyspace.log.take().bytes.is_empty());
 }
+
+/// Memory as a function of the keyspace (1,000 bytes, and 100 a key of database 0), so
+/// eviction tests do not depend on the allocator.
+fn keys_meter(e: &Engine) -> usize {
+    let db = e.keyspace.db(0);
+    1000 + 100
+        * (0..crate::keyspace::SHARDS)
+            .map(|s| db.approx_keys(s, false))
+            .sum::<usize>()
+}
+
+impl Harness {
+    /// Runs `cmd` on a session of its own (outside this session's transaction).
+    fn run_as_config(&self, cmd: &str) -> Value {
+        let mut other = self.other_session();
+        self.run_as(&mut other, cmd)
+    }
+}
+
+fn dbsize(h: &mut Harness) -> i64 {
+    match h.run("DBSIZE") {
+        Value::Int(n) => n,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn allkeys_lru_evicts_the_keys_idle_longest() {
+    let mut h = Harness::new();
+    h.engine.memory.set_meter(keys_meter);
+    for i in 0..50 {
+        h.run(&format!("SET cold{i} v"));
+    }
+    h.clock.advance(10_000);
+    for i in 0..10 {
+        h.run(&format!("GET cold{i}"));
+    }
+    h.clock.advance(10_000);
+    h.run("CONFIG SET maxmemory-samples 10");
+    h.run("CONFIG SET maxmemory-policy allkeys-lru");
+    h.run("CONFIG SET maxmemory 6000");
+    for i in 0..20 {
+        assert_eq!(h.run(&format!("SET new{i} v")), Value::Simple("OK".into()));
+        h.clock.advance(1000);
+    }
+    // 50 keys fit: each command runs once the limit is met (a SET then adds its key; DBSIZE
+    // itself evicts the one too many first).
+    assert_eq!(dbsize(&mut h), 50);
+    for i in 0..10 {
+        assert_eq!(
+            h.run(&format!("EXISTS cold{i}")),
+            Value::Int(1),
+            "read key cold{i}"
+        );
+    }
+    for i in 0..20 {
+        assert_eq!(
+            h.run(&format!("EXISTS new{i}")),
+            Value::Int(1),
+            "new key new{i}"
+        );
+    }
+    assert_eq!(h.run("OBJECT IDLETIME cold3"), Value::Int(30));
+    let info = h.run("INFO stats");
+    let Value::Bulk(text) = info else { panic!() };
+    // The first SET found the limit met; each command after evicted one key.
+    assert!(String::from_utf8(text)
+        .unwrap()
+        .contains("evicted_keys:20\r\n"));
+}
+
+#[test]
+fn allkeys_lfu_keeps_what_is_read_often() {
+    let mut h = Harness::new();
+    h.engine.memory.set_meter(keys_meter);
+    h.run("CONFIG SET maxmemory-policy allkeys-lfu");
+    // Factor 0: every access counts, so the counters are exact.
+    h.run("CONFIG SET lfu-log-factor 0");
+    for i in 0..30 {
+        h.run(&format!("SET k{i} v"));
+    }
+    assert_eq!(h.run("OBJECT FREQ k0"), Value::Int(5));
+    for _ in 0..3 {
+        for i in 0..10 {
+            h.run(&format!("GET k{i}"));
+        }
+    }
+    assert_eq!(h.run("OBJECT FREQ k0"), Value::Int(8));
+    // A write's lookup counts too, and an overwrite keeps the key's frequency.
+    h.run("SET k0 other");
+    assert_eq!(h.run("OBJECT FREQ k0"), Value::Int(9));
+    h.run("CONFIG SET maxmemory-samples 30");
+    h.run("CONFIG SET maxmemory 3000");
+    for i in 0..10 {
+        h.run(&format!("SET new{i} v"));
+    }
+    for i in 0..10 {
+        assert_eq!(
+            h.run(&format!("EXISTS k{i}")),
+            Value::Int(1),
+            "hot key k{i}"
+        );
+    }
+    assert!(matches!(h.run("OBJECT IDLETIME k0"), Value::Error(_)));
+    // Decay: one step per lfu-decay-time minutes without access.
+    h.clock.advance(2 * 60_000);
+    assert_eq!(h.run("OBJECT FREQ k0"), Value::Int(7));
+}
+
+#[test]
+fn volatile_ttl_evicts_the_nearest_expiry_and_noeviction_refuses() {
+    let mut h = Harness::new();
+    h.engine.memory.set_meter(keys_meter);
+    for i in 0..10 {
+        h.run(&format!("SET keep{i} v"));
+    }
+    for (i, ttl) in [500, 100, 400, 300, 600, 200].iter().enumerate() {
+        h.run(&format!("SET vol{i} v EX {ttl}"));
+    }
+    h.run("CONFIG SET maxmemory-samples 64");
+    h.run("CONFIG SET maxmemory-policy volatile-ttl");
+    h.run("CONFIG SET maxmemory 2300");
+    assert_eq!(h.run("SET more v"), Value::Simple("OK".into()));
+    // 13 keys fit: the three nearest deadlines (100, 200, 300 s) went before SET, and the
+    // fourth (400 s) before DBSIZE.
+    assert_eq!(dbsize(&mut h), 13);
+    for i in [1, 5, 3] {
+        assert_eq!(h.run(&format!("EXISTS vol{i}")), Value::Int(0), "vol{i}");
+    }
+    assert_eq!(h.run("EXISTS vol2"), Value::Int(0), "vol2");
+    for i in [0, 4] {
+        assert_eq!(h.run(&format!("EXISTS vol{i}")), Value::Int(1), "vol{i}");
+    }
+    h.run("CONFIG SET maxmemory-policy noeviction");
+    h.run("CONFIG SET maxmemory 2000");
+    let oom = err("OOM command not allowed when used memory > 'maxmemory'.");
+    assert_eq!(h.run("SET another v"), oom);
+    assert_eq!(h.run("LPUSH l a"), oom);
+    assert_eq!(h.run("GET keep1"), bulk("v"));
+    assert_eq!(h.run("DEL keep1"), Value::Int(1));
+    assert_eq!(h.run("MULTI"), Value::Simple("OK".into()));
+    assert_eq!(h.run("GET keep2"), oom);
+    assert_eq!(
+        h.run("EXEC"),
+        err("EXECABORT Transaction discarded because of previous errors.")
+    );
+    // A transaction that queued a denyoom command before the limit was passed is refused
+    // at EXEC.
+    h.run("CONFIG SET maxmemory 0");
+    assert_eq!(h.run("MULTI"), Value::Simple("OK".into()));
+    assert_eq!(h.run("SET queued v"), Value::Simple("QUEUED".into()));
+    h.run_as_config("CONFIG SET maxmemory 2000");
+    assert_eq!(
+        h.run("EXEC"),
+        err("EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.")
+    );
+    h.run("CONFIG SET maxmemory 0");
+    assert_eq!(h.run("SET another v"), Value::Simple("OK".into()));
+}

@@ -67,6 +67,7 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clear();
+    e.memory.reset_stats(e.clock.now_us());
     ctx.out.ok();
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The generic (keyspace) family: DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, expiry commands,
 //! FLUSHDB/FLUSHALL, COPY, MOVE, SWAPDB, OBJECT.
 
-use super::{db_arg, i32_arg, int_arg, is, read_key, read_keys};
+use super::{db_arg, i32_arg, int_arg, is, read_key_with, read_keys_with};
 use crate::command::{flags::*, CmdResult, Command};
 use crate::entry::{Entry, EntryRef, Kind};
 use crate::error::{self, c_str, CmdError};
@@ -35,7 +35,12 @@ fn del(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `EXISTS key [key ...]`: repeated keys count each time.
 fn exists(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_keys(ctx, &args[1..], |out, e| {
+    count_existing(ctx, args, false)
+}
+
+/// EXISTS and TOUCH: how many of the keys exist; only TOUCH is an access.
+fn count_existing(ctx: &mut Ctx<'_>, args: &[&[u8]], touch: bool) -> CmdResult {
+    read_keys_with(ctx, &args[1..], touch, |out, e| {
         out.int(e.iter().filter(|e| e.is_some()).count() as i64)
     });
     Ok(())
@@ -43,12 +48,12 @@ fn exists(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 
 /// `TOUCH key [key ...]`: updates access times, returns how many exist.
 fn touch(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    exists(ctx, args)
+    count_existing(ctx, args, true)
 }
 
 /// `TYPE key`
 fn type_(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
-    read_key(ctx, args[1], |out, e| {
+    read_key_with(ctx, args[1], false, |out, e| {
         out.simple(e.map_or("none", |e| e.kind().name()))
     });
     Ok(())
@@ -366,6 +371,8 @@ fn copy(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         return Ok(());
     };
     let copied = Entry::duplicate(&e, dst.bytes);
+    // The copy is a new value: it starts its own access clock.
+    copied.view().touch(ctx.clock());
     if l.get(dst_db, &dst, now).is_some() {
         if !replace {
             ctx.out.int(0);
@@ -546,7 +553,7 @@ enum TtlKind {
 
 fn ttl_generic(ctx: &mut Ctx<'_>, key: &[u8], kind: TtlKind) -> CmdResult {
     let now = ctx.now as i64;
-    read_key(ctx, key, |out, e| {
+    read_key_with(ctx, key, false, |out, e| {
         let Some(e) = e else {
             out.int(-2);
             return;
@@ -674,9 +681,9 @@ fn object_idletime(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// an LFU policy).
 fn object_freq(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let now = ctx.base_time();
-    let memory = &ctx.engine.memory;
-    let lfu = memory.policy().is_lfu();
-    let decay = memory.lfu_decay_time();
+    let access = &ctx.engine.keyspace.access;
+    let lfu = access.lfu();
+    let decay = access.decay_time();
     let mut refused = false;
     object_lookup(ctx, args[2], |out, e| {
         if lfu {

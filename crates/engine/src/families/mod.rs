@@ -113,6 +113,17 @@ pub fn read_key<R>(
     key: &[u8],
     f: impl FnOnce(&mut ReplyBuf, Option<EntryRef<'_>>) -> R,
 ) -> R {
+    read_key_with(ctx, key, true, f)
+}
+
+/// [`read_key`], updating the access clock only when `touch` (EXISTS, TYPE and TTL do not
+/// count as accesses, as Redis's `LOOKUP_NOTOUCH`).
+pub fn read_key_with<R>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    touch: bool,
+    f: impl FnOnce(&mut ReplyBuf, Option<EntryRef<'_>>) -> R,
+) -> R {
     let k = ctx.key(key);
     let shard = ctx.ks().db(ctx.db()).read(k.shard);
     let e = shard.get(k.hash, key, ctx.now);
@@ -121,7 +132,7 @@ pub fn read_key<R>(
     } else {
         ctx.miss(key);
     }
-    if let Some(e) = &e {
+    if let Some(e) = e.as_ref().filter(|_| touch) {
         ctx.touch(e);
     }
     f(ctx.out, e)
@@ -132,6 +143,16 @@ pub fn read_key<R>(
 pub fn read_keys<R>(
     ctx: &mut Ctx<'_>,
     keys: &[&[u8]],
+    f: impl FnOnce(&mut ReplyBuf, &[Option<EntryRef<'_>>]) -> R,
+) -> R {
+    read_keys_with(ctx, keys, true, f)
+}
+
+/// [`read_keys`], updating the access clocks only when `touch`.
+pub fn read_keys_with<R>(
+    ctx: &mut Ctx<'_>,
+    keys: &[&[u8]],
+    touch: bool,
     f: impl FnOnce(&mut ReplyBuf, &[Option<EntryRef<'_>>]) -> R,
 ) -> R {
     let ks = ctx.ks();
@@ -146,7 +167,7 @@ pub fn read_keys<R>(
         .map(|k| {
             let g = &guards[guards.iter().position(|(s, _)| *s == k.shard).unwrap_or(0)].1;
             let e = g.get(k.hash, k.bytes, ctx.now);
-            if let Some(e) = &e {
+            if let Some(e) = e.as_ref().filter(|_| touch) {
                 ctx.touch(e);
             }
             e

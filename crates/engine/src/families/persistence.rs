@@ -16,6 +16,7 @@ fn dump_cmd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let shard = ctx.ks().db(ctx.db()).read(k.shard);
     match shard.get(k.hash, args[1], ctx.now) {
         Some(e) => {
+            ctx.touch(&e);
             let value = dump::to_value(&e);
             drop(shard);
             let payload = crate::rdb::dump_payload_with(&value, &ctx.engine.config.rdb_options());
@@ -67,7 +68,15 @@ fn restore(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     }
     const BUSY: CmdError = CmdError::from_static("BUSYKEY Target key name already exists.");
     // Redis's order: an existing key first, then the TTL, the footer and the value.
-    let exists = |ctx: &Ctx<'_>| super::peek_key(ctx, &ctx.key(args[1]), |e| e.is_some());
+    // The lookup is an access (Redis's `lookupKeyWrite`), even when RESTORE is refused.
+    let exists = |ctx: &Ctx<'_>| {
+        super::peek_key(ctx, &ctx.key(args[1]), |e| {
+            if let Some(e) = &e {
+                ctx.touch(e);
+            }
+            e.is_some()
+        })
+    };
     if !replace && exists(ctx) {
         return Err(BUSY);
     }

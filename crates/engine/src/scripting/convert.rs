@@ -307,7 +307,15 @@ pub fn script_error(err: &Value, name: &str) -> CmdError {
         out.extend_from_slice(&line);
         out.push(b'.');
     }
-    CmdError::new(String::from_utf8_lossy(&out).into_owned())
+    let err = CmdError::new(String::from_utf8_lossy(&out).into_owned());
+    // The error of a command the script called was counted when that command failed.
+    if t.raw_get::<Value>("ignore_error_stats_update")
+        .is_ok_and(|v| matches!(v, Value::Boolean(true)))
+    {
+        err.already_counted()
+    } else {
+        err
+    }
 }
 
 #[cfg(test)]

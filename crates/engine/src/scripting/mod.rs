@@ -343,13 +343,20 @@ impl Run<'_> {
         lua: &Lua,
         args: &[Vec<u8>],
     ) -> mlua::Result<Result<Value, mlua::Table>> {
+        // A refusal of the call path (Redis's `scriptCall`): counted in the error statistics
+        // here, as the command's failure, and not again when the script raises it.
         let refuse = |text: &str| -> mlua::Result<Result<Value, mlua::Table>> {
+            let wire = error_text(text.as_bytes());
+            self.engine.count_error(&wire);
             let t = error_table(lua, text.as_bytes())?;
             t.raw_set("ignore_error_stats_update", true)?;
             Ok(Err(t))
         };
         if args.is_empty() {
-            return refuse("Please specify at least one argument for this redis lib call");
+            return Ok(Err(error_table(
+                lua,
+                b"Please specify at least one argument for this redis lib call",
+            )?));
         }
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         let engine = self.engine;
@@ -462,14 +469,15 @@ impl Drop for RunGuard<'_> {
 pub fn run(ctx: &mut Ctx<'_>, inv: Invocation<'_>, args: &[&[u8]]) -> Result<(), CmdError> {
     let engine = ctx.engine;
     if inv.flags.shebang && !inv.flags.no_writes {
+        // A script that declares it may write is `denyoom` unless it says `allow-oom`: Redis
+        // refuses it with the command, before the script is looked at further.
+        if !inv.flags.allow_oom && ctx.session.oom {
+            return Err(crate::error::OOM);
+        }
         if inv.read_only_command {
             return Err(CmdError::from_static(
                 "ERR Can not execute a script with write flag using *_ro command.",
             ));
-        }
-        // A script that declares it may write is `denyoom` unless it says `allow-oom`.
-        if !inv.flags.allow_oom && ctx.session.oom {
-            return Err(crate::error::OOM);
         }
         // Redis 7.0 refuses a script that may write while persistence fails, before it runs.
         if let Some(why) = engine.state.misconf() {
