@@ -525,8 +525,27 @@ impl Engine {
             }
         }
         let finished = Instant::now();
-        let usec = finished.duration_since(site.started).as_micros() as u64;
-        self.registry.record(idx, usec, failed);
+        let ns = finished.duration_since(site.started).as_nanos() as u64;
+        let usec = ns / 1000;
+        self.registry.record(idx, ns, failed);
+        // The slow log takes what clients and transactions ran (EXEC itself is flagged
+        // skip-slowlog: its commands are logged one by one, as in Redis).
+        if matches!(mode, Mode::Client | Mode::Exec)
+            && !blocked
+            && !session.replaying
+            && cmd.flags & flags::SKIP_SLOWLOG == 0
+            && self.slowlog.wants(usec)
+        {
+            let name = session
+                .client
+                .name
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let now_s = self.clock.now_ms() / 1000;
+            self.slowlog
+                .push(args, usec, now_s, &session.client.addr, name);
+        }
         Called {
             ticket: self.keyspace.log.ticket(),
             wrote: propagate::appended_here() > appended,

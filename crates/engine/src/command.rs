@@ -194,6 +194,73 @@ pub struct CommandStats {
     /// Latency histogram: executions that took at most `LATENCY_BUCKETS_US[i]` µs (the last
     /// slot counts the rest). Not cumulative; /metrics sums them into Prometheus buckets.
     pub latency: [AtomicU64; LATENCY_BUCKETS_US.len() + 1],
+    /// The fine histogram INFO latencystats reads percentiles from (see [`Percentiles`]),
+    /// made at a command's first call.
+    pub fine: std::sync::OnceLock<Box<Percentiles>>,
+}
+
+/// Durations in nanoseconds in log-linear buckets: exact below 8 ns, then 8 buckets per
+/// power of two (every bucket within 12.5% of its values), as an HDR histogram with about one
+/// significant digit; 512 counters cover every `u64`.
+pub struct Percentiles([AtomicU64; 512]);
+
+impl Default for Percentiles {
+    fn default() -> Percentiles {
+        Percentiles(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl Percentiles {
+    fn bucket(ns: u64) -> usize {
+        if ns < 8 {
+            return ns as usize;
+        }
+        let exp = 63 - ns.leading_zeros() as usize;
+        let sub = ((ns >> (exp - 3)) & 7) as usize;
+        8 + (exp - 3) * 8 + sub
+    }
+
+    /// The middle of bucket `i`, in ns.
+    fn value(i: usize) -> f64 {
+        if i < 8 {
+            return i as f64;
+        }
+        let exp = (i - 8) / 8 + 3;
+        let sub = ((i - 8) % 8) as u64;
+        let low = (8 + sub) << (exp - 3);
+        let width = 1u64 << (exp - 3);
+        low as f64 + width as f64 / 2.0
+    }
+
+    /// Counts one duration.
+    pub fn record(&self, ns: u64) {
+        self.0[Self::bucket(ns)].fetch_add(1, Relaxed);
+    }
+
+    /// The value below which `pct` percent of the durations fall, in µs.
+    pub fn percentile_us(&self, pct: f64) -> f64 {
+        let counts: Vec<u64> = self.0.iter().map(|c| c.load(Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return 0.0;
+        }
+        let want = ((pct / 100.0) * total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return Self::value(i) / 1000.0;
+            }
+        }
+        Self::value(counts.len() - 1) / 1000.0
+    }
+
+    /// Clears the counts.
+    pub fn reset(&self) {
+        for c in &self.0 {
+            c.store(0, Relaxed);
+        }
+    }
 }
 
 /// Upper bounds (µs) of the per-command latency histogram buckets.
@@ -392,9 +459,11 @@ impl Registry {
         args.get(cmd.first_key as usize).map(|k| (idx, *k))
     }
 
-    /// Records one execution.
-    pub fn record(&self, idx: usize, usec: u64, failed: bool) {
+    /// Records one execution that took `ns` nanoseconds.
+    pub fn record(&self, idx: usize, ns: u64, failed: bool) {
         let s = &self.entries[idx].stats;
+        let usec = ns / 1000;
+        s.fine.get_or_init(Box::default).record(ns);
         s.calls.fetch_add(1, Relaxed);
         s.usec.fetch_add(usec, Relaxed);
         let bucket = LATENCY_BUCKETS_US
@@ -416,6 +485,9 @@ impl Registry {
             e.stats.failed.store(0, Relaxed);
             for b in &e.stats.latency {
                 b.store(0, Relaxed);
+            }
+            if let Some(f) = e.stats.fine.get() {
+                f.reset();
             }
         }
     }
@@ -484,4 +556,50 @@ pub fn acl_categories(cmd: &Command) -> Vec<String> {
         out.push("@blocking".to_string());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Percentiles;
+
+    #[test]
+    fn percentiles_come_from_log_linear_buckets() {
+        let p = Percentiles::default();
+        assert_eq!(p.percentile_us(50.0), 0.0, "empty");
+        // 90 fast calls of 1 µs, 9 of 100 µs, one of 10 ms.
+        for _ in 0..90 {
+            p.record(1_000);
+        }
+        for _ in 0..9 {
+            p.record(100_000);
+        }
+        p.record(10_000_000);
+        let within = |got: f64, want: f64| (got - want).abs() / want < 0.07;
+        assert!(
+            within(p.percentile_us(50.0), 1.0),
+            "{}",
+            p.percentile_us(50.0)
+        );
+        assert!(
+            within(p.percentile_us(99.0), 100.0),
+            "{}",
+            p.percentile_us(99.0)
+        );
+        assert!(
+            within(p.percentile_us(99.9), 10_000.0),
+            "{}",
+            p.percentile_us(99.9)
+        );
+        assert!(within(p.percentile_us(100.0), 10_000.0));
+        for ns in [0u64, 7, 8, 9, 1023, 1024, u64::MAX] {
+            let b = Percentiles::bucket(ns);
+            assert!(b < 512, "{ns} -> {b}");
+            if (8..u64::MAX / 2).contains(&ns) {
+                let mid = Percentiles::value(b);
+                assert!((mid - ns as f64).abs() <= ns as f64 / 8.0, "{ns}: {mid}");
+            }
+        }
+        p.reset();
+        assert_eq!(p.percentile_us(99.0), 0.0);
+    }
 }

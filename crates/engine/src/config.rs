@@ -103,6 +103,17 @@ pub struct Values {
     /// buffers (a non-zero value is logged as having no effect); client output buffers are
     /// bounded by `client-output-buffer-limit` instead.
     pub maxmemory_clients: i64,
+    /// `slowlog-log-slower-than`: µs from which a command is logged (-1: never, 0: all).
+    pub slowlog_log_slower_than: i64,
+    /// `slowlog-max-len`: entries the slow log keeps.
+    pub slowlog_max_len: u64,
+    /// `latency-tracking`: INFO latencystats reports per-command percentiles.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: which ones.
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// The config file the server started with, absolute (INFO `config_file`); not a
+    /// setting.
+    pub config_file: String,
     /// `maxmemory-samples`: keys sampled per database for each eviction.
     pub maxmemory_samples: u64,
     /// `maxmemory-eviction-tenacity`: how long one command may spend evicting (0..=100, as
@@ -186,6 +197,11 @@ impl Default for Values {
             maxmemory: 0,
             maxmemory_policy: crate::memory::Policy::NoEviction,
             maxmemory_clients: 0,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            config_file: String::new(),
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,
             lfu_log_factor: 10,
@@ -848,6 +864,63 @@ pub const PARAMS: &[Param] = &[
                 );
             }
             v.maxmemory_clients = n;
+            Ok(())
+        },
+    },
+    Param {
+        name: "slowlog-log-slower-than",
+        mutable: true,
+        get: |v| v.slowlog_log_slower_than.to_string(),
+        set: |v, s| {
+            v.slowlog_log_slower_than = parse_count(s, -1, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "slowlog-max-len",
+        mutable: true,
+        get: |v| v.slowlog_max_len.to_string(),
+        set: |v, s| {
+            v.slowlog_max_len = parse_count(s, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking",
+        mutable: true,
+        get: |v| if v.latency_tracking { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.latency_tracking = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking-info-percentiles",
+        mutable: true,
+        get: |v| {
+            v.latency_tracking_info_percentiles
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        set: |v, s| {
+            let mut out = Vec::new();
+            for w in s.split_whitespace() {
+                let p: f64 = w
+                    .parse()
+                    .ok()
+                    .filter(|p: &f64| p.is_finite())
+                    .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(
+                        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                            .into(),
+                    );
+                }
+                out.push(p);
+            }
+            v.latency_tracking_info_percentiles = out;
             Ok(())
         },
     },

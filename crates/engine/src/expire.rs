@@ -85,6 +85,15 @@ impl Engine {
             // `hz` is read every cycle so CONFIG SET hz applies at once.
             let tick = Duration::from_secs(1) / e.config.hz().max(1) as u32;
             // Nothing expires while the data loads (an AOF may PERSIST a key later on).
+            let s = &e.stats;
+            s.instantaneous.sample(
+                e.clock.now_ms(),
+                [
+                    e.registry.total_calls(),
+                    s.net_input_bytes.load(Relaxed),
+                    s.net_output_bytes.load(Relaxed),
+                ],
+            );
             if !e.state.loading() {
                 e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
                 // An eviction that ran out of time goes on here too, as Redis's

@@ -5,6 +5,22 @@ use crate::Engine;
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 
+/// Every section, in the order Redis 7.0 prints them.
+const SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
 /// Sections INFO prints without arguments (and for `default`).
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",
@@ -14,11 +30,77 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "modules",
     "errorstats",
+    "cluster",
     "keyspace",
 ];
-/// Sections `all` and `everything` add.
-const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+
+/// Redis's instantaneous metrics: every 100 ms the cron samples the command count and the
+/// network byte counters; a figure is the mean rate over the last 16 samples.
+#[derive(Default)]
+pub struct Instantaneous {
+    inner: std::sync::Mutex<Samples>,
+}
+
+#[derive(Default)]
+struct Samples {
+    last_ms: u64,
+    last: [u64; 3],
+    rates: [[f64; 16]; 3],
+    at: usize,
+}
+
+impl Instantaneous {
+    /// Takes a sample of (commands, input bytes, output bytes) at `now_ms`, if 100 ms passed.
+    pub fn sample(&self, now_ms: u64, values: [u64; 3]) {
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let dt = now_ms.saturating_sub(s.last_ms);
+        if s.last_ms != 0 && dt < 100 {
+            return;
+        }
+        if s.last_ms != 0 {
+            let at = s.at;
+            for (i, v) in values.iter().enumerate() {
+                s.rates[i][at] = v.saturating_sub(s.last[i]) as f64 * 1000.0 / dt as f64;
+            }
+            s.at = (at + 1) % 16;
+        }
+        s.last_ms = now_ms;
+        s.last = values;
+    }
+
+    /// The mean per-second rate of figure `i` (0 commands, 1 input bytes, 2 output bytes).
+    pub fn rate(&self, i: usize) -> f64 {
+        let s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.rates[i].iter().sum::<f64>() / 16.0
+    }
+}
+
+/// The OS as Redis prints it: kernel name, release and machine (`uname -srm`).
+fn os_name() -> String {
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("/proc/sys/kernel/{f}"))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (name, release) = (read("ostype"), read("osrelease"));
+    if name.is_empty() {
+        return std::env::consts::OS.to_string();
+    }
+    format!("{name} {release} {}", std::env::consts::ARCH)
+}
+
+/// CPU seconds (user, system) of the calling thread, from /proc/thread-self/stat.
+fn thread_cpu_seconds() -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        return (0.0, 0.0);
+    };
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (tick(11), tick(12))
+}
 
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`...
 pub(crate) fn human(bytes: u64) -> String {
@@ -56,24 +138,17 @@ pub fn render(engine: &Engine, args: &[&[u8]], now_ms: u64) -> String {
         let a = String::from_utf8_lossy(a).to_ascii_lowercase();
         match a.as_str() {
             "default" => wanted.extend(DEFAULT_SECTIONS),
-            "all" | "everything" => {
-                wanted.extend(DEFAULT_SECTIONS);
-                wanted.extend(EXTRA_SECTIONS);
-            }
+            // `all` leaves out only modules' own sections (none here): the same as everything.
+            "all" | "everything" => wanted.extend(SECTIONS),
             other => {
-                if let Some(s) = DEFAULT_SECTIONS
-                    .iter()
-                    .chain(EXTRA_SECTIONS)
-                    .find(|s| **s == other)
-                {
+                if let Some(s) = SECTIONS.iter().find(|s| **s == other) {
                     wanted.push(s);
                 }
             }
         }
     }
-    let order: Vec<&str> = DEFAULT_SECTIONS
+    let order: Vec<&str> = SECTIONS
         .iter()
-        .chain(EXTRA_SECTIONS)
         .copied()
         .filter(|s| wanted.contains(s))
         .collect();
@@ -106,10 +181,16 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("ferrokv_version", &env!("CARGO_PKG_VERSION"));
             line("redis_git_sha1", &"00000000");
             line("redis_git_dirty", &0);
+            line("redis_build_id", &"0");
             line("redis_mode", &"standalone");
-            line("os", &std::env::consts::OS);
+            line("os", &os_name());
             line("arch_bits", &(usize::BITS));
+            line("monotonic_clock", &"POSIX clock_gettime");
             line("multiplexing_api", &"epoll");
+            line("atomicvar_api", &"c11-builtin");
+            // Redis names its C compiler; this is the Rust toolchain's version is not known at
+            // run time, so the field is present but zero.
+            line("gcc_version", &"0.0.0");
             line("process_id", &std::process::id());
             line("process_supervised", &"no");
             line("run_id", &e.run_id);
@@ -126,6 +207,7 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
             );
+            line("config_file", &cfg.config_file);
             line("io_threads_active", &0);
         }
         "clients" => {
@@ -133,6 +215,19 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("connected_clients", &e.clients.len());
             line("cluster_connections", &0);
             line("maxclients", &cfg.maxclients);
+            // The largest query and output buffers among the clients connected now.
+            let clients = e.clients.list();
+            let max_of = |f: fn(&crate::session::ClientInfo) -> usize| {
+                clients.iter().map(|c| f(c)).max().unwrap_or(0)
+            };
+            line(
+                "client_recent_max_input_buffer",
+                &max_of(|c| c.qbuf.load(Relaxed)),
+            );
+            line(
+                "client_recent_max_output_buffer",
+                &max_of(|c| c.omem.load(Relaxed)),
+            );
             line("blocked_clients", &e.blocking.len());
             line("tracking_clients", &0);
             line("clients_in_timeout_table", &0);
@@ -210,16 +305,32 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             }
         }
         "stats" => {
+            let inst = &s.instantaneous;
+            let kbps = |v: f64| format!("{:.2}", v / 1024.0);
+            let (tkeys, titems, tprefixes) = e.keyspace.tracking.table_sizes();
             line("# Stats", &"");
             line("total_connections_received", &s.connections.load(Relaxed));
             line("total_commands_processed", &e.registry.total_calls());
+            line("instantaneous_ops_per_sec", &(inst.rate(0) as u64));
             line("total_net_input_bytes", &s.net_input_bytes.load(Relaxed));
             line("total_net_output_bytes", &s.net_output_bytes.load(Relaxed));
+            line("total_net_repl_input_bytes", &0);
+            line("total_net_repl_output_bytes", &0);
+            line("instantaneous_input_kbps", &kbps(inst.rate(1)));
+            line("instantaneous_output_kbps", &kbps(inst.rate(2)));
+            line("instantaneous_input_repl_kbps", &"0.00");
+            line("instantaneous_output_repl_kbps", &"0.00");
             line(
                 "rejected_connections",
                 &s.rejected_connections.load(Relaxed),
             );
+            line("sync_full", &0);
+            line("sync_partial_ok", &0);
+            line("sync_partial_err", &0);
             line("expired_keys", &e.expired_keys());
+            // The deadline index finds every due key: no sampling, nothing estimated stale.
+            line("expired_stale_perc", &"0.00");
+            line("expired_time_cap_reached_count", &0);
             line(
                 "expire_cycle_cpu_milliseconds",
                 &(s.expire_cycle_us.load(Relaxed) / 1000),
@@ -235,19 +346,87 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("pubsub_channels", &e.pubsub.channels(false, None).len());
             line("pubsub_patterns", &e.pubsub.numpat());
             line("pubsubshard_channels", &e.pubsub.channels(true, None).len());
+            // Snapshots are taken without fork.
+            line("latest_fork_usec", &0);
+            line("total_forks", &0);
+            line("migrate_cached_sockets", &0);
+            line("slave_expires_tracked_keys", &0);
+            line("active_defrag_hits", &0);
+            line("active_defrag_misses", &0);
+            line("active_defrag_key_hits", &0);
+            line("active_defrag_key_misses", &0);
+            line("total_active_defrag_time", &0);
+            line("current_active_defrag_time", &0);
+            line("tracking_total_keys", &tkeys);
+            line("tracking_total_items", &titems);
+            line("tracking_total_prefixes", &tprefixes);
+            line("unexpected_error_replies", &0);
             line("total_error_replies", &s.error_replies.load(Relaxed));
+            line("dump_payload_sanitizations", &0);
+            line("total_reads_processed", &s.reads_processed.load(Relaxed));
+            line("total_writes_processed", &s.writes_processed.load(Relaxed));
+            line("io_threaded_reads_processed", &0);
+            line("io_threaded_writes_processed", &0);
+            line("reply_buffer_shrinks", &0);
+            line("reply_buffer_expands", &0);
         }
         "replication" => {
             line("# Replication", &"");
             line("role", &"master");
             line("connected_slaves", &0);
+            line("master_failover_state", &"no-failover");
+            line("master_replid", &e.run_id);
+            line(
+                "master_replid2",
+                &"0000000000000000000000000000000000000000",
+            );
             line("master_repl_offset", &0);
+            line("second_repl_offset", &-1);
+            line("repl_backlog_active", &0);
+            line("repl_backlog_size", &1_048_576);
+            line("repl_backlog_first_byte_offset", &0);
+            line("repl_backlog_histlen", &0);
         }
         "cpu" => {
             let (user, sys) = cpu_seconds();
             line("# CPU", &"");
             line("used_cpu_sys", &format!("{sys:.6}"));
             line("used_cpu_user", &format!("{user:.6}"));
+            line("used_cpu_sys_children", &"0.000000");
+            line("used_cpu_user_children", &"0.000000");
+            // There is no main thread: these are the thread that serves INFO.
+            let (tuser, tsys) = thread_cpu_seconds();
+            line("used_cpu_sys_main_thread", &format!("{tsys:.6}"));
+            line("used_cpu_user_main_thread", &format!("{tuser:.6}"));
+        }
+        "modules" => {
+            line("# Modules", &"");
+        }
+        "cluster" => {
+            line("# Cluster", &"");
+            line("cluster_enabled", &0);
+        }
+        "latencystats" => {
+            line("# Latencystats", &"");
+            if cfg.latency_tracking {
+                for entry in &e.registry.entries {
+                    let Some(fine) = entry.stats.fine.get() else {
+                        continue;
+                    };
+                    if entry.stats.calls.load(Relaxed) == 0 {
+                        continue;
+                    }
+                    let values: Vec<String> = cfg
+                        .latency_tracking_info_percentiles
+                        .iter()
+                        .map(|p| format!("p{p}={:.3}", fine.percentile_us(*p)))
+                        .collect();
+                    line(
+                        &format!("latency_percentiles_usec_{}", entry.full_name),
+                        &values.join(","),
+                    );
+                }
+            }
         }
         "errorstats" => {
             line("# Errorstats", &"");

@@ -35,7 +35,7 @@
 //! - [`rdb`]: Redis's RDB format (version 10: files, DUMP payloads); [`dump`] converts entries
 //!   to and from its values.
 //! - [`state`]: loading, MISCONF, CLIENT PAUSE, shutdown.
-//! - [`monitor`]: MONITOR's feed of every command.
+//! - [`monitor`]: MONITOR's feed of every command; [`slowlog`]: SLOWLOG's entries.
 //! - [`scripting`]: Lua scripts and functions (EVAL, FUNCTION, FCALL); [`busy`]: the running
 //!   script as other clients see it (`-BUSY`, SCRIPT KILL).
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
@@ -83,6 +83,7 @@ pub mod rdb;
 #[cfg(feature = "scripting")]
 pub mod scripting;
 pub mod session;
+pub mod slowlog;
 pub mod snapshot;
 pub mod state;
 pub mod table;
@@ -133,6 +134,12 @@ pub struct Stats {
     pub loading_total_bytes: AtomicU64,
     /// See [`Stats::loading_started`].
     pub loading_loaded_bytes: AtomicU64,
+    /// Reads from client sockets that returned data (INFO `total_reads_processed`).
+    pub reads_processed: AtomicU64,
+    /// Writes to client sockets (INFO `total_writes_processed`).
+    pub writes_processed: AtomicU64,
+    /// INFO's instantaneous figures (ops/s, input and output kbps).
+    pub instantaneous: info::Instantaneous,
 }
 
 /// How the door runs a section that may take long (a script): the server's async runtime
@@ -174,6 +181,8 @@ pub struct Engine {
     long_section: std::sync::OnceLock<LongSection>,
     /// Memory settings the call path reads without locks, the peak and eviction counters.
     pub memory: memory::Memory,
+    /// SLOWLOG's entries.
+    pub slowlog: slowlog::SlowLog,
     /// The eviction pool (the best candidates sampled so far), one evictor at a time.
     pub evictor: evict::Evictor,
     /// Time source.
@@ -211,6 +220,7 @@ impl Engine {
             long_section: std::sync::OnceLock::new(),
             memory: memory::Memory::default(),
             evictor: evict::Evictor::default(),
+            slowlog: slowlog::SlowLog::default(),
             clock,
             run_id: rand::hex_id(),
             started: Instant::now(),
@@ -236,6 +246,10 @@ impl Engine {
         self.keyspace.tracking.set_limit(self.config.push_limit());
         self.memory.configure(&v);
         self.keyspace.access.configure(&v);
+        self.slowlog.configure(
+            v.slowlog_log_slower_than,
+            usize::try_from(v.slowlog_max_len).unwrap_or(usize::MAX),
+        );
         self.keyspace.lazy_server_del.store(
             v.lazyfree_lazy_server_del,
             std::sync::atomic::Ordering::Relaxed,

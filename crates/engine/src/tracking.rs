@@ -129,6 +129,22 @@ impl Tracking {
         *self.limit.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// INFO's `tracking_total_keys`, `tracking_total_items` (key-client pairs) and
+    /// `tracking_total_prefixes` (BCAST prefixes, each counted once).
+    pub fn table_sizes(&self) -> (usize, usize, usize) {
+        let (keys, items) = {
+            let k = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            (k.len(), k.values().map(HashSet::len).sum())
+        };
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let prefixes: HashSet<&Vec<u8>> = clients
+            .values()
+            .filter_map(|t| t.bcast.as_ref())
+            .flatten()
+            .collect();
+        (keys, items, prefixes.len())
+    }
+
     /// True when no client tracks anything and no key is remembered (the fast path of every
     /// write; keys read before a client turned tracking off are still forgotten on change).
     pub fn is_idle(&self) -> bool {

@@ -115,7 +115,13 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
             .set(&[(name.clone(), value.clone())], true)
             .map_err(|e| format!("'{name} {value}': {e}"))?;
     }
-    Ok(Action::Run(Box::new(config.values())))
+    let mut values = config.values();
+    if let Some(path) = args.first().filter(|a| !a.starts_with('-')) {
+        values.config_file = std::fs::canonicalize(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.clone());
+    }
+    Ok(Action::Run(Box::new(values)))
 }
 
 #[cfg(test)]

@@ -260,6 +260,7 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             return;
         }
         engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+        engine.stats.reads_processed.fetch_add(1, Relaxed);
         session
             .client
             .last_interaction_ms
@@ -375,6 +376,7 @@ async fn wait_unblocked(
                 Ok(0) | Err(_) => return false,
                 Ok(n) => {
                     engine.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                    engine.stats.reads_processed.fetch_add(1, Relaxed);
                     session.client.qbuf.store(rbuf.len(), Relaxed);
                     if over_query_limit(engine, session, rbuf) {
                         return false;
@@ -450,6 +452,7 @@ async fn write_unless_killed(
     kill: &Notify,
 ) -> bool {
     let (limit, idle) = engine.config.read(|v| (v.output_limits[0], v.timeout));
+    engine.stats.writes_processed.fetch_add(1, Relaxed);
     let mut pos = 0;
     let mut woken = false;
     let mut stalled: Option<tokio::time::Instant> = None;

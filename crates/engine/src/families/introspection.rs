@@ -305,6 +305,89 @@ fn info(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// `SLOWLOG GET [count]`
+fn slowlog_get(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::concat(&[
+            b"ERR unknown subcommand or wrong number of arguments for '",
+            args[1],
+            b"'. Try SLOWLOG HELP.",
+        ]));
+    }
+    let count = match args.get(2) {
+        None => Some(10),
+        Some(a) => match resp::number::parse_i64(a) {
+            Some(-1) => None,
+            Some(n) if n >= 0 => Some(n as usize),
+            _ => {
+                return Err(CmdError::from_static(
+                    "ERR count should be greater than or equal to -1",
+                ))
+            }
+        },
+    };
+    let entries = ctx.engine.slowlog.get(count);
+    ctx.out.array(entries.len());
+    for e in entries {
+        ctx.out.array(6);
+        ctx.out.int(e.id as i64);
+        ctx.out.int(e.time as i64);
+        ctx.out.int(e.duration_us as i64);
+        ctx.out.array(e.args.len());
+        for a in &e.args {
+            ctx.out.bulk(a);
+        }
+        ctx.out.bulk(e.addr.as_bytes());
+        ctx.out.bulk(&e.name);
+    }
+    Ok(())
+}
+
+/// `SLOWLOG LEN`
+fn slowlog_len(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.out.int(ctx.engine.slowlog.len() as i64);
+    Ok(())
+}
+
+/// `SLOWLOG RESET`
+fn slowlog_reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    ctx.engine.slowlog.reset();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `SLOWLOG HELP`
+fn slowlog_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    help_reply(
+        ctx,
+        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+    Ok(())
+}
+
+fn slowlog_container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
+    Err(error::SYNTAX)
+}
+
+#[rustfmt::skip]
+const SLOWLOG: &[Command] = &[
+    cmd!("get", -2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Returns the slow log's entries.", "2.2.12", "O(N) where N is the number of entries returned", slowlog_get),
+    cmd!("len", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Returns the number of entries in the slow log.", "2.2.12", "O(1)", slowlog_len),
+    cmd!("reset", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog", slowlog_reset),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Show helpful text about the different subcommands", "6.2.0", "O(1)", slowlog_help),
+];
+
 #[rustfmt::skip]
 const SUBCOMMANDS: &[Command] = &[
     cmd!("count", 2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns a count of commands.", "2.8.13", "O(1)", command_count),
@@ -321,6 +404,10 @@ pub const COMMANDS: &[Command] = &[
     cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
     cmd!("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Listens for all requests received by the server in real-time.", "1.0.0", "", monitor),
     cmd!("info", -1, LOADING | STALE, 0, 0, 0, [], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
+    Command {
+        subcommands: SLOWLOG,
+        ..cmd!("slowlog", -2, 0, 0, 0, 0, [], "server", "A container for slow log commands.", "2.2.12", "Depends on subcommand.", slowlog_container)
+    },
     Command {
         subcommands: SUBCOMMANDS,
         ..cmd!("command", -1, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns detailed information about all commands.", "2.8.13", "O(N) where N is the total number of Redis commands", command_all)
