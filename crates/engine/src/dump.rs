@@ -27,7 +27,7 @@ pub fn to_value(e: &EntryRef<'_>) -> Value {
                 .collect(),
         ),
         Kind::Stream => match v {
-            View::Big(types::Big::Stream(st)) => Value::Stream(st.clone()),
+            View::Big(types::Big::Stream(st)) => Value::Stream(Box::new(st.clone())),
             _ => Value::Stream(Box::default()),
         },
         Kind::String => Value::String(e.value().to_vec()),
@@ -56,7 +56,7 @@ pub fn to_entry(key: &[u8], value: &Value, limits: &Limits, meta: EntryMeta) -> 
                 kind: Kind::Stream,
                 ..meta
             };
-            return Entry::new_big(key, Box::new(types::Big::Stream(st.clone())), meta);
+            return Entry::new_big(key, Box::new(types::Big::Stream((**st).clone())), meta);
         }
     };
     let mut o = Open::Packed(types::new_packed(kind));

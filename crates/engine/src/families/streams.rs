@@ -98,7 +98,7 @@ fn stream_of<'a>(v: View<'a>) -> &'a Stream {
 /// The stream being written (a new key starts empty).
 fn stream_mut<'o>(o: &'o mut Open<'_>) -> &'o mut Stream {
     if matches!(o, Open::Packed(_)) {
-        o.convert(Big::Stream(Box::default()));
+        o.convert(Big::Stream(Stream::default()));
     }
     match o.big() {
         Some(Big::Stream(s)) => s,

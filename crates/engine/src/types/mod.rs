@@ -127,8 +127,9 @@ pub enum Big {
     Set(Table),
     /// A sorted set.
     ZSet(zset::ZBig),
-    /// A stream (always this representation: Redis has one encoding for streams).
-    Stream(Box<stream::Stream>),
+    /// A stream (always this representation: Redis has one encoding for streams), held in
+    /// place: it is no larger than the sorted set's representation.
+    Stream(stream::Stream),
 }
 
 impl Big {
