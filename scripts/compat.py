@@ -235,7 +235,14 @@ def parse(buf, pos=0):
     raise BadReply("unknown RESP type byte %r" % t)
 
 
+class Seq(list):
+    """Several commands sent together as one step (see PSEQ): their replies
+    form one window."""
+
+
 def encode(args):
+    if isinstance(args, Seq):
+        return b"".join(encode(a) for a in args)
     out = [b"*%d\r\n" % len(args)]
     for a in args:
         out.append(b"$%d\r\n%s\r\n" % (len(a), a))
@@ -310,6 +317,10 @@ def show(b, limit=300):
 
 
 def cmd_str(args, limit=160):
+    if isinstance(args, Seq):
+        s = " ; ".join(cmd_str(a, limit) for a in args)
+        return s if len(s) <= limit else s[:limit] + "..."
+
     def one(a):
         if a and all(33 <= c <= 126 for c in a) and not a.startswith((b"'", b'"')):
             return a.decode() if len(a) <= 60 else a[:60].decode() + "...(%d bytes)" % len(a)
@@ -1384,6 +1395,8 @@ class PSSide:
         """Replace "{name}" arguments by the recorded client id of `name`."""
         if args is None or not self.ids:
             return args
+        if isinstance(args, Seq):
+            return Seq(self.subst(a) for a in args)
         return [self.ids.get(a[1:-1].decode("latin-1"), a)
                 if len(a) > 2 and a[:1] == b"{" and a[-1:] == b"}" else a for a in args]
 
@@ -1593,6 +1606,13 @@ PS_NORMS = (None, "unsub", "sorted", "deliv", "multiset", "ids", "tinfo")
 def P(conn, *a, n=None):
     """Command on connection `conn`, compare its window."""
     return ("c", conn, argv(a), n)
+
+
+def PSEQ(conn, *cmds, n=None):
+    """Several commands on `conn` in one window (each a str, or a tuple of
+    arguments): CLIENT REPLY OFF / SKIP silence the sentinel PING, so what
+    switches replies off and back on must share a window."""
+    return ("c", conn, Seq(argv(c if isinstance(c, tuple) else (c,)) for c in cmds), n)
 
 
 def PSETUP(conn, *a):
@@ -1807,6 +1827,24 @@ def pubsub_groups():
         P("s1", "SSUBSCRIBE sa"), P("s1", "SPUBLISH sa z"), P("s1", "PUBLISH b w"), P("s1", "GET k"),
         P("s1", "SET k v"), P("s1", "GET k"), P("s1", "DEL k"), PUB("PUBLISH a from-pub"),
         P("s1", "RESET"), P("s1", "PUBLISH a v"),
+    ]))
+    # CLIENT REPLY OFF / SKIP hold back replies but not pushes: (un)subscribe
+    # confirmations and messages still come (Redis's CLIENT_PUSHING); refusals,
+    # errors and QUEUED are silenced like any reply.  In RESP2 subscribed mode
+    # CLIENT REPLY ON is refused, so every window unsubscribes first.
+    G.append(("client-reply", [
+        PSETUP("s1", "PUBSUB NUMPAT"),
+        PSEQ("s1", "CLIENT REPLY OFF", "SUBSCRIBE a b", "PSUBSCRIBE a*", "SSUBSCRIBE sa", "PING", "PING x",
+             "GET k", "FOO", "GET", "UNSUBSCRIBE b", "UNSUBSCRIBE a", "PUNSUBSCRIBE", "SUNSUBSCRIBE sa",
+             "UNSUBSCRIBE", "SET k v", "MULTI", "GET k", "DISCARD", "CLIENT REPLY ON"),
+        P("s1", "GET k"),
+        PSEQ("s1", "CLIENT REPLY OFF", "SUBSCRIBE a", "PUBLISH a x", "SPUBLISH a y", "UNSUBSCRIBE a",
+             "CLIENT REPLY ON"),
+        PSEQ("s1", "CLIENT REPLY SKIP", "SUBSCRIBE a", "PING", "CLIENT REPLY SKIP", "PSUBSCRIBE b*",
+             "CLIENT REPLY SKIP", "FOO", "PING y", "CLIENT REPLY SKIP", "UNSUBSCRIBE", "PUNSUBSCRIBE"),
+        PSEQ("s1", "CLIENT REPLY SKIP", "MULTI", "SET k 1", "CLIENT REPLY SKIP", "GET k", "EXEC",
+             "CLIENT REPLY SKIP", "NOSUCH", "GET k"),
+        PSEQ("s1", "CLIENT REPLY OFF", "CLIENT REPLY SKIP", "GET k", "CLIENT REPLY ON", "GET k"),
     ]))
     return G
 

@@ -6,6 +6,7 @@ mod aof_files;
 mod hardening;
 mod http;
 mod memory;
+mod ops;
 mod persistence;
 mod scripting;
 mod streams;

@@ -121,6 +121,9 @@ pub struct Ctx<'a> {
     pub(crate) skip_reply: bool,
     /// Set by CLIENT CACHING: its choice applies to the next command.
     pub(crate) caching_set: bool,
+    /// Where in `out` this command wrote pushes (subscribe confirmations, messages): they
+    /// reach the client even with CLIENT REPLY OFF or SKIP, as Redis's `CLIENT_PUSHING`.
+    pushes: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -227,6 +230,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Writes a push (a pub/sub confirmation or message) to the reply: unlike the rest of the
+    /// reply, it is sent under CLIENT REPLY OFF and SKIP too.
+    pub fn pushing(&mut self, write: impl FnOnce(&mut ReplyBuf)) {
+        let start = self.out.len();
+        write(self.out);
+        if self.mode == Mode::Client && self.out.len() > start {
+            self.pushes.push(start..self.out.len());
+        }
+    }
+
     /// The connection closes once this reply is sent.
     pub fn close_after_reply(&mut self) {
         self.close = true;
@@ -266,6 +279,13 @@ fn shown_with_script(cmd: &crate::command::Command) -> bool {
 /// sends when a web page makes it talk to the RESP port.
 fn is_cross_protocol(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+/// Whether a client's reply is dropped, under CLIENT REPLY OFF or for the one command after
+/// CLIENT REPLY SKIP (taken: as Redis's `resetClient`, the skip ends with the next command,
+/// whether it ran, was queued or was refused).
+fn silenced(session: &mut Session) -> bool {
+    std::mem::take(&mut session.reply_skip_next) || session.reply_off
 }
 
 thread_local! {
@@ -352,7 +372,9 @@ impl Engine {
                     .push((idx, args.iter().map(|a| a.to_vec()).collect()));
                 session.client.multi.store(tx.queued.len() as i64, Relaxed);
                 session.client.last_command.store(idx, Relaxed);
-                out.simple("QUEUED");
+                if !silenced(session) {
+                    out.simple("QUEUED");
+                }
                 return refused;
             }
         }
@@ -446,7 +468,11 @@ impl Engine {
             match self.enter_gate(cmd, args) {
                 Ok(g) => g,
                 Err(err) => {
+                    let mark = out.len();
                     self.reject(Some(idx), &err, out);
+                    if mode == Mode::Client && silenced(session) {
+                        out.truncate(mark);
+                    }
                     return Called {
                         failed: true,
                         ..Called::nothing(site.started)
@@ -475,6 +501,7 @@ impl Engine {
             close: false,
             skip_reply,
             caching_set: false,
+            pushes: Vec::new(),
         };
         let errors_before = ERRORS_HERE.with(Cell::get);
         let failed = self.run(&mut ctx, idx, args, mark);
@@ -487,6 +514,7 @@ impl Engine {
             close,
             skip_reply,
             caching_set,
+            pushes,
             ..
         } = ctx;
         if !caching_set {
@@ -521,7 +549,17 @@ impl Engine {
                 self.serve_blocked();
             }
             if session.reply_off || skip_reply {
+                // Only the pushes are sent (an error replaced whatever the command wrote).
+                let kept: Vec<u8> = if failed {
+                    Vec::new()
+                } else {
+                    pushes
+                        .iter()
+                        .flat_map(|r| out.buf[r.clone()].to_vec())
+                        .collect()
+                };
                 out.truncate(mark);
+                out.raw(&kept);
             }
         }
         let finished = Instant::now();
@@ -719,6 +757,20 @@ impl Engine {
         if let Some(tx) = session.multi.as_mut() {
             tx.aborted = true;
         }
+        let mark = out.len();
+        self.refuse_reply(session, idx, err, out);
+        if silenced(session) {
+            out.truncate(mark);
+        }
+    }
+
+    fn refuse_reply(
+        &self,
+        session: &mut Session,
+        idx: Option<usize>,
+        err: &CmdError,
+        out: &mut ReplyBuf,
+    ) {
         let exclusive =
             idx.is_some_and(|i| self.registry.entries[i].cmd.flags & flags::EXCLUSIVE != 0);
         if exclusive {

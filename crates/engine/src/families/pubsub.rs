@@ -47,14 +47,17 @@ fn count(ps: &mut PubSubState, space: Space) -> i64 {
     }
 }
 
+/// A confirmation is a push: CLIENT REPLY OFF and SKIP do not hold it back.
 fn confirm(ctx: &mut Ctx<'_>, kind: &str, name: Option<&[u8]>, n: i64) {
-    ctx.out.push(3);
-    ctx.out.bulk(kind.as_bytes());
-    match name {
-        Some(name) => ctx.out.bulk(name),
-        None => ctx.out.null(),
-    }
-    ctx.out.int(n);
+    ctx.pushing(|out| {
+        out.push(3);
+        out.bulk(kind.as_bytes());
+        match name {
+            Some(name) => out.bulk(name),
+            None => out.null(),
+        }
+        out.int(n);
+    });
 }
 
 fn subscribe_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], space: Space, kind: &str) -> CmdResult {
@@ -149,7 +152,7 @@ fn publish_generic(ctx: &mut Ctx<'_>, args: &[&[u8]], shard: bool) -> CmdResult 
     // in Redis, where both go to the same output buffer in that order.
     if let Some(ps) = &ctx.session.pubsub {
         let mine = ps.mailbox.take();
-        ctx.out.raw(&mine);
+        ctx.pushing(|out| out.raw(&mine));
     }
     ctx.out.int(n);
     Ok(())
