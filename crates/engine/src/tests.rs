@@ -940,3 +940,57 @@ fn volatile_ttl_evicts_the_nearest_expiry_and_noeviction_refuses() {
     h.run("CONFIG SET maxmemory 0");
     assert_eq!(h.run("SET another v"), Value::Simple("OK".into()));
 }
+
+/// Keys in database `db`, by its per-shard counters (what eviction samples from).
+fn approx_keys(e: &Engine, db: usize) -> usize {
+    let db = e.keyspace.db(db);
+    (0..crate::keyspace::SHARDS)
+        .map(|s| db.approx_keys(s, false))
+        .sum()
+}
+
+#[test]
+fn move_counts_the_key_out_of_the_source_database() {
+    let mut h = Harness::new();
+    h.run("SET mykey v");
+    assert_eq!(h.run("MOVE mykey 10"), Value::Int(1));
+    assert_eq!(h.run("DBSIZE"), Value::Int(0));
+    assert_eq!(approx_keys(&h.engine, 0), 0);
+    assert_eq!(approx_keys(&h.engine, 10), 1);
+    // Ten keys over many shards, some with an expiry, one of them moved inside MULTI.
+    for i in 0..10 {
+        h.run(&format!("SET key:{i} v EX {}", 100 + i));
+    }
+    for i in 0..9 {
+        assert_eq!(h.run(&format!("MOVE key:{i} 10")), Value::Int(1));
+    }
+    h.run("MULTI");
+    h.run("MOVE key:9 10");
+    h.run("DBSIZE");
+    assert_eq!(
+        h.run("EXEC"),
+        Value::Array(vec![Value::Int(1), Value::Int(0)])
+    );
+    assert_eq!(h.run("DBSIZE"), Value::Int(0));
+    assert_eq!(approx_keys(&h.engine, 0), 0);
+    assert_eq!(approx_keys(&h.engine, 10), 11);
+    let Value::Bulk(info) = h.run("INFO keyspace") else {
+        panic!()
+    };
+    let info = String::from_utf8(info).unwrap();
+    assert!(!info.contains("db0:"), "{info}");
+    assert!(info.contains("db10:keys=11,expires=10,"), "{info}");
+    h.run("SELECT 10");
+    assert_eq!(h.run("DBSIZE"), Value::Int(11));
+    assert_eq!(h.run("TTL key:3"), Value::Int(103));
+    // Back again: a key that exists in the destination is not moved.
+    h.run("SELECT 0");
+    h.run("SET mykey other");
+    h.run("SELECT 10");
+    assert_eq!(h.run("MOVE mykey 0"), Value::Int(0));
+    assert_eq!(h.run("DBSIZE"), Value::Int(11));
+    assert_eq!(h.run("MOVE key:0 0"), Value::Int(1));
+    assert_eq!(h.run("DBSIZE"), Value::Int(10));
+    assert_eq!(approx_keys(&h.engine, 0), 2);
+    assert_eq!(approx_keys(&h.engine, 10), 10);
+}
