@@ -1974,6 +1974,18 @@ def tx_groups():
         T("a", "SET k mine"), T("a", "EXEC"), T("a", "GET k"), T("b", "SELECT 1"), T("b", "GET k"),
         T("a", "MULTI"), T("a", "FOO"), T("a", "RESET"), T("a", "MULTI"), T("a", "PING"), T("a", "EXEC"),
     ]))
+    # RESET clears the name, the database, the protocol (RESP3 pass: replies
+    # after it are RESP2), tracking;
+    # Redis 7.0 keeps CLIENT NO-EVICT (compared through CLIENT NO-EVICT's own
+    # replies only: CLIENT INFO differs in ids and sizes).
+    G.append(("reset-state", [
+        TSETUP("a", "CLIENT SETNAME app"), T("a", "SELECT 3"), T("a", "SET k in3"), T("a", "CLIENT NO-EVICT on"),
+        T("a", "CLIENT TRACKING ON BCAST PREFIX p"), T("a", "CLIENT SETNAME other"), T("a", "RESET"),
+        T("a", "CLIENT GETNAME"), T("a", "GET k"), T("a", "CLIENT TRACKINGINFO"), T("a", "SELECT 3"),
+        T("a", "GET k"), T("a", "RESET"), T("a", "CLIENT NO-EVICT off"), T("a", "CLIENT SETNAME n2"),
+        T("a", "RESET"), T("a", "CLIENT GETNAME"), T("a", "CLIENT TRACKING ON OPTIN"), T("a", "RESET"),
+        T("a", "CLIENT TRACKINGINFO"), T("a", "CLIENT CACHING yes"),
+    ]))
     G.append(("quit-in-multi", [
         TSETUP("a", "SET k v"), T("a", "MULTI"), T("a", "SET k mine"), T("a", "QUIT"), T("a", "PING"),
         T("b", "GET k"), T("b", "MULTI"), T("b", "SET k x"), T("b", "quit"), T("c", "GET k"),

@@ -75,3 +75,84 @@ fn client_reply_skip_drops_one_reply_but_no_push() {
     );
     assert_eq!(sub.read_reply(), Some(ok()));
 }
+
+/// CLIENT INFO's `flags=` field.
+fn client_flags(c: &mut Client) -> String {
+    let Value::Bulk(info) = c.cmd("CLIENT INFO") else {
+        panic!("CLIENT INFO")
+    };
+    let info = String::from_utf8(info).unwrap();
+    info.split(' ')
+        .find_map(|f| f.strip_prefix("flags="))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn reset_clears_the_connection_state() {
+    let s = TestServer::start();
+    let mut c = s.client();
+    let mut other = s.client();
+    let Value::Int(other_id) = other.cmd("CLIENT ID") else {
+        panic!()
+    };
+    c.cmd("HELLO 3");
+    c.cmd("CLIENT SETNAME app");
+    c.cmd("SELECT 3");
+    c.cmd("SET k in3");
+    c.cmd("CLIENT NO-EVICT on");
+    c.cmd(&format!("CLIENT TRACKING ON REDIRECT {other_id} BCAST"));
+    c.cmd("WATCH w");
+    c.send_raw(b"CLIENT REPLY OFF\r\nMULTI\r\nGET k\r\nRESET\r\n");
+    assert_eq!(c.read_reply(), Some(Value::Simple("RESET".into())));
+    // RESP2, database 0, no name, no transaction, no tracking, replies on.
+    assert_eq!(c.cmd("GET k"), Value::Null);
+    assert_eq!(c.cmd("CLIENT GETNAME"), Value::Null);
+    assert_eq!(c.cmd("EXEC"), Value::Error("ERR EXEC without MULTI".into()));
+    let Value::Array(info) = c.cmd("CLIENT TRACKINGINFO") else {
+        panic!()
+    };
+    assert_eq!(info[1], Value::Array(vec![bulk("off")]));
+    assert!(matches!(c.cmd("HELLO"), Value::Array(_)), "RESP2 again");
+    // No WATCH: a change of w no longer aborts a transaction.
+    other.cmd("SET w changed");
+    c.cmd("MULTI");
+    c.cmd("SET w mine");
+    assert_eq!(c.cmd("EXEC"), Value::Array(vec![ok()]));
+    // Redis 7.0 keeps CLIENT NO-EVICT across RESET.
+    assert_eq!(client_flags(&mut c), "e");
+    // The redirect target hears nothing of c's keys any more.
+    other.cmd("SET k changed");
+    assert!(silent_for(&mut other, 100));
+    // Subscriptions of every kind are dropped.
+    c.cmd("SUBSCRIBE a");
+    c.send_raw(b"PSUBSCRIBE b*\r\nSSUBSCRIBE c\r\n");
+    c.read_reply();
+    c.read_reply();
+    assert_eq!(c.cmd("RESET"), Value::Simple("RESET".into()));
+    assert_eq!(other.cmd("PUBLISH a x"), Value::Int(0));
+    assert_eq!(other.cmd("PUBLISH bb x"), Value::Int(0));
+    assert_eq!(other.cmd("SPUBLISH c x"), Value::Int(0));
+    assert_eq!(c.cmd("GET k"), bulk("changed"));
+}
+
+#[test]
+fn reset_forgets_the_authentication() {
+    let s = TestServer::start_with(engine::config::Values {
+        requirepass: "secret".into(),
+        ..Default::default()
+    });
+    let mut c = s.client();
+    assert_eq!(c.cmd("AUTH secret"), ok());
+    assert_eq!(c.cmd("SET k v"), ok());
+    assert_eq!(c.cmd("RESET"), Value::Simple("RESET".into()));
+    let noauth = Value::Error("NOAUTH Authentication required.".into());
+    assert_eq!(c.cmd("GET k"), noauth);
+    assert_eq!(c.cmd("PING"), noauth);
+    assert_eq!(
+        c.cmd("HELLO 3"),
+        Value::Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into())
+    );
+    assert_eq!(c.cmd("AUTH default secret"), ok());
+    assert_eq!(c.cmd("GET k"), bulk("v"));
+}

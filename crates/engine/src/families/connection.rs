@@ -45,8 +45,9 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 }
 
 /// `RESET`: back to a fresh connection's state, as Redis's `clearClientConnectionState`: no
-/// transaction or WATCH, no subscriptions, no tracking, no MONITOR, replies on, no NO-EVICT,
-/// database 0, RESP2, no name, and authenticated only when no password is set.
+/// transaction or WATCH, no subscriptions, no tracking, no MONITOR, replies on, database 0,
+/// RESP2, no name, and authenticated only when no password is set. CLIENT NO-EVICT stays as
+/// it was: Redis 7.0 leaves the flag alone (7.2 clears it).
 fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     ctx.session.authenticated = ctx.engine.config.password().is_none();
     super::pubsub::reset(ctx);
@@ -57,7 +58,6 @@ fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     }
     ctx.session.reply_off = false;
     ctx.session.reply_skip_next = false;
-    ctx.session.client.no_evict.store(false, Relaxed);
     ctx.session.select(0);
     ctx.session.set_resp3(false);
     ctx.out.resp3 = false;
@@ -155,7 +155,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
     }
     if !ctx.session.authenticated {
-        return Err(CmdError::from_static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        return Err(CmdError::from_static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(n) = name {
         set_name(ctx, n);
