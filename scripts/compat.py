@@ -2200,11 +2200,12 @@ def notify_groups():
 # so they are pending when the reply arrived.  Keys tracked by several
 # clients are redirected to different targets (Redis iterates the clients of
 # a key in radix-tree order of their ids, which differ between servers).
-# BCAST steps write one key per command: Redis groups all keys of one
-# event-loop turn in one message, ferrokv sends one message per key (a
-# documented difference), so MSET / multi-key DEL / RENAME are only used in
-# default mode, where Redis sends one message per key as well.  Redis
-# broadcasts at the end of the event-loop turn, i.e. after the reply of a
+# BCAST: Redis groups all keys of one event-loop turn in one message per
+# prefix (keys sorted, each once), ferrokv all keys of one read of the
+# writer's connection (a command with the sentinel PING, or a pipeline: WSEQ);
+# the bcast-multikey group compares MSET / multi-key DEL / RENAME / EXEC /
+# scripts / pipelines, in RESP2 redirect mode and in RESP3.  In default mode
+# Redis sends one message per key.  Redis broadcasts at the end of the event-loop turn, i.e. after the reply of a
 # pipelined sentinel PING too: a BCAST client's own write (RESP3, no
 # redirect) is therefore a single-reply step followed by a read.  OPTIN:
 # CLIENT CACHING YES is sent as a single-reply step (T) right before the read,
@@ -2220,6 +2221,11 @@ def W(conn, *a, n=None):
     """Command on `conn`, then compare what every other connection of the
     group has pending (invalidation messages / pushes)."""
     return ("n", conn, argv(a), n)
+
+
+def WSEQ(conn, *cmds, n=None):
+    """Like W, with several commands sent in one write (a pipeline)."""
+    return ("n", conn, Seq(argv(c if isinstance(c, tuple) else (c,)) for c in cmds), n)
 
 
 def GI(conn):
@@ -2393,11 +2399,26 @@ def tracking_groups():
         P("c", "CLIENT TRACKING ON BCAST PREFIX new: REDIRECT {rd}"), W("w", "SET obj:2 1"), W("w", "SET new:1 1"),
         W("c", "SET obj:3 1"), W("w", "FLUSHALL"),
     ]))
+    G.append(("bcast-multikey", RD + [
+        PSETUP("c", "CLIENT TRACKING ON BCAST PREFIX b PREFIX a PREFIX x: REDIRECT {rd}"), W("w", "PING"),
+        W("w", "MSET c 1 b2 2 a1 3 b1 4 a2 5 b2 6"), W("w", "DEL a1 a2 b1 zz"), W("w", "MSET a1 1 a2 2"),
+        W("w", "RENAME a1 b9"), W("w", "MSETNX a3 1 b3 1"), W("w", "MSETNX a3 1 b4 1"),
+        W("w", "SADD s1 m"), W("w", "SADD a5 m"), W("w", "SUNIONSTORE b5 a5 s1"), W("w", "UNLINK a5 b5 s1 nope"),
+        W("w", "RPUSH al x y"), W("w", "LMOVE al bl LEFT RIGHT"), W("w", "COPY bl x:1"), W("w", "MSET x:2 1 x: 2"),
+        T("w", "MULTI"), T("w", "SET a6 1"), T("w", "SET b6 1"), T("w", "DEL a6 a2"), W("w", "EXEC"),
+        W("w", "EVAL", "redis.call('set','b7','1') redis.call('set','a7','1') redis.call('del','b7')", "0"),
+        WSEQ("w", "SET a8 1", "SET b8 1", "SET a0 1", "INCR a8"), WSEQ("w", "RPUSH al z", "RPOPLPUSH al bl"),
+        W("w", "DEL c zz"), W("w", "SELECT 1"), W("w", "MSET a1 1 b1 2"), W("w", "FLUSHALL"),
+        P("c", "CLIENT TRACKING ON BCAST PREFIX b REDIRECT {rd} NOLOOP"),
+        W("c", "MSET a1 1 b1 1 b2 1"), W("w", "MSET b1 2 b3 2"), WSEQ("c", "SET b4 1", "SET a4 1"),
+        W("w", "MSET b4 2 b5 2"),
+    ]))
     G.append(("bcast-no-redirect", [
         PSETUP("c", "CLIENT TRACKING ON BCAST PREFIX a"), P("w", "PING"),
         W("w", "SET a1 x"), W("w", "SET b1 x"), T("c", "SET a2 x"), R("c", n=None), T("c", "INCR a3"),
         R("c", n=None), W("w", "DEL a1"),
         P("c", "CLIENT TRACKING ON BCAST PREFIX b NOLOOP"), T("c", "SET b2 x"), R("c", n=None), W("w", "SET b2 y"),
+        T("c", "MSET a9 1 b9 1 a8 2"), R("c", n=None), W("w", "MSET b9 2 a9 2 b8 2"), W("w", "DEL a8 a9 b8 b9"),
         W("c", "FLUSHALL"),
     ]))
     # --------------------------------------------------------------- FLUSH*

@@ -156,3 +156,62 @@ fn reset_forgets_the_authentication() {
     assert_eq!(c.cmd("AUTH default secret"), ok());
     assert_eq!(c.cmd("GET k"), bulk("v"));
 }
+
+fn invalidate(keys: &[&str]) -> Value {
+    Value::Push(vec![
+        bulk("invalidate"),
+        Value::Array(keys.iter().map(|k| bulk(k)).collect()),
+    ])
+}
+
+#[test]
+fn bcast_tracking_sends_one_message_per_command_and_prefix() {
+    let s = TestServer::start();
+    let mut t = s.client();
+    let mut w = s.client();
+    t.cmd("HELLO 3");
+    assert_eq!(t.cmd("CLIENT TRACKING ON BCAST"), ok());
+    w.cmd("MSET c 1 b 2 a 3 b 4");
+    assert_eq!(t.read_reply(), Some(invalidate(&["a", "b", "c"])));
+    w.cmd("DEL a b c x");
+    assert_eq!(t.read_reply(), Some(invalidate(&["a", "b", "c"])));
+    // A pipeline read at once is one batch, as one turn of Redis's event loop.
+    w.send_raw(b"SET a 1\r\nSET b 2\r\nPING\r\n");
+    for _ in 0..3 {
+        w.read_reply();
+    }
+    assert_eq!(t.read_reply(), Some(invalidate(&["a", "b"])));
+    // One message per prefix, prefixes and keys in order; NOLOOP leaves out the client's own.
+    t.cmd("CLIENT TRACKING OFF");
+    t.cmd("CLIENT TRACKING ON BCAST PREFIX b PREFIX a NOLOOP");
+    w.cmd("MSET abc 1 b 2 ax 3 zz 4");
+    assert_eq!(t.read_reply(), Some(invalidate(&["abc", "ax"])));
+    assert_eq!(t.read_reply(), Some(invalidate(&["b"])));
+    assert_eq!(t.cmd("MSET abc 1 b 2"), ok());
+    assert!(silent_for(&mut t, 100));
+    // RESP2 redirection: one __redis__:invalidate message per command and prefix.
+    let mut rd = s.client();
+    let Value::Int(rd_id) = rd.cmd("CLIENT ID") else {
+        panic!()
+    };
+    rd.cmd("SUBSCRIBE __redis__:invalidate");
+    let mut c = s.client();
+    c.cmd(&format!(
+        "CLIENT TRACKING ON BCAST PREFIX k REDIRECT {rd_id}"
+    ));
+    w.cmd("MULTI");
+    w.cmd("SET k1 1");
+    w.cmd("SET x 1");
+    w.cmd("DEL k0 k1 k2");
+    w.cmd("SET k0 1");
+    w.cmd("EXEC");
+    assert_eq!(
+        rd.read_reply(),
+        Some(Value::Array(vec![
+            bulk("message"),
+            bulk("__redis__:invalidate"),
+            Value::Array(vec![bulk("k0"), bulk("k1")]),
+        ]))
+    );
+    assert!(silent_for(&mut rd, 100));
+}

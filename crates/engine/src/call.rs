@@ -460,6 +460,8 @@ impl Engine {
         mode: Mode<'_>,
     ) -> Called {
         let cmd = self.registry.entries[idx].cmd;
+        // BCAST tracking clients hear of this command's changes together, once it is done.
+        let _tracking = self.keyspace.tracking.batch();
         // Every command runs under the shared side of the gate, but EXEC (and EVAL), which
         // take the exclusive side to run with nothing else in between, and what they run.
         // A command that must run alone (SORT ... STORE) takes the exclusive side.

@@ -6,17 +6,49 @@
 //! one of the client's prefixes. A RESP3 client gets `>2 invalidate [keys]` pushes; a client with
 //! REDIRECT has them sent to that connection, as a `__redis__:invalidate` message when it speaks
 //! RESP2. Like Redis's, the table is keyed by key name alone, across databases.
+//!
+//! Messages are grouped as Redis groups them: a default-mode reader gets one message per key
+//! (Redis sends each as the key changes), a BCAST client one message per prefix carrying every
+//! key under it that changed, in key order, each once, for a whole batch ([`Tracking::batch`]):
+//! one command (HTTP, the library), or every command of one read of a connection, as Redis
+//! collects them until its event loop sleeps.
 
 use crate::pubsub::{BufferLimit, Subscriber};
 use resp::ReplyBuf;
-use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 thread_local! {
     /// The client whose command runs on this thread (for NOLOOP).
     static CURRENT_CLIENT: Cell<u64> = const { Cell::new(0) };
+    /// While a [`Batch`] is open on this thread: the keys changed so far, with the client
+    /// that changed each, for BCAST clients.
+    static PENDING: RefCell<Option<Changes>> = const { RefCell::new(None) };
+}
+
+/// Keys changed in a batch, each with the client that changed it.
+type Changes = Vec<(Vec<u8>, u64)>;
+
+/// The changes of one batch of commands, for BCAST clients: while it lives, changed keys are
+/// collected; when the outermost one drops, each BCAST client gets one message per matching
+/// prefix.
+pub struct Batch<'a> {
+    tracking: &'a Tracking,
+    outer: bool,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if !self.outer {
+            return;
+        }
+        let keys = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+        if !keys.is_empty() {
+            self.tracking.broadcast(&keys);
+        }
+    }
 }
 
 /// Marks `id` as the client running the current command on this thread.
@@ -43,7 +75,8 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    fn send(&self, key: Option<&[u8]>, limit: BufferLimit, now_ms: u64) {
+    /// Sends one invalidation message carrying `keys` (None: the null of a flush).
+    fn send(&self, keys: Option<&[&[u8]]>, limit: BufferLimit, now_ms: u64) {
         let receiver = if self.redirect != 0 {
             let target = self
                 .target
@@ -87,10 +120,12 @@ impl Tracker {
             // RESP2 without a (subscribed) redirection has nowhere to receive invalidations.
             return;
         }
-        match key {
-            Some(k) => {
-                out.array(1);
-                out.bulk(k);
+        match keys {
+            Some(keys) => {
+                out.array(keys.len());
+                for k in keys {
+                    out.bulk(k);
+                }
             }
             None => out.null(),
         }
@@ -187,7 +222,7 @@ impl Tracking {
             let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
             for r in readers {
                 if let Some(t) = clients.get(&r) {
-                    t.send(Some(&victim), self.limit(), now_ms());
+                    t.send(Some(&[&victim]), self.limit(), now_ms());
                 }
             }
         }
@@ -210,15 +245,71 @@ impl Tracking {
             for id in readers {
                 if let Some(t) = clients.get(&id) {
                     if t.bcast.is_none() && !(t.noloop && id == writer) {
-                        t.send(Some(key), self.limit(), now_ms());
+                        t.send(Some(&[key]), self.limit(), now_ms());
                     }
                 }
             }
         }
+        if !clients.values().any(|t| t.bcast.is_some()) {
+            return;
+        }
+        let batched = PENDING.with(|p| {
+            p.borrow_mut()
+                .as_mut()
+                .map(|keys| keys.push((key.to_vec(), writer)))
+                .is_some()
+        });
+        if batched {
+            return;
+        }
         for t in clients.values() {
             if let Some(prefixes) = &t.bcast {
                 if !(t.noloop && t.id == writer) && prefixes.iter().any(|p| key.starts_with(p)) {
-                    t.send(Some(key), self.limit(), now_ms());
+                    t.send(Some(&[key]), self.limit(), now_ms());
+                }
+            }
+        }
+    }
+
+    /// Opens a batch (see [`Batch`]): a connection opens one per read, every command one of
+    /// its own; nested ones (the commands of a read, of EXEC, of a script) join the outermost.
+    pub fn batch(&self) -> Batch<'_> {
+        let outer = PENDING.with(|p| {
+            let mut p = p.borrow_mut();
+            let outer = p.is_none();
+            if outer {
+                *p = Some(Vec::new());
+            }
+            outer
+        });
+        Batch {
+            tracking: self,
+            outer,
+        }
+    }
+
+    /// Sends a batch's changed keys to the BCAST clients: for each client, one message per
+    /// prefix (in prefix order) with the keys under it in key order, each once; a NOLOOP
+    /// client is not told of the keys it was the last to change.
+    fn broadcast(&self, keys: &Changes) {
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let (limit, now) = (self.limit(), now_ms());
+        for t in clients.values() {
+            let Some(prefixes) = &t.bcast else { continue };
+            let mut prefixes: Vec<&Vec<u8>> = prefixes.iter().collect();
+            prefixes.sort();
+            for p in prefixes {
+                let mut last_writer: BTreeMap<&[u8], u64> = BTreeMap::new();
+                for (k, w) in keys.iter().filter(|(k, _)| k.starts_with(p)) {
+                    last_writer.insert(k, *w);
+                }
+                let list: Vec<&[u8]> = last_writer
+                    .iter()
+                    .filter(|(_, &w)| !(t.noloop && w == t.id))
+                    .map(|(k, _)| *k)
+                    .collect();
+                if !list.is_empty() {
+                    t.send(Some(&list), limit, now);
                 }
             }
         }

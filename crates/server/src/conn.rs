@@ -269,8 +269,12 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
             out.resp3 = session.resp3;
             // Past the hard limit the reply stops growing; `send` then closes the client.
             out.limit = engine.config.read(|v| v.output_limits[0].hard) as usize;
-            let (consumed, outcome) =
-                execute_all(engine, session, &mut parser, &rbuf, &mut out, &mut batch);
+            // As Redis until its event loop sleeps, BCAST tracking clients hear of the changes
+            // of every command of this read together (per prefix).
+            let (consumed, outcome) = {
+                let _tracking = engine.keyspace.tracking.batch();
+                execute_all(engine, session, &mut parser, &rbuf, &mut out, &mut batch)
+            };
             rbuf.drain(..consumed);
             if matches!(outcome, Outcome::Paused | Outcome::Blocked | Outcome::Flush) {
                 // Commands parsed ahead of where it stopped are parsed again when it resumes.
