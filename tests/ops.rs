@@ -215,3 +215,52 @@ fn bcast_tracking_sends_one_message_per_command_and_prefix() {
     );
     assert!(silent_for(&mut rd, 100));
 }
+
+/// A free loopback port whose +1000 neighbour is free too.
+fn free_port_pair() -> u16 {
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        if port < 64000 && std::net::TcpListener::bind(("127.0.0.1", port + 1000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn http_status(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    reply.lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn the_http_port_follows_the_resp_port() {
+    let (p1, p2) = (free_port_pair(), free_port_pair());
+    let a = Binary::spawn(&["--port", &p1.to_string(), "--appendonly", "no"]);
+    let b = Binary::spawn(&["--port", &p2.to_string(), "--appendonly", "no"]);
+    for (bin, port) in [(&a, p1), (&b, p2)] {
+        assert_eq!(bin.addr.port(), port);
+        let mut c = Client::connect(bin.addr);
+        assert_eq!(
+            c.cmd("CONFIG GET http-port"),
+            Value::Array(vec![bulk("http-port"), bulk(&(port + 1000).to_string())])
+        );
+        assert_eq!(http_status(port + 1000, "/healthz"), "HTTP/1.1 200 OK");
+    }
+    // With an explicit http-port, that one; 0 disables the API.
+    let p3 = free_port_pair();
+    let c = Binary::spawn(&["--port", "0", "--http-port", &p3.to_string()]);
+    assert_eq!(http_status(p3, "/healthz"), "HTTP/1.1 200 OK");
+    let mut cc = Client::connect(c.addr);
+    assert_eq!(
+        cc.cmd("CONFIG GET http-port"),
+        Value::Array(vec![bulk("http-port"), bulk(&p3.to_string())])
+    );
+}

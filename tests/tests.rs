@@ -103,7 +103,7 @@ impl TestServer {
             rt.block_on(async move {
                 let values = engine::config::Values {
                     port: 0,
-                    http_port: 0,
+                    http_port: Some(0),
                     ..values
                 };
                 let mut server = Server::bind_with_clock(values, clock).await.unwrap();

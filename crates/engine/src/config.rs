@@ -45,8 +45,12 @@ pub struct Values {
     pub stream_node_max_entries: u64,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
-    /// `http-port`: the HTTP API's port; 0 disables it.
-    pub http_port: u16,
+    /// `http-port`: the HTTP API's port; 0 disables it. Unless given, it follows `port`:
+    /// `port` + 1000 (6379 gives 7379), so servers started on different ports do not compete
+    /// for one HTTP port; with `port 0` (or a port past 64535) the HTTP API takes an ephemeral
+    /// port of its own, which the log names. See [`Values::http_listen_port`]. `metrics-port`
+    /// has no default (0: no second listener), so nothing follows `port` there.
+    pub http_port: Option<u16>,
     /// `http-bind`: the HTTP API's address.
     pub http_bind: String,
     /// `metrics-port`: a second listener serving only /metrics; 0 for none (/metrics is always
@@ -139,6 +143,20 @@ pub struct Values {
     pub encodings: crate::types::Limits,
 }
 
+impl Values {
+    /// The port the HTTP API listens on: None when disabled (`http-port 0`), Some(0) for an
+    /// ephemeral port. An explicit `http-port` wins; otherwise `port` + 1000, or an ephemeral
+    /// port when `port` is 0 or past 64535.
+    pub fn http_listen_port(&self) -> Option<u16> {
+        match self.http_port {
+            Some(0) => None,
+            Some(p) => Some(p),
+            None if self.port == 0 => Some(0),
+            None => Some(self.port.checked_add(1000).unwrap_or(0)),
+        }
+    }
+}
+
 impl Default for Values {
     fn default() -> Self {
         Values {
@@ -157,7 +175,7 @@ impl Default for Values {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
             worker_threads: 0,
-            http_port: 7379,
+            http_port: None,
             http_bind: "127.0.0.1".to_string(),
             metrics_port: 0,
             requirepass: String::new(),
@@ -580,9 +598,9 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "http-port",
         mutable: false,
-        get: |v| v.http_port.to_string(),
+        get: |v| v.http_listen_port().unwrap_or(0).to_string(),
         set: |v, s| {
-            v.http_port = parse_u64(s, 0, 65535)? as u16;
+            v.http_port = Some(parse_u64(s, 0, 65535)? as u16);
             Ok(())
         },
     },

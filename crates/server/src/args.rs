@@ -153,6 +153,17 @@ mod tests {
         assert_eq!(v.bind.len(), 2);
         assert_eq!(v.databases, 4);
         assert!(parse(&["--nonsense".to_string(), "1".to_string()]).is_err());
+        // The HTTP API follows the RESP port unless given.
+        assert_eq!(run(&[]).http_listen_port(), Some(7379));
+        assert_eq!(run(&["--port", "7000"]).http_listen_port(), Some(8000));
+        assert_eq!(run(&["--port", "0"]).http_listen_port(), Some(0));
+        assert_eq!(run(&["--port", "65000"]).http_listen_port(), Some(0));
+        let explicit = run(&["--http-port", "9000", "--port", "7000"]);
+        assert_eq!(explicit.http_listen_port(), Some(9000));
+        assert_eq!(
+            run(&["--port", "7000", "--http-port", "0"]).http_listen_port(),
+            None
+        );
         assert!(parse(&["--port".to_string(), "99999".to_string()]).is_err());
     }
 

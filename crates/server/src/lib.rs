@@ -64,8 +64,8 @@ impl Server {
             listeners.push(l);
         }
         let mut http = Vec::new();
-        if values.http_port != 0 {
-            let l = TcpListener::bind((values.http_bind.as_str(), values.http_port)).await?;
+        if let Some(port) = values.http_listen_port() {
+            let l = TcpListener::bind((values.http_bind.as_str(), port)).await?;
             http.push((l, HttpRole::Api));
         }
         if values.metrics_port != 0 {
