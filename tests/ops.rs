@@ -264,3 +264,40 @@ fn the_http_port_follows_the_resp_port() {
         Value::Array(vec![bulk("http-port"), bulk(&p3.to_string())])
     );
 }
+
+#[test]
+fn clients_held_by_client_pause_count_as_blocked() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    let mut writer = s.client();
+    assert_eq!(admin.cmd("CLIENT PAUSE 10000 WRITE"), ok());
+    writer.send_raw(&Client::encode(&[b"SET", b"k", b"v"]));
+    // The write waits out the pause; INFO (a read) still runs and counts the writer.
+    wait_blocked(&mut admin, 1);
+    assert_eq!(admin.cmd("CLIENT UNPAUSE"), ok());
+    assert_eq!(writer.read_reply(), Some(ok()));
+    wait_blocked(&mut admin, 0);
+}
+
+#[test]
+fn info_counts_tracking_clients() {
+    let s = TestServer::start();
+    let mut a = s.client();
+    let mut admin = s.client();
+    let field = |c: &mut Client| {
+        let Value::Bulk(info) = c.cmd("INFO clients") else {
+            panic!("INFO")
+        };
+        String::from_utf8(info)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("tracking_clients:").map(str::to_string))
+            .unwrap()
+    };
+    assert_eq!(field(&mut admin), "0");
+    a.cmd("HELLO 3");
+    assert_eq!(a.cmd("CLIENT TRACKING ON"), ok());
+    assert_eq!(field(&mut admin), "1");
+    assert_eq!(a.cmd("CLIENT TRACKING OFF"), ok());
+    assert_eq!(field(&mut admin), "0");
+}

@@ -228,8 +228,11 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
                 "client_recent_max_output_buffer",
                 &max_of(|c| c.omem.load(Relaxed)),
             );
-            line("blocked_clients", &e.blocking.len());
-            line("tracking_clients", &0);
+            line(
+                "blocked_clients",
+                &(e.blocking.len() + e.state.paused_clients.load(Relaxed)),
+            );
+            line("tracking_clients", &e.keyspace.tracking.clients());
             line("clients_in_timeout_table", &0);
         }
         "memory" => {

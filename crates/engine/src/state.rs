@@ -20,6 +20,8 @@ pub struct ServerState {
     pause_end_ms: AtomicU64,
     /// ...and whether every command waits (ALL) or only writes (WRITE).
     pause_all: AtomicBool,
+    /// Clients waiting out a CLIENT PAUSE now (INFO counts them in `blocked_clients`).
+    pub paused_clients: std::sync::atomic::AtomicUsize,
     shutdown: AtomicBool,
     /// Set while the final snapshot of a shutdown is written: every other command is refused.
     closing: AtomicBool,

@@ -164,6 +164,11 @@ impl Tracking {
         *self.limit.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Clients with tracking on (INFO `tracking_clients`).
+    pub fn clients(&self) -> usize {
+        self.trackers.load(Relaxed)
+    }
+
     /// INFO's `tracking_total_keys`, `tracking_total_items` (key-client pairs) and
     /// `tracking_total_prefixes` (BCAST prefixes, each counted once).
     pub fn table_sizes(&self) -> (usize, usize, usize) {

@@ -301,7 +301,16 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                     }
                 }
                 Outcome::Paused => {
-                    // CLIENT PAUSE: wait, then run the rest of what was read.
+                    // CLIENT PAUSE: wait, then run the rest of what was read. Counted as
+                    // blocked meanwhile, as Redis counts paused clients.
+                    struct Held<'a>(&'a std::sync::atomic::AtomicUsize);
+                    impl Drop for Held<'_> {
+                        fn drop(&mut self) {
+                            self.0.fetch_sub(1, Relaxed);
+                        }
+                    }
+                    engine.state.paused_clients.fetch_add(1, Relaxed);
+                    let _held = Held(&engine.state.paused_clients);
                     loop {
                         let left = engine.state.pause_remaining_ms(engine.clock.now_ms());
                         if left == 0 {
