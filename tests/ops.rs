@@ -301,3 +301,62 @@ fn info_counts_tracking_clients() {
     assert_eq!(a.cmd("CLIENT TRACKING OFF"), ok());
     assert_eq!(field(&mut admin), "0");
 }
+
+/// The log lines of a binary run until it prints `until` (or exits), then the process.
+fn log_until(args: &[&str], dir: &Path, until: &str) -> (Vec<String>, Child) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(args)
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains(until);
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    (seen, child)
+}
+
+#[test]
+fn ready_is_said_once_the_data_is_loaded_and_never_by_a_start_that_fails() {
+    let dir = TempDir::new("ready-line");
+    let args = ["--port", "0", "--http-port", "0", "--appendonly", "no"];
+    let (lines, mut child) = log_until(&args, dir.path(), "Ready to accept connections tcp");
+    let at = |what: &str| lines.iter().position(|l| l.contains(what));
+    let (listening, loaded, ready) = (
+        at("Listening on tcp"),
+        at("DB loaded from disk"),
+        at("Ready to accept connections tcp on"),
+    );
+    assert!(
+        listening.is_some() && loaded.is_some() && ready.is_some(),
+        "{lines:#?}"
+    );
+    assert!(listening < loaded && loaded < ready, "{lines:#?}");
+    let _ = child.kill();
+    let _ = child.wait();
+    // A dump.rdb that cannot be loaded: the server says why and exits, never that it is ready.
+    std::fs::write(
+        dir.path().join("dump.rdb"),
+        b"REDIS0010 not an rdb file at all",
+    )
+    .unwrap();
+    let (lines, mut child) = log_until(&args, dir.path(), "Ready to accept connections");
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("Ready to accept connections")),
+        "{lines:#?}"
+    );
+}

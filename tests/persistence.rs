@@ -331,8 +331,8 @@ pub(super) fn start_limited(dir: &Path, kib: u64, fsync: &str) -> Binary {
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
         let line = lines.next().expect("server exited").unwrap();
-        if let Some(a) = line.split("Ready to accept connections tcp on ").nth(1) {
-            break a.trim().parse().unwrap();
+        if let Some(a) = line.split("Listening on tcp ").nth(1) {
+            break a.trim().trim_end_matches(" (loading)").parse().unwrap();
         }
     };
     std::thread::spawn(move || for _ in lines {});

@@ -446,10 +446,18 @@ impl Binary {
                 .next()
                 .expect("server exited before listening")
                 .unwrap();
-            if let Some(a) = line.split("Ready to accept connections tcp on ").nth(1) {
-                break a.trim().parse().unwrap();
+            if let Some(a) = line.split("Listening on tcp ").nth(1) {
+                break a.trim().trim_end_matches(" (loading)").parse().unwrap();
             }
         };
+        // Connections are accepted while the data loads; the server says it is ready once
+        // loaded (even when a password keeps PING from telling). A start that fails ends the
+        // log instead.
+        for line in lines.by_ref() {
+            if line.is_ok_and(|l| l.contains("Ready to accept connections")) {
+                break;
+            }
+        }
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         wait_loaded(addr);

@@ -230,6 +230,12 @@ pub struct Session {
     /// Set for the session replaying the append-only file: it runs while the server loads and
     /// is never refused for a persistence error.
     pub replaying: bool,
+    /// Set by a door that sends replies after the command ran (the RESP connection): a
+    /// SHUTDOWN then only marks [`Session::shutdown_after_reply`], and the door stops the
+    /// server once the replies before it went out. Other doors' SHUTDOWN stops it at once.
+    pub defers_shutdown: bool,
+    /// SHUTDOWN ran on this connection (see [`Session::defers_shutdown`]).
+    pub shutdown_after_reply: bool,
     /// `maxmemory` could not be met when the running command was admitted (Redis's
     /// `pre_command_oom_state`: a script's first write is refused then).
     pub oom: bool,
@@ -380,6 +386,8 @@ impl Session {
             blocked: None,
             replaying: false,
             oom: false,
+            defers_shutdown: false,
+            shutdown_after_reply: false,
         }
     }
 

@@ -83,6 +83,7 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
     session.authenticated = password.is_none();
     engine::families::pubsub::ensure_mailbox(&engine, &mut session);
+    session.defers_shutdown = true;
     let kill = Arc::new(Notify::new());
     let waker = kill.clone();
     session
@@ -281,7 +282,14 @@ async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kil
                 parser.reset();
             }
             session.client.qbuf.store(rbuf.len(), Relaxed);
-            if !out.is_empty() && !send(engine, stream, session, kill, &mut out, &mut batch).await {
+            let sent =
+                out.is_empty() || send(engine, stream, session, kill, &mut out, &mut batch).await;
+            if session.shutdown_after_reply {
+                // SHUTDOWN: the replies before it went out (or the client is gone).
+                engine.state.request_shutdown();
+                return;
+            }
+            if !sent {
                 return;
             }
             // Messages published while the batch ran go out after its replies.

@@ -152,19 +152,26 @@ impl Server {
             let p = persister.clone();
             tokio::task::spawn_blocking(move || p.load())
         };
+        // Connections are accepted while the data loads (they get -LOADING); the line that
+        // names each address comes now, `Ready to accept connections` once loading is done,
+        // as Redis says it (supervisors and test harnesses wait for it).
         let mut accepts = Vec::new();
+        let mut ready = Vec::new();
         for l in listeners {
             if let Ok(addr) = l.local_addr() {
-                tracing::info!("Ready to accept connections tcp on {addr}");
+                tracing::info!("Listening on tcp {addr} (loading)");
+                ready.push(format!("tcp on {addr}"));
             }
             accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
         }
         for (l, role) in http {
             if let Ok(addr) = l.local_addr() {
-                tracing::info!("Ready to accept connections http on {addr} ({role:?})");
+                tracing::info!("Listening on http {addr} ({role:?})");
+                ready.push(format!("http on {addr} ({role:?})"));
             }
             accepts.push(tokio::spawn(http::serve(engine.clone(), l, role)));
         }
+        let started = std::time::Instant::now();
         let failure = match loader.await {
             Ok(Ok(())) => None,
             Ok(Err(e)) => Some(e),
@@ -173,6 +180,13 @@ impl Server {
         if let Some(e) = &failure {
             tracing::error!("{e}");
         } else {
+            tracing::info!(
+                "DB loaded from disk: {:.3} seconds",
+                started.elapsed().as_secs_f64()
+            );
+            for r in &ready {
+                tracing::info!("Ready to accept connections {r}");
+            }
             tokio::select! {
                 _ = stop.notified() => tracing::info!("User requested shutdown..."),
                 _ = signal => {

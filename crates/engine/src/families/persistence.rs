@@ -245,7 +245,13 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
     }
     ctx.close_after_reply();
-    ctx.engine.state.request_shutdown();
+    // A RESP connection sends what its pipeline answered before SHUTDOWN, then asks the
+    // server to stop; HTTP and library sessions have nothing left to send.
+    if ctx.session.defers_shutdown {
+        ctx.session.shutdown_after_reply = true;
+    } else {
+        ctx.engine.state.request_shutdown();
+    }
     Ok(())
 }
 
