@@ -220,16 +220,20 @@ impl Engine {
         if max == 0 {
             return Outcome::Ok;
         }
-        let now_us = self.clock.now_us();
+        // The common case (under the limit, no episode open) reads no clock.
         if self.used_memory() as u64 <= max {
-            let since = self.memory.exceeded_since_us.swap(0, Relaxed);
-            if since > 0 {
-                self.memory
-                    .exceeded_us
-                    .fetch_add(now_us.saturating_sub(since), Relaxed);
+            if self.memory.exceeded_since_us.load(Relaxed) != 0 {
+                let since = self.memory.exceeded_since_us.swap(0, Relaxed);
+                if since > 0 {
+                    let now_us = self.clock.now_us();
+                    self.memory
+                        .exceeded_us
+                        .fetch_add(now_us.saturating_sub(since), Relaxed);
+                }
             }
             return Outcome::Ok;
         }
+        let now_us = self.clock.now_us();
         let _ = self
             .memory
             .exceeded_since_us

@@ -650,8 +650,11 @@ impl<'a> Locked<'a> {
         }
         let created = self.creates(i, key);
         let mut meta = meta;
-        if let Some(e) = self.guards[i].1.table.get(key.hash, key.bytes) {
-            meta.clock = self.ks.access.overwritten(e.clock(), meta.clock);
+        // Under LFU an overwrite keeps the key's counter (one more lookup, only then).
+        if self.ks.access.lfu() {
+            if let Some(e) = self.guards[i].1.table.get(key.hash, key.bytes) {
+                meta.clock = self.ks.access.overwritten(e.clock(), meta.clock);
+            }
         }
         let old = self.guards[i]
             .1

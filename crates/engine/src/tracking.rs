@@ -279,6 +279,14 @@ impl Tracking {
     /// Opens a batch (see [`Batch`]): a connection opens one per read, every command one of
     /// its own; nested ones (the commands of a read, of EXEC, of a script) join the outermost.
     pub fn batch(&self) -> Batch<'_> {
+        // Nobody tracks: nothing to gather (a change made while a client turns BCAST on in
+        // the middle of the batch is then sent at once, unbatched).
+        if self.is_idle() {
+            return Batch {
+                tracking: self,
+                outer: false,
+            };
+        }
         let outer = PENDING.with(|p| {
             let mut p = p.borrow_mut();
             let outer = p.is_none();
