@@ -8,18 +8,6 @@
 use super::persistence::start;
 use super::*;
 
-/// One field of `INFO section`.
-fn info_field(c: &mut Client, section: &str, field: &str) -> String {
-    let Value::Bulk(text) = c.cmd(&format!("INFO {section}")) else {
-        panic!("INFO")
-    };
-    let text = String::from_utf8(text).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("INFO has no {field}: {text}"))
-        .to_string()
-}
-
 fn info_int(c: &mut Client, section: &str, field: &str) -> u64 {
     info_field(c, section, field).parse().unwrap()
 }

@@ -284,16 +284,7 @@ fn info_counts_tracking_clients() {
     let s = TestServer::start();
     let mut a = s.client();
     let mut admin = s.client();
-    let field = |c: &mut Client| {
-        let Value::Bulk(info) = c.cmd("INFO clients") else {
-            panic!("INFO")
-        };
-        String::from_utf8(info)
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("tracking_clients:").map(str::to_string))
-            .unwrap()
-    };
+    let field = |c: &mut Client| info_field(c, "clients", "tracking_clients");
     assert_eq!(field(&mut admin), "0");
     a.cmd("HELLO 3");
     assert_eq!(a.cmd("CLIENT TRACKING ON"), ok());

@@ -806,14 +806,7 @@ fn fill_strings(c: &mut Client, prefix: &str, keys: usize, value: &str) {
 
 /// One field of `INFO persistence`.
 fn info(c: &mut Client, field: &str) -> String {
-    let Value::Bulk(text) = c.cmd("INFO persistence") else {
-        panic!("INFO")
-    };
-    let text = String::from_utf8(text).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("INFO has no {field}: {text}"))
-        .to_string()
+    super::info_field(c, "persistence", field)
 }
 
 /// Polls `INFO persistence` until `field` reads `want`.

@@ -21,20 +21,16 @@ const SECTIONS: &[&str] = &[
     "cluster",
     "keyspace",
 ];
+/// Sections only `all` and `everything` add; the others are INFO's default.
+const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
+
 /// Sections INFO prints without arguments (and for `default`).
-const DEFAULT_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
+fn default_sections() -> impl Iterator<Item = &'static str> {
+    SECTIONS
+        .iter()
+        .copied()
+        .filter(|s| !EXTRA_SECTIONS.contains(s))
+}
 
 /// Redis's instantaneous metrics: every 100 ms the cron samples the command count and the
 /// network byte counters; a figure is the mean rate over the last 16 samples.
@@ -91,17 +87,6 @@ fn os_name() -> String {
     format!("{name} {release} {}", std::env::consts::ARCH)
 }
 
-/// CPU seconds (user, system) of the calling thread, from /proc/thread-self/stat.
-fn thread_cpu_seconds() -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
-        return (0.0, 0.0);
-    };
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
-    (tick(11), tick(12))
-}
-
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`...
 pub(crate) fn human(bytes: u64) -> String {
     let b = bytes as f64;
@@ -118,7 +103,17 @@ pub(crate) fn human(bytes: u64) -> String {
 
 /// (user, system) CPU seconds of this process, from /proc.
 fn cpu_seconds() -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    stat_cpu_seconds("/proc/self/stat")
+}
+
+/// (user, system) CPU seconds of the calling thread.
+fn thread_cpu_seconds() -> (f64, f64) {
+    stat_cpu_seconds("/proc/thread-self/stat")
+}
+
+/// utime and stime of a /proc `stat` file, in seconds.
+fn stat_cpu_seconds(path: &str) -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(path) else {
         return (0.0, 0.0);
     };
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
@@ -132,12 +127,12 @@ fn cpu_seconds() -> (f64, f64) {
 pub fn render(engine: &Engine, args: &[&[u8]], now_ms: u64) -> String {
     let mut wanted: Vec<&str> = Vec::new();
     if args.is_empty() {
-        wanted.extend(DEFAULT_SECTIONS);
+        wanted.extend(default_sections());
     }
     for a in args {
         let a = String::from_utf8_lossy(a).to_ascii_lowercase();
         match a.as_str() {
-            "default" => wanted.extend(DEFAULT_SECTIONS),
+            "default" => wanted.extend(default_sections()),
             // `all` leaves out only modules' own sections (none here): the same as everything.
             "all" | "everything" => wanted.extend(SECTIONS),
             other => {
