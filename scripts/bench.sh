@@ -31,6 +31,11 @@
 #                    entry of it to a consumer of group g (XREADGROUP GROUP g c COUNT 1 STREAMS
 #                    bench:stream >, each entry joining the PEL; the group is created on both
 #                    servers first); xrange_10 reads the first 10 entries (XRANGE - + COUNT 10)
+#                    Opt-in bitmap tests (not in the default list): bitcount_64mb counts the bits of a
+#                    64 MB random string (BITCOUNT bench:bits64m); bitop_1mb ANDs two 1 MB random
+#                    strings into a third (BITOP AND bench:bitsd bench:bits1m bench:bits1m2);
+#                    bitfield_incr counts in one 8-bit field (BITFIELD bench:bitmap INCRBY u8 #100 1;
+#                    redis-benchmark's zero-padded __rand_int__ is no valid offset, so one field)
 #   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
 #   MEM_KINDS        memory tests: string (key -> 16 B), hash (5 fields), zset (5 members),
 #                    stream (MEM_KEYS entries of 2 fields, 100 to a stream; bytes per entry)
@@ -371,6 +376,20 @@ if [[ ,$TESTS, == *,xreadgroup,* ]]; then
     done
 fi
 
+# bitmap tests: the same random bytes loaded into both servers
+if [[ ,$TESTS, == *,bitcount_64mb,* || ,$TESTS, == *,bitop_1mb,* ]]; then
+    head -c $(( 64 << 20 )) /dev/urandom >"$WORK/bits64m"
+    head -c $(( 1 << 20 )) /dev/urandom >"$WORK/bits1m"
+    head -c $(( 1 << 20 )) /dev/urandom >"$WORK/bits1m2"
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        for name in bits64m bits1m bits1m2; do
+            ok=$(timeout --foreground 60 redis-cli -h "$HOST" -p "$port" -x set "bench:$name" <"$WORK/$name" 2>&1 || true)
+            [[ $ok == OK ]] || die "SET bench:$name on port $port failed: $ok"
+        done
+    done
+    rm -f "$WORK/bits64m" "$WORK/bits1m" "$WORK/bits1m2"
+fi
+
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 NCELLS=$(( ${#PIPES[@]} * ${#TEST_LIST[@]} ))
@@ -388,6 +407,9 @@ bench_one() {
         xadd) what=(XADD bench:stream '*' field __rand_int__) ;;
         xreadgroup) what=(XREADGROUP GROUP g c COUNT 1 STREAMS bench:stream '>') ;;
         xrange_10) what=(XRANGE bench:stream - + COUNT 10) ;;
+        bitcount_64mb) what=(BITCOUNT bench:bits64m) ;;
+        bitop_1mb) what=(BITOP AND bench:bitsd bench:bits1m bench:bits1m2) ;;
+        bitfield_incr) what=(BITFIELD bench:bitmap INCRBY u8 '#100' 1) ;;
     esac
     t0=$(proc_ticks "$pid")
     csv=$(timeout --foreground -k 5 "$RUN_TIMEOUT" taskset -c "$CLIENT_CPU" redis-benchmark -h "$HOST" -p "$port" \

@@ -94,6 +94,10 @@ Parts:
           --stream-count commands (compared reply by reply; `-k streams:random`
           runs it alone).  Idle / delivery / seen times and `*` IDs go through
           the normalisers documented in compat_streams.py.  Never skipped.
+  bitmaps SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO
+          (compat_bitmaps.py; Redis 7.0 semantics): every option and error,
+          the values left behind (GET, OBJECT ENCODING), notifications, and
+          --bitmap-count seeded random commands.  Never skipped.
   memory  memory and eviction (compat_memory.py; Redis 7.0 semantics): MEMORY
           HELP / USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS, CONFIG of
           maxmemory (units), maxmemory-policy / -samples /
@@ -129,9 +133,9 @@ The final ``N passed, M failed`` line counts all passes.
 
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
-                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,
+                    [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,
                              random]
-                    [--stream-count N] [-k SUBSTR]
+                    [--stream-count N] [--bitmap-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -156,6 +160,7 @@ import sys
 import tempfile
 import time
 
+import compat_bitmaps
 import compat_memory
 import compat_scripting
 import compat_streams
@@ -2512,7 +2517,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part in ("notify", "types", "streams"):
+            if part in ("notify", "types", "streams", "bitmaps"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -3120,9 +3125,11 @@ def main():
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
-                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,random",
+                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
                          "random (default all)")
+    ap.add_argument("--bitmap-count", type=int, default=compat_bitmaps.DEFAULT_COUNT,
+                    help="number of random commands of the bitmaps part (per protocol pass)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
                     help="number of random stream commands of the streams part (per protocol pass; 0: none; "
                          "seeded by --seed)")
@@ -3219,6 +3226,9 @@ def main():
             if "memory" in parts:
                 compat_memory.run_memory(h, opts.filter)
                 h.fresh()
+            if "bitmaps" in parts:
+                compat_bitmaps.run_bitmaps(h, opts.filter, opts.seed, opts.bitmap_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3255,6 +3265,7 @@ compat_types.install(sys.modules[__name__])
 compat_scripting.install(sys.modules[__name__])
 compat_streams.install(sys.modules[__name__])
 compat_memory.install(sys.modules[__name__])
+compat_bitmaps.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

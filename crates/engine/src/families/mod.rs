@@ -1,6 +1,7 @@
 //! The command families, one module each, every module ending with its command table rows.
 //! This file holds the argument parsing every family shares.
 
+pub mod bitmaps;
 pub mod client;
 pub mod config;
 pub mod connection;
@@ -32,6 +33,7 @@ use resp::ReplyBuf;
 /// Every family's rows, in the order the registry numbers them.
 pub const TABLES: &[&[crate::command::Command]] = &[
     strings::COMMANDS,
+    bitmaps::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     introspection::COMMANDS,
