@@ -493,7 +493,8 @@ class Server:
     def start(self, port):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="compat-%s-" % self.label)
-        cmd = [self.path, "--port", str(port), "--bind", "127.0.0.1"]
+        # DEBUG on, on both sides (the ops-debug groups of the memory part compare it)
+        cmd = [self.path, "--port", str(port), "--bind", "127.0.0.1", "--enable-debug-command", "yes"]
         if self.is_redis:
             cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
         else:

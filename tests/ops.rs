@@ -351,3 +351,104 @@ fn ready_is_said_once_the_data_is_loaded_and_never_by_a_start_that_fails() {
         "{lines:#?}"
     );
 }
+
+fn debug_server(mode: &'static str) -> TestServer {
+    TestServer::start_with(engine::config::Values {
+        enable_debug_command: mode,
+        ..Default::default()
+    })
+}
+
+#[test]
+fn debug_is_refused_unless_enable_debug_command_allows_it() {
+    let refused = Value::Error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.".into());
+    let s = TestServer::start();
+    let mut c = s.client();
+    assert_eq!(c.cmd("DEBUG DIGEST"), refused);
+    assert_eq!(c.cmd("DEBUG POPULATE 10"), refused);
+    assert_eq!(c.cmd("DBSIZE"), Value::Int(0));
+    // It cannot be turned on at run time.
+    assert!(matches!(
+        c.cmd("CONFIG SET enable-debug-command yes"),
+        Value::Error(_)
+    ));
+    // `local`: this test's connection comes from the loopback.
+    for mode in ["local", "yes"] {
+        let s = debug_server(mode);
+        let mut c = s.client();
+        assert_eq!(c.cmd("DEBUG POPULATE 10"), ok(), "{mode}");
+        assert_eq!(c.cmd("DBSIZE"), Value::Int(10));
+        assert_eq!(
+            c.cmd("CONFIG GET enable-debug-command"),
+            Value::Array(vec![bulk("enable-debug-command"), bulk(mode)])
+        );
+    }
+}
+
+#[test]
+fn debug_reload_brings_back_the_same_dataset() {
+    let s = debug_server("yes");
+    let mut c = s.client();
+    assert_eq!(c.cmd("DEBUG POPULATE 2000 k 10"), ok());
+    for cmd in [
+        "RPUSH l a b c",
+        "HSET h f v",
+        "ZADD z 1.5 a",
+        "SADD s x",
+        "XADD x 1-1 f v",
+        "SETBIT b 100 1",
+    ] {
+        c.cmd(cmd);
+    }
+    assert_eq!(c.cmd("EXPIRE l 1000"), Value::Int(1));
+    let before = c.cmd("DEBUG DIGEST");
+    assert_ne!(before, Value::Simple("0".repeat(40)));
+    assert_eq!(c.cmd("DEBUG RELOAD"), ok());
+    assert_eq!(c.cmd("DEBUG DIGEST"), before);
+    assert_eq!(c.cmd("DBSIZE"), Value::Int(2006));
+    assert!(matches!(c.cmd("TTL l"), Value::Int(t) if t > 990));
+    // NOSAVE loads the file as it is: a key written since is gone, then MERGE keeps both.
+    assert_eq!(c.cmd("SET extra 1"), ok());
+    assert_eq!(c.cmd("DEBUG RELOAD NOSAVE"), ok());
+    assert_eq!(c.cmd("EXISTS extra"), Value::Int(0));
+    assert_eq!(c.cmd("SET extra 1"), ok());
+    assert_eq!(c.cmd("DEBUG RELOAD NOSAVE NOFLUSH MERGE"), ok());
+    assert_eq!(c.cmd("DBSIZE"), Value::Int(2007));
+    // Without MERGE a key in both refuses the load (Redis stops; here the command fails).
+    assert_eq!(
+        c.cmd("DEBUG RELOAD NOSAVE NOFLUSH"),
+        Value::Error("ERR Error trying to load the RDB dump, check server logs.".into())
+    );
+}
+
+#[test]
+fn debug_sleep_stops_every_client() {
+    let s = debug_server("yes");
+    let mut sleeper = s.client();
+    let mut other = s.client();
+    sleeper.send_raw(&Client::encode(&[b"DEBUG", b"SLEEP", b"0.5"]));
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    assert_eq!(other.cmd("SET k v"), ok());
+    // A lower bound only: the write waited for the sleep to end (however slow the machine).
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(sleeper.read_reply(), Some(ok()));
+}
+
+#[test]
+fn debug_set_active_expire_stops_and_restarts_active_expiry() {
+    let s = debug_server("yes");
+    let mut c = s.client();
+    let zero = Value::Array(vec![Value::Simple("0".repeat(40))]);
+    assert_eq!(c.cmd("DEBUG SET-ACTIVE-EXPIRE 0"), ok());
+    assert_eq!(c.cmd("SET k v PX 20"), ok());
+    std::thread::sleep(Duration::from_millis(500));
+    // Still in the keyspace (DIGEST-VALUE sees logically expired keys, as Redis's).
+    assert_ne!(c.cmd("DEBUG DIGEST-VALUE k"), zero);
+    assert_eq!(c.cmd("DEBUG SET-ACTIVE-EXPIRE 1"), ok());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.cmd("DEBUG DIGEST-VALUE k") != zero {
+        assert!(Instant::now() < deadline, "active expiry never came back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

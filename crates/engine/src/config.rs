@@ -17,6 +17,8 @@ pub struct Values {
     pub bind: Vec<String>,
     /// `databases`
     pub databases: usize,
+    /// `enable-debug-command`: `no`, `yes` or `local` (connections from the loopback).
+    pub enable_debug_command: &'static str,
     /// `dir`
     pub dir: String,
     /// `proto-max-bulk-len`
@@ -163,6 +165,7 @@ impl Default for Values {
             port: 6379,
             bind: vec!["127.0.0.1".to_string()],
             databases: 16,
+            enable_debug_command: "no",
             dir: "./data".to_string(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
@@ -513,6 +516,20 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.databases.to_string(),
         set: |v, s| {
             v.databases = parse_u64(s, 1, 1 << 20)? as usize;
+            Ok(())
+        },
+    },
+    // Immutable as in Redis 7.0 (a protected config): only the config file and flags enable
+    // DEBUG.
+    Param {
+        name: "enable-debug-command",
+        mutable: false,
+        get: |v| v.enable_debug_command.to_string(),
+        set: |v, s| {
+            v.enable_debug_command = ["no", "yes", "local"]
+                .into_iter()
+                .find(|o| o.eq_ignore_ascii_case(s))
+                .ok_or("argument(s) must be one of the following: no, yes, local")?;
             Ok(())
         },
     },

@@ -94,8 +94,11 @@ impl Engine {
                     s.net_output_bytes.load(Relaxed),
                 ],
             );
+            let expiring = !e.state.active_expire_off.load(Relaxed);
             if !e.state.loading() {
-                e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+                if expiring {
+                    e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
+                }
                 // An eviction that ran out of time goes on here too, as Redis's
                 // `evictionTimeProc`, so memory comes down without waiting for a command.
                 if e.memory.maxmemory() > 0 {

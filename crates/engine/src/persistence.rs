@@ -32,6 +32,10 @@ pub trait Persistence: Send + Sync {
     /// Whether shutdown writes a snapshot when SHUTDOWN says neither SAVE nor NOSAVE (`save`
     /// points are configured).
     fn saves_on_shutdown(&self) -> bool;
+    /// DEBUG RELOAD: loads the RDB file into the (flushed or not) keyspace; with `merge` a key
+    /// of the file replaces one in memory, else a key in both fails the load. The error is
+    /// for the log.
+    fn reload(&self, merge: bool) -> Result<(), String>;
 }
 
 /// Why writes are refused with `-MISCONF`: each source sets or clears its own reason.

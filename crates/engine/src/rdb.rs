@@ -1228,43 +1228,66 @@ fn quicklist_limits(fill: i64) -> (usize, usize) {
     }
 }
 
-fn put_quicklist(out: &mut Vec<u8>, items: &[Vec<u8>], o: &Options) {
-    enum Node<'a> {
-        Packed(Vec<u8>),
-        Plain(&'a [u8]),
-    }
+/// A quicklist node as Redis's RDB writer would lay the list out.
+enum QuickNode<'a> {
+    Packed(Vec<u8>),
+    Plain(&'a [u8]),
+}
+
+/// `items` split into quicklist nodes: PACKED listpacks filled up to `list-max-listpack-size`,
+/// PLAIN nodes for elements of 1 GiB or more.
+fn quicklist_nodes<'a>(items: &'a [Vec<u8>], o: &Options) -> Vec<QuickNode<'a>> {
     let (max_bytes, max_count) = quicklist_limits(o.list_max_listpack_size);
     let mut nodes = Vec::new();
     let mut lp = listpack::Builder::new();
     for item in items {
         if item.len() >= PLAIN_THRESHOLD {
             if lp.count() > 0 {
-                nodes.push(Node::Packed(
+                nodes.push(QuickNode::Packed(
                     std::mem::replace(&mut lp, listpack::Builder::new()).finish(),
                 ));
             }
-            nodes.push(Node::Plain(item));
+            nodes.push(QuickNode::Plain(item));
             continue;
         }
         let size = listpack::entry_size(item);
         if lp.count() > 0 && (lp.size() + size > max_bytes || lp.count() >= max_count) {
-            nodes.push(Node::Packed(
+            nodes.push(QuickNode::Packed(
                 std::mem::replace(&mut lp, listpack::Builder::new()).finish(),
             ));
         }
         lp.push(item);
     }
     if lp.count() > 0 {
-        nodes.push(Node::Packed(lp.finish()));
+        nodes.push(QuickNode::Packed(lp.finish()));
     }
+    nodes
+}
+
+/// The quicklist a list of `items` makes under `opts`: its number of nodes and the bytes of
+/// its nodes uncompressed (DEBUG OBJECT's `ql_nodes` and `ql_uncompressed_size`).
+pub fn quicklist_shape(items: &[Vec<u8>], opts: &Options) -> (usize, usize) {
+    let nodes = quicklist_nodes(items, opts);
+    let bytes = nodes
+        .iter()
+        .map(|n| match n {
+            QuickNode::Packed(b) => b.len(),
+            QuickNode::Plain(b) => b.len(),
+        })
+        .sum();
+    (nodes.len(), bytes)
+}
+
+fn put_quicklist(out: &mut Vec<u8>, items: &[Vec<u8>], o: &Options) {
+    let nodes = quicklist_nodes(items, o);
     put_len(out, nodes.len() as u64);
     for node in nodes {
         match node {
-            Node::Packed(blob) => {
+            QuickNode::Packed(blob) => {
                 put_len(out, QUICKLIST_PACKED);
                 put_string(out, &blob, o.compression);
             }
-            Node::Plain(item) => {
+            QuickNode::Plain(item) => {
                 put_len(out, QUICKLIST_PLAIN);
                 put_string(out, item, o.compression);
             }

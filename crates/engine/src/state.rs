@@ -26,6 +26,8 @@ pub struct ServerState {
     /// Set while the final snapshot of a shutdown is written: every other command is refused.
     closing: AtomicBool,
     shutdown_hook: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// `DEBUG SET-ACTIVE-EXPIRE 0` stopped active expiry (keys still expire when read).
+    pub active_expire_off: AtomicBool,
 }
 
 impl ServerState {

@@ -454,6 +454,12 @@ impl Persister {
 }
 
 impl Persistence for Persister {
+    fn reload(&self, merge: bool) -> Result<(), String> {
+        let engine = self.engine.upgrade().ok_or("the engine is gone")?;
+        let rdb = self.rdb_path(&engine.config.values());
+        snapshot::load_into(&engine, &rdb, merge).map(|_| ())
+    }
+
     fn save(&self) -> Result<(), CmdError> {
         let engine = self.engine.upgrade().ok_or(CmdError::from_static("ERR"))?;
         if matches!(self.jobs().running, Some((Job::BgSave, _))) {

@@ -101,9 +101,15 @@ pub struct Loaded {
 /// database number beyond `databases` or a key twice refuse the load; the error names the file
 /// and the offset.
 pub fn load(engine: &Engine, path: &Path) -> Result<Loaded, String> {
+    load_into(engine, path, false)
+}
+
+/// [`load`] into a keyspace that may hold keys (DEBUG RELOAD NOFLUSH): with `merge` a key of
+/// the file replaces one in memory, else it refuses the load.
+pub fn load_into(engine: &Engine, path: &Path, merge: bool) -> Result<Loaded, String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("Can't read {name}: {e}"))?;
-    let (loaded, _) = load_bytes(engine, &bytes, false, &name)?;
+    let (loaded, _) = load_bytes_with(engine, &bytes, false, merge, &name)?;
     Ok(loaded)
 }
 
@@ -113,6 +119,17 @@ pub fn load_bytes(
     engine: &Engine,
     bytes: &[u8],
     prefix: bool,
+    name: &str,
+) -> Result<(Loaded, usize), String> {
+    load_bytes_with(engine, bytes, prefix, false, name)
+}
+
+/// [`load_bytes`]; with `merge` a key already present is replaced instead of refusing.
+fn load_bytes_with(
+    engine: &Engine,
+    bytes: &[u8],
+    prefix: bool,
+    merge: bool,
     name: &str,
 ) -> Result<(Loaded, usize), String> {
     let ks = &engine.keyspace;
@@ -164,7 +181,7 @@ pub fn load_bytes(
             .db(entry.db)
             .write(k.shard)
             .put(k.hash, &entry.key, built, ks.hasher());
-        if old.is_some() {
+        if old.is_some() && !merge {
             return Err(rdb::Error::Refused(format!(
                 "duplicate key '{}' in database {}",
                 String::from_utf8_lossy(&entry.key),

@@ -272,7 +272,7 @@ fn flush_mode(ctx: &Ctx<'_>, args: &[&[u8]]) -> Result<bool, CmdError> {
 
 /// Empties the given databases atomically; the memory is freed after the locks are released,
 /// on a background thread when `lazy`.
-fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
+pub(crate) fn flush(ctx: &Ctx<'_>, dbs: &[usize], lazy: bool) {
     let mut garbage: Vec<Shard> = Vec::new();
     {
         let ks = ctx.ks();

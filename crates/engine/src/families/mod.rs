@@ -5,6 +5,7 @@ pub mod bitmaps;
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod debug;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;
@@ -37,6 +38,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     keys::COMMANDS,
     connection::COMMANDS,
     introspection::COMMANDS,
+    debug::COMMANDS,
     client::COMMANDS,
     config::COMMANDS,
     pubsub::COMMANDS,
