@@ -154,6 +154,10 @@ def bitop_groups():
                              C("SETBIT", "l3", "20000", "1")] + cs(
         "BITOP AND r l1 l2 l3; GET r; BITOP OR r l1 l2 l3; GET r; BITOP XOR r l1 l2 l3; STRLEN r; BITCOUNT r; "
         "BITOP NOT r l3; BITCOUNT r; BITPOS r 0; BITPOS r 0 0 -1 BIT")))
+    # A long string replaced by a result of the same length (stored raw), then grown in place.
+    G.append(("bitop-same-length", [C("SET", "dst", "y" * 300), C("SET", "s300", "z" * 300)] + cs(
+        "BITOP OR dst s300; GET dst; OBJECT ENCODING dst; APPEND dst x; STRLEN dst; GET dst; SETBIT dst 2500 1; "
+        "GET dst; BITOP AND dst dst s300; GET dst")))
     return G
 
 

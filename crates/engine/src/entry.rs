@@ -448,12 +448,15 @@ impl<'a> EntryRef<'a> {
         }
     }
 
-    /// True when a value of `len` bytes with (or without) an expiry fits this entry's layout
-    /// exactly, so [`Self::overwrite`] can replace the value without reallocating (an entry
-    /// with spare capacity is rebuilt instead: its layout depends on its flags).
-    pub fn can_overwrite(&self, len: usize, has_expire: bool) -> bool {
+    /// True when a value of `len` bytes with `meta` fits this entry's layout exactly, so
+    /// [`Self::overwrite`] can replace the value without reallocating. An entry with spare
+    /// capacity is rebuilt instead, and so is a long string about to be marked `raw` (its
+    /// flags would then promise a capacity field the layout does not have).
+    pub fn can_overwrite(&self, len: usize, meta: &EntryMeta) -> bool {
+        let to_capacity = meta.raw && meta.kind == Kind::String && self.flags() & FLAG_LONG != 0;
         self.value().len() == len
-            && (self.flags() & FLAG_HAS_EXPIRE != 0) == has_expire
+            && !to_capacity
+            && (self.flags() & FLAG_HAS_EXPIRE != 0) == meta.expire.is_some()
             && self.flags() & FLAG_BOXED == 0
             && !has_capacity(self.flags())
     }
@@ -600,7 +603,12 @@ mod tests {
         assert_eq!(r.write_in_place(8, b"!"), None, "past the capacity");
         assert_eq!(r.write_in_place(0, b"A"), Some(8));
         assert_eq!(r.value(), b"Abcde\0\0z");
-        assert!(!r.can_overwrite(8, false));
+        assert!(!r.can_overwrite(8, &EntryMeta::default()));
+        // A long string written as `raw` (BITOP's result, an HLL) is rebuilt, not overwritten:
+        // the raw flag changes a long entry's layout.
+        let long = Entry::new(b"k", &[7u8; 300], EntryMeta::default());
+        assert!(long.view().can_overwrite(300, &EntryMeta::default()));
+        assert!(!long.view().can_overwrite(300, &meta));
         // A string never changed in place has no spare room.
         let plain = Entry::with_capacity(b"k", b"abc", EntryMeta::default(), 8);
         assert_eq!(plain.view().write_in_place(3, b"d"), None);

@@ -90,7 +90,7 @@ impl Shard {
         hasher: &S,
     ) -> Option<Entry> {
         if let Some(e) = self.table.get(hash, key) {
-            if e.can_overwrite(value.len(), meta.expire.is_some()) {
+            if e.can_overwrite(value.len(), &meta) {
                 let old = e.expire();
                 e.overwrite(value, meta);
                 if old != meta.expire {

@@ -215,8 +215,9 @@ pub fn clone_table(t: &Table) -> Table {
 pub fn table_set(t: &mut Table, key: &[u8], value: &[u8]) -> bool {
     let h = hash_of(key);
     if let Some(e) = t.get(h, key) {
-        if e.can_overwrite(value.len(), false) {
-            e.overwrite(value, EntryMeta::default());
+        let meta = EntryMeta::default();
+        if e.can_overwrite(value.len(), &meta) {
+            e.overwrite(value, meta);
             return false;
         }
     }
