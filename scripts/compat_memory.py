@@ -120,6 +120,7 @@ def install(core):
         "idle": core._tolerance(IDLE_TOL),
         "infonames": cmp_infonames,
         "debugobject": cmp_debugobject,
+        "digits": cmp_digits,
     })
 
 
@@ -170,6 +171,18 @@ def cmp_debugobject(a, b):
     if K._is_err(va) or K._is_err(vb) or va[0] != "+" or vb[0] != "+":
         return ra == rb
     return _DEBUG_OBJECT_VOLATILE.sub(b"", va[1]) == _DEBUG_OBJECT_VOLATILE.sub(b"", vb[1])
+
+
+_DIGITS = re.compile(rb"\d+")
+
+
+def cmp_digits(a, b):
+    # LATENCY LATEST / HISTORY / GRAPH / HISTOGRAM of events both servers saw:
+    # the times, the milliseconds and the histogram buckets are measurements,
+    # so every run of digits (RESP lengths included) compares as one
+    # placeholder; the rest (event names, structure, texts) exactly.
+    (ra, _), (rb, _) = a, b
+    return _DIGITS.sub(b"N", ra) == _DIGITS.sub(b"N", rb)
 
 
 def cmp_blob(a, b):
@@ -874,6 +887,20 @@ def ops_groups():
         X("DEL s"), X("DEBUG RELOAD NOSAVE NOFLUSH MERGE"), X("GET s"), X("DEBUG DIGEST"),
         X("DEBUG SET-ACTIVE-EXPIRE 0"), X("DEBUG SET-ACTIVE-EXPIRE 1"), X("DEBUG SLEEP 0"), X("DEBUG SLEEP 0.01"),
         X("DEBUG LOG hello"), X("DEBUG DIGEST"),
+    ]))
+    G.append(("ops-latency", [
+        X("LATENCY"), X("LATENCY HELP"), X("LATENCY foo"), X("LATENCY LATEST x"), X("LATENCY HISTORY"),
+        X("LATENCY GRAPH"), X("LATENCY DOCTOR x"), X("LATENCY LATEST"), X("LATENCY HISTORY command"),
+        X("LATENCY RESET"), X("LATENCY RESET a b"), X("LATENCY GRAPH command"), X("LATENCY DOCTOR"),
+        X("CONFIG GET latency-monitor-threshold"), X("CONFIG SET latency-monitor-threshold -1"),
+        X("CONFIG SET latency-monitor-threshold 1x"), X("CONFIG SET latency-monitor-threshold 100"),
+        X("LATENCY DOCTOR"), X("DEBUG SLEEP 0.15"), X("LATENCY LATEST", n="digits"),
+        X("LATENCY HISTORY command", n="digits"), X("LATENCY HISTORY fast-command"),
+        X("LATENCY GRAPH command", n="digits"), X("LATENCY RESET command nosuch"), X("LATENCY LATEST"),
+        X("CONFIG SET latency-monitor-threshold 0"),
+        X("CONFIG RESETSTAT"), X("SET hk 1"), X("GET hk"), X("LATENCY HISTOGRAM set get", n="digits"),
+        X("LATENCY HISTOGRAM nosuch"), X("LATENCY HISTOGRAM lpush"), X("CONFIG GET maxmemory"),
+        X("LATENCY HISTOGRAM config nosuch", n="digits"), X("LATENCY RESET"),
     ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),

@@ -568,6 +568,15 @@ impl Engine {
         let ns = finished.duration_since(site.started).as_nanos() as u64;
         let usec = ns / 1000;
         self.registry.record(idx, ns, failed);
+        if !blocked && self.latency.threshold() > 0 {
+            let event = if cmd.flags & flags::FAST != 0 {
+                "fast-command"
+            } else {
+                "command"
+            };
+            self.latency
+                .add_if_needed(event, ns / 1_000_000, self.clock.now_ms() / 1000);
+        }
         // The slow log takes what clients and transactions ran (EXEC itself is flagged
         // skip-slowlog: its commands are logged one by one, as in Redis).
         if matches!(mode, Mode::Client | Mode::Exec)

@@ -255,6 +255,34 @@ impl Percentiles {
         Self::value(counts.len() - 1) / 1000.0
     }
 
+    /// The cumulative counts at powers of two from 1024 ns, in µs, where the count grows (the
+    /// `histogram_usec` of LATENCY HISTOGRAM, as Redis's log iterator over its histogram).
+    pub fn cdf_pow2_us(&self) -> Vec<(u64, u64)> {
+        let counts: Vec<u64> = self.0.iter().map(|c| c.load(Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        let mut out = Vec::new();
+        let (mut seen, mut prev) = (0u64, 0u64);
+        let mut next = 0usize;
+        for k in 0..54 {
+            let bound = 1024u64 << k;
+            // Buckets start at powers of two: those below `bucket(2 * bound)` hold values up
+            // to about `2 * bound`, those up to `bucket(bound)` values up to `bound`.
+            let end = (Self::bucket(bound) + 1).min(counts.len());
+            while next < end {
+                seen += counts[next];
+                next += 1;
+            }
+            if seen > prev {
+                out.push((bound / 1000, seen));
+                prev = seen;
+            }
+            if seen == total {
+                break;
+            }
+        }
+        out
+    }
+
     /// Clears the counts.
     pub fn reset(&self) {
         for c in &self.0 {

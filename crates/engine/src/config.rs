@@ -111,6 +111,8 @@ pub struct Values {
     pub maxmemory_clients: i64,
     /// `slowlog-log-slower-than`: µs from which a command is logged (-1: never, 0: all).
     pub slowlog_log_slower_than: i64,
+    /// `latency-monitor-threshold`: ms from which an event is sampled (0: off).
+    pub latency_monitor_threshold: u64,
     /// `slowlog-max-len`: entries the slow log keeps.
     pub slowlog_max_len: u64,
     /// `latency-tracking`: INFO latencystats reports per-command percentiles.
@@ -220,6 +222,7 @@ impl Default for Values {
             maxmemory_clients: 0,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             config_file: String::new(),
@@ -917,6 +920,15 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.slowlog_max_len.to_string(),
         set: |v, s| {
             v.slowlog_max_len = parse_count(s, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-monitor-threshold",
+        mutable: true,
+        get: |v| v.latency_monitor_threshold.to_string(),
+        set: |v, s| {
+            v.latency_monitor_threshold = parse_count(s, 0, i64::MAX)? as u64;
             Ok(())
         },
     },

@@ -247,20 +247,23 @@ impl Engine {
         let limit = time_limit(self.memory.tenacity());
         let now = self.clock.now_ms();
         let mut evicted = 0u64;
-        loop {
+        let outcome = loop {
             if self.used_memory() as u64 <= max {
-                return Outcome::Ok;
+                break Outcome::Ok;
             }
             let Some((d, key)) = self.pick_victim(policy, &mut pool, now) else {
-                return self.evict_fail(max);
+                break self.evict_fail(max);
             };
             if self.evict_key(d, &key, now) {
                 evicted += 1;
                 if evicted.is_multiple_of(16) && started.elapsed() >= limit {
-                    return Outcome::Running;
+                    break Outcome::Running;
                 }
             }
-        }
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        self.latency.add_if_needed("eviction-cycle", ms, now / 1000);
+        outcome
     }
 
     /// Nothing more to evict: values still being freed in the background may bring memory

@@ -35,7 +35,8 @@
 //! - [`rdb`]: Redis's RDB format (version 10: files, DUMP payloads); [`dump`] converts entries
 //!   to and from its values.
 //! - [`state`]: loading, MISCONF, CLIENT PAUSE, shutdown.
-//! - [`monitor`]: MONITOR's feed of every command; [`slowlog`]: SLOWLOG's entries.
+//! - [`monitor`]: MONITOR's feed of every command; [`slowlog`]: SLOWLOG's entries;
+//!   [`latency`]: the latency monitor's events.
 //! - [`scripting`]: Lua scripts and functions (EVAL, FUNCTION, FCALL); [`busy`]: the running
 //!   script as other clients see it (`-BUSY`, SCRIPT KILL).
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
@@ -69,6 +70,7 @@ pub mod gate;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod latency;
 pub mod lazyfree;
 pub mod memory;
 pub mod monitor;
@@ -183,6 +185,8 @@ pub struct Engine {
     pub memory: memory::Memory,
     /// SLOWLOG's entries.
     pub slowlog: slowlog::SlowLog,
+    /// The latency monitor's events (LATENCY).
+    pub latency: latency::Monitor,
     /// The eviction pool (the best candidates sampled so far), one evictor at a time.
     pub evictor: evict::Evictor,
     /// Time source.
@@ -221,6 +225,7 @@ impl Engine {
             memory: memory::Memory::default(),
             evictor: evict::Evictor::default(),
             slowlog: slowlog::SlowLog::default(),
+            latency: latency::Monitor::default(),
             clock,
             run_id: rand::hex_id(),
             started: Instant::now(),
@@ -250,6 +255,7 @@ impl Engine {
             v.slowlog_log_slower_than,
             usize::try_from(v.slowlog_max_len).unwrap_or(usize::MAX),
         );
+        self.latency.set_threshold(v.latency_monitor_threshold);
         self.keyspace.lazy_server_del.store(
             v.lazyfree_lazy_server_del,
             std::sync::atomic::Ordering::Relaxed,

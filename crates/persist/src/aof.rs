@@ -931,6 +931,13 @@ impl Shared {
     }
 }
 
+/// Samples an AOF event for the latency monitor (LATENCY), as Redis's `aof-write` and
+/// `aof-fsync-always`.
+fn note_latency(e: &Engine, event: &'static str, started: Instant) {
+    let ms = started.elapsed().as_millis() as u64;
+    e.latency.add_if_needed(event, ms, e.clock.now_ms() / 1000);
+}
+
 fn writer(shared: Arc<Shared>, log: Arc<Log>) {
     let mut last_fsync = Instant::now();
     // A second handle on the file, for fsyncs outside the lock.
@@ -950,7 +957,10 @@ fn writer(shared: Arc<Shared>, log: Arc<Log>) {
         let policy = shared.fsync.load(Relaxed);
         let (want_sync, seq, size) = {
             let mut io = shared.io();
-            if let Err(e) = io.write(&shared, &log) {
+            let write_started = Instant::now();
+            let written = io.write(&shared, &log);
+            note_latency(&shared.engine, "aof-write", write_started);
+            if let Err(e) = written {
                 drop(io);
                 fail(&shared.engine, &e);
                 failures += 1;
@@ -966,10 +976,14 @@ fn writer(shared: Arc<Shared>, log: Arc<Log>) {
             (want, io.written_seq, io.size)
         };
         if want_sync {
+            let sync_started = Instant::now();
             let synced = match &sync_file {
                 Some(f) => f.sync_data(),
                 None => shared.io().file.sync_data(),
             };
+            if policy == 0 {
+                note_latency(&shared.engine, "aof-fsync-always", sync_started);
+            }
             if let Err(e) = synced {
                 fail(&shared.engine, &e);
                 failures += 1;

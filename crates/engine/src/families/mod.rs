@@ -9,6 +9,7 @@ pub mod debug;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod memory;
 pub mod persistence;
@@ -39,6 +40,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     connection::COMMANDS,
     introspection::COMMANDS,
     debug::COMMANDS,
+    latency::COMMANDS,
     client::COMMANDS,
     config::COMMANDS,
     pubsub::COMMANDS,
