@@ -43,6 +43,9 @@ pub struct Values {
     pub stream_node_max_bytes: u64,
     /// `stream-node-max-entries`: entries a stream node may hold (0: no limit).
     pub stream_node_max_entries: u64,
+    /// `hll-sparse-max-bytes`: bytes a sparse HyperLogLog may reach (header included) before
+    /// it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
     /// `http-port`: the HTTP API's port; 0 disables it. Unless given, it follows `port`:
@@ -173,6 +176,7 @@ impl Default for Values {
             loglevel: "notice".to_string(),
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
+            hll_sparse_max_bytes: 3000,
             stream_node_max_entries: 100,
             worker_threads: 0,
             http_port: None,
@@ -481,6 +485,15 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.stream_node_max_entries.to_string(),
         set: |v, s| {
             v.stream_node_max_entries = parse_count(s, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        get: |v| v.hll_sparse_max_bytes.to_string(),
+        set: |v, s| {
+            v.hll_sparse_max_bytes = parse_size(s, 0, i64::MAX)? as u64;
             Ok(())
         },
     },
@@ -1120,6 +1133,11 @@ impl Config {
             max_bytes: v.stream_node_max_bytes,
             max_entries: v.stream_node_max_entries,
         }
+    }
+
+    /// `hll-sparse-max-bytes`.
+    pub fn hll_sparse_max_bytes(&self) -> u64 {
+        self.read(|v| v.hll_sparse_max_bytes)
     }
 
     /// `busy-reply-threshold`, in ms.

@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
@@ -47,6 +48,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     streams::COMMANDS,
     persistence::COMMANDS,
     memory::COMMANDS,
+    hyperloglog::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
 ];
