@@ -384,6 +384,28 @@ fn in_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     Ok(n)
 }
 
+/// [`parse_memory`]'s forms with Redis's overflow rules (see [`parse_size`]).
+fn memtoull(v: &str) -> Option<u64> {
+    let lower = v.to_ascii_lowercase();
+    let digits_end = lower.bytes().take_while(u8::is_ascii_digit).count();
+    let (num, unit) = lower.split_at(digits_end);
+    let mul = match unit {
+        "" | "b" => 1u64,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if num.is_empty() {
+        return None;
+    }
+    let n = num.parse::<u64>().unwrap_or(u64::MAX);
+    Some(n.wrapping_mul(mul))
+}
+
 /// An integer setting: plain decimal, no units.
 fn parse_count(v: &str, min: i64, max: i64) -> Result<i64, String> {
     let n = resp::number::parse_i64(v.as_bytes())
@@ -391,16 +413,19 @@ fn parse_count(v: &str, min: i64, max: i64) -> Result<i64, String> {
     in_range(n, min, max)
 }
 
-/// A byte-size setting: digits with an optional memory unit (`1kb`, `2k`).
+/// A byte-size setting: digits with an optional memory unit (`1kb`, `2k`). Read as Redis's
+/// `memtoull`: digits past `u64::MAX` saturate and the unit's product wraps, so an overlong
+/// number is out of range rather than not a memory value.
 fn parse_size(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
-    in_range(i64::try_from(n).unwrap_or(i64::MAX).max(0), min, max).map_err(|e| {
-        if n > i64::MAX as u64 {
-            format!("argument must be between {min} and {max} inclusive")
-        } else {
-            e
-        }
-    })
+    let n = parse_memory(v)
+        .or_else(|| memtoull(v))
+        .ok_or_else(|| "argument must be a memory value".to_string())?;
+    match i64::try_from(n) {
+        Ok(n) => in_range(n, min, max),
+        Err(_) => Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        )),
+    }
 }
 
 const ENCODING_PARAMS: [Param; 10] = encoding_params! {

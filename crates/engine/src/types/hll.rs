@@ -294,8 +294,9 @@ pub fn ops(payload: &[u8]) -> impl Iterator<Item = Op> + '_ {
 }
 
 /// Feeds the runs of a sparse payload to `f(first register, len, value)` as Redis's
-/// `hllSparseToDense` and `hllMerge` walk it: a VAL run past the last register stops the walk,
-/// and the runs must cover exactly 16384 registers.
+/// `hllSparseToDense` and `hllMerge` walk it: a VAL run past the last register is corrupt
+/// (Redis 7.0.15 as patched for CVE-2025-32023 refuses it; the original code stopped there and
+/// accepted the registers seen), and the runs must cover exactly 16384 registers.
 fn sparse_runs(payload: &[u8], mut f: impl FnMut(usize, usize, u8)) -> Result<(), Corrupt> {
     let mut idx = 0usize;
     for op in ops(payload) {
@@ -303,7 +304,7 @@ fn sparse_runs(payload: &[u8], mut f: impl FnMut(usize, usize, u8)) -> Result<()
             Op::Zero { len, .. } => idx += len,
             Op::Val { value, len } => {
                 if idx + len > REGISTERS {
-                    break;
+                    return Err(Corrupt);
                 }
                 f(idx, len, value);
                 idx += len;
@@ -864,13 +865,12 @@ mod tests {
         v.push(0x00);
         assert_eq!(count(&v), Err(Corrupt));
         assert_eq!(merge(&mut [0u8; REGISTERS], &v), Err(Corrupt));
-        // VAL runs past the end: the count refuses them, while merging and the dense
-        // conversion stop at the first one and find the registers complete, as in Redis.
+        // VAL runs past the end.
         let mut v = base.clone();
         v.extend_from_slice(&[0xff; 50]);
         assert_eq!(count(&v), Err(Corrupt));
-        assert_eq!(merge(&mut [0u8; REGISTERS], &v), Ok(()));
-        assert_eq!(to_dense(&mut v.clone()), Ok(()));
+        assert_eq!(merge(&mut [0u8; REGISTERS], &v), Err(Corrupt));
+        assert_eq!(to_dense(&mut v.clone()), Err(Corrupt));
         // Every byte value at every payload position: never a panic, and any walk that
         // succeeds covered exactly 16384 registers.
         for pos in HDR_SIZE..base.len() {
