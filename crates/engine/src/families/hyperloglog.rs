@@ -84,7 +84,16 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let mut l = ctx.ks().lock(db, &[k]);
     let (mut v, old, mut updated) = match l.get(db, &k, now) {
         None => (hll::new_sparse(), None, 1usize),
-        Some(e) => (hll_of(&e)?.to_vec(), Some(Old::of(&e)), 0),
+        Some(e) => {
+            let v = hll_of(&e)?;
+            // Most adds to a large HyperLogLog change no register: a dense value is read
+            // in place first and copied only when one of the elements raises a register.
+            if hll::encoding(v) == hll::DENSE && !hll::dense_raises(v, &args[2..]) {
+                ctx.out.int(0);
+                return Ok(());
+            }
+            (v.to_vec(), Some(Old::of(&e)), 0)
+        }
     };
     let created = updated;
     for ele in &args[2..] {

@@ -504,6 +504,15 @@ pub fn add(v: &mut Vec<u8>, ele: &[u8], max_bytes: u64) -> Result<bool, Corrupt>
     set_register(v, index, count, max_bytes)
 }
 
+/// Whether adding `elements` to a valid dense value would raise one of its registers.
+pub fn dense_raises(v: &[u8], elements: &[&[u8]]) -> bool {
+    let regs = &v[HDR_SIZE..];
+    elements.iter().any(|e| {
+        let (index, count) = pat_len(e);
+        count > dense_get(regs, index)
+    })
+}
+
 /// Raises `max[i]` to register `i` of a valid value, for every register (Redis's `hllMerge`).
 pub fn merge(max: &mut [u8; REGISTERS], v: &[u8]) -> Result<(), Corrupt> {
     if v[ENCODING] == DENSE {
@@ -795,6 +804,13 @@ mod tests {
         }
         assert_eq!(encoding(&s), SPARSE);
         assert_eq!(registers(&s), registers(&d));
+        // Re-adding the same elements raises nothing; a new one usually does.
+        let again: Vec<[u8; 4]> = (0..1500u32).map(|e| e.to_be_bytes()).collect();
+        let again: Vec<&[u8]> = again.iter().map(|e| e.as_slice()).collect();
+        assert!(!dense_raises(&d, &again));
+        let fresh: Vec<[u8; 4]> = (5000..5100u32).map(|e| e.to_be_bytes()).collect();
+        let fresh: Vec<&[u8]> = fresh.iter().map(|e| e.as_slice()).collect();
+        assert!(dense_raises(&d, &fresh));
         let mut max = [0u8; REGISTERS];
         merge(&mut max, &s).unwrap();
         assert_eq!(count_raw(&max), count(&d).unwrap());
