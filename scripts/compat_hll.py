@@ -106,6 +106,17 @@ def elems(prefix, lo, hi):
     return ["%s%d" % (prefix, i) for i in range(lo, hi)]
 
 
+def dense_value(reg):
+    """A dense HyperLogLog (stale cache) whose register i is reg(i)."""
+    b = bytearray(12288 + 1)
+    for i in range(16384):
+        bit = i * 6
+        w = reg(i) << (bit % 8)
+        b[bit // 8] |= w & 0xff
+        b[bit // 8 + 1] |= (w >> 8) & 0xff
+    return b"HYLL\x00\x00\x00\x00" + b"\x00" * 7 + b"\x80" + bytes(b[:12288])
+
+
 def adds(key, prefix, lo, hi, batch, get=True):
     """PFADD key <prefix><i> ... in batches, with GET after each."""
     out = []
@@ -177,6 +188,16 @@ def basic_groups():
                  "PFDEBUG GETREG nokey; PFDEBUG 'a b' a; SET s hello; PFDEBUG ENCODING s; "
                  "PFDEBUG NOPE s; LPUSH l x; PFDEBUG ENCODING l; PFDEBUG NOPE l") +
               [X("PFDEBUG", b"x\x00y", "a")]))
+    # every register at 51: an infinite estimate, which Redis's llroundl makes LLONG_MIN (and
+    # its cached form has the stale bit set); then mixtures
+    G.append(("extreme-registers", [
+        X("SET", "all51", dense_value(lambda i: 51)), X("PFCOUNT all51"), X("GET all51"), X("PFCOUNT all51"),
+        X("PFCOUNT all51 nokey"), X("PFMERGE m all51"), X("PFCOUNT m"),
+        X("SET", "half", dense_value(lambda i: 51 if i % 2 else 0)), X("PFCOUNT half"), X("GET half"),
+        X("SET", "mix", dense_value(lambda i: i * 7 % 64)), X("PFCOUNT mix"), X("PFCOUNT mix half"),
+        X("PFADD mix a b c"), X("PFMERGE s mix"), X("PFDEBUG GETREG s"),
+        X("SET", "one", dense_value(lambda i: 1)), X("PFCOUNT one"), X("PFCOUNT one one"),
+    ]))
     G.append(("pfselftest", XS("PFSELFTEST; CONFIG SET hll-sparse-max-bytes 40; PFSELFTEST")))
     G.append(("wrongtype", XS("LPUSH l x; SADD s x; HSET hs f v; ZADD z 1 x; XADD x 1-1 f v; SET str hello; "
                               "SET int 1234567890123456; PFADD a x") + [
