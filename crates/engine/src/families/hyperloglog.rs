@@ -192,9 +192,17 @@ fn pfmerge(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     if use_dense {
         hll::to_dense(&mut v)?;
     }
-    for (i, &m) in max.iter().enumerate() {
-        if m != 0 {
-            // The destination was checked as a source: Redis ignores the result here.
+    // What the destination holds already: a register it does not raise is left alone by
+    // Redis's set (its VAL case returns before changing anything), so a sparse destination
+    // only walks its opcodes for the registers that change.
+    let mut cur = [0u8; hll::REGISTERS];
+    if hll::encoding(&v) == hll::SPARSE {
+        // The destination was checked as a source (or is new): this cannot fail.
+        hll::merge(&mut cur, &v)?;
+    }
+    for (i, (&m, &c)) in max.iter().zip(&cur).enumerate() {
+        if m > c {
+            // Redis ignores the result here too.
             let _ = hll::set_register(&mut v, i, m, max_bytes);
         }
     }

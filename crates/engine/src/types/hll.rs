@@ -435,10 +435,7 @@ fn sparse_set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: u64) -> Resul
             return promote(v, index, count);
         }
         let tail_from = if has_next { next } else { v.len() };
-        let tail: Vec<u8> = v[tail_from..].to_vec();
-        v.truncate(p);
-        v.extend_from_slice(&seq);
-        v.extend_from_slice(&tail);
+        v.splice(p..tail_from, seq);
         // An XZERO cut by the end of the value: Redis's length still counts its missing
         // byte as replaced.
         v.truncate(new_len);
