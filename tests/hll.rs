@@ -1,8 +1,10 @@
 //! HyperLogLog values in RDB files: a dump.rdb written by redis-server (sparse and dense
 //! HyperLogLogs, cached and stale cardinalities, an expiry) loads here with the same bytes and
-//! counts, and ferrokv's dump.rdb loads in redis-server the same way.
+//! counts, and ferrokv's dump.rdb loads in redis-server the same way. And in the AOF: what
+//! PFADD, PFMERGE, PFDEBUG and a PFCOUNT that refreshes the cache log replays to the same
+//! bytes, here and in redis-server.
 
-use super::persistence::{loaded, redis_server};
+use super::persistence::{loaded, redis_server, start};
 use super::{Binary, Client, TempDir};
 use resp::Value;
 
@@ -136,5 +138,60 @@ fn our_rdb_hyperloglogs_load_in_redis() {
             w, g,
             "observation {i}: redis-server read our dump.rdb differently"
         );
+    }
+}
+
+/// GET of every key of `keys`.
+fn values(c: &mut Client, keys: &[&str]) -> Vec<Value> {
+    keys.iter()
+        .map(|k| c.cmd_args(&[b"GET", k.as_bytes()]))
+        .collect()
+}
+
+#[test]
+fn the_aof_replays_hyperloglog_changes_byte_for_byte() {
+    let dir = TempDir::new("hll-aof");
+    let mut b = start(dir.path(), &[]);
+    let mut c = Client::connect(b.addr);
+    fill(&mut c);
+    // Logged: the cache refreshes of PFCOUNT (a read-only command), the conversion of
+    // PFDEBUG GETREG, and both inside MULTI.
+    for k in KEYS {
+        c.cmd_args(&[b"PFCOUNT", k.as_bytes()]);
+    }
+    c.cmd("PFADD sparse again");
+    c.cmd("PFDEBUG GETREG sparse");
+    c.cmd("MULTI");
+    c.cmd("PFADD tx a b");
+    c.cmd("PFCOUNT tx");
+    c.cmd("PFMERGE tx2 tx");
+    c.cmd("PFCOUNT tx2");
+    assert!(matches!(c.cmd("EXEC"), Value::Array(_)));
+    let mut keys = KEYS.to_vec();
+    keys.extend(["tx", "tx2"]);
+    let want = values(&mut c, &keys);
+    assert!(want.iter().all(|v| matches!(v, Value::Bulk(_))));
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = c.read_reply();
+    b.wait_exit();
+    let redis_dir = TempDir::new("hll-aof-redis");
+    copy_dir(
+        &dir.path().join("appendonlydir"),
+        &redis_dir.path().join("appendonlydir"),
+    );
+    let b = start(dir.path(), &[]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(values(&mut c, &keys), want, "replayed here");
+    let (_redis, addr) = redis_server(redis_dir.path(), &["--appendonly", "yes"]);
+    let mut r = Client::connect(addr);
+    assert_eq!(values(&mut r, &keys), want, "replayed by redis-server");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
 }
