@@ -198,7 +198,11 @@ def basic_groups():
         X("PFADD mix a b c"), X("PFMERGE s mix"), X("PFDEBUG GETREG s"),
         X("SET", "one", dense_value(lambda i: 1)), X("PFCOUNT one"), X("PFCOUNT one one"),
     ]))
-    G.append(("pfselftest", XS("PFSELFTEST; CONFIG SET hll-sparse-max-bytes 40; PFSELFTEST")))
+    # Only the self-test that fails at once: a passing PFSELFTEST adds 10 million elements
+    # (about a second in Redis, past the harness's read timeout on a loaded machine); the
+    # engine's unit test runs the whole one.
+    G.append(("pfselftest", XS("CONFIG SET hll-sparse-max-bytes 40; PFSELFTEST; CONFIG SET hll-sparse-max-bytes 30; "
+                               "PFSELFTEST")))
     G.append(("wrongtype", XS("LPUSH l x; SADD s x; HSET hs f v; ZADD z 1 x; XADD x 1-1 f v; SET str hello; "
                               "SET int 1234567890123456; PFADD a x") + [
         X(c, k, *extra) for k in ("l", "s", "hs", "z", "x", "str", "int")
