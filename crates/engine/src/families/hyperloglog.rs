@@ -2,6 +2,12 @@
 //! `hyperloglog.c`. A HyperLogLog is a string value in Redis's exact representation
 //! ([`crate::types::hll`]), so GET, SET, DUMP and RDB files carry it unchanged, and every
 //! command validates what it finds (a string from SET is not trusted).
+//!
+//! Redis compatibility: a command that leaves the value as it is (PFADD raising no register,
+//! PFCOUNT answered from the cache, PFDEBUG ENCODING / DECODE) writes nothing, where Redis
+//! still makes a short `embstr` value `raw` (its `dbUnshareStringValue`); and the conversion
+//! PFDEBUG GETREG / TODENSE makes is an ordinary write here (WATCH and client tracking see
+//! it), which Redis does not signal.
 
 use super::{expect_string, read_keys};
 use crate::command::{flags::*, CmdResult, Command};
