@@ -110,6 +110,15 @@ Parts:
           Named connections; maxmemory and the other parameters are restored
           after every group.  Sizes go through the shape normalisers
           documented in compat_memory.py.  Never skipped.
+  hll     HyperLogLog (compat_hll.py; Redis 7.0 semantics): PFADD PFCOUNT
+          PFMERGE PFDEBUG PFSELFTEST, every error (arity, WRONGTYPE, strings
+          that are not HyperLogLogs, INVALIDOBJ for payloads corrupted with
+          SETRANGE), the values themselves byte for byte (GET after each
+          change: sparse opcodes, cached cardinality, promotion to dense past
+          hll-sparse-max-bytes or for a register above 32), unions of up to
+          16 keys, DUMP bytes, WATCH, keyspace notifications, and a seeded
+          random stream of --hll-count commands (`-k hll:random` runs it
+          alone).  Never skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -124,7 +133,7 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory and random parts
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory, hll and random parts
 sends ``HELLO 3`` first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -134,8 +143,8 @@ The final ``N passed, M failed`` line counts all passes.
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,
-                             random]
-                    [--stream-count N] [--bitmap-count N] [-k SUBSTR]
+                             hll,random]
+                    [--stream-count N] [--bitmap-count N] [--hll-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -161,6 +170,7 @@ import tempfile
 import time
 
 import compat_bitmaps
+import compat_hll
 import compat_memory
 import compat_scripting
 import compat_streams
@@ -2518,7 +2528,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part in ("notify", "types", "streams", "bitmaps"):
+            if part in ("notify", "types", "streams", "bitmaps", "hll"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -3126,18 +3136,22 @@ def main():
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
-                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,random",
+                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,"
+                            "hll,random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
-                         "random (default all)")
+                         "bitmaps,hll,random (default all)")
     ap.add_argument("--bitmap-count", type=int, default=compat_bitmaps.DEFAULT_COUNT,
                     help="number of random commands of the bitmaps part (per protocol pass)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
                     help="number of random stream commands of the streams part (per protocol pass; 0: none; "
                          "seeded by --seed)")
+    ap.add_argument("--hll-count", type=int, default=compat_hll.DEFAULT_COUNT,
+                    help="number of random HyperLogLog commands of the hll part (per protocol pass; 0: none; "
+                         "seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
-                         "scripting / streams / memory cases whose name contains SUBSTR (skips random; "
-                         "-k streams:random runs the streams part's random stream)")
+                         "scripting / streams / memory / hll cases whose name contains SUBSTR (skips random; "
+                         "-k streams:random runs the streams part's random stream, -k hll:random the hll part's)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
@@ -3230,6 +3244,9 @@ def main():
             if "bitmaps" in parts:
                 compat_bitmaps.run_bitmaps(h, opts.filter, opts.seed, opts.bitmap_count)
                 h.fresh()
+            if "hll" in parts:
+                compat_hll.run_hll(h, opts.filter, opts.seed, opts.hll_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3267,6 +3284,7 @@ compat_scripting.install(sys.modules[__name__])
 compat_streams.install(sys.modules[__name__])
 compat_memory.install(sys.modules[__name__])
 compat_bitmaps.install(sys.modules[__name__])
+compat_hll.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

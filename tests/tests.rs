@@ -4,6 +4,7 @@
 
 mod aof_files;
 mod hardening;
+mod hll;
 mod http;
 mod memory;
 mod ops;

@@ -45,6 +45,9 @@ pub struct Values {
     pub stream_node_max_bytes: u64,
     /// `stream-node-max-entries`: entries a stream node may hold (0: no limit).
     pub stream_node_max_entries: u64,
+    /// `hll-sparse-max-bytes`: bytes a sparse HyperLogLog may reach (header included) before
+    /// it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// `worker-threads`: connection-handling threads; 0 picks the CPUs this process may use.
     pub worker_threads: u64,
     /// `http-port`: the HTTP API's port; 0 disables it. Unless given, it follows `port`:
@@ -178,6 +181,7 @@ impl Default for Values {
             loglevel: "notice".to_string(),
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
+            hll_sparse_max_bytes: 3000,
             stream_node_max_entries: 100,
             worker_threads: 0,
             http_port: None,
@@ -386,6 +390,28 @@ fn in_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     Ok(n)
 }
 
+/// [`parse_memory`]'s forms with Redis's overflow rules (see [`parse_size`]).
+fn memtoull(v: &str) -> Option<u64> {
+    let lower = v.to_ascii_lowercase();
+    let digits_end = lower.bytes().take_while(u8::is_ascii_digit).count();
+    let (num, unit) = lower.split_at(digits_end);
+    let mul = match unit {
+        "" | "b" => 1u64,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if num.is_empty() {
+        return None;
+    }
+    let n = num.parse::<u64>().unwrap_or(u64::MAX);
+    Some(n.wrapping_mul(mul))
+}
+
 /// An integer setting: plain decimal, no units.
 fn parse_count(v: &str, min: i64, max: i64) -> Result<i64, String> {
     let n = resp::number::parse_i64(v.as_bytes())
@@ -393,16 +419,19 @@ fn parse_count(v: &str, min: i64, max: i64) -> Result<i64, String> {
     in_range(n, min, max)
 }
 
-/// A byte-size setting: digits with an optional memory unit (`1kb`, `2k`).
+/// A byte-size setting: digits with an optional memory unit (`1kb`, `2k`). Read as Redis's
+/// `memtoull`: digits past `u64::MAX` saturate and the unit's product wraps, so an overlong
+/// number is out of range rather than not a memory value.
 fn parse_size(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
-    in_range(i64::try_from(n).unwrap_or(i64::MAX).max(0), min, max).map_err(|e| {
-        if n > i64::MAX as u64 {
-            format!("argument must be between {min} and {max} inclusive")
-        } else {
-            e
-        }
-    })
+    let n = parse_memory(v)
+        .or_else(|| memtoull(v))
+        .ok_or_else(|| "argument must be a memory value".to_string())?;
+    match i64::try_from(n) {
+        Ok(n) => in_range(n, min, max),
+        Err(_) => Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        )),
+    }
 }
 
 const ENCODING_PARAMS: [Param; 10] = encoding_params! {
@@ -487,6 +516,15 @@ pub const PARAMS: &[Param] = &[
         get: |v| v.stream_node_max_entries.to_string(),
         set: |v, s| {
             v.stream_node_max_entries = parse_count(s, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        get: |v| v.hll_sparse_max_bytes.to_string(),
+        set: |v, s| {
+            v.hll_sparse_max_bytes = parse_size(s, 0, i64::MAX)? as u64;
             Ok(())
         },
     },
@@ -1149,6 +1187,11 @@ impl Config {
             max_bytes: v.stream_node_max_bytes,
             max_entries: v.stream_node_max_entries,
         }
+    }
+
+    /// `hll-sparse-max-bytes`.
+    pub fn hll_sparse_max_bytes(&self) -> u64 {
+        self.read(|v| v.hll_sparse_max_bytes)
     }
 
     /// `busy-reply-threshold`, in ms.

@@ -14,8 +14,8 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata and flags) and its
 //!   registry.
 //! - [`families`]: the commands, one module per family (`strings`, `bitmaps`, `keys`, `lists`,
-//!   `hashes`, `sets`, `zsets`, `sort`, `connection`, `client`, `introspection`, `debug`,
-//!   `config`, ...), each ending with its table rows.
+//!   `hashes`, `sets`, `zsets`, `sort`, `hyperloglog`, `connection`, `client`,
+//!   `introspection`, `debug`, `config`, ...), each ending with its table rows.
 //! - [`entry`]: one keyspace entry (key, value, expiry, type, access clock) in one allocation.
 //! - [`table`]: a shard's hash table of entries, with Redis's reverse-binary SCAN cursor.
 //! - [`keyspace`]: databases split into shards behind reader-writer locks, the locking order,

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod latency;
@@ -53,6 +54,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     streams::COMMANDS,
     persistence::COMMANDS,
     memory::COMMANDS,
+    hyperloglog::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
 ];

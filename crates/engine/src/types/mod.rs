@@ -15,8 +15,12 @@
 //! [`hash`], [`set`], [`zset`]) hide the encoding: commands never look at it, and every
 //! conversion (Redis's `hash-max-listpack-entries` and friends) happens inside them. Like
 //! Redis 7.0, a collection never converts back to its compact form.
+//!
+//! [`hll`] is not a collection: it is the representation of the HyperLogLog strings PFADD and
+//! friends keep (Redis's exact bytes).
 
 pub mod hash;
+pub mod hll;
 pub mod intset;
 pub mod list;
 pub mod pack;
