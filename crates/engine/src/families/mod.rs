@@ -4,6 +4,7 @@
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod geo;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;
@@ -47,6 +48,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     streams::COMMANDS,
     persistence::COMMANDS,
     memory::COMMANDS,
+    geo::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
 ];
