@@ -106,6 +106,16 @@ Parts:
           Named connections; maxmemory and the other parameters are restored
           after every group.  Sizes go through the shape normalisers
           documented in compat_memory.py.  Never skipped.
+  geo     geo commands (compat_geo.py; Redis 7.0 semantics): GEOADD (NX XX CH,
+          coordinate errors), GEODIST units, GEOHASH, GEOPOS, GEORADIUS /
+          GEORADIUSBYMEMBER (and _RO) / GEOSEARCH / GEOSEARCHSTORE with every
+          option, STORE / STOREDIST read back with ZRANGE WITHSCORES, every
+          option-conflict error, COMMAND INFO / GETKEYS, keyspace
+          notifications, and a seeded random part of --geo-count points
+          (poles, antimeridian, clusters; a small listpack key and a large
+          one) and --geo-count / 4 queries in random option combinations.
+          Every reply is compared exactly, unsorted ones included (see
+          compat_geo.py).  Never skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -120,7 +130,7 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory and random parts
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory, geo and random parts
 sends ``HELLO 3`` first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -130,8 +140,8 @@ The final ``N passed, M failed`` line counts all passes.
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,
-                             random]
-                    [--stream-count N] [-k SUBSTR]
+                             geo,random]
+                    [--stream-count N] [--geo-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -156,6 +166,7 @@ import sys
 import tempfile
 import time
 
+import compat_geo
 import compat_memory
 import compat_scripting
 import compat_streams
@@ -2512,7 +2523,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part in ("notify", "types", "streams"):
+            if part in ("notify", "types", "streams", "geo"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -3120,12 +3131,16 @@ def main():
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
-                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,random",
+                    default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,geo,"
+                            "random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
-                         "random (default all)")
+                         "geo,random (default all)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
                     help="number of random stream commands of the streams part (per protocol pass; 0: none; "
                          "seeded by --seed)")
+    ap.add_argument("--geo-count", type=int, default=compat_geo.DEFAULT_COUNT,
+                    help="number of random points of the geo part (per protocol pass; a quarter as many "
+                         "queries; 0: no random part; seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
                          "scripting / streams / memory cases whose name contains SUBSTR (skips random; "
@@ -3219,6 +3234,9 @@ def main():
             if "memory" in parts:
                 compat_memory.run_memory(h, opts.filter)
                 h.fresh()
+            if "geo" in parts:
+                compat_geo.run_geo(h, opts.filter, opts.seed, opts.geo_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3255,6 +3273,7 @@ compat_types.install(sys.modules[__name__])
 compat_scripting.install(sys.modules[__name__])
 compat_streams.install(sys.modules[__name__])
 compat_memory.install(sys.modules[__name__])
+compat_geo.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

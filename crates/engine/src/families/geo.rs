@@ -97,9 +97,28 @@ fn reply_coord(out: &mut ReplyBuf, v: f64) {
     out.double_text(human(v).as_bytes());
 }
 
-/// A distance: always a bulk string, `%.4f`.
+/// A distance: always a bulk string with four decimals, as Redis 7.0's
+/// `fixedpoint_d2string`: the distance times 10^4 rounded to an integer (ties to even, after
+/// the multiplication has rounded), so `12568381.14165` shows as `12568381.1416` where `%.4f`
+/// would say `...1417`.
 fn reply_dist(out: &mut ReplyBuf, d: f64) {
-    out.bulk(format!("{d:.4}").as_bytes());
+    out.bulk(fixed4(d).as_bytes());
+}
+
+fn fixed4(d: f64) -> String {
+    if d == 0.0 {
+        return "0.0000".to_string();
+    }
+    let scaled = (d * 10000.0).round_ties_even();
+    // llrint: out of range is LLONG_MIN (distances never are: they stay below 2e7 m).
+    let v: i64 = if scaled > -9.3e18 && scaled < 9.2e18 {
+        scaled as i64
+    } else {
+        i64::MIN
+    };
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    format!("{sign}{}.{:04}", a / 10000, a % 10000)
 }
 
 /// C's `(long long)` cast of a score on x86-64 (WITHHASH).
@@ -692,3 +711,57 @@ pub const COMMANDS: &[Command] = &[
     cmd!("geosearch", -7, READONLY, 1, 1, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", "6.2.0", SEARCH_CX, geosearch),
     cmd!("geosearchstore", -8, WRITE | DENYOOM, 1, 2, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", "6.2.0", SEARCH_CX, geosearchstore),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_have_redis_digits() {
+        // Values seen from redis-server 7.0.15.
+        assert_eq!(fixed4(3830842.57197492 / 0.3048), "12568381.1416");
+        assert_eq!(fixed4(166274.15156960033), "166274.1516");
+        assert_eq!(fixed4(0.0), "0.0000");
+        assert_eq!(fixed4(0.00004), "0.0000");
+        assert_eq!(fixed4(0.00006), "0.0001");
+        assert_eq!(fixed4(0.5), "0.5000");
+    }
+
+    #[test]
+    fn coordinates_have_redis_digits() {
+        assert_eq!(human(180.0), "180");
+        assert_eq!(human(85.05112878), "85.0511287799999991");
+        assert_eq!(human(13.361389338970184), "13.36138933897018433");
+        assert_eq!(human(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn c_casts() {
+        assert_eq!(score_ll(3.0e15), 3_000_000_000_000_000);
+        assert_eq!(score_ll(-1.5), -1);
+        assert_eq!(score_ll(1e300), i64::MIN);
+        assert_eq!(c_fixed6(200.0), "200.000000");
+        assert_eq!(c_fixed6(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn store_key_positions() {
+        let args: Vec<&[u8]> = [
+            "georadius",
+            "k",
+            "0",
+            "0",
+            "1",
+            "km",
+            "store",
+            "d",
+            "storedist",
+            "e",
+        ]
+        .iter()
+        .map(|s| s.as_bytes())
+        .collect();
+        assert_eq!(radius_store_keys(&args), vec![7, 9]);
+        assert_eq!(member_store_keys(&args[..6]), Vec::<usize>::new());
+    }
+}
