@@ -32,12 +32,14 @@ Parts of the run:
 
 Comparison: every reply byte for byte, unsorted ones included: ferrokv scans
 Redis's nine cells in Redis's order, so the order of an unsorted reply is
-reproduced.  Points are random doubles, so two members practically never
-share a cell (equal distances would be ordered by the sort's tie handling:
-Redis's partial sort for COUNT is not stable).  STORE is only used with
-radii / boxes below 1000 km: at the largest radii Redis scans the same cell
-twice and its STORE then fails an assertion (the reply of a search returns
-such members twice on both servers, which the random queries do compare).
+reproduced, and sorted replies order equal distances as Redis does (a stable
+sort where Redis sorts everything with glibc's merge-sort qsort, Redis's own
+partial quicksort where COUNT cuts the result); some random points reuse the
+coordinates of an earlier one so that equal distances occur.  STORE is only
+used with radii / boxes below 1000 km: at the largest radii Redis scans the
+same cell twice and its STORE then fails an assertion (the reply of a search
+returns such members twice on both servers, which the random queries do
+compare).
 """
 
 import random
@@ -265,9 +267,19 @@ class GeoGen:
         self.r = r
         self.n = n
         self.members = {b"small": [], b"big": []}
+        self.seen = []
         self.centres = [(r.uniform(-180, 180), r.uniform(-LAT_LIM, LAT_LIM)) for _ in range(3)]
 
     def point(self):
+        r = self.r
+        if self.seen and r.random() < 0.03:
+            # the same place as an earlier point: equal distances in every reply
+            return r.choice(self.seen)
+        p = self.fresh_point()
+        self.seen.append(p)
+        return p
+
+    def fresh_point(self):
         r = self.r
         k = r.random()
         if k < 0.4:

@@ -485,20 +485,164 @@ fn results(q: &Query<'_>, v: View<'_>) -> Vec<Found> {
     if q.count != 0 && sort == Sort::None && !q.any {
         sort = Sort::Asc;
     }
-    // A stable sort on the distance alone, as glibc's qsort (a merge sort) orders Redis's
-    // array; equal distances keep their scan order.
-    match sort {
-        Sort::None => {}
-        Sort::Asc => found.sort_by(|a, b| a.dist.total_cmp(&b.dist)),
-        Sort::Desc => found.sort_by(|a, b| b.dist.total_cmp(&a.dist)),
-    }
-    if q.count != 0 && (found.len() as u64) > q.count {
-        found.truncate(q.count as usize);
+    if sort != Sort::None {
+        let asc = |a: &Found, b: &Found| -> i32 {
+            if a.dist > b.dist {
+                1
+            } else if a.dist == b.dist {
+                0
+            } else {
+                -1
+            }
+        };
+        let cmp = |a: &Found, b: &Found| {
+            if sort == Sort::Asc {
+                asc(a, b)
+            } else {
+                -asc(a, b)
+            }
+        };
+        if q.count == 0 || (found.len() as u64) <= q.count {
+            // All of them: glibc's qsort, a merge sort, so equal distances keep their scan
+            // order, as a stable sort keeps them.
+            found.sort_by(|a, b| cmp(a, b).cmp(&0));
+        } else {
+            // The first COUNT: Redis's partial quicksort, whose order of equal distances is
+            // its own.
+            let last = q.count as usize - 1;
+            pqsort(&mut found, &cmp, 0, last);
+            found.truncate(q.count as usize);
+        }
     }
     for f in &mut found {
         f.dist /= s.to_meters;
     }
     found
+}
+
+/// Redis 7.0's `pqsort` (Bentley and McIlroy's quicksort, from NetBSD, that only sorts the
+/// partitions overlapping ranks `lrange..=rrange`; 7.0 has no switch to insertion sort
+/// after a pass without swaps), step for step: which of several equal
+/// elements comes first depends on its partitioning, and replies show it.
+fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> i32, lrange: usize, rrange: usize) {
+    pqsort_at(v, 0, v.len(), cmp, lrange, rrange);
+}
+
+fn insertion<T>(v: &mut [T], a: usize, n: usize, cmp: &impl Fn(&T, &T) -> i32) {
+    for pm in a + 1..a + n {
+        let mut pl = pm;
+        while pl > a && cmp(&v[pl - 1], &v[pl]) > 0 {
+            v.swap(pl, pl - 1);
+            pl -= 1;
+        }
+    }
+}
+
+fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &impl Fn(&T, &T) -> i32) -> usize {
+    if cmp(&v[a], &v[b]) < 0 {
+        if cmp(&v[b], &v[c]) < 0 {
+            b
+        } else if cmp(&v[a], &v[c]) < 0 {
+            c
+        } else {
+            a
+        }
+    } else if cmp(&v[b], &v[c]) > 0 {
+        b
+    } else if cmp(&v[a], &v[c]) < 0 {
+        a
+    } else {
+        c
+    }
+}
+
+fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
+    for i in 0..n {
+        v.swap(a + i, b + i);
+    }
+}
+
+fn pqsort_at<T>(
+    v: &mut [T],
+    mut a: usize,
+    mut n: usize,
+    cmp: &impl Fn(&T, &T) -> i32,
+    lrange: usize,
+    rrange: usize,
+) {
+    // Whether the partition of `m` elements at `at` holds a wanted rank.
+    let wanted = |at: usize, m: usize| {
+        !((lrange < at && rrange < at) || (lrange >= at + m && rrange >= at + m))
+    };
+    loop {
+        if n < 7 {
+            insertion(v, a, n, cmp);
+            return;
+        }
+        let mut pm = a + n / 2;
+        if n > 7 {
+            let mut pl = a;
+            let mut pn = a + n - 1;
+            if n > 40 {
+                let d = n / 8;
+                pl = med3(v, pl, pl + d, pl + 2 * d, cmp);
+                pm = med3(v, pm - d, pm, pm + d, cmp);
+                pn = med3(v, pn - 2 * d, pn - d, pn, cmp);
+            }
+            pm = med3(v, pl, pm, pn, cmp);
+        }
+        v.swap(a, pm);
+        let (mut pa, mut pb) = (a + 1, a + 1);
+        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
+        loop {
+            while pb <= pc {
+                let c = cmp(&v[pb], &v[a]);
+                if c > 0 {
+                    break;
+                }
+                if c == 0 {
+                    v.swap(pa, pb);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb <= pc {
+                let c = cmp(&v[pc], &v[a]);
+                if c < 0 {
+                    break;
+                }
+                if c == 0 {
+                    v.swap(pc, pd);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb > pc {
+                break;
+            }
+            v.swap(pb, pc);
+            pb += 1;
+            pc -= 1;
+        }
+        let pn = a + n;
+        let r = (pa - a).min(pb - pa);
+        vecswap(v, a, pb - r, r);
+        let r = (pd - pc).min(pn - pd - 1);
+        vecswap(v, pb, pn - r, r);
+        let m = pb - pa;
+        if m > 1 && wanted(a, m) {
+            pqsort_at(v, a, m, cmp, lrange, rrange);
+        }
+        let m = pd - pc;
+        if m > 1 {
+            a = pn - m;
+            n = m;
+            if wanted(a, m) {
+                continue;
+            }
+        }
+        return;
+    }
 }
 
 fn reply_found(out: &mut ReplyBuf, q: &Query<'_>, found: &[Found]) {
@@ -733,6 +877,28 @@ mod tests {
         assert_eq!(human(85.05112878), "85.0511287799999991");
         assert_eq!(human(13.361389338970184), "13.36138933897018433");
         assert_eq!(human(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn partial_sort_orders_the_wanted_ranks() {
+        let cmp = |a: &(i32, usize), b: &(i32, usize)| a.0 - b.0;
+        let mut x = 12345u64;
+        for n in [0usize, 1, 5, 7, 8, 39, 41, 200, 1000] {
+            let mut v: Vec<(i32, usize)> = (0..n)
+                .map(|i| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    (((x >> 33) % 50) as i32, i)
+                })
+                .collect();
+            let mut sorted: Vec<i32> = v.iter().map(|e| e.0).collect();
+            sorted.sort();
+            let k = n / 3;
+            if n > 0 {
+                pqsort(&mut v, &cmp, 0, k);
+                let head: Vec<i32> = v[..=k].iter().map(|e| e.0).collect();
+                assert_eq!(head, sorted[..=k], "n {n}");
+            }
+        }
     }
 
     #[test]
