@@ -49,7 +49,7 @@ import compat_streams as CSTR
 
 K = None    # the compat core module (set by install)
 
-DEFAULT_COUNT = 3000    # random points per pass (--geo-count); queries: a quarter of it
+DEFAULT_COUNT = 8000    # random points per pass (--geo-count); queries: a quarter of it
 
 
 def install(core):
