@@ -122,3 +122,32 @@ fn geo_sets_in_a_redis_dump_load_and_answer_the_same() {
     // The queries find something (the comparison is not of empty replies only).
     assert!(nonempty > 20, "only {nonempty} non-empty replies");
 }
+
+#[test]
+fn geoadd_is_logged_as_the_zadd_it_runs() {
+    let dir = TempDir::new("geo-aof");
+    let b = super::persistence::start(dir.path(), &["--appendfsync", "always"]);
+    let mut c = Client::connect(b.addr);
+    loaded(&mut c);
+    assert_eq!(
+        c.cmd("GEOADD Sicily CH 13.361389 38.115556 Palermo 15.087269 37.502669 Catania"),
+        Value::Int(2)
+    );
+    // Nothing changes: nothing is logged.
+    assert_eq!(c.cmd("GEOADD Sicily NX 1 1 Palermo"), Value::Int(0));
+    let mut log = Vec::new();
+    for e in std::fs::read_dir(dir.path().join("appendonlydir")).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".incr.aof") {
+            log.extend(std::fs::read(p).unwrap());
+        }
+    }
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.contains(
+            "*7\r\n$4\r\nZADD\r\n$6\r\nSicily\r\n$2\r\nCH\r\n$16\r\n3479099956230698\r\n$7\r\nPalermo\r\n$16\r\n3479447370796909\r\n$7\r\nCatania\r\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("GEOADD") && !text.contains("NX"), "{text}");
+}

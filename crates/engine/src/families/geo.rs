@@ -158,10 +158,21 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         return Err(error::SYNTAX);
     }
     let mut points: Vec<(f64, &[u8])> = Vec::with_capacity(rest / 3);
+    let mut scores: Vec<Vec<u8>> = Vec::with_capacity(rest / 3);
     for t in args[j..].chunks(3) {
         let (lon, lat) = lon_lat(t)?;
         let score = geohash::score_of(lon, lat).unwrap_or(0);
         points.push((score as f64, t[2]));
+        scores.push(score.to_string().into_bytes());
+    }
+    // Redis runs (and so propagates) GEOADD as `ZADD key [options] score member ...`, the
+    // scores as integers.
+    let mut zadd: Vec<&[u8]> = Vec::with_capacity(j + points.len() * 2);
+    zadd.push(b"ZADD");
+    zadd.extend_from_slice(&args[1..j]);
+    for (score, (_, member)) in scores.iter().zip(&points) {
+        zadd.push(score);
+        zadd.push(member);
     }
     let w = write_coll(ctx, args[1], Kind::ZSet, !xx, |z, limits| {
         let (mut added, mut updated) = (0usize, 0usize);
@@ -176,6 +187,9 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
                 (Some(c), Some(n)) if c != n => updated += 1,
                 _ => {}
             }
+        }
+        if added + updated > 0 {
+            crate::propagate::replace(&[&zadd]);
         }
         Ok(((added, updated), added + updated > 0))
     })?;
