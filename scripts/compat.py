@@ -3143,8 +3143,9 @@ def main():
                          "queries; 0: no random part; seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
-                         "scripting / streams / memory cases whose name contains SUBSTR (skips random; "
-                         "-k streams:random runs the streams part's random stream)")
+                         "scripting / streams / memory / geo cases whose name contains SUBSTR (skips random; "
+                         "-k streams:random runs the streams part's random stream, -k geo:random the geo "
+                         "part's random queries)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
