@@ -916,6 +916,26 @@ mod tests {
     }
 
     #[test]
+    fn partial_sort_orders_ties_as_redis() {
+        // Redis 7.0's pqsort of these keys for ranks 0..=11 picks these original positions
+        // (equal keys in its partition order, not in input order).
+        let keys = [
+            1, 0, 4, 3, 3, 2, 1, 8, 1, 9, 6, 0, 0, 1, 3, 3, 8, 9, 0, 8, 3, 8, 6, 3, 7, 9, 4, 0, 2,
+            6, 5, 4, 2, 3, 5, 1, 1, 6, 1, 5, 5, 9, 4, 0, 7, 8, 1, 6, 1, 8, 4, 9, 5, 9, 3, 1, 0, 3,
+            4, 1,
+        ];
+        let mut v: Vec<(i32, usize)> = keys.iter().enumerate().map(|(i, &k)| (k, i)).collect();
+        pqsort(
+            &mut v,
+            &|a: &(i32, usize), b: &(i32, usize)| a.0 - b.0,
+            0,
+            11,
+        );
+        let got: Vec<usize> = v[..12].iter().map(|e| e.1).collect();
+        assert_eq!(got, [12, 27, 56, 43, 11, 18, 1, 35, 38, 6, 59, 8]);
+    }
+
+    #[test]
     fn c_casts() {
         assert_eq!(score_ll(3.0e15), 3_000_000_000_000_000);
         assert_eq!(score_ll(-1.5), -1);
