@@ -27,7 +27,7 @@ Parts of the run:
                 radii from 0 to 30000 km in every unit and random
                 combinations of WITHCOORD WITHDIST WITHHASH, COUNT [ANY],
                 ASC / DESC, STORE / STOREDIST (each stored key read back with
-                ZRANGE WITHSCORES), plus GEOPOS / GEOHASH / GEODIST of random
+                ZRANGE WITHSCORES and OBJECT ENCODING), plus GEOPOS / GEOHASH / GEODIST of random
                 members.  Seeded by --seed; labels ``geo:random#I``.
 
 Comparison: every reply byte for byte, unsorted ones included: ferrokv scans
@@ -131,7 +131,8 @@ def search_groups():
         "GEORADIUS nokey 15 37 200 km; GEORADIUS nokey 15 37 200 yd; GEORADIUS nokey 200 37 200 km; "
         "SET str v; GEORADIUS str 15 37 200 km; GEORADIUS str 200 37 200 yd; GEORADIUS Sicily 15 37 200")))
     G.append(("georadius-store", XS(
-        SICILY + "; GEORADIUS Sicily 15 37 200 km STORE dst; ZRANGE dst 0 -1 WITHSCORES; "
+        SICILY + "; GEORADIUS Sicily 15 37 200 km STORE dst; ZRANGE dst 0 -1 WITHSCORES; OBJECT ENCODING dst; "
+        "EXPIRE dst 1000; GEORADIUS Sicily 15 37 200 km STORE dst; TTL dst; "
         "GEORADIUS Sicily 15 37 200 km STOREDIST dd; ZRANGE dd 0 -1 WITHSCORES; "
         "GEORADIUS Sicily 15 37 200 km STOREDIST dd COUNT 1 DESC; ZRANGE dd 0 -1 WITHSCORES; "
         "GEORADIUS Sicily 15 37 200 mi STOREDIST dd; ZRANGE dd 0 -1 WITHSCORES; "
@@ -412,6 +413,7 @@ def run_random(run, h, seed, count):
             steps.append(q)
             if readback:
                 steps.append([b"ZRANGE", readback, b"0", b"-1", b"WITHSCORES"])
+                steps.append([b"OBJECT", b"ENCODING", readback])
     failed = 0
     for i, args in enumerate(steps):
         a = run.one(run.ref, "a", args)
