@@ -27,8 +27,9 @@ Parts of the run:
                 radii from 0 to 30000 km in every unit and random
                 combinations of WITHCOORD WITHDIST WITHHASH, COUNT [ANY],
                 ASC / DESC, STORE / STOREDIST (each stored key read back with
-                ZRANGE WITHSCORES and OBJECT ENCODING), plus GEOPOS / GEOHASH / GEODIST of random
-                members.  Seeded by --seed; labels ``geo:random#I``.
+                ZRANGE WITHSCORES and OBJECT ENCODING), plus GEOPOS /
+                GEOHASH / GEODIST of random members.  Seeded by --seed;
+                labels ``geo:random#I``.
 
 Comparison: every reply byte for byte, unsorted ones included: ferrokv scans
 Redis's nine cells in Redis's order, so the order of an unsorted reply is
@@ -40,6 +41,24 @@ used with radii / boxes below 1000 km: at the largest radii Redis scans the
 same cell twice and its STORE then fails an assertion (the reply of a search
 returns such members twice on both servers, which the random queries do
 compare).
+
+COMMAND INFO of the geo commands is compared without its key specs
+("cmdinfo-basic"): ferrokv derives one key spec from first / last / step and
+spells its flags ``UPDATE`` / ``ACCESS`` inside an array, where Redis 7.0 has
+``update`` / ``access`` inside a set (RESP3 ``~``) and, for GEORADIUS /
+GEORADIUSBYMEMBER / GEOSEARCHSTORE, keyword specs for STORE / STOREDIST.
+Name, arity, flags, key positions and ACL categories are compared; COMMAND
+GETKEYS (STORE / STOREDIST destinations included) exactly.
+
+Facts of Redis 7.0.15 the groups pin down:
+  * GEOADD with both NX and XX is ``-ERR syntax error`` (not ZADD's
+    message); coordinates are checked before the key's type.
+  * Distances are ``fixedpoint_d2string(d, 4)``: llrint(d * 10000), so
+    12568381.14165 ft prints as 12568381.1416 where ``%.4f`` says ...1417.
+  * Sorted replies: glibc qsort (stable) when everything is returned, else
+    Redis's pqsort, which in 7.0 has no switch to insertion sort.
+  * GEOPOS of the limits: 180 / 85.0511287799999991 (the decoded centre is
+    clamped); GEOADD at the upper limits stores scores past 2^52.
 """
 
 import random
