@@ -119,6 +119,16 @@ Parts:
           16 keys, DUMP bytes, WATCH, keyspace notifications, and a seeded
           random stream of --hll-count commands (`-k hll:random` runs it
           alone).  Never skipped.
+  geo     geo commands (compat_geo.py; Redis 7.0 semantics): GEOADD (NX XX CH,
+          coordinate errors), GEODIST units, GEOHASH, GEOPOS, GEORADIUS /
+          GEORADIUSBYMEMBER (and _RO) / GEOSEARCH / GEOSEARCHSTORE with every
+          option, STORE / STOREDIST read back with ZRANGE WITHSCORES, every
+          option-conflict error, COMMAND INFO / GETKEYS, keyspace
+          notifications, and a seeded random part of --geo-count points
+          (poles, antimeridian, clusters; a small listpack key and a large
+          one) and --geo-count / 4 queries in random option combinations.
+          Every reply is compared exactly, unsorted ones included (see
+          compat_geo.py).  Never skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -133,7 +143,8 @@ Parts:
 
 Protocols: by default the whole suite runs twice (``--protocols 2,3``): first
 with plain RESP2 connections, then a second pass in which every connection of
-the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory, hll and random parts
+the hand, pubsub, tx, notify, tracking, types, blocking, scripting, streams, memory, bitmaps, hll, geo and random
+parts
 sends ``HELLO 3`` first on both servers, so every reply is compared in its RESP3 encoding (``_`` nulls, ``%``
 maps, ``~`` sets, ``,`` doubles, ``#`` booleans ...).  Mismatches of that pass are labelled
 ``[resp3:...]``.  The proto part is about request framing and runs only once,
@@ -143,8 +154,8 @@ The final ``N passed, M failed`` line counts all passes.
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,
-                             hll,random]
-                    [--stream-count N] [--bitmap-count N] [--hll-count N] [-k SUBSTR]
+                             hll,geo,random]
+                    [--stream-count N] [--bitmap-count N] [--hll-count N] [--geo-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -171,6 +182,7 @@ import time
 
 import compat_bitmaps
 import compat_hll
+import compat_geo
 import compat_memory
 import compat_scripting
 import compat_streams
@@ -2528,7 +2540,7 @@ def run_pubsub(h, filt, part="pubsub"):
                 if side.is_open(name):
                     side.window(name, [b"RESET"], token())
             side.close_all()
-            if part in ("notify", "types", "streams", "bitmaps", "hll"):
+            if part in ("notify", "types", "streams", "bitmaps", "hll", "geo"):
                 side.window("probe", [b"CONFIG", b"SET", b"notify-keyspace-events", b""], token())
             side.window("probe", [b"FLUSHALL"], token())
         for side in (ref, test):
@@ -3137,9 +3149,9 @@ def main():
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
                     default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,"
-                            "hll,random",
+                            "hll,geo,random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
-                         "bitmaps,hll,random (default all)")
+                         "bitmaps,hll,geo,random (default all)")
     ap.add_argument("--bitmap-count", type=int, default=compat_bitmaps.DEFAULT_COUNT,
                     help="number of random commands of the bitmaps part (per protocol pass)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
@@ -3148,10 +3160,14 @@ def main():
     ap.add_argument("--hll-count", type=int, default=compat_hll.DEFAULT_COUNT,
                     help="number of random HyperLogLog commands of the hll part (per protocol pass; 0: none; "
                          "seeded by --seed)")
+    ap.add_argument("--geo-count", type=int, default=compat_geo.DEFAULT_COUNT,
+                    help="number of random points of the geo part (per protocol pass; a quarter as many "
+                         "queries; 0: no random part; seeded by --seed)")
     ap.add_argument("-k", dest="filter", default=None,
                     help="only run hand-picked / protocol / pubsub / tx / notify / tracking / types / blocking / "
-                         "scripting / streams / memory / hll cases whose name contains SUBSTR (skips random; "
-                         "-k streams:random runs the streams part's random stream, -k hll:random the hll part's)")
+                         "scripting / streams / memory / bitmaps / hll / geo cases whose name contains SUBSTR "
+                         "(skips random; -k streams:random runs the streams part's random stream, -k hll:random "
+                         "the hll part's, -k geo:random the geo part's random queries)")
     ap.add_argument("--exclude", default="",
                     help="comma list of commands the random part must not generate (e.g. MSET,MSETNX "
                          "while they are known broken, to avoid cascading mismatches)")
@@ -3247,6 +3263,9 @@ def main():
             if "hll" in parts:
                 compat_hll.run_hll(h, opts.filter, opts.seed, opts.hll_count)
                 h.fresh()
+            if "geo" in parts:
+                compat_geo.run_geo(h, opts.filter, opts.seed, opts.geo_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3285,6 +3304,7 @@ compat_streams.install(sys.modules[__name__])
 compat_memory.install(sys.modules[__name__])
 compat_bitmaps.install(sys.modules[__name__])
 compat_hll.install(sys.modules[__name__])
+compat_geo.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

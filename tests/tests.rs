@@ -3,6 +3,7 @@
 //! Raw RESP bytes are asserted where the protocol itself is under test.
 
 mod aof_files;
+mod geo;
 mod hardening;
 mod hll;
 mod http;

@@ -14,8 +14,10 @@
 //! - [`command`]: the command table (one row per command, Redis's metadata and flags) and its
 //!   registry.
 //! - [`families`]: the commands, one module per family (`strings`, `bitmaps`, `keys`, `lists`,
-//!   `hashes`, `sets`, `zsets`, `sort`, `hyperloglog`, `connection`, `client`,
+//!   `hashes`, `sets`, `zsets`, `sort`, `hyperloglog`, `geo`, `connection`, `client`,
 //!   `introspection`, `debug`, `config`, ...), each ending with its table rows.
+//! - [`geohash`]: the 52-bit geohash arithmetic of the geo commands (encoding, cells,
+//!   neighbours, the cells a radius or box search scans, haversine distances).
 //! - [`entry`]: one keyspace entry (key, value, expiry, type, access clock) in one allocation.
 //! - [`table`]: a shard's hash table of entries, with Redis's reverse-binary SCAN cursor.
 //! - [`keyspace`]: databases split into shards behind reader-writer locks, the locking order,
@@ -67,6 +69,7 @@ pub mod expire;
 pub mod families;
 pub mod float;
 pub mod gate;
+pub mod geohash;
 pub mod glob;
 pub mod info;
 pub mod keyspace;

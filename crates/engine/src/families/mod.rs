@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod introspection;
@@ -55,6 +56,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     persistence::COMMANDS,
     memory::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
     #[cfg(feature = "scripting")]
     scripting::COMMANDS,
 ];
