@@ -899,8 +899,9 @@ def ops_groups():
         X("LATENCY GRAPH command", n="digits"), X("LATENCY RESET command nosuch"), X("LATENCY LATEST"),
         X("CONFIG SET latency-monitor-threshold 0"),
         X("CONFIG RESETSTAT"), X("SET hk 1"), X("GET hk"), X("LATENCY HISTOGRAM set get", n="digits"),
-        X("LATENCY HISTOGRAM nosuch"), X("LATENCY HISTOGRAM lpush"), X("CONFIG GET maxmemory"),
-        X("LATENCY HISTOGRAM config nosuch", n="digits"), X("LATENCY RESET"),
+        X("LATENCY HISTOGRAM nosuch"), X("LATENCY HISTOGRAM lpush"), X("OBJECT ENCODING hk"),
+        # One subcommand of a container ran (several would come in dict order in Redis).
+        X("LATENCY HISTOGRAM object nosuch", n="digits"), X("LATENCY RESET"),
     ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),
