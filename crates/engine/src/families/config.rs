@@ -72,6 +72,52 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// `CONFIG REWRITE`: writes the current settings into the config file the server started
+/// with ([`crate::config::rewrite`]), through a temporary file renamed over it once synced, so
+/// a crash leaves the old file or the new one, never half of one.
+fn config_rewrite(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
+    let v = ctx.engine.config.values();
+    if v.config_file.is_empty() {
+        return Err(CmdError::from_static(
+            "ERR The server is running without a config file",
+        ));
+    }
+    let path = std::path::Path::new(&v.config_file);
+    let failed = |e: std::io::Error| {
+        tracing::warn!("CONFIG REWRITE failed: {e}");
+        CmdError::new(format!("ERR Rewriting config file: {e}"))
+    };
+    let old = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(failed(e)),
+    };
+    let text = crate::config::rewrite(&old, &v);
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map_or("config".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let written = (|| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        if let Ok(m) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(e));
+    }
+    tracing::info!("CONFIG REWRITE executed with success.");
+    ctx.out.ok();
+    Ok(())
+}
+
 /// `CONFIG HELP`
 fn config_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     help_reply(
@@ -84,6 +130,8 @@ fn config_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
     Ok(())
@@ -94,6 +142,7 @@ const SUBCOMMANDS: &[Command] = &[
     cmd!("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Returns the effective values of configuration parameters.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_get),
     cmd!("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Sets configuration parameters in-flight.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_set),
     cmd!("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Resets the server's statistics.", "2.0.0", "O(1)", config_resetstat),
+    cmd!("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Persists the effective configuration to file.", "2.8.0", "O(1)", config_rewrite),
     cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", config_help),
 ];
 
