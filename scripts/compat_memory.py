@@ -121,6 +121,7 @@ def install(core):
         "infonames": cmp_infonames,
         "debugobject": cmp_debugobject,
         "digits": cmp_digits,
+        "lolwut6": cmp_lolwut6,
     })
 
 
@@ -183,6 +184,19 @@ def cmp_digits(a, b):
     # placeholder; the rest (event names, structure, texts) exactly.
     (ra, _), (rb, _) = a, b
     return _DIGITS.sub(b"N", ra) == _DIGITS.sub(b"N", rb)
+
+
+_CELL = re.compile(rb"\x1b\[0;\d+;\d+m \x1b\[0m")
+
+
+def cmp_lolwut6(a, b):
+    # LOLWUT VERSION 6: the skyline is random on both sides; every cell is a
+    # grey block, so the picture compares as its size (cells per row, rows),
+    # the caption and the reply type exactly (the length prefix varies with
+    # the colours' escape codes).
+    (ra, _), (rb, _) = a, b
+    strip = lambda r: _CELL.sub(b"#", re.sub(rb"^([=$])\d+\r\n", rb"\1", r))
+    return strip(ra) == strip(rb)
 
 
 def cmp_blob(a, b):
@@ -902,6 +916,14 @@ def ops_groups():
         X("LATENCY HISTOGRAM nosuch"), X("LATENCY HISTOGRAM lpush"), X("OBJECT ENCODING hk"),
         # One subcommand of a container ran (several would come in dict order in Redis).
         X("LATENCY HISTOGRAM object nosuch", n="digits"), X("LATENCY RESET"),
+    ]))
+    # Schotter without tilt (two rows of squares or fewer) is deterministic: compared exactly.
+    G.append(("ops-lolwut", [
+        X("LOLWUT"), X("lolwut foo bar"), X("LOLWUT VERSION 1"), X("LOLWUT VERSION 7"), X("LOLWUT VERSION -1"),
+        X("LOLWUT VERSION 4294967301 10 2 2"), X("LOLWUT VERSION 5 1 1 1"), X("LOLWUT VERSION 5 20 4 2"),
+        X("LOLWUT VERSION 5 0 -5 0"), X("LOLWUT VERSION 5 66 8 1"), X("LOLWUT VERSION 5 x"), X("LOLWUT VERSION x"),
+        X("LOLWUT VERSION"), X("LOLWUT VERSION 6 x"), X("LOLWUT VERSION 6 10 3", n="lolwut6"),
+        X("LOLWUT VERSION 6", n="lolwut6"), X("LOLWUT VERSION 6 0 0", n="lolwut6"),
     ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),

@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod keys;
 pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod memory;
 pub mod persistence;
 pub mod pubsub;
@@ -43,6 +44,7 @@ pub const TABLES: &[&[crate::command::Command]] = &[
     introspection::COMMANDS,
     debug::COMMANDS,
     latency::COMMANDS,
+    lolwut::COMMANDS,
     client::COMMANDS,
     config::COMMANDS,
     pubsub::COMMANDS,
