@@ -515,3 +515,48 @@ fn config_rewrite_keeps_the_file_and_restarts_the_same() {
         Value::Error("ERR The server is running without a config file".into())
     );
 }
+
+#[test]
+fn unixsocket_serves_clients_with_its_permissions() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("unix");
+    let path = dir.path().join("ferrokv.sock");
+    let p = path.to_str().unwrap().to_string();
+    // A stale socket file from an earlier run is replaced.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    let mut b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--unixsocket",
+        &p,
+        "--unixsocketperm",
+        "700",
+    ]);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"SET k v\r\nCLIENT INFO\r\nCONFIG GET unixsocketperm\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.ends_with(b"700\r\n") {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("+OK\r\n"), "{text}");
+    assert!(text.contains(&format!("addr={p}:0 laddr={p}:0 ")), "{text}");
+    assert!(text.contains(" flags=U "), "{text}");
+    // The TCP door sees the same data.
+    assert_eq!(Client::connect(b.addr).cmd("GET k"), bulk("v"));
+    let mut c = Client::connect(b.addr);
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert_eq!(c.read_reply(), None);
+    assert!(b.wait_exit().success());
+    assert!(!path.exists(), "the socket file goes with the server");
+}

@@ -17,6 +17,10 @@ pub struct Values {
     pub bind: Vec<String>,
     /// `databases`
     pub databases: usize,
+    /// `unixsocket`: the path of a Unix-socket listener (empty: none).
+    pub unixsocket: String,
+    /// `unixsocketperm`: the socket file's permission bits (octal; 0 leaves the umask's).
+    pub unixsocketperm: u32,
     /// `enable-debug-command`: `no`, `yes` or `local` (connections from the loopback).
     pub enable_debug_command: &'static str,
     /// `dir`
@@ -170,6 +174,8 @@ impl Default for Values {
             port: 6379,
             bind: vec!["127.0.0.1".to_string()],
             databases: 16,
+            unixsocket: String::new(),
+            unixsocketperm: 0,
             enable_debug_command: "no",
             dir: "./data".to_string(),
             proto_max_bulk_len: 512 * 1024 * 1024,
@@ -562,6 +568,28 @@ pub const PARAMS: &[Param] = &[
     },
     // Immutable as in Redis 7.0 (a protected config): only the config file and flags enable
     // DEBUG.
+    Param {
+        name: "unixsocket",
+        mutable: false,
+        get: |v| v.unixsocket.clone(),
+        set: |v, s| {
+            v.unixsocket = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "unixsocketperm",
+        mutable: false,
+        get: |v| format!("{:o}", v.unixsocketperm),
+        set: |v, s| {
+            // Octal, as Redis reads it (`strtol(..., 8)` within 0..=0777).
+            v.unixsocketperm = u32::from_str_radix(s, 8)
+                .ok()
+                .filter(|p| *p <= 0o777)
+                .ok_or("argument must be between 0 and 511 inclusive")?;
+            Ok(())
+        },
+    },
     Param {
         name: "enable-debug-command",
         mutable: false,

@@ -19,8 +19,9 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::Notify;
 
 /// Bytes requested from the socket per read when the buffer has no spare room.
@@ -30,6 +31,45 @@ const KEEP_BUFFER_CAPACITY: usize = 1024 * 1024;
 /// Replies waiting to be sent: past this many bytes they are sent before the next command of
 /// the batch runs.
 pub const FLUSH_AT: usize = 64 * 1024;
+
+/// A client's byte stream: a TCP connection or a Unix-socket one.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// Accepts connections on the Unix socket at `path` forever, one task each. Their address is
+/// `path:0`, as Redis names Unix-socket clients.
+pub async fn accept_unix_loop(engine: Arc<Engine>, listener: UnixListener, path: String) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        engine.stats.connections.fetch_add(1, Relaxed);
+        let engine = engine.clone();
+        let path = path.clone();
+        tokio::spawn(async move {
+            serve_unix(engine, stream, path).await;
+        });
+    }
+}
+
+/// Serves one Unix-socket connection until it closes (local by nature: protected mode and
+/// keepalive do not apply).
+pub async fn serve_unix(engine: Arc<Engine>, mut stream: UnixStream, path: String) {
+    let Some(slot) = crate::admit_slot(&engine) else {
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    };
+    let fd = i64::from(stream.as_raw_fd());
+    let addr = format!("{path}:0");
+    serve_session(engine, stream, addr.clone(), addr, fd, slot).await;
+}
 
 /// Accepts connections forever, one task each.
 pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
@@ -60,10 +100,10 @@ fn is_loopback(stream: &TcpStream) -> bool {
         .unwrap_or(false)
 }
 
-/// Serves one connection until it closes, is killed or the server stops.
+/// Serves one TCP connection until it closes, is killed or the server stops.
 pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
     let _ = stream.set_nodelay(true);
-    let Some(_slot) = crate::admit(&engine, &stream) else {
+    let Some(slot) = crate::admit(&engine, &stream) else {
         let _ = stream
             .write_all(b"-ERR max number of clients reached\r\n")
             .await;
@@ -74,12 +114,27 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let fd = i64::from(stream.as_raw_fd());
-    let password = engine.config.password();
-    if password.is_none() && engine.config.values().protected_mode && !is_loopback(&stream) {
+    if engine.config.password().is_none()
+        && engine.config.values().protected_mode
+        && !is_loopback(&stream)
+    {
         // Redis compatibility: protected mode refuses remote clients while no password is set.
         let _ = stream.write_all(PROTECTED_MODE_DENIED).await;
         return;
     }
+    serve_session(engine, stream, peer, local, fd, slot).await;
+}
+
+/// The session of an admitted connection, from its first command to its last.
+async fn serve_session<S: Stream>(
+    engine: Arc<Engine>,
+    mut stream: S,
+    peer: String,
+    local: String,
+    fd: i64,
+    _slot: engine::session::Slot,
+) {
+    let password = engine.config.password();
     let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
     session.authenticated = password.is_none();
     engine::families::pubsub::ensure_mailbox(&engine, &mut session);
@@ -118,9 +173,9 @@ impl Batch {
 
 /// Sends the batch's replies once the log has made them durable, within the normal client
 /// class's output limits. False when the connection must close.
-async fn send(
+async fn send<S: Stream>(
     engine: &Engine,
-    stream: &mut TcpStream,
+    stream: &mut S,
     session: &Session,
     kill: &Notify,
     out: &mut ReplyBuf,
@@ -228,7 +283,7 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-async fn run(engine: &Engine, stream: &mut TcpStream, session: &mut Session, kill: &Notify) {
+async fn run<S: Stream>(engine: &Engine, stream: &mut S, session: &mut Session, kill: &Notify) {
     let mut parser = RequestParser::new(limits(engine, session));
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut out = ReplyBuf::new(false);
@@ -363,9 +418,9 @@ fn over_query_limit(engine: &Engine, session: &Session, rbuf: &[u8]) -> bool {
 /// Waits until the blocking command that just ran is served, times out or is unblocked (its
 /// reply then waits in the mailbox, which the caller flushes), reading ahead meanwhile. False
 /// when the connection closed or was killed.
-async fn wait_unblocked(
+async fn wait_unblocked<S: Stream>(
     engine: &Engine,
-    stream: &mut TcpStream,
+    stream: &mut S,
     session: &mut Session,
     kill: &Notify,
     rbuf: &mut Vec<u8>,
@@ -412,9 +467,9 @@ async fn wait_unblocked(
 /// Sends the reply a blocked command got when it was served (it waits in the mailbox), once
 /// the pop it reports is durable. A pop whose record could not be written is answered with
 /// the error instead.
-async fn flush_served(
+async fn flush_served<S: Stream>(
     engine: &Engine,
-    stream: &mut TcpStream,
+    stream: &mut S,
     session: &Session,
     kill: &Notify,
 ) -> bool {
@@ -437,9 +492,9 @@ async fn flush_served(
 }
 
 /// Writes whatever pub/sub messages wait for this connection. False when the socket failed.
-async fn flush_mailbox(
+async fn flush_mailbox<S: Stream>(
     engine: &Engine,
-    stream: &mut TcpStream,
+    stream: &mut S,
     session: &Session,
     kill: &Notify,
 ) -> bool {
@@ -465,9 +520,9 @@ async fn flush_mailbox(
 /// or stops reading: a write that makes no progress for longer than the soft output limit
 /// allows, or than `timeout`, closes the connection, so no task stays parked in a write
 /// forever.
-async fn write_unless_killed(
+async fn write_unless_killed<S: Stream>(
     engine: &Engine,
-    stream: &mut TcpStream,
+    stream: &mut S,
     bytes: &[u8],
     session: &Session,
     kill: &Notify,

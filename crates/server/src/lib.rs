@@ -31,6 +31,8 @@ use tokio::sync::Notify;
 pub struct Server {
     engine: Arc<Engine>,
     listeners: Vec<TcpListener>,
+    /// The `unixsocket` listener and its path.
+    unix: Option<(tokio::net::UnixListener, String)>,
     http: Vec<(TcpListener, HttpRole)>,
     stop: Arc<Notify>,
 }
@@ -63,6 +65,14 @@ impl Server {
             let l = TcpListener::bind((addr, values.port)).await?;
             listeners.push(l);
         }
+        let unix = if values.unixsocket.is_empty() {
+            None
+        } else {
+            Some((
+                bind_unix(&values.unixsocket, values.unixsocketperm)?,
+                values.unixsocket.clone(),
+            ))
+        };
         let mut http = Vec::new();
         if let Some(port) = values.http_listen_port() {
             let l = TcpListener::bind((values.http_bind.as_str(), port)).await?;
@@ -83,6 +93,7 @@ impl Server {
         Ok(Server {
             engine,
             listeners,
+            unix,
             http,
             stop,
         })
@@ -128,6 +139,7 @@ impl Server {
         let Server {
             engine,
             listeners,
+            unix,
             http,
             stop,
         } = self;
@@ -163,6 +175,16 @@ impl Server {
                 ready.push(format!("tcp on {addr}"));
             }
             accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
+        }
+        let unix_path = unix.as_ref().map(|(_, p)| p.clone());
+        if let Some((l, path)) = unix {
+            tracing::info!("Listening on unix socket {path} (loading)");
+            ready.push(format!("unix socket {path}"));
+            accepts.push(tokio::spawn(conn::accept_unix_loop(
+                engine.clone(),
+                l,
+                path,
+            )));
         }
         for (l, role) in http {
             if let Ok(addr) = l.local_addr() {
@@ -209,6 +231,10 @@ impl Server {
         for c in engine.clients.list() {
             c.kill();
         }
+        if let Some(p) = unix_path {
+            // As Redis: the socket file goes with the server.
+            let _ = std::fs::remove_file(p);
+        }
         running.store(false, Ordering::Relaxed);
         let _ = expiry.join();
         persister.shutdown();
@@ -225,14 +251,8 @@ impl Server {
 /// Admits a new connection of any door: counted against `maxclients` (None: refused, and
 /// counted in `rejected_connections`), with `tcp-keepalive` applied to its socket.
 pub fn admit(engine: &Engine, stream: &tokio::net::TcpStream) -> Option<engine::session::Slot> {
+    let slot = admit_slot(engine)?;
     let values = engine.config.values();
-    let Some(slot) = engine.clients.admit(values.maxclients as usize) else {
-        engine
-            .stats
-            .rejected_connections
-            .fetch_add(1, Ordering::Relaxed);
-        return None;
-    };
     if values.tcp_keepalive > 0 {
         // Redis compatibility: probes start after `tcp-keepalive` seconds idle and repeat a
         // third of that apart (its `anetKeepAlive`).
@@ -244,6 +264,35 @@ pub fn admit(engine: &Engine, stream: &tokio::net::TcpStream) -> Option<engine::
         let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&ka);
     }
     Some(slot)
+}
+
+/// Binds the Unix socket at `path`, replacing a stale socket file a previous run left (as Redis
+/// unlinks it first), with permissions `perm` when not 0.
+fn bind_unix(path: &str, perm: u32) -> std::io::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if m.file_type().is_socket() {
+            std::fs::remove_file(path)?;
+        }
+    }
+    let l = tokio::net::UnixListener::bind(path)?;
+    if perm != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))?;
+    }
+    Ok(l)
+}
+
+/// Counts a new connection against `maxclients` (None: refused, and counted as rejected).
+pub fn admit_slot(engine: &Engine) -> Option<engine::session::Slot> {
+    let max = engine.config.read(|v| v.maxclients) as usize;
+    let slot = engine.clients.admit(max);
+    if slot.is_none() {
+        engine
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    slot
 }
 
 /// The background thread that reclaims expired keys nobody reads, `hz` times a second. With the

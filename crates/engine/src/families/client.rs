@@ -33,6 +33,10 @@ fn client_flags(c: &ClientInfo, subs: &[usize], blocked: bool) -> String {
     if c.no_evict.load(Relaxed) {
         f.push('e');
     }
+    // A Unix-socket client: its address is the socket's path (`path:0`).
+    if c.addr.starts_with('/') {
+        f.push('U');
+    }
     if f.is_empty() {
         f.push('N');
     }
