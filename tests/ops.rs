@@ -560,3 +560,73 @@ fn unixsocket_serves_clients_with_its_permissions() {
     assert!(b.wait_exit().success());
     assert!(!path.exists(), "the socket file goes with the server");
 }
+
+/// Stops a daemonized server by the pid its pid file names.
+struct Daemon(u32);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-9")
+            .arg(self.0.to_string())
+            .status();
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[test]
+fn daemonize_with_pidfile_and_logfile() {
+    let dir = TempDir::new("daemon");
+    let pidfile = dir.path().join("ferrokv.pid");
+    let logfile = dir.path().join("ferrokv.log");
+    let data = dir.path().join("data");
+    // The parent returns at once, successfully; the server goes on in the background.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(["--port", "0", "--http-port", "0", "--daemonize", "yes"])
+        .arg("--pidfile")
+        .arg(&pidfile)
+        .arg("--logfile")
+        .arg(&logfile)
+        .arg("--dir")
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (pid, addr) = loop {
+        assert!(Instant::now() < deadline, "the daemon never got ready");
+        let log = std::fs::read_to_string(&logfile).unwrap_or_default();
+        let pid = std::fs::read_to_string(&pidfile).ok();
+        let ready = log
+            .lines()
+            .find_map(|l| l.split("Ready to accept connections tcp on ").nth(1));
+        if let (Some(pid), Some(addr)) = (pid, ready) {
+            break (pid.trim().parse::<u32>().unwrap(), addr.trim().to_string());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let guard = Daemon(pid);
+    assert_ne!(pid, std::process::id());
+    let mut c = Client::connect(addr.parse().unwrap());
+    assert_eq!(c.cmd("SET k v"), ok());
+    assert_eq!(
+        c.cmd("CONFIG GET daemonize"),
+        Value::Array(vec![bulk("daemonize"), bulk("yes")])
+    );
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert_eq!(c.read_reply(), None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid)
+        && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    {
+        assert!(Instant::now() < deadline, "the daemon did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!pidfile.exists(), "the pid file goes with the server");
+    let log = std::fs::read_to_string(&logfile).unwrap();
+    assert!(log.contains("ready to exit"), "{log}");
+    drop(guard);
+}

@@ -41,6 +41,13 @@ pub struct Values {
     pub hz: u64,
     /// `loglevel`
     pub loglevel: String,
+    /// `logfile`: where the log goes (empty: standard error).
+    pub logfile: String,
+    /// `pidfile`: a file holding the process id while the server runs (empty: none, unless
+    /// daemonized).
+    pub pidfile: String,
+    /// `daemonize`: detach from the terminal into the background at start-up.
+    pub daemonize: bool,
     /// `busy-reply-threshold` (alias `lua-time-limit`): ms a script may run before other
     /// clients get `-BUSY` (and SCRIPT KILL may stop it); 0: at once.
     pub busy_reply_threshold: u64,
@@ -185,6 +192,9 @@ impl Default for Values {
             tcp_keepalive: 300,
             hz: 100,
             loglevel: "notice".to_string(),
+            logfile: String::new(),
+            pidfile: String::new(),
+            daemonize: false,
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
             hll_sparse_max_bytes: 3000,
@@ -665,6 +675,33 @@ pub const PARAMS: &[Param] = &[
             // Redis clamps hz to 1..=500 rather than refusing.
             let n = parse_u64(s, 0, i64::MAX as u64)?;
             v.hz = n.clamp(1, 500);
+            Ok(())
+        },
+    },
+    Param {
+        name: "logfile",
+        mutable: false,
+        get: |v| v.logfile.clone(),
+        set: |v, s| {
+            v.logfile = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "pidfile",
+        mutable: false,
+        get: |v| v.pidfile.clone(),
+        set: |v, s| {
+            v.pidfile = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "daemonize",
+        mutable: false,
+        get: |v| if v.daemonize { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.daemonize = parse_bool(s)?;
             Ok(())
         },
     },

@@ -28,6 +28,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if values.daemonize {
+        // Before any thread exists (the runtime comes later), as Redis's `daemonize`.
+        if let Err(e) = daemonize() {
+            eprintln!("Can't daemonize: {e}");
+            return ExitCode::FAILURE;
+        }
+        if values.pidfile.is_empty() {
+            values.pidfile = DEFAULT_PIDFILE.to_string();
+        }
+    }
     let level = match values.loglevel.as_str() {
         "debug" => tracing::Level::DEBUG,
         "verbose" => tracing::Level::DEBUG,
@@ -35,11 +45,37 @@ fn main() -> ExitCode {
         "nothing" => tracing::Level::ERROR,
         _ => tracing::Level::INFO,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let logger = tracing_subscriber::fmt().with_max_level(level);
+    if values.logfile.is_empty() {
+        logger
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    } else {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&values.logfile);
+        match file {
+            Ok(f) => logger
+                .with_writer(std::sync::Mutex::new(f))
+                .with_ansi(false)
+                .init(),
+            Err(e) => {
+                eprintln!("Can't open the log file: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    // Written before `dir` is entered: a relative path is the caller's, as in Redis.
+    let pidfile = (!values.pidfile.is_empty()).then(|| {
+        let path = std::path::absolute(&values.pidfile)
+            .unwrap_or_else(|_| std::path::PathBuf::from(&values.pidfile));
+        if let Err(e) = std::fs::write(&path, format!("{}\n", std::process::id())) {
+            tracing::warn!("Failed to write PID file: {e}");
+        }
+        path
+    });
     if let Err(e) =
         std::fs::create_dir_all(&values.dir).and_then(|_| std::env::set_current_dir(&values.dir))
     {
@@ -74,7 +110,7 @@ fn main() -> ExitCode {
         std::process::id(),
         threads
     );
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let server = match Server::bind(values).await {
             Ok(s) => s,
             Err(e) => {
@@ -86,5 +122,38 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::FAILURE,
         }
-    })
+    });
+    if let Some(p) = pidfile {
+        let _ = std::fs::remove_file(p);
+    }
+    code
+}
+
+/// The pid file of a daemonized server that names none (Redis's is `/var/run/redis.pid`).
+const DEFAULT_PIDFILE: &str = "/var/run/ferrokv.pid";
+
+/// Detaches into the background as Redis does: forks (the parent exits at once, successfully),
+/// starts a new session, and points standard input, output and error at /dev/null.
+fn daemonize() -> std::io::Result<()> {
+    // SAFETY: called from `main` before any other thread exists, so the child is a full copy
+    // of a single-threaded process.
+    match unsafe { libc::fork() } {
+        -1 => return Err(std::io::Error::last_os_error()),
+        0 => {}
+        _ => std::process::exit(0),
+    }
+    // SAFETY: plain system calls on our own process and descriptors.
+    unsafe {
+        libc::setsid();
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            for fd in 0..3 {
+                libc::dup2(null, fd);
+            }
+            if null > 2 {
+                libc::close(null);
+            }
+        }
+    }
+    Ok(())
 }
