@@ -925,6 +925,24 @@ def ops_groups():
         X("LOLWUT VERSION"), X("LOLWUT VERSION 6 x"), X("LOLWUT VERSION 6 10 3", n="lolwut6"),
         X("LOLWUT VERSION 6", n="lolwut6"), X("LOLWUT VERSION 6 0 0", n="lolwut6"),
     ]))
+    # Settings ferrokv accepts without effect: Redis's defaults, parsing and errors.
+    inert = ["acllog-max-len", "activerehashing", "always-show-logo", "aof-rewrite-incremental-fsync",
+             "aof-timestamp-enabled", "disable-thp", "dynamic-hz", "jemalloc-bg-thread", "no-appendfsync-on-rewrite",
+             "oom-score-adj", "oom-score-adj-values", "proc-title-template", "set-proc-title", "rdb-del-sync-files",
+             "rdb-save-incremental-fsync", "repl-disable-tcp-nodelay", "repl-diskless-load", "repl-diskless-sync",
+             "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "replica-lazy-flush", "replica-priority",
+             "replica-read-only", "replica-serve-stale-data", "tcp-backlog"]
+    G.append(("ops-inert-config", [X("CONFIG GET", name) for name in inert] + [
+        X("CONFIG SET activerehashing no"), X("CONFIG GET activerehashing"), X("CONFIG SET activerehashing YES"),
+        X("CONFIG SET activerehashing maybe"), X("CONFIG SET replica-priority -1"), X("CONFIG SET replica-priority x"),
+        X("CONFIG SET replica-priority 7"), X("CONFIG GET replica-priority"), X("CONFIG SET replica-priority 100"),
+        X("CONFIG SET repl-diskless-load swapdb"), X("CONFIG GET repl-diskless-load"),
+        X("CONFIG SET repl-diskless-load SWAPDB"), X("CONFIG SET repl-diskless-load nope"),
+        X("CONFIG SET repl-diskless-load disabled"), X("CONFIG SET tcp-backlog 5"), X("CONFIG SET disable-thp no"),
+        X("CONFIG SET set-proc-title no"), X("CONFIG SET always-show-logo yes"),
+        X("CONFIG SET oom-score-adj relative"), X("CONFIG GET oom-score-adj"), X("CONFIG SET oom-score-adj no"),
+        X("CONFIG SET acllog-max-len 5"), X("CONFIG GET acllog-max-len"), X("CONFIG SET acllog-max-len 128"),
+    ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),
         X("SLOWLOG RESET x"), X("SLOWLOG GET 1 2"),

@@ -48,6 +48,9 @@ pub struct Values {
     pub pidfile: String,
     /// `daemonize`: detach from the terminal into the background at start-up.
     pub daemonize: bool,
+    /// The Redis 7.0 settings ferrokv accepts but that change nothing here ([`INERT`]), by
+    /// name: their values, for CONFIG GET and CONFIG REWRITE.
+    pub inert: std::collections::BTreeMap<&'static str, String>,
     /// `busy-reply-threshold` (alias `lua-time-limit`): ms a script may run before other
     /// clients get `-BUSY` (and SCRIPT KILL may stop it); 0: at once.
     pub busy_reply_threshold: u64,
@@ -195,6 +198,10 @@ impl Default for Values {
             logfile: String::new(),
             pidfile: String::new(),
             daemonize: false,
+            inert: INERT
+                .iter()
+                .map(|x| (x.name, x.default.to_string()))
+                .collect(),
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
             hll_sparse_max_bytes: 3000,
@@ -483,6 +490,124 @@ const BUSY_REPLY_THRESHOLD: Param = Param {
         Ok(())
     },
 };
+
+/// What an inert setting accepts.
+#[derive(Clone, Copy, Debug)]
+pub enum InertKind {
+    /// yes / no.
+    Bool,
+    /// An integer in the range.
+    Int(i64, i64),
+    /// One of the words.
+    Enum(&'static [&'static str]),
+    /// Any text.
+    Text,
+}
+
+/// A Redis 7.0 setting accepted for compatibility (a stock redis.conf starts ferrokv) that
+/// has no effect here: a value other than Redis's default is logged, with what ferrokv does
+/// instead, at start-up and by CONFIG SET.
+#[derive(Clone, Copy, Debug)]
+pub struct Inert {
+    /// redis.conf name.
+    pub name: &'static str,
+    /// Redis 7.0's default, as CONFIG GET prints it.
+    pub default: &'static str,
+    /// Whether CONFIG SET may change it (as in Redis).
+    pub mutable: bool,
+    /// What it accepts.
+    pub kind: InertKind,
+    /// Why it changes nothing here.
+    pub why: &'static str,
+}
+
+const NO_REPLICATION: &str = "replication is not available yet (REPLICAOF is unknown)";
+
+/// The inert settings.
+pub const INERT: &[Inert] = &[
+    Inert { name: "acllog-max-len", default: "128", mutable: true, kind: InertKind::Int(0, i64::MAX), why: "there are no ACL users yet, so no ACL LOG" },
+    Inert { name: "activerehashing", default: "yes", mutable: true, kind: InertKind::Bool, why: "shard tables grow and shrink as they are written; there is no background rehash" },
+    Inert { name: "always-show-logo", default: "no", mutable: false, kind: InertKind::Bool, why: "ferrokv prints no logo" },
+    Inert { name: "aof-rewrite-incremental-fsync", default: "yes", mutable: true, kind: InertKind::Bool, why: "a rewrite's files are synced once, when complete" },
+    Inert { name: "aof-timestamp-enabled", default: "no", mutable: true, kind: InertKind::Bool, why: "the AOF carries no timestamp annotations" },
+    Inert { name: "disable-thp", default: "yes", mutable: false, kind: InertKind::Bool, why: "there is no fork, so transparent huge pages cost nothing extra: they are left as the system sets them" },
+    Inert { name: "dynamic-hz", default: "yes", mutable: true, kind: InertKind::Bool, why: "hz stays as set; active expiry follows an exact deadline index, not sampling" },
+    Inert { name: "jemalloc-bg-thread", default: "yes", mutable: true, kind: InertKind::Bool, why: "ferrokv uses the system allocator" },
+    Inert { name: "no-appendfsync-on-rewrite", default: "no", mutable: true, kind: InertKind::Bool, why: "rewrites run without fork and never hold back the AOF's fsyncs" },
+    Inert { name: "oom-score-adj", default: "no", mutable: true, kind: InertKind::Enum(&["no", "yes", "relative", "absolute"]), why: "the OOM score is left as the system sets it" },
+    Inert { name: "oom-score-adj-values", default: "0 200 800", mutable: true, kind: InertKind::Text, why: "the OOM score is left as the system sets it" },
+    Inert { name: "proc-title-template", default: "{title} {listen-addr} {server-mode}", mutable: true, kind: InertKind::Text, why: "the process title is not changed" },
+    Inert { name: "set-proc-title", default: "yes", mutable: false, kind: InertKind::Bool, why: "the process title is not changed" },
+    Inert { name: "rdb-del-sync-files", default: "no", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "rdb-save-incremental-fsync", default: "yes", mutable: true, kind: InertKind::Bool, why: "a snapshot is synced once, when complete" },
+    Inert { name: "repl-disable-tcp-nodelay", default: "no", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "repl-diskless-load", default: "disabled", mutable: true, kind: InertKind::Enum(&["disabled", "on-empty-db", "swapdb"]), why: NO_REPLICATION },
+    Inert { name: "repl-diskless-sync", default: "yes", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "repl-diskless-sync-delay", default: "5", mutable: true, kind: InertKind::Int(0, i32::MAX as i64), why: NO_REPLICATION },
+    Inert { name: "repl-diskless-sync-max-replicas", default: "0", mutable: true, kind: InertKind::Int(0, i32::MAX as i64), why: NO_REPLICATION },
+    Inert { name: "replica-lazy-flush", default: "no", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "replica-priority", default: "100", mutable: true, kind: InertKind::Int(0, i32::MAX as i64), why: NO_REPLICATION },
+    Inert { name: "replica-read-only", default: "yes", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "replica-serve-stale-data", default: "yes", mutable: true, kind: InertKind::Bool, why: NO_REPLICATION },
+    Inert { name: "tcp-backlog", default: "511", mutable: false, kind: InertKind::Int(0, i32::MAX as i64), why: "listeners use the runtime's backlog (1024)" },
+];
+
+/// Reads an inert setting's value as Redis would (the canonical text CONFIG GET shows).
+fn parse_inert(x: &Inert, s: &str) -> Result<String, String> {
+    match x.kind {
+        InertKind::Bool => parse_bool(s).map(|b| if b { "yes" } else { "no" }.to_string()),
+        InertKind::Int(min, max) => parse_count(s, min, max).map(|n| n.to_string()),
+        InertKind::Enum(words) => words
+            .iter()
+            .find(|w| w.eq_ignore_ascii_case(s))
+            // Redis shows an enum by the first name of its value: `relative` is `yes`.
+            .map(|w| if *w == "relative" { "yes" } else { w }.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    words.join(", ")
+                )
+            }),
+        InertKind::Text => Ok(s.to_string()),
+    }
+}
+
+/// The inert setting `name`, if it is one.
+pub fn inert(name: &str) -> Option<&'static Inert> {
+    INERT.iter().find(|x| x.name.eq_ignore_ascii_case(name))
+}
+
+/// The inert settings whose value is not Redis's default, with why each changes nothing.
+pub fn inert_changed(v: &Values) -> Vec<(&'static str, String, &'static str)> {
+    INERT
+        .iter()
+        .filter_map(|x| {
+            let value = v.inert.get(x.name)?;
+            (value != x.default).then(|| (x.name, value.clone(), x.why))
+        })
+        .collect()
+}
+
+/// A [`Param`] for each inert setting (`$i` indexes [`INERT`]).
+macro_rules! inert_params {
+    ($($i:literal)*) => {
+        [$(
+            Param {
+                name: INERT[$i].name,
+                mutable: INERT[$i].mutable,
+                get: |v| v.inert.get(INERT[$i].name).cloned().unwrap_or_default(),
+                set: |v, s| {
+                    let value = parse_inert(&INERT[$i], s)?;
+                    v.inert.insert(INERT[$i].name, value);
+                    Ok(())
+                },
+            },
+        )*]
+    };
+}
+
+const INERT_PARAMS: [Param; 25] =
+    inert_params!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
 
 /// Every setting.
 pub const PARAMS: &[Param] = &[
@@ -1133,6 +1258,31 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    INERT_PARAMS[0],
+    INERT_PARAMS[1],
+    INERT_PARAMS[2],
+    INERT_PARAMS[3],
+    INERT_PARAMS[4],
+    INERT_PARAMS[5],
+    INERT_PARAMS[6],
+    INERT_PARAMS[7],
+    INERT_PARAMS[8],
+    INERT_PARAMS[9],
+    INERT_PARAMS[10],
+    INERT_PARAMS[11],
+    INERT_PARAMS[12],
+    INERT_PARAMS[13],
+    INERT_PARAMS[14],
+    INERT_PARAMS[15],
+    INERT_PARAMS[16],
+    INERT_PARAMS[17],
+    INERT_PARAMS[18],
+    INERT_PARAMS[19],
+    INERT_PARAMS[20],
+    INERT_PARAMS[21],
+    INERT_PARAMS[22],
+    INERT_PARAMS[23],
+    INERT_PARAMS[24],
 ];
 
 /// Finds a parameter by name (case-insensitive).

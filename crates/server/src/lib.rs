@@ -61,9 +61,17 @@ impl Server {
     ) -> std::io::Result<Server> {
         let mut listeners = Vec::new();
         for addr in &values.bind {
+            // As Redis: a `-` prefix makes the address optional, skipped when this host has no
+            // such address or protocol (`bind 127.0.0.1 -::1` on a host without IPv6).
+            let optional = addr.starts_with('-');
             let addr = addr.trim_start_matches('-');
-            let l = TcpListener::bind((addr, values.port)).await?;
-            listeners.push(l);
+            match TcpListener::bind((addr, values.port)).await {
+                Ok(l) => listeners.push(l),
+                Err(e) if optional && skippable(&e) => {
+                    tracing::warn!("Skipping the optional address {addr}: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         let unix = if values.unixsocket.is_empty() {
             None
@@ -146,6 +154,10 @@ impl Server {
         let running = Arc::new(AtomicBool::new(true));
         let expiry = spawn_active_expiry(engine.clone(), running.clone());
         let values = engine.config.values();
+        // A stock redis.conf starts ferrokv; what it sets that changes nothing here is said.
+        for (name, value, why) in engine::config::inert_changed(&values) {
+            tracing::warn!("'{name} {value}' has no effect in ferrokv: {why}");
+        }
         // Files live in `dir` (the binary has made it the working directory).
         let persister = persist::Persister::new(&engine, std::path::PathBuf::from(&values.dir));
         engine.set_persistence(persister.clone());
@@ -264,6 +276,21 @@ pub fn admit(engine: &Engine, stream: &tokio::net::TcpStream) -> Option<engine::
         let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&ka);
     }
     Some(slot)
+}
+
+/// Whether a failed bind of an optional address is skipped: the address or its protocol does
+/// not exist here.
+fn skippable(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::AddrNotAvailable
+        || matches!(
+            e.raw_os_error(),
+            Some(
+                libc::EAFNOSUPPORT
+                    | libc::EPROTONOSUPPORT
+                    | libc::ENOPROTOOPT
+                    | libc::EADDRNOTAVAIL
+            )
+        )
 }
 
 /// Binds the Unix socket at `path`, replacing a stale socket file a previous run left (as Redis

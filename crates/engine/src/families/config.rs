@@ -38,6 +38,11 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         .set(&pairs, false)
         .map_err(|e| CmdError::new(format!("ERR {e}")))?;
     ctx.engine.sync_config();
+    for (name, value) in &pairs {
+        if let Some(x) = crate::config::inert(name).filter(|x| value != x.default) {
+            tracing::warn!("'{} {value}' has no effect in ferrokv: {}", x.name, x.why);
+        }
+    }
     if let Some(p) = ctx.engine.persistence() {
         p.reconfigure()
             .map_err(|e| CmdError::new(format!("ERR {e}")))?;
