@@ -731,3 +731,129 @@ fn a_stock_redis_conf_starts_ferrokv() {
     // Reaped: its pid is no longer ours to signal.
     std::mem::forget(guard);
 }
+
+/// Runs `redis-cli` against `addr` (line-buffered) and returns its output once `done` says so
+/// (or it exits); the client is stopped by its own handle then. CI installs redis-tools.
+fn redis_cli(addr: SocketAddr, args: &[&str], done: impl Fn(&str) -> bool) -> String {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new("stdbuf")
+        .args(["-oL", "redis-cli", "-h", "127.0.0.1", "-p"])
+        .arg(addr.port().to_string())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-cli (apt-get install redis-tools)");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && !done(&text) {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(_) => {}
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    text
+}
+
+#[test]
+fn the_redis_cli_tools_work_against_ferrokv() {
+    let s = TestServer::start();
+    let a = s.addr;
+    // --pipe: a mass insertion in the protocol.
+    let mut input = Vec::new();
+    for i in 0..300 {
+        for cmd in [
+            vec![
+                b"SET".to_vec(),
+                format!("key:{i}").into_bytes(),
+                b"x".repeat(i % 50),
+            ],
+            vec![
+                b"RPUSH".to_vec(),
+                format!("list:{}", i % 3).into_bytes(),
+                b"e".to_vec(),
+            ],
+            vec![
+                b"HSET".to_vec(),
+                format!("h:{}", i % 4).into_bytes(),
+                format!("f{i}").into_bytes(),
+                b"v".to_vec(),
+            ],
+        ] {
+            let args: Vec<&[u8]> = cmd.iter().map(|x| &x[..]).collect();
+            input.extend_from_slice(&Client::encode(&args));
+        }
+    }
+    let mut pipe = std::process::Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &a.port().to_string(), "--pipe"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("redis-cli (apt-get install redis-tools)");
+    use std::io::Write;
+    pipe.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = String::from_utf8(pipe.wait_with_output().unwrap().stdout).unwrap();
+    assert!(out.contains("errors: 0, replies: 900"), "{out}");
+    let all = |_: &str| false;
+    let big = redis_cli(a, &["--bigkeys"], all);
+    // Every list has 100 items: which one is named depends on the scan order.
+    assert!(
+        big.contains("Biggest   list found '\"list:") && big.contains("' has 100 items"),
+        "{big}"
+    );
+    assert!(big.contains("Biggest   hash found"), "{big}");
+    assert!(big.contains("300 strings with"), "{big}");
+    let mem = redis_cli(a, &["--memkeys"], all);
+    assert!(mem.contains("3 lists with"), "{mem}");
+    let scan = redis_cli(a, &["--scan", "--pattern", "list:*"], all);
+    let mut keys: Vec<&str> = scan.lines().collect();
+    keys.sort();
+    assert_eq!(keys, ["list:0", "list:1", "list:2"]);
+    let stat = redis_cli(a, &["--stat", "-i", "0.2"], |t| t.lines().count() >= 4);
+    let rows: Vec<&str> = stat.lines().collect();
+    assert!(rows[0].contains("------- data ------"), "{stat}");
+    assert!(rows[2].starts_with("307 "), "keys column: {stat}");
+    // One line per sample: min, max, average, samples so far.
+    let lat = redis_cli(a, &["--latency", "--raw"], |t| t.lines().count() >= 2);
+    let fields: Vec<&str> = lat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(fields.len(), 4, "{lat}");
+    assert!(fields.iter().all(|f| f.parse::<f64>().is_ok()), "{lat}");
+    // Not on a terminal, --latency-history prints the same raw lines.
+    let hist = redis_cli(a, &["--latency-history", "-i", "1"], |t| {
+        t.lines().count() >= 2
+    });
+    let first: Vec<&str> = hist
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(first.len(), 4, "{hist}");
+    // --hotkeys needs an LFU policy, as in Redis.
+    assert_eq!(
+        s.client().cmd("CONFIG SET maxmemory-policy allkeys-lfu"),
+        ok()
+    );
+    let hot = redis_cli(a, &["--hotkeys"], all);
+    assert!(hot.contains("Sampled 307 keys in the keyspace!"), "{hot}");
+}
