@@ -857,3 +857,48 @@ fn the_redis_cli_tools_work_against_ferrokv() {
     let hot = redis_cli(a, &["--hotkeys"], all);
     assert!(hot.contains("Sampled 307 keys in the keyspace!"), "{hot}");
 }
+
+#[test]
+fn a_config_on_standard_input() {
+    use std::io::{BufRead, Write};
+    let dir = TempDir::new("stdinconf");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(["-", "--port", "0", "--http-port", "0", "--dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = Daemon(child.id());
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hz 44\nport 1\n")
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr: SocketAddr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("Listening on tcp ")
+                .nth(1)
+                .map(|a| a.trim_end_matches(" (loading)").to_string())
+        })
+        .expect("listening")
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    wait_loaded(addr);
+    let mut c = Client::connect(addr);
+    // The flags come after standard input's lines: `--port 0` wins over `port 1`.
+    assert_eq!(
+        c.cmd("CONFIG GET hz"),
+        Value::Array(vec![bulk("hz"), bulk("44")])
+    );
+    c.send_raw(&Client::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert_eq!(c.read_reply(), None);
+    assert!(child.wait().unwrap().success());
+    std::mem::forget(guard);
+}

@@ -17,13 +17,16 @@ pub enum Action {
 }
 
 /// Usage text.
-pub const USAGE: &str = "Usage: ferrokv-server [/path/to/ferrokv.conf] [options]
+pub const USAGE: &str = "Usage: ferrokv-server [/path/to/ferrokv.conf] [options] [-]
+       ferrokv-server - (read config from stdin)
        ferrokv-server -v or --version
        ferrokv-server -h or --help
 
 Options are redis.conf directives given as flags, for example:
        ferrokv-server --port 7000 --bind 127.0.0.1 --databases 16 --dir ./data
-       ferrokv-server ferrokv.conf --port 7001";
+       ferrokv-server ferrokv.conf --port 7001
+       ferrokv-server \"--loglevel verbose\" (an option and its value in one argument)
+       echo 'hz 20' | ferrokv-server - --port 7002";
 
 /// Parses a config file's text into (directive, value) pairs.
 pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, String> {
@@ -55,6 +58,23 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, String> {
 pub fn parse(args: &[String]) -> Result<Action, String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut rest = args;
+    // As redis-server: `-` as the first or last argument reads a config from standard input
+    // (after the file, before the flags).
+    let from_stdin =
+        args.first().is_some_and(|a| a == "-") || args.last().is_some_and(|a| a == "-");
+    let mut stdin_pairs = Vec::new();
+    if from_stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("Fatal error, can't read the config from standard input: {e}"))?;
+        stdin_pairs = parse_conf(&text).map_err(|e| format!("standard input: {e}"))?;
+        if rest.first().is_some_and(|a| a == "-") {
+            rest = &rest[1..];
+        }
+        if rest.last().is_some_and(|a| a == "-") {
+            rest = &rest[..rest.len() - 1];
+        }
+    }
     if let Some(first) = rest.first() {
         match first.as_str() {
             "-v" | "--version" => return Ok(Action::Version),
@@ -68,6 +88,7 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
             _ => {}
         }
     }
+    pairs.extend(stdin_pairs);
     let mut i = 0;
     while i < rest.len() {
         let Some(name) = rest[i].strip_prefix("--") else {
@@ -80,8 +101,23 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
             return Ok(Action::Version);
         }
         let mut values = Vec::new();
+        // One argument may hold the option and its value (`"--loglevel verbose"`), split as
+        // redis-server splits it.
+        let mut words = Vec::new();
+        let name = if name.trim().contains(char::is_whitespace) {
+            resp::request::split_args(name.as_bytes(), &mut words)
+                .map_err(|_| format!("Invalid argument '{}': unbalanced quotes", rest[i]))?;
+            let mut w = words
+                .iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned());
+            let n = w.next().unwrap_or_default();
+            values.extend(w);
+            n
+        } else {
+            name.trim().to_string()
+        };
         i += 1;
-        while i < rest.len() && !rest[i].starts_with("--") {
+        while words.is_empty() && i < rest.len() && !rest[i].starts_with("--") {
             values.push(rest[i].clone());
             i += 1;
         }
@@ -176,5 +212,15 @@ mod tests {
         let v = run(&[path.to_str().unwrap(), "--port", "7002"]);
         assert_eq!((v.port, v.hz), (7002, 20));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_option_and_its_value_in_one_argument() {
+        let v = run(&["--loglevel verbose", "--port", "7003", "--save 60 10"]);
+        assert_eq!((v.loglevel.as_str(), v.port), ("verbose", 7003));
+        assert_eq!(v.save, vec![(60, 10)]);
+        // `--save` followed by another option means `save ""`.
+        assert!(run(&["--save", "--port", "7004"]).save.is_empty());
+        assert!(parse(&["--port \"7005".to_string()]).is_err());
     }
 }
