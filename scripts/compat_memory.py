@@ -942,6 +942,14 @@ def ops_groups():
         X("CONFIG SET set-proc-title no"), X("CONFIG SET always-show-logo yes"),
         X("CONFIG SET oom-score-adj relative"), X("CONFIG GET oom-score-adj"), X("CONFIG SET oom-score-adj no"),
         X("CONFIG SET acllog-max-len 5"), X("CONFIG GET acllog-max-len"), X("CONFIG SET acllog-max-len 128"),
+        X("CONFIG GET shutdown-on-sigint"), X("CONFIG GET shutdown-on-sigterm"),
+        X("CONFIG SET shutdown-on-sigint", "nosave force"), X("CONFIG GET shutdown-on-sigint"),
+        X("CONFIG SET shutdown-on-sigint", "save nosave"), X("CONFIG SET shutdown-on-sigint", "default save"),
+        X("CONFIG GET shutdown-on-sigint"), X("CONFIG SET shutdown-on-sigint", "force now"),
+        X("CONFIG GET shutdown-on-sigint"), X("CONFIG SET shutdown-on-sigint bogus"),
+        X("CONFIG SET shutdown-on-sigint", ""), X("CONFIG SET shutdown-on-sigterm NOW"),
+        X("CONFIG GET shutdown-on-sigterm"), X("CONFIG SET shutdown-on-sigint default"),
+        X("CONFIG SET shutdown-on-sigterm default"),
     ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),

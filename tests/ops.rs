@@ -902,3 +902,60 @@ fn a_config_on_standard_input() {
     assert!(child.wait().unwrap().success());
     std::mem::forget(guard);
 }
+
+#[test]
+fn shutdown_on_signals_follows_its_setting() {
+    let signal = |pid: u32, sig: &str| {
+        let st = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    // Save points set, but SIGTERM says nosave: no snapshot.
+    let dir = TempDir::new("sigterm");
+    let d = dir.path().to_str().unwrap().to_string();
+    let mut b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--save",
+        "3600 1",
+        "--shutdown-on-sigterm",
+        "nosave",
+        "--dir",
+        &d,
+    ]);
+    assert_eq!(Client::connect(b.addr).cmd("SET k v"), ok());
+    signal(b.child.id(), "-TERM");
+    assert!(b.wait_exit().success());
+    assert!(!dir.path().join("dump.rdb").exists());
+    // No save points, but SIGINT says save: a snapshot, set at run time.
+    let dir = TempDir::new("sigint");
+    let d = dir.path().to_str().unwrap().to_string();
+    let mut b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        "--dir",
+        &d,
+    ]);
+    let mut c = Client::connect(b.addr);
+    assert_eq!(c.cmd("SET k v"), ok());
+    assert_eq!(c.cmd("CONFIG SET shutdown-on-sigint save"), ok());
+    assert_eq!(
+        c.cmd("CONFIG GET shutdown-on-sigint"),
+        Value::Array(vec![bulk("shutdown-on-sigint"), bulk("save")])
+    );
+    signal(b.child.id(), "-INT");
+    assert!(b.wait_exit().success());
+    assert!(dir.path().join("dump.rdb").exists());
+}

@@ -48,6 +48,9 @@ pub struct Values {
     pub pidfile: String,
     /// `daemonize`: detach from the terminal into the background at start-up.
     pub daemonize: bool,
+    /// `shutdown-on-sigint`, `shutdown-on-sigterm`: how a signal stops the server
+    /// ([`ShutdownFlags`]).
+    pub shutdown_on_sig: [ShutdownFlags; 2],
     /// The Redis 7.0 settings ferrokv accepts but that change nothing here ([`INERT`]), by
     /// name: their values, for CONFIG GET and CONFIG REWRITE.
     pub inert: std::collections::BTreeMap<&'static str, String>,
@@ -198,6 +201,7 @@ impl Default for Values {
             logfile: String::new(),
             pidfile: String::new(),
             daemonize: false,
+            shutdown_on_sig: [ShutdownFlags::default(); 2],
             inert: INERT
                 .iter()
                 .map(|x| (x.name, x.default.to_string()))
@@ -490,6 +494,68 @@ const BUSY_REPLY_THRESHOLD: Param = Param {
         Ok(())
     },
 };
+
+/// How SIGINT or SIGTERM stops the server (`shutdown-on-sigint`, `shutdown-on-sigterm`): by
+/// default as SHUTDOWN without arguments (a final snapshot when save points are set, and a
+/// snapshot that fails keeps the server running); `save` / `nosave` decide the snapshot;
+/// `force` exits even when it fails; `now` is accepted (there are no replicas to wait for).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShutdownFlags {
+    /// Some(true): save; Some(false): do not; None: as the save points say.
+    pub save: Option<bool>,
+    /// Exit even if the snapshot fails.
+    pub force: bool,
+    /// Do not wait for replicas.
+    pub now: bool,
+}
+
+impl ShutdownFlags {
+    fn parse(s: &str) -> Result<ShutdownFlags, String> {
+        let mut f = ShutdownFlags::default();
+        let words: Vec<String> = s.split_whitespace().map(str::to_ascii_lowercase).collect();
+        let bad = || {
+            "argument(s) must be one of the following: default, save, nosave, now, force"
+                .to_string()
+        };
+        if words.is_empty() {
+            return Err(bad());
+        }
+        for w in &words {
+            match w.as_str() {
+                "default" => {}
+                "save" => f.save = Some(true),
+                "nosave" => f.save = Some(false),
+                "now" => f.now = true,
+                "force" => f.force = true,
+                _ => return Err(bad()),
+            }
+        }
+        if words.iter().any(|w| w == "save") && words.iter().any(|w| w == "nosave") {
+            return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
+        }
+        Ok(f)
+    }
+
+    fn show(&self) -> String {
+        let mut w = Vec::new();
+        match self.save {
+            Some(true) => w.push("save"),
+            Some(false) => w.push("nosave"),
+            None => {}
+        }
+        if self.now {
+            w.push("now");
+        }
+        if self.force {
+            w.push("force");
+        }
+        if w.is_empty() {
+            "default".to_string()
+        } else {
+            w.join(" ")
+        }
+    }
+}
 
 /// What an inert setting accepts.
 #[derive(Clone, Copy, Debug)]
@@ -827,6 +893,24 @@ pub const PARAMS: &[Param] = &[
         get: |v| if v.daemonize { "yes" } else { "no" }.to_string(),
         set: |v, s| {
             v.daemonize = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "shutdown-on-sigint",
+        mutable: true,
+        get: |v| v.shutdown_on_sig[0].show(),
+        set: |v, s| {
+            v.shutdown_on_sig[0] = ShutdownFlags::parse(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "shutdown-on-sigterm",
+        mutable: true,
+        get: |v| v.shutdown_on_sig[1].show(),
+        set: |v, s| {
+            v.shutdown_on_sig[1] = ShutdownFlags::parse(s)?;
             Ok(())
         },
     },

@@ -221,17 +221,25 @@ impl Server {
             for r in &ready {
                 tracing::info!("Ready to accept connections {r}");
             }
-            tokio::select! {
-                _ = stop.notified() => tracing::info!("User requested shutdown..."),
-                _ = signal => {
-                    tracing::info!("Received shutdown signal, scheduling shutdown...");
-                    // As SHUTDOWN without arguments: a snapshot when `save` points are set, with
-                    // every other command refused from then on.
-                    if persister.saves_on_shutdown() && !engine.state.loading() {
-                        tracing::info!("Saving the final RDB snapshot before exiting.");
-                        engine.state.set_closing(true);
-                        let p = persister.clone();
-                        let _ = tokio::task::spawn_blocking(move || p.shutdown_save()).await;
+            let mut signal = std::pin::pin!(signal);
+            // After a signal whose snapshot failed, the next ones come from the process.
+            let mut fired = false;
+            loop {
+                tokio::select! {
+                    _ = stop.notified() => {
+                        tracing::info!("User requested shutdown...");
+                        break;
+                    }
+                    _ = &mut signal, if !fired => {
+                        fired = true;
+                        if signal_shutdown(&engine, &persister).await {
+                            break;
+                        }
+                    }
+                    _ = shutdown_signal(), if fired => {
+                        if signal_shutdown(&engine, &persister).await {
+                            break;
+                        }
                     }
                 }
             }
@@ -276,6 +284,47 @@ pub fn admit(engine: &Engine, stream: &tokio::net::TcpStream) -> Option<engine::
         let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&ka);
     }
     Some(slot)
+}
+
+/// Stops on a signal as `shutdown-on-sigint` / `shutdown-on-sigterm` say (a signal from
+/// elsewhere, as in tests, follows SIGTERM's): the final snapshot when asked for (or, by
+/// default, when save points are set), every other command refused meanwhile. False when
+/// the snapshot failed without `force`: the server goes on, as Redis does.
+async fn signal_shutdown(engine: &Arc<Engine>, persister: &Arc<persist::Persister>) -> bool {
+    let sig = LAST_SIGNAL.swap(0, Ordering::Relaxed);
+    let name = if sig == libc::SIGINT {
+        "SIGINT"
+    } else {
+        "SIGTERM"
+    };
+    tracing::info!("Received {name} scheduling shutdown...");
+    let flags = engine
+        .config
+        .read(|v| v.shutdown_on_sig[usize::from(sig != libc::SIGINT)]);
+    let save = flags.save.unwrap_or_else(|| persister.saves_on_shutdown());
+    if !save || engine.state.loading() {
+        return true;
+    }
+    tracing::info!("Saving the final RDB snapshot before exiting.");
+    engine.state.set_closing(true);
+    let p = persister.clone();
+    let saved = tokio::task::spawn_blocking(move || p.shutdown_save())
+        .await
+        .unwrap_or_else(|e| Err(engine::error::CmdError::new(format!("ERR {e}"))));
+    match saved {
+        Ok(()) => true,
+        Err(e) if flags.force => {
+            tracing::warn!("Error trying to save the DB, exiting anyway (force): {e}");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(
+                "Error trying to save the DB: {e}. {name} received but errors trying to shut down the server, check the logs for more information"
+            );
+            engine.state.set_closing(false);
+            false
+        }
+    }
 }
 
 /// Whether a failed bind of an optional address is skipped: the address or its protocol does
@@ -346,6 +395,9 @@ pub fn worker_threads(values: &Values) -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The signal [`shutdown_signal`] saw last (0: none), so shutdown follows its setting.
+static LAST_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
 /// Resolves when SIGINT or SIGTERM arrives.
 pub async fn shutdown_signal() {
     #[cfg(unix)]
@@ -356,8 +408,8 @@ pub async fn shutdown_signal() {
             Err(_) => return std::future::pending().await,
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => LAST_SIGNAL.store(libc::SIGINT, Ordering::Relaxed),
+            _ = term.recv() => LAST_SIGNAL.store(libc::SIGTERM, Ordering::Relaxed),
         }
     }
     #[cfg(not(unix))]
