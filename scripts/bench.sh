@@ -34,6 +34,8 @@
 #                    Opt-in bitmap tests (not in the default list): bitcount_64mb counts the bits of a
 #                    64 MB random string (BITCOUNT bench:bits64m); bitop_1mb ANDs two 1 MB random
 #                    strings into a third (BITOP AND bench:bitsd bench:bits1m bench:bits1m2);
+#                    pfcount_16 counts the union of 16 dense HyperLogLogs of 100,000 elements each
+#                    (PFCOUNT bench:hll:0 ... bench:hll:15);
 #                    bitfield_incr counts in one 8-bit field (BITFIELD bench:bitmap INCRBY u8 #100 1;
 #                    redis-benchmark's zero-padded __rand_int__ is no valid offset, so one field)
 #   ZSET_PREFILL     members ZADD finds in myzset before the runs (a 1M-member ZADD)  [1000000]
@@ -390,6 +392,22 @@ if [[ ,$TESTS, == *,bitcount_64mb,* || ,$TESTS, == *,bitop_1mb,* ]]; then
     rm -f "$WORK/bits64m" "$WORK/bits1m" "$WORK/bits1m2"
 fi
 
+if [[ ,$TESTS, == *,pfcount_16,* ]]; then
+    python3 - "$WORK/hll.resp" <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    for k in range(16):
+        for b in range(100):
+            args = [b"PFADD", b"bench:hll:%d" % k] + [b"e%d:%d" % (k, b * 1000 + i) for i in range(1000)]
+            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        out=$(timeout --foreground 120 redis-cli -h "$HOST" -p "$port" --pipe <"$WORK/hll.resp" 2>&1 | tail -n 1)
+        [[ $out == *"errors: 0, replies: 1600"* ]] || die "loading the HyperLogLogs on port $port failed: $out"
+    done
+    rm -f "$WORK/hll.resp"
+fi
+
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 NCELLS=$(( ${#PIPES[@]} * ${#TEST_LIST[@]} ))
@@ -409,6 +427,7 @@ bench_one() {
         xrange_10) what=(XRANGE bench:stream - + COUNT 10) ;;
         bitcount_64mb) what=(BITCOUNT bench:bits64m) ;;
         bitop_1mb) what=(BITOP AND bench:bitsd bench:bits1m bench:bits1m2) ;;
+        pfcount_16) what=(PFCOUNT bench:hll:{0..15}) ;;
         bitfield_incr) what=(BITFIELD bench:bitmap INCRBY u8 '#100' 1) ;;
     esac
     t0=$(proc_ticks "$pid")

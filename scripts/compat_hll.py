@@ -29,9 +29,8 @@ Parts of the run:
                 compared; after the first mismatch the stream stops (one bug,
                 one report).  ``-k hll:random`` runs it alone.
 
-Normalisations: COMMAND INFO through "cmdinfo-acl" below (compat_streams'
-"cmdinfo-basic": the key specs are generic in ferrokv's table; ACL categories
-as a set); COMMAND DOCS through "docs-basic" below
+Normalisations: COMMAND INFO through compat_streams' "cmdinfo-basic" (the key
+specs are generic in ferrokv's table); COMMAND DOCS through "docs-basic" below
 (summary, since, group, complexity; ferrokv's table has no argument lists).
 Everything else is compared byte for byte.
 """
@@ -55,7 +54,6 @@ def install(core):
     global K
     K = core
     core.COMPARATORS["docs-basic"] = cmp_docs_basic
-    core.COMPARATORS["cmdinfo-acl"] = cmp_cmdinfo_acl
     core.PART_GROUPS["hll"] = notify_groups
 
 
@@ -83,20 +81,6 @@ def cmp_docs_basic(a, b):
     if K._is_err(va) or K._is_err(vb):
         return ra == rb
     return _docs_basic(va) == _docs_basic(vb)
-
-
-def cmp_cmdinfo_acl(a, b):
-    # COMMAND INFO as compat_streams' "cmdinfo-basic", the ACL categories as a
-    # set: ferrokv lists an admin command's @dangerous before @slow, Redis in
-    # its category table's order (all commands alike, not a HyperLogLog matter).
-    (ra, va), (rb, vb) = a, b
-    if K._is_err(va) or K._is_err(vb):
-        return ra == rb
-
-    def norm(v):
-        return [e[:6] + (sorted(e[6][1]),) + e[7:] if isinstance(e, tuple) and len(e) == 8 else e
-                for e in ST._cmdinfo_basic(v)]
-    return norm(va) == norm(vb)
 
 
 X, XS, CAP, SAME = ST.X, ST.XS, ST.CAP, ST.SAME
@@ -134,7 +118,7 @@ def adds(key, prefix, lo, hi, batch, get=True):
 def arity_groups():
     steps = XS("PFADD; PFCOUNT; PFMERGE; PFDEBUG; PFDEBUG GETREG; PFDEBUG GETREG k x; PFSELFTEST x; "
                "pfadd; PfCount")
-    steps += [X("COMMAND INFO pfadd pfcount pfmerge pfdebug pfselftest", n="cmdinfo-acl"),
+    steps += [X("COMMAND INFO pfadd pfcount pfmerge pfdebug pfselftest", n="cmdinfo-basic"),
               X("COMMAND DOCS pfadd pfcount pfmerge pfdebug pfselftest", n="docs-basic")]
     return [("arity", steps)]
 

@@ -555,35 +555,51 @@ fn unknown_command(args: &[&[u8]]) -> CmdError {
 
 /// The ACL categories of a command, as COMMAND INFO lists them.
 pub fn acl_categories(cmd: &Command) -> Vec<String> {
-    let mut out = Vec::new();
+    // Redis lists a command's categories in the order of its category table
+    // (`ACLCommandCategories`), whatever set them.
+    const ORDER: &[&str] = &[
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ];
     let f = cmd.flags;
-    if f & flags::WRITE != 0 {
-        out.push("@write".to_string());
-    }
-    if f & flags::READONLY != 0 {
-        out.push("@read".to_string());
-    }
-    for c in cmd.acl {
-        out.push(format!("@{c}"));
-    }
-    if f & flags::ADMIN != 0 {
-        out.push("@admin".to_string());
-        if !cmd.acl.contains(&"dangerous") {
-            out.push("@dangerous".to_string());
+    let mut has: Vec<&str> = cmd.acl.to_vec();
+    for (flag, name) in [
+        (flags::WRITE, "write"),
+        (flags::READONLY, "read"),
+        (flags::ADMIN, "admin"),
+        (flags::ADMIN, "dangerous"),
+        (flags::PUBSUB, "pubsub"),
+        (flags::BLOCKING, "blocking"),
+    ] {
+        // As Redis's setImplicitACLCategories: scripting commands are never @read.
+        if f & flag != 0 && !(name == "read" && cmd.acl.contains(&"scripting")) {
+            has.push(name);
         }
     }
-    if f & flags::PUBSUB != 0 {
-        out.push("@pubsub".to_string());
-    }
-    if f & flags::FAST != 0 {
-        out.push("@fast".to_string());
-    } else {
-        out.push("@slow".to_string());
-    }
-    if f & flags::BLOCKING != 0 {
-        out.push("@blocking".to_string());
-    }
-    out
+    has.push(if f & flags::FAST != 0 { "fast" } else { "slow" });
+    let rank = |c: &&str| ORDER.iter().position(|o| o == c).unwrap_or(ORDER.len());
+    has.sort_by_key(rank);
+    has.dedup();
+    has.iter().map(|c| format!("@{c}")).collect()
 }
 
 #[cfg(test)]

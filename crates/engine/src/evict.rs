@@ -261,8 +261,8 @@ impl Engine {
                 }
             }
         };
-        let ms = started.elapsed().as_millis() as u64;
-        self.latency.add_if_needed("eviction-cycle", ms, now / 1000);
+        self.latency
+            .record_since("eviction-cycle", started, self.clock.as_ref());
         outcome
     }
 

@@ -97,11 +97,10 @@ impl Engine {
             let expiring = !e.state.active_expire_off.load(Relaxed);
             if !e.state.loading() {
                 if expiring {
-                    let started = std::time::Instant::now();
+                    let started = Instant::now();
                     e.active_expire_cycle(tick / ACTIVE_EXPIRE_CPU_SHARE);
-                    let ms = started.elapsed().as_millis() as u64;
                     e.latency
-                        .add_if_needed("expire-cycle", ms, e.clock.now_ms() / 1000);
+                        .record_since("expire-cycle", started, e.clock.as_ref());
                 }
                 // An eviction that ran out of time goes on here too, as Redis's
                 // `evictionTimeProc`, so memory comes down without waiting for a command.

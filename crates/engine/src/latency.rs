@@ -99,6 +99,21 @@ impl Monitor {
         self.lock().entry(event).or_default().add(now_s, ms);
     }
 
+    /// Records `event` as having taken the time since `started`, if that reaches the
+    /// threshold: neither the elapsed time nor the clock is read while the monitor is off.
+    pub fn record_since(
+        &self,
+        event: &'static str,
+        started: std::time::Instant,
+        clock: &dyn crate::Clock,
+    ) {
+        if self.threshold() == 0 {
+            return;
+        }
+        let ms = started.elapsed().as_millis() as u64;
+        self.add_if_needed(event, ms, clock.now_ms() / 1000);
+    }
+
     /// A copy of the events, by name.
     pub fn events(&self) -> BTreeMap<&'static str, Series> {
         self.lock().clone()

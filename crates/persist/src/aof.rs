@@ -934,8 +934,7 @@ impl Shared {
 /// Samples an AOF event for the latency monitor (LATENCY), as Redis's `aof-write` and
 /// `aof-fsync-always`.
 fn note_latency(e: &Engine, event: &'static str, started: Instant) {
-    let ms = started.elapsed().as_millis() as u64;
-    e.latency.add_if_needed(event, ms, e.clock.now_ms() / 1000);
+    e.latency.record_since(event, started, e.clock.as_ref());
 }
 
 fn writer(shared: Arc<Shared>, log: Arc<Log>) {

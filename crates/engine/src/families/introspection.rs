@@ -403,7 +403,7 @@ const SUBCOMMANDS: &[Command] = &[
 pub const COMMANDS: &[Command] = &[
     cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
     cmd!("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Listens for all requests received by the server in real-time.", "1.0.0", "", monitor),
-    cmd!("info", -1, LOADING | STALE, 0, 0, 0, [], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
+    cmd!("info", -1, LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
     Command {
         subcommands: SLOWLOG,
         ..cmd!("slowlog", -2, 0, 0, 0, 0, [], "server", "A container for slow log commands.", "2.2.12", "Depends on subcommand.", slowlog_container)
