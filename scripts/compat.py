@@ -129,6 +129,12 @@ Parts:
           one) and --geo-count / 4 queries in random option combinations.
           Every reply is compared exactly, unsorted ones included (see
           compat_geo.py).  Never skipped.
+  commands  the command table as clients read it (compat_commands.py): COMMAND
+          INFO and COMMAND DOCS of every command ferrokv lists, exactly (key
+          specs, tips, argument trees, history), and COMMAND GETKEYS /
+          GETKEYSANDFLAGS over --commands-count seeded random argument lists
+          per command built from its COMMAND DOCS argument tree.  Never
+          skipped.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -154,8 +160,9 @@ The final ``N passed, M failed`` line counts all passes.
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,
-                             hll,geo,random]
-                    [--stream-count N] [--bitmap-count N] [--hll-count N] [--geo-count N] [-k SUBSTR]
+                             hll,geo,commands,random]
+                    [--stream-count N] [--bitmap-count N] [--hll-count N] [--geo-count N]
+                    [--commands-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -181,6 +188,7 @@ import tempfile
 import time
 
 import compat_bitmaps
+import compat_commands
 import compat_hll
 import compat_geo
 import compat_memory
@@ -3149,9 +3157,12 @@ def main():
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
                     default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,"
-                            "hll,geo,random",
+                            "hll,geo,commands,random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
-                         "bitmaps,hll,geo,random (default all)")
+                         "bitmaps,hll,geo,commands,random (default all)")
+    ap.add_argument("--commands-count", type=int, default=compat_commands.DEFAULT_COUNT,
+                    help="random argument lists per command of the commands part's GETKEYS groups (per protocol "
+                         "pass; 0: none; seeded by --seed)")
     ap.add_argument("--bitmap-count", type=int, default=compat_bitmaps.DEFAULT_COUNT,
                     help="number of random commands of the bitmaps part (per protocol pass)")
     ap.add_argument("--stream-count", type=int, default=compat_streams.DEFAULT_COUNT,
@@ -3266,6 +3277,9 @@ def main():
             if "geo" in parts:
                 compat_geo.run_geo(h, opts.filter, opts.seed, opts.geo_count)
                 h.fresh()
+            if "commands" in parts:
+                compat_commands.run_commands(h, opts.filter, opts.seed, opts.commands_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3305,6 +3319,7 @@ compat_memory.install(sys.modules[__name__])
 compat_bitmaps.install(sys.modules[__name__])
 compat_hll.install(sys.modules[__name__])
 compat_geo.install(sys.modules[__name__])
+compat_commands.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

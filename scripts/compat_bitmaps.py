@@ -80,10 +80,9 @@ def arity_groups():
         steps.append(C(*([name.upper()] + fill[:n - 2])))      # one too few
         if ar > 0:
             steps.append(C(*([name] + fill[:n])))               # one too many
-    # Without key specs and tips (the "cmdinfo-basic" rule of compat_streams) until the command
-    # table carries Redis's.
+    # Exactly, key specs and tips included ("cmdinfo": subcommands as a multiset).
     steps.append(K.C("COMMAND INFO setbit getbit bitcount bitpos bitop bitfield bitfield_ro",
-                     n="cmdinfo-basic"))
+                     n="cmdinfo"))
     return [("arity", steps)]
 
 

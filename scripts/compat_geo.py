@@ -42,13 +42,9 @@ same cell twice and its STORE then fails an assertion (the reply of a search
 returns such members twice on both servers, which the random queries do
 compare).
 
-COMMAND INFO of the geo commands is compared without its key specs
-("cmdinfo-basic"): ferrokv derives one key spec from first / last / step and
-spells its flags ``UPDATE`` / ``ACCESS`` inside an array, where Redis 7.0 has
-``update`` / ``access`` inside a set (RESP3 ``~``) and, for GEORADIUS /
-GEORADIUSBYMEMBER / GEOSEARCHSTORE, keyword specs for STORE / STOREDIST.
-Name, arity, flags, key positions and ACL categories are compared; COMMAND
-GETKEYS (STORE / STOREDIST destinations included) exactly.
+COMMAND INFO of the geo commands (key specs with GEORADIUS's STORE /
+STOREDIST keywords included) and COMMAND GETKEYS (STORE / STOREDIST
+destinations included) are compared exactly.
 
 Facts of Redis 7.0.15 the groups pin down:
   * GEOADD with both NX and XX is ``-ERR syntax error`` (not ZADD's
@@ -227,14 +223,9 @@ def search_groups():
 def meta_groups():
     G = []
     steps = []
-    for c in ("geoadd", "geodist", "geohash", "geopos", "georadius_ro", "georadiusbymember_ro", "geosearch"):
-        # key specs: the table derives one spec from first / last / step with other flag
-        # spellings (see the module docstring): compared without them
-        steps.append(X("COMMAND", "INFO", c, n="cmdinfo-basic"))
-    for c in ("georadius", "georadiusbymember", "geosearchstore"):
-        # the key specs of Redis's STORE keywords are not in the table (one spec from
-        # first / last / step): COMMAND INFO without the key specs
-        steps.append(X("COMMAND", "INFO", c, n="cmdinfo-basic"))
+    for c in ("geoadd", "geodist", "geohash", "geopos", "georadius_ro", "georadiusbymember_ro", "geosearch",
+              "georadius", "georadiusbymember", "geosearchstore"):
+        steps.append(X("COMMAND", "INFO", c, n="cmdinfo"))
     steps += XS(
         "COMMAND GETKEYS GEOADD k 1 1 a; COMMAND GETKEYS GEOSEARCH k FROMLONLAT 1 1 BYRADIUS 1 km; "
         "COMMAND GETKEYS GEOSEARCHSTORE d k FROMLONLAT 1 1 BYRADIUS 1 km; "

@@ -147,7 +147,6 @@ def install(core):
         "xnow": cmp_xnow,
         "xdump": cmp_xdump,
         "cmdinfo": cmp_cmdinfo,
-        "cmdinfo-basic": cmp_cmdinfo_basic,
     })
     core.DEFAULT_NORM[b"XINFO"] = "xinfo"
     core.DEFAULT_NORM[b"XPENDING"] = "xpending"
@@ -263,32 +262,6 @@ def _cmdinfo(v):
         else:
             out.append(CS._freeze(e))
     return out
-
-
-def _cmdinfo_basic(v):
-    # name, arity, flags, first/last/step, ACL categories, and the subcommands
-    # (as a multiset), each the same way: tips (8th) and key specs (9th) left out.
-    t, p = v
-    if t != "*" or p is None:
-        return CS._freeze(v)
-    out = []
-    for e in p:
-        if e[0] == "*" and e[1] is not None and len(e[1]) == 10:
-            subs = e[1][9][1] or []
-            out.append(tuple(CS._freeze(x) for x in e[1][:7]) +
-                       (sorted(repr(_cmdinfo_basic(("*", [x]))) for x in subs),))
-        else:
-            out.append(CS._freeze(e))
-    return out
-
-
-def cmp_cmdinfo_basic(a, b):
-    # COMMAND INFO without the tips and key specs: those are compared (with
-    # "cmdinfo") once the command table carries Redis's key specs and tips.
-    (ra, va), (rb, vb) = a, b
-    if K._is_err(va) or K._is_err(vb):
-        return ra == rb
-    return _cmdinfo_basic(va) == _cmdinfo_basic(vb)
 
 
 def cmp_cmdinfo(a, b):
@@ -904,9 +877,9 @@ def generic_groups():
                   X(*shlex.split(mod), c="d", n="xinfo"), X("MULTI"), X("PING"), X("EXEC"),
                   X("DEL s", c="d"), X("XADD s 1-0 f v", c="d"), X("XGROUP CREATE s g 0", c="d"),
                   X("XREADGROUP GROUP g c STREAMS s >", c="d"))]))
-    G.append(("command-info", [X("COMMAND INFO", c, n="cmdinfo-basic") for c in STREAM_ARITY] + [
-        X("COMMAND INFO xgroup|create xinfo|stream", n="cmdinfo-basic")] +
-        XS("COMMAND INFO xgroup xinfo", n="cmdinfo-basic") + XS(
+    G.append(("command-info", [X("COMMAND INFO", c, n="cmdinfo") for c in STREAM_ARITY] + [
+        X("COMMAND INFO xgroup|create xinfo|stream", n="cmdinfo")] +
+        XS("COMMAND INFO xgroup xinfo", n="cmdinfo") + XS(
         "COMMAND GETKEYS XREAD STREAMS a b 0 0; COMMAND GETKEYS XREAD COUNT 1 BLOCK 0 STREAMS a $; "
         "COMMAND GETKEYS XREADGROUP GROUP g c STREAMS a b > >; COMMAND GETKEYS XREADGROUP GROUP g c COUNT 1 STREAMS a 0; "
         "COMMAND GETKEYS XADD s * f v; COMMAND GETKEYS XRANGE s - +; COMMAND GETKEYS XGROUP CREATE s g 0; "

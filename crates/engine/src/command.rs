@@ -80,10 +80,14 @@ pub mod flags {
     pub const SKIP_MONITOR: u32 = 1 << 14;
     /// Not logged in the slowlog.
     pub const SKIP_SLOWLOG: u32 = 1 << 15;
-    /// May replicate even though it is not a write.
-    pub const MAY_REPLICATE: u32 = 1 << 16;
+    /// Refused while a replica loads its master's data asynchronously.
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
     // What the call path needs to know of a command beyond Redis's flags. Not shown by COMMAND.
+
+    /// May replicate even though it is not a write (PUBLISH, EVAL): held by CLIENT PAUSE
+    /// WRITE. Redis 7.0 hides this flag from COMMAND too.
+    pub const MAY_REPLICATE: u32 = 1 << 16;
 
     /// Runs a transaction (EXEC): takes the exec gate's exclusive side itself, holds CLIENT
     /// PAUSE WRITE when its queue writes, and a refusal ends the open MULTI with EXECABORT.
@@ -115,11 +119,11 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
-        (ALLOW_BUSY, "allow_busy"),
         (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
     ];
 }
 
@@ -139,14 +143,6 @@ pub struct Command {
     pub step: i32,
     /// ACL categories beyond those implied by flags (without `@`).
     pub acl: &'static [&'static str],
-    /// Documentation group (`string`, `generic`, `connection`, `server`).
-    pub group: &'static str,
-    /// One-line summary.
-    pub summary: &'static str,
-    /// First Redis version with the command.
-    pub since: &'static str,
-    /// Time complexity.
-    pub complexity: &'static str,
     /// The implementation (containers have one that is never called).
     pub handler: Handler,
     /// Subcommands, for containers such as CLIENT.
@@ -165,17 +161,16 @@ pub struct Command {
     pub alone: Option<Alone>,
 }
 
-/// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], group, summary,
-/// since, complexity, handler)`.
+/// Declares a command row: `cmd!(name, arity, flags, first, last, step, [acl], handler)`. Its
+/// documentation (summary, arguments, key specs) is in `command_spec.txt`.
 #[macro_export]
 macro_rules! cmd {
     ($name:expr, $arity:expr, $flags:expr, $first:expr, $last:expr, $step:expr, [$($acl:expr),*],
-     $group:expr, $summary:expr, $since:expr, $cx:expr, $handler:expr) => {
+     $handler:expr) => {
         $crate::command::Command {
             name: $name, arity: $arity, flags: $flags, first_key: $first, last_key: $last,
-            step: $step, acl: &[$($acl),*], group: $group, summary: $summary, since: $since,
-            complexity: $cx, handler: $handler, subcommands: &[], numkeys: 0, member: 0,
-            getkeys: None, alone: None,
+            step: $step, acl: &[$($acl),*], handler: $handler, subcommands: &[], numkeys: 0,
+            member: 0, getkeys: None, alone: None,
         }
     };
 }
@@ -304,6 +299,14 @@ pub struct Entry {
     pub parent: Option<usize>,
     /// Stats.
     pub stats: CommandStats,
+    /// Its documentation and key specifications.
+    pub spec: &'static crate::command_spec::Spec,
+}
+
+/// The documentation entry of a command this build has: every one must have one.
+fn spec_of(full_name: &str) -> &'static crate::command_spec::Spec {
+    crate::command_spec::lookup(full_name)
+        .unwrap_or_else(|| panic!("command {full_name} has no entry in command_spec.txt"))
 }
 
 /// All commands, flattened, with name lookup.
@@ -330,14 +333,17 @@ impl Registry {
                     full_name: cmd.name.to_string(),
                     parent: None,
                     stats: CommandStats::default(),
+                    spec: spec_of(cmd.name),
                 });
                 let dup = r.top.insert(cmd.name.as_bytes(), idx);
                 assert!(dup.is_none(), "command {} declared twice", cmd.name);
                 for sub in cmd.subcommands {
                     let sidx = r.entries.len();
+                    let full_name = format!("{}|{}", cmd.name, sub.name);
                     r.entries.push(Entry {
                         cmd: sub,
-                        full_name: format!("{}|{}", cmd.name, sub.name),
+                        spec: spec_of(&full_name),
+                        full_name,
                         parent: Some(idx),
                         stats: CommandStats::default(),
                     });

@@ -12,7 +12,8 @@
 //! - [`call`]: the one call path ([`Engine::execute`], [`Ctx`], [`Called`]); [`prefetch`]:
 //!   pipeline prefetching.
 //! - [`command`]: the command table (one row per command, Redis's metadata and flags) and its
-//!   registry.
+//!   registry; [`command_spec`]: each command's documentation and key specifications
+//!   (COMMAND DOCS, key specs, tips), generated from redis-server.
 //! - [`families`]: the commands, one module per family (`strings`, `bitmaps`, `keys`, `lists`,
 //!   `hashes`, `sets`, `zsets`, `sort`, `hyperloglog`, `geo`, `connection`, `client`,
 //!   `introspection`, `debug`, `config`, ...), each ending with its table rows.
@@ -60,6 +61,7 @@ pub mod busy;
 pub mod call;
 pub mod clock;
 pub mod command;
+pub mod command_spec;
 pub mod config;
 pub mod dump;
 pub mod entry;

@@ -994,3 +994,59 @@ fn move_counts_the_key_out_of_the_source_database() {
     assert_eq!(approx_keys(&h.engine, 0), 2);
     assert_eq!(approx_keys(&h.engine, 10), 10);
 }
+
+#[test]
+fn command_getkeysandflags_follows_key_specs_and_the_commands_own_finders() {
+    let mut h = Harness::new();
+    let pair = |key: &str, flags: &[&str]| {
+        Value::Array(vec![
+            bulk(key),
+            Value::Array(flags.iter().map(|f| Value::Simple(f.to_string())).collect()),
+        ])
+    };
+    // Key specs: a destination and numkeys sources, each with its own flags.
+    assert_eq!(
+        h.run("COMMAND GETKEYSANDFLAGS ZUNIONSTORE d 2 a b"),
+        Value::Array(vec![
+            pair("d", &["OW", "update"]),
+            pair("a", &["RO", "access"]),
+            pair("b", &["RO", "access"]),
+        ])
+    );
+    // SET's flags depend on GET: its own finder decides.
+    assert_eq!(
+        h.run("COMMAND GETKEYSANDFLAGS SET k v"),
+        Value::Array(vec![pair("k", &["OW", "update"])])
+    );
+    assert_eq!(
+        h.run("COMMAND GETKEYSANDFLAGS SET k v get"),
+        Value::Array(vec![pair("k", &["RW", "access", "update"])])
+    );
+    // SORT's STORE is unknown to its specs; the last STORE wins.
+    assert_eq!(
+        h.run("COMMAND GETKEYSANDFLAGS SORT k STORE a BY x STORE b"),
+        Value::Array(vec![
+            pair("k", &["RO", "access"]),
+            pair("b", &["OW", "update"])
+        ])
+    );
+    // A count the specs cannot read goes to Redis's atoi-based finder, without flags.
+    assert_eq!(
+        h.run("COMMAND GETKEYSANDFLAGS ZUNIONSTORE d 1x a"),
+        Value::Array(vec![pair("a", &[]), pair("d", &[])])
+    );
+    assert_eq!(
+        h.run("COMMAND GETKEYS ZUNIONSTORE d 3 a"),
+        err("ERR Invalid arguments specified for command")
+    );
+    // EVAL's keys are optional.
+    assert_eq!(h.run("COMMAND GETKEYS EVAL s 0"), Value::Array(vec![]));
+    assert_eq!(
+        h.run("COMMAND GETKEYS SPUBLISH ch m"),
+        err("ERR The command has no key arguments")
+    );
+    assert_eq!(
+        h.run("COMMAND GETKEYS CONFIG nosuch x"),
+        err("ERR Invalid command specified")
+    );
+}

@@ -723,13 +723,13 @@ pub fn find_bit(v: &[u8], want: bool, from: u64, to: u64) -> Option<u64> {
 /// The bitmap family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("setbit", 4, WRITE | DENYOOM, 1, 1, 1, ["bitmap"], "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", "O(1)", setbit),
-    cmd!("getbit", 3, READONLY | FAST, 1, 1, 1, ["bitmap"], "bitmap", "Returns a bit value by offset.", "2.2.0", "O(1)", getbit),
-    cmd!("bitcount", -2, READONLY, 1, 1, 1, ["bitmap"], "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)", bitcount),
-    cmd!("bitpos", -3, READONLY, 1, 1, 1, ["bitmap"], "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)", bitpos),
-    cmd!("bitop", -4, WRITE | DENYOOM, 2, -1, 1, ["bitmap"], "bitmap", "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)", bitop),
-    cmd!("bitfield", -2, WRITE | DENYOOM, 1, 1, 1, ["bitmap"], "bitmap", "Performs arbitrary bitfield integer operations on strings.", "3.2.0", "O(1) for each subcommand specified", bitfield),
-    cmd!("bitfield_ro", -2, READONLY | FAST, 1, 1, 1, ["bitmap"], "bitmap", "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", "O(1) for each subcommand specified", bitfield_ro),
+    cmd!("setbit", 4, WRITE | DENYOOM, 1, 1, 1, ["bitmap"], setbit),
+    cmd!("getbit", 3, READONLY | FAST, 1, 1, 1, ["bitmap"], getbit),
+    cmd!("bitcount", -2, READONLY, 1, 1, 1, ["bitmap"], bitcount),
+    cmd!("bitpos", -3, READONLY, 1, 1, 1, ["bitmap"], bitpos),
+    cmd!("bitop", -4, WRITE | DENYOOM, 2, -1, 1, ["bitmap"], bitop),
+    cmd!("bitfield", -2, WRITE | DENYOOM, 1, 1, 1, ["bitmap"], bitfield),
+    cmd!("bitfield_ro", -2, READONLY | FAST, 1, 1, 1, ["bitmap"], bitfield_ro),
 ];
 
 #[cfg(test)]

@@ -646,22 +646,22 @@ fn client_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 #[rustfmt::skip]
 const SUBCOMMANDS: &[Command] = &[
-    cmd!("id", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the unique client ID of the connection.", "5.0.0", "O(1)", client_id),
-    cmd!("info", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns information about the connection.", "6.2.0", "O(1)", client_info),
-    cmd!("list", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Lists open connections.", "2.4.0", "O(N) where N is the number of client connections", client_list),
-    cmd!("kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections", client_kill),
-    cmd!("setname", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the connection name.", "2.6.9", "O(1)", client_setname),
-    cmd!("getname", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the name of the connection.", "2.6.9", "O(1)", client_getname),
-    cmd!("pause", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Suspends commands processing.", "3.0.0", "O(1)", client_pause),
-    cmd!("unpause", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Resumes processing commands from paused clients.", "6.2.0", "O(N) Where N is the number of paused clients", client_unpause),
-    cmd!("tracking", -3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Controls server-assisted client-side caching for the connection.", "6.0.0", "O(1). Some options may introduce additional complexity.", client_tracking),
-    cmd!("caching", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to track the keys in the next request.", "6.0.0", "O(1)", client_caching),
-    cmd!("getredir", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns the client ID to which the connection's tracking notifications are redirected.", "6.0.0", "O(1)", client_getredir),
-    cmd!("trackinginfo", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns information about server-assisted client-side caching for the connection.", "6.2.0", "O(1)", client_trackinginfo),
-    cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply),
-    cmd!("unblock", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0", "O(log N) where N is the number of client connections", client_unblock),
-    cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "connection", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", client_help),
+    cmd!("id", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_id),
+    cmd!("info", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_info),
+    cmd!("list", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_list),
+    cmd!("kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_kill),
+    cmd!("setname", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_setname),
+    cmd!("getname", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_getname),
+    cmd!("pause", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_pause),
+    cmd!("unpause", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_unpause),
+    cmd!("tracking", -3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_tracking),
+    cmd!("caching", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_caching),
+    cmd!("getredir", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_getredir),
+    cmd!("trackinginfo", 2, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_trackinginfo),
+    cmd!("reply", 3, NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_reply),
+    cmd!("unblock", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_unblock),
+    cmd!("no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["connection"], client_no_evict),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], client_help),
 ];
 
 /// The client family's rows of the command table.
@@ -669,6 +669,6 @@ const SUBCOMMANDS: &[Command] = &[
 pub const COMMANDS: &[Command] = &[
     Command {
         subcommands: SUBCOMMANDS,
-        ..cmd!("client", -2, 0, 0, 0, 0, [], "connection", "A container for client connection commands.", "2.4.0", "Depends on subcommand.", container)
+        ..cmd!("client", -2, 0, 0, 0, 0, [], container)
     },
 ];

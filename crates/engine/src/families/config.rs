@@ -144,11 +144,11 @@ fn config_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 #[rustfmt::skip]
 const SUBCOMMANDS: &[Command] = &[
-    cmd!("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Returns the effective values of configuration parameters.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_get),
-    cmd!("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Sets configuration parameters in-flight.", "2.0.0", "O(N) when N is the number of configuration parameters provided", config_set),
-    cmd!("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Resets the server's statistics.", "2.0.0", "O(1)", config_resetstat),
-    cmd!("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Persists the effective configuration to file.", "2.8.0", "O(1)", config_rewrite),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", config_help),
+    cmd!("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], config_get),
+    cmd!("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], config_set),
+    cmd!("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], config_resetstat),
+    cmd!("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], config_rewrite),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], config_help),
 ];
 
 /// The config family's rows of the command table.
@@ -156,6 +156,6 @@ const SUBCOMMANDS: &[Command] = &[
 pub const COMMANDS: &[Command] = &[
     Command {
         subcommands: SUBCOMMANDS,
-        ..cmd!("config", -2, 0, 0, 0, 0, [], "server", "A container for server configuration commands.", "2.0.0", "Depends on subcommand.", container)
+        ..cmd!("config", -2, 0, 0, 0, 0, [], container)
     },
 ];

@@ -187,11 +187,11 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// The connection family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("ping", -1, SUBSCRIBED | DENY_ON_DISK_ERROR | FAST, 0, 0, 0, ["connection"], "connection", "Returns the server's liveliness response.", "1.0.0", "O(1)", ping),
-    cmd!("echo", 2, FAST, 0, 0, 0, ["connection"], "connection", "Returns the given string.", "1.0.0", "O(1)", echo),
-    cmd!("select", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], "connection", "Changes the selected database.", "1.0.0", "O(1)", select),
-    cmd!("quit", -1, IN_MULTI | SUBSCRIBED | ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, 0, 0, 0, ["connection"], "connection", "Closes the connection.", "1.0.0", "O(1)", quit),
-    cmd!("reset", 1, IN_MULTI | SUBSCRIBED | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Resets the connection.", "6.2.0", "O(1)", reset),
-    cmd!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user", auth),
-    cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)", hello),
+    cmd!("ping", -1, SUBSCRIBED | DENY_ON_DISK_ERROR | FAST, 0, 0, 0, ["connection"], ping),
+    cmd!("echo", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], echo),
+    cmd!("select", 2, LOADING | STALE | FAST, 0, 0, 0, ["connection"], select),
+    cmd!("quit", -1, IN_MULTI | SUBSCRIBED | ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, 0, 0, 0, ["connection"], quit),
+    cmd!("reset", 1, IN_MULTI | SUBSCRIBED | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], reset),
+    cmd!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], auth),
+    cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, 0, 0, 0, ["connection"], hello),
 ];

@@ -475,5 +475,5 @@ fn hex(d: &[u8; 20]) -> String {
 /// The DEBUG row of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command { alone: Some(|_| true), ..cmd!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "A container for debugging commands.", "1.0.0", "Depends on subcommand.", debug) },
+    Command { alone: Some(|_| true), ..cmd!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], debug) },
 ];

@@ -852,22 +852,19 @@ fn member_store_keys(args: &[&[u8]]) -> Vec<usize> {
     store_keys(args, 5)
 }
 
-const RADIUS_CX: &str = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.";
-const SEARCH_CX: &str = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape";
-
 #[rustfmt::skip]
 /// The geo family's table rows.
 pub const COMMANDS: &[Command] = &[
-    cmd!("geoadd", -5, WRITE | DENYOOM, 1, 1, 1, ["geo"], "geo", "Add one or more geospatial items in the geospatial index represented using a sorted set", "3.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", geoadd),
-    cmd!("geodist", -4, READONLY, 1, 1, 1, ["geo"], "geo", "Returns the distance between two members of a geospatial index", "3.2.0", "O(log(N))", geodist),
-    cmd!("geohash", -2, READONLY, 1, 1, 1, ["geo"], "geo", "Returns members of a geospatial index as standard geohash strings", "3.2.0", "O(log(N)) for each member requested, where N is the number of elements in the sorted set.", geohash_cmd),
-    cmd!("geopos", -2, READONLY, 1, 1, 1, ["geo"], "geo", "Returns longitude and latitude of members of a geospatial index", "3.2.0", "O(N) where N is the number of members requested.", geopos),
-    Command { getkeys: Some(radius_store_keys), ..cmd!("georadius", -6, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", "3.2.0", RADIUS_CX, georadius) },
-    cmd!("georadius_ro", -6, READONLY, 1, 1, 1, ["geo"], "geo", "A read-only variant for GEORADIUS", "3.2.10", RADIUS_CX, georadius_ro),
-    Command { getkeys: Some(member_store_keys), ..cmd!("georadiusbymember", -5, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", "3.2.0", RADIUS_CX, georadiusbymember) },
-    cmd!("georadiusbymember_ro", -5, READONLY, 1, 1, 1, ["geo"], "geo", "A read-only variant for GEORADIUSBYMEMBER", "3.2.10", RADIUS_CX, georadiusbymember_ro),
-    cmd!("geosearch", -7, READONLY, 1, 1, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", "6.2.0", SEARCH_CX, geosearch),
-    cmd!("geosearchstore", -8, WRITE | DENYOOM, 1, 2, 1, ["geo"], "geo", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", "6.2.0", SEARCH_CX, geosearchstore),
+    cmd!("geoadd", -5, WRITE | DENYOOM, 1, 1, 1, ["geo"], geoadd),
+    cmd!("geodist", -4, READONLY, 1, 1, 1, ["geo"], geodist),
+    cmd!("geohash", -2, READONLY, 1, 1, 1, ["geo"], geohash_cmd),
+    cmd!("geopos", -2, READONLY, 1, 1, 1, ["geo"], geopos),
+    Command { getkeys: Some(radius_store_keys), ..cmd!("georadius", -6, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["geo"], georadius) },
+    cmd!("georadius_ro", -6, READONLY, 1, 1, 1, ["geo"], georadius_ro),
+    Command { getkeys: Some(member_store_keys), ..cmd!("georadiusbymember", -5, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["geo"], georadiusbymember) },
+    cmd!("georadiusbymember_ro", -5, READONLY, 1, 1, 1, ["geo"], georadiusbymember_ro),
+    cmd!("geosearch", -7, READONLY, 1, 1, 1, ["geo"], geosearch),
+    cmd!("geosearchstore", -8, WRITE | DENYOOM, 1, 2, 1, ["geo"], geosearchstore),
 ];
 
 #[cfg(test)]

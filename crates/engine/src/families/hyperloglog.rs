@@ -358,11 +358,11 @@ fn selftest(max_bytes: u64, elements: u64) -> Result<(), String> {
 /// The HyperLogLog family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("pfadd", -2, WRITE | DENYOOM | FAST, 1, 1, 1, ["hyperloglog"], "hyperloglog", "Adds the specified elements to the specified HyperLogLog.", "2.8.9", "O(1) to add every element.", pfadd),
-    cmd!("pfcount", -2, READONLY, 1, -1, 1, ["hyperloglog"], "hyperloglog", "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", "2.8.9", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", pfcount),
-    cmd!("pfmerge", -2, WRITE | DENYOOM, 1, -1, 1, ["hyperloglog"], "hyperloglog", "Merge N different HyperLogLogs into a single one.", "2.8.9", "O(N) to merge N HyperLogLogs, but with high constant times.", pfmerge),
-    cmd!("pfdebug", 3, WRITE | DENYOOM | ADMIN, 2, 2, 1, ["hyperloglog"], "hyperloglog", "Internal commands for debugging HyperLogLog values", "2.8.9", "N/A", pfdebug),
-    cmd!("pfselftest", 1, ADMIN, 0, 0, 0, ["hyperloglog"], "hyperloglog", "An internal command for testing HyperLogLog values", "2.8.9", "N/A", pfselftest),
+    cmd!("pfadd", -2, WRITE | DENYOOM | FAST, 1, 1, 1, ["hyperloglog"], pfadd),
+    cmd!("pfcount", -2, READONLY, 1, -1, 1, ["hyperloglog"], pfcount),
+    cmd!("pfmerge", -2, WRITE | DENYOOM, 1, -1, 1, ["hyperloglog"], pfmerge),
+    cmd!("pfdebug", 3, WRITE | DENYOOM | ADMIN, 2, 2, 1, ["hyperloglog"], pfdebug),
+    cmd!("pfselftest", 1, ADMIN, 0, 0, 0, ["hyperloglog"], pfselftest),
 ];
 
 #[cfg(test)]

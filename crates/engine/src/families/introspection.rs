@@ -3,6 +3,7 @@
 
 use super::{help_reply, is};
 use crate::command::{acl_categories, flags, flags::*, CmdResult, Command, Registry};
+use crate::command_spec::{self, key_flags, Arg, BeginSearch, FindKeys, KeySpec};
 use crate::error::{self, CmdError};
 use crate::{cmd, Ctx};
 use resp::ReplyBuf;
@@ -55,72 +56,192 @@ fn command_info(reg: &Registry, idx: usize, out: &mut ReplyBuf) {
     for cat in &cats {
         out.simple(cat);
     }
-    out.set(0);
-    key_specs(c, out);
+    out.set(e.spec.tips.len());
+    for tip in &e.spec.tips {
+        out.bulk(tip.as_bytes());
+    }
+    out.set(e.spec.keys.len());
+    for ks in &e.spec.keys {
+        key_spec(ks, out);
+    }
     let children: Vec<usize> = reg.children(idx).map(|(i, _)| i).collect();
-    out.array(children.len());
+    // As Redis: a container's subcommands are an array, a plain command's none an empty set.
+    if children.is_empty() {
+        out.set(0);
+    } else {
+        out.array(children.len());
+    }
     for i in children {
         command_info(reg, i, out);
     }
 }
 
-/// Key specifications derived from first/last/step, in Redis 7's shape.
-fn key_specs(c: &Command, out: &mut ReplyBuf) {
-    if c.first_key <= 0 {
-        out.array(0);
-        return;
+fn key_flag_set(flags: u16, out: &mut ReplyBuf) {
+    out.set(key_flags::names(flags).count());
+    for name in key_flags::names(flags) {
+        out.simple(name);
     }
-    out.array(1);
-    out.map(3);
+}
+
+/// One key specification in Redis 7's shape.
+fn key_spec(ks: &KeySpec, out: &mut ReplyBuf) {
+    out.map(if ks.notes.is_some() { 4 } else { 3 });
+    if let Some(notes) = ks.notes {
+        out.bulk(b"notes");
+        out.bulk(notes.as_bytes());
+    }
     out.bulk(b"flags");
-    let f: &[&str] = if c.flags & WRITE != 0 {
-        &["RW", "UPDATE"]
-    } else {
-        &["RO", "ACCESS"]
-    };
-    out.set(f.len());
-    for x in f {
-        out.simple(x);
-    }
+    key_flag_set(ks.flags, out);
     out.bulk(b"begin_search");
     out.map(2);
     out.bulk(b"type");
-    out.bulk(b"index");
-    out.bulk(b"spec");
-    out.map(1);
-    out.bulk(b"index");
-    out.int(i64::from(c.first_key));
+    match ks.begin {
+        BeginSearch::Index(pos) => {
+            out.bulk(b"index");
+            out.bulk(b"spec");
+            out.map(1);
+            out.bulk(b"index");
+            out.int(i64::from(pos));
+        }
+        BeginSearch::Keyword { keyword, startfrom } => {
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(keyword.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(i64::from(startfrom));
+        }
+        BeginSearch::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
     out.bulk(b"find_keys");
     out.map(2);
     out.bulk(b"type");
-    out.bulk(b"range");
+    let fields: [(&[u8], i32); 3] = match ks.find {
+        FindKeys::Range {
+            lastkey,
+            keystep,
+            limit,
+        } => {
+            out.bulk(b"range");
+            [
+                (b"lastkey", lastkey),
+                (b"keystep", keystep),
+                (b"limit", limit),
+            ]
+        }
+        FindKeys::Keynum {
+            keynumidx,
+            firstkey,
+            keystep,
+        } => {
+            out.bulk(b"keynum");
+            [
+                (b"keynumidx", keynumidx),
+                (b"firstkey", firstkey),
+                (b"keystep", keystep),
+            ]
+        }
+        FindKeys::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+            return;
+        }
+    };
     out.bulk(b"spec");
     out.map(3);
-    out.bulk(b"lastkey");
-    out.int(if c.last_key < 0 {
-        i64::from(c.last_key)
-    } else {
-        i64::from(c.last_key - c.first_key)
-    });
-    out.bulk(b"keystep");
-    out.int(i64::from(c.step));
-    out.bulk(b"limit");
-    out.int(0);
+    for (name, v) in fields {
+        out.bulk(name);
+        out.int(i64::from(v));
+    }
 }
 
+/// One COMMAND DOCS argument, its members nested.
+fn doc_arg(arg: &Arg, out: &mut ReplyBuf) {
+    out.map(arg.fields.len() + usize::from(!arg.args.is_empty()));
+    for (k, v) in &arg.fields {
+        out.bulk(k.as_bytes());
+        match *k {
+            "key_spec_index" => out.int(v.parse().unwrap_or(-1)),
+            "flags" => {
+                out.set(v.split(',').count());
+                for f in v.split(',') {
+                    out.simple(f);
+                }
+            }
+            _ => out.bulk(v.as_bytes()),
+        }
+    }
+    if !arg.args.is_empty() {
+        out.bulk(b"arguments");
+        out.array(arg.args.len());
+        for a in &arg.args {
+            doc_arg(a, out);
+        }
+    }
+}
+
+/// One command's COMMAND DOCS map, in Redis's field order.
 fn command_docs_entry(reg: &Registry, idx: usize, out: &mut ReplyBuf) {
-    let e = &reg.entries[idx];
-    let c = e.cmd;
+    let d = reg.entries[idx].spec;
     let children: Vec<usize> = reg.children(idx).map(|(i, _)| i).collect();
-    out.map(if children.is_empty() { 4 } else { 5 });
-    out.bulk(b"summary");
-    out.bulk(c.summary.as_bytes());
-    out.bulk(b"since");
-    out.bulk(c.since.as_bytes());
-    out.bulk(b"group");
-    out.bulk(c.group.as_bytes());
-    out.bulk(b"complexity");
-    out.bulk(c.complexity.as_bytes());
+    let len = 3
+        + usize::from(d.complexity.is_some())
+        + usize::from(!d.doc_flags.is_empty())
+        + usize::from(d.deprecated_since.is_some())
+        + usize::from(d.replaced_by.is_some())
+        + usize::from(!d.history.is_empty())
+        + usize::from(!d.args.is_empty())
+        + usize::from(!children.is_empty());
+    out.map(len);
+    for (k, v) in [
+        ("summary", Some(d.summary)),
+        ("since", Some(d.since)),
+        ("group", Some(d.group)),
+        ("complexity", d.complexity),
+    ] {
+        if let Some(v) = v {
+            out.bulk(k.as_bytes());
+            out.bulk(v.as_bytes());
+        }
+    }
+    if !d.doc_flags.is_empty() {
+        out.bulk(b"doc_flags");
+        out.set(d.doc_flags.len());
+        for f in &d.doc_flags {
+            out.simple(f);
+        }
+    }
+    for (k, v) in [
+        ("deprecated_since", d.deprecated_since),
+        ("replaced_by", d.replaced_by),
+    ] {
+        if let Some(v) = v {
+            out.bulk(k.as_bytes());
+            out.bulk(v.as_bytes());
+        }
+    }
+    if !d.history.is_empty() {
+        out.bulk(b"history");
+        out.set(d.history.len());
+        for (version, change) in &d.history {
+            out.array(2);
+            out.bulk(version.as_bytes());
+            out.bulk(change.as_bytes());
+        }
+    }
+    if !d.args.is_empty() {
+        out.bulk(b"arguments");
+        out.array(d.args.len());
+        for a in &d.args {
+            doc_arg(a, out);
+        }
+    }
     if !children.is_empty() {
         out.bulk(b"subcommands");
         out.map(children.len());
@@ -166,7 +287,7 @@ fn command_info_cmd(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     for name in &args[2..] {
         match find_command(reg, name) {
             Some(i) => command_info(reg, i, ctx.out),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())
@@ -228,44 +349,198 @@ fn command_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `COMMAND GETKEYS command [arg ...]`
-fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+/// Redis's `getKeysFromCommandWithSpecs`: the keys of `args` (a whole command) and their flags.
+/// The key specs decide, unless their flags depend on the arguments or they cannot tell (an
+/// unknown or incomplete spec, a bad key count); then the command's own key finder does, as
+/// Redis's `getkeys_proc`.
+fn keys_and_flags(reg: &Registry, idx: usize, args: &[&[u8]]) -> Vec<(usize, u16)> {
+    let spec = reg.entries[idx].spec;
+    let has_keyspec = spec.keys.iter().any(|k| k.flags & key_flags::NOT_KEY == 0);
+    let has_varflags = spec
+        .keys
+        .iter()
+        .any(|k| k.flags & key_flags::VARIABLE_FLAGS != 0);
+    if has_keyspec && !has_varflags {
+        if let Some(keys) = command_spec::keys_from_specs(spec, args) {
+            return keys;
+        }
+    }
+    native_keys(&reg.entries[idx].full_name, args)
+}
+
+/// The key finders of the commands whose key specs cannot always tell (Redis's `setGetKeys`,
+/// `bitfieldGetKeys`, `sortGetKeys`, and `genericGetKeys` behind the `numkeys` commands, which
+/// read the count as `atoi` does and give no flags).
+fn native_keys(name: &str, args: &[&[u8]]) -> Vec<(usize, u16)> {
+    use key_flags::*;
+    let counted = |store: usize, count_at: usize, first: usize| {
+        let n = args.get(count_at).map_or(0, |a| atoi(a));
+        let Ok(n) = usize::try_from(n) else {
+            return Vec::new();
+        };
+        if n < 1 || n > args.len().saturating_sub(first) {
+            return Vec::new();
+        }
+        let mut keys: Vec<(usize, u16)> = (first..first + n).map(|p| (p, 0)).collect();
+        if store > 0 {
+            keys.push((store, 0));
+        }
+        keys
+    };
+    match name {
+        "set" => {
+            let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+            let flags = if get {
+                RW | ACCESS | UPDATE
+            } else {
+                OW | UPDATE
+            };
+            vec![(1, flags)]
+        }
+        "bitfield" => {
+            let mut readonly = true;
+            let mut i = 2;
+            while i < args.len() {
+                let rest = args.len() - i - 1;
+                let a = args[i];
+                if a.eq_ignore_ascii_case(b"get") && rest >= 2 {
+                    i += 2;
+                } else if (a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby"))
+                    && rest >= 3
+                {
+                    readonly = false;
+                    break;
+                } else if a.eq_ignore_ascii_case(b"overflow") && rest >= 1 {
+                    i += 1;
+                } else {
+                    // A syntax error: safer to assume a write.
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            let flags = if readonly {
+                RO | ACCESS
+            } else {
+                RW | ACCESS | UPDATE
+            };
+            vec![(1, flags)]
+        }
+        "sort" => {
+            let mut keys = vec![(1, RO | ACCESS)];
+            let mut store = None;
+            let mut i = 2;
+            while i < args.len() {
+                let a = args[i];
+                if a.eq_ignore_ascii_case(b"limit") {
+                    i += 2;
+                } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+                    i += 1;
+                } else if a.eq_ignore_ascii_case(b"store") && i + 1 < args.len() {
+                    // The last STORE wins, as SORT itself reads it.
+                    store = Some(i + 1);
+                }
+                i += 1;
+            }
+            keys.extend(store.map(|p| (p, OW | UPDATE)));
+            keys
+        }
+        "sort_ro" => vec![(1, RO | ACCESS)],
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => counted(0, 2, 3),
+        "blmpop" | "bzmpop" => counted(0, 2, 3),
+        "zunionstore" | "zinterstore" | "zdiffstore" => counted(1, 2, 3),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            counted(0, 1, 2)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// C's `atoi`: leading blanks, a sign, digits, and whatever follows ignored.
+fn atoi(s: &[u8]) -> i64 {
+    let mut i = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for &c in s[i..].iter().take_while(|c| c.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+/// `COMMAND GETKEYS command [arg ...]` and `COMMAND GETKEYSANDFLAGS command [arg ...]`.
+fn getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]], with_flags: bool) -> CmdResult {
     let reg = &ctx.engine.registry;
     let sub = &args[2..];
     let Some(top) = reg.lookup(sub[0]) else {
         return Err(CmdError::from_static("ERR Invalid command specified"));
     };
-    let idx = if reg.entries[top].cmd.subcommands.is_empty() {
+    let idx = if reg.entries[top].cmd.subcommands.is_empty() || sub.len() == 1 {
         top
     } else {
-        match sub.get(1).and_then(|s| reg.lookup_sub(top, s)) {
+        match reg.lookup_sub(top, sub[1]) {
             Some(i) => i,
             None => return Err(CmdError::from_static("ERR Invalid command specified")),
         }
     };
-    let cmd = reg.entries[idx].cmd;
-    if cmd.first_key <= 0 && cmd.numkeys <= 0 && cmd.getkeys.is_none() {
+    let entry = &reg.entries[idx];
+    let has_keys = entry
+        .spec
+        .keys
+        .iter()
+        .any(|k| k.flags & key_flags::NOT_KEY == 0);
+    if !has_keys {
         return Err(CmdError::from_static(
             "ERR The command has no key arguments",
         ));
     }
     let argc = sub.len() as i64;
-    if (cmd.arity > 0 && i64::from(cmd.arity) != argc) || argc < -i64::from(cmd.arity) {
+    let arity = i64::from(entry.cmd.arity);
+    if (arity > 0 && arity != argc) || argc < -arity {
         return Err(CmdError::from_static(
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let pos = reg.key_positions(idx, sub);
-    if pos.is_empty() {
+    let keys = keys_and_flags(reg, idx, sub);
+    if keys.is_empty() && entry.cmd.flags & NO_MANDATORY_KEYS == 0 {
         return Err(CmdError::from_static(
             "ERR Invalid arguments specified for command",
         ));
     }
-    ctx.out.array(pos.len());
-    for p in pos {
-        ctx.out.bulk(sub[p]);
+    ctx.out.array(keys.len());
+    for (pos, flags) in keys {
+        if with_flags {
+            ctx.out.array(2);
+            ctx.out.bulk(sub[pos]);
+            key_flag_set(flags, ctx.out);
+        } else {
+            ctx.out.bulk(sub[pos]);
+        }
     }
     Ok(())
+}
+
+/// `COMMAND GETKEYS command [arg ...]`
+fn command_getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    getkeys(ctx, args, false)
+}
+
+/// `COMMAND GETKEYSANDFLAGS command [arg ...]`
+fn command_getkeysandflags(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    getkeys(ctx, args, true)
 }
 
 /// `COMMAND HELP`
@@ -290,6 +565,8 @@ fn command_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     );
     Ok(())
@@ -382,34 +659,110 @@ fn slowlog_container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 
 #[rustfmt::skip]
 const SLOWLOG: &[Command] = &[
-    cmd!("get", -2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Returns the slow log's entries.", "2.2.12", "O(N) where N is the number of entries returned", slowlog_get),
-    cmd!("len", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Returns the number of entries in the slow log.", "2.2.12", "O(1)", slowlog_len),
-    cmd!("reset", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], "server", "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog", slowlog_reset),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Show helpful text about the different subcommands", "6.2.0", "O(1)", slowlog_help),
+    cmd!("get", -2, ADMIN | LOADING | STALE, 0, 0, 0, [], slowlog_get),
+    cmd!("len", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], slowlog_len),
+    cmd!("reset", 2, ADMIN | LOADING | STALE, 0, 0, 0, [], slowlog_reset),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], slowlog_help),
 ];
 
 #[rustfmt::skip]
 const SUBCOMMANDS: &[Command] = &[
-    cmd!("count", 2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns a count of commands.", "2.8.13", "O(1)", command_count),
-    cmd!("info", -2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns information about one, multiple or all commands.", "2.8.13", "O(N) where N is the number of commands to look up", command_info_cmd),
-    cmd!("docs", -2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns documentary information about one, multiple or all commands.", "7.0.0", "O(N) where N is the number of commands to look up", command_docs),
-    cmd!("list", -2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns a list of command names.", "7.0.0", "O(N) where N is the total number of Redis commands", command_list),
-    cmd!("getkeys", -4, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Extracts the key names from an arbitrary command.", "2.8.13", "O(N) where N is the number of arguments to the command", command_getkeys),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", command_help),
+    cmd!("count", 2, LOADING | STALE, 0, 0, 0, ["connection"], command_count),
+    cmd!("info", -2, LOADING | STALE, 0, 0, 0, ["connection"], command_info_cmd),
+    cmd!("docs", -2, LOADING | STALE, 0, 0, 0, ["connection"], command_docs),
+    cmd!("list", -2, LOADING | STALE, 0, 0, 0, ["connection"], command_list),
+    cmd!("getkeys", -4, LOADING | STALE, 0, 0, 0, ["connection"], command_getkeys),
+    cmd!("getkeysandflags", -4, LOADING | STALE, 0, 0, 0, ["connection"], command_getkeysandflags),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["connection"], command_help),
 ];
 
 /// The introspection family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], "server", "Returns the server time.", "2.6.0", "O(1)", time),
-    cmd!("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "server", "Listens for all requests received by the server in real-time.", "1.0.0", "", monitor),
-    cmd!("info", -1, LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns information and statistics about the server.", "1.0.0", "O(1)", info),
+    cmd!("time", 1, LOADING | STALE | FAST, 0, 0, 0, [], time),
+    cmd!("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], monitor),
+    cmd!("info", -1, LOADING | STALE, 0, 0, 0, ["dangerous"], info),
     Command {
         subcommands: SLOWLOG,
-        ..cmd!("slowlog", -2, 0, 0, 0, 0, [], "server", "A container for slow log commands.", "2.2.12", "Depends on subcommand.", slowlog_container)
+        ..cmd!("slowlog", -2, 0, 0, 0, 0, [], slowlog_container)
     },
     Command {
         subcommands: SUBCOMMANDS,
-        ..cmd!("command", -1, LOADING | STALE, 0, 0, 0, ["connection"], "server", "Returns detailed information about all commands.", "2.8.13", "O(N) where N is the total number of Redis commands", command_all)
+        ..cmd!("command", -1, LOADING | STALE, 0, 0, 0, ["connection"], command_all)
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command_spec::Arg;
+
+    /// One argument list for `args`: every optional part present, `oneof` by `choice`, each
+    /// repeated argument twice, numkeys agreeing with the keys after it.
+    fn sample(args: &[Arg], choice: usize, out: &mut Vec<Vec<u8>>) {
+        for a in args {
+            let reps = if a.has_flag("multiple") { 2 } else { 1 };
+            for i in 0..reps {
+                if let Some(token) = a.get("token") {
+                    if i == 0 || a.has_flag("multiple_token") {
+                        out.push(token.as_bytes().to_vec());
+                    }
+                }
+                let name = a.get("name").unwrap_or("");
+                match a.get("type").unwrap_or("") {
+                    "oneof" => sample(&a.args[choice % a.args.len()..][..1], choice, out),
+                    "block" => sample(&a.args, choice, out),
+                    "pure-token" => {}
+                    "key" => out.push(format!("key{}", out.len()).into_bytes()),
+                    "integer" if name.contains("numkeys") => out.push(b"2".to_vec()),
+                    "integer" | "double" | "unix-time" => out.push(b"1".to_vec()),
+                    _ => out.push(b"v".to_vec()),
+                }
+            }
+        }
+    }
+
+    /// The call path locks the shards of `Registry::key_positions` (first/last/step, numkeys,
+    /// the command's finder); every key the key specs name must be among them, or a command
+    /// could touch a key it holds no lock for.
+    #[test]
+    fn every_key_the_specs_name_is_a_key_the_call_path_locks() {
+        let reg = Registry::new(crate::families::TABLES);
+        let mut checked = 0;
+        for (idx, e) in reg.entries.iter().enumerate() {
+            if !e.cmd.subcommands.is_empty() {
+                continue;
+            }
+            for choice in 0..3 {
+                let mut argv: Vec<Vec<u8>> = e
+                    .full_name
+                    .split('|')
+                    .map(|s| s.as_bytes().to_vec())
+                    .collect();
+                sample(&e.spec.args, choice, &mut argv);
+                let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                let locked = reg.key_positions(idx, &args);
+                for (pos, _) in keys_and_flags(&reg, idx, &args) {
+                    assert!(
+                        locked.contains(&pos),
+                        "{}: key at {pos} of {:?} is not locked ({locked:?})",
+                        e.full_name,
+                        String::from_utf8_lossy(&argv.join(&b' '))
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} keys checked");
+    }
+
+    #[test]
+    fn atoi_reads_as_c_does() {
+        assert_eq!(atoi(b"12"), 12);
+        assert_eq!(atoi(b"  -3x"), -3);
+        assert_eq!(atoi(b"+7"), 7);
+        assert_eq!(atoi(b"x1"), 0);
+        assert_eq!(atoi(b""), 0);
+        assert_eq!(atoi(b"99999999999999999999999"), i64::MAX);
+    }
+}

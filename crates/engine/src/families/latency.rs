@@ -142,13 +142,13 @@ fn latency_container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 
 #[rustfmt::skip]
 const LATENCY: &[Command] = &[
-    cmd!("reset", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Resets the latency data for one or more events.", "2.8.13", "O(1)", latency_reset),
-    cmd!("latest", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns the latest latency samples for all events.", "2.8.13", "O(1)", latency_latest),
-    cmd!("history", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns timestamp-latency samples for an event.", "2.8.13", "O(1)", latency_history),
-    cmd!("histogram", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns the cumulative distribution of latencies of a subset or all commands.", "7.0.0", "O(N) where N is the number of commands with latency information being retrieved.", latency_histogram),
-    cmd!("doctor", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns a human-readable latency analysis report.", "2.8.13", "O(1)", latency_doctor),
-    cmd!("graph", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], "server", "Returns a latency graph for an event.", "2.8.13", "O(1)", latency_graph),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Returns helpful text about the different subcommands.", "2.8.13", "O(1)", latency_help),
+    cmd!("reset", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_reset),
+    cmd!("latest", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_latest),
+    cmd!("history", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_history),
+    cmd!("histogram", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_histogram),
+    cmd!("doctor", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_doctor),
+    cmd!("graph", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], latency_graph),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], latency_help),
 ];
 
 /// The LATENCY row of the command table.
@@ -156,6 +156,6 @@ const LATENCY: &[Command] = &[
 pub const COMMANDS: &[Command] = &[
     Command {
         subcommands: LATENCY,
-        ..cmd!("latency", -2, 0, 0, 0, 0, [], "server", "A container for latency diagnostics commands.", "2.8.13", "Depends on subcommand.", latency_container)
+        ..cmd!("latency", -2, 0, 0, 0, 0, [], latency_container)
     },
 ];

@@ -270,7 +270,7 @@ fn lolwut(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// The LOLWUT row of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("lolwut", -1, READONLY | FAST, 0, 0, 0, [], "server", "Display some computer art and the Redis version", "5.0.0", "", lolwut),
+    cmd!("lolwut", -1, READONLY | FAST, 0, 0, 0, [], lolwut),
 ];
 
 #[cfg(test)]

@@ -209,12 +209,12 @@ fn container(_: &mut Ctx<'_>, _: &[&[u8]]) -> CmdResult {
 /// MEMORY's subcommands.
 #[rustfmt::skip]
 const MEMORY: &[Command] = &[
-    cmd!("doctor", 2, 0, 0, 0, 0, [], "server", "Outputs a memory problems report.", "4.0.0", "O(1)", memory_doctor),
-    cmd!("malloc-stats", 2, 0, 0, 0, 0, [], "server", "Returns the allocator statistics.", "4.0.0", "Depends on how much memory is allocated, could be slow", memory_malloc_stats),
-    cmd!("purge", 2, 0, 0, 0, 0, [], "server", "Asks the allocator to release memory.", "4.0.0", "Depends on how much memory is allocated, could be slow", memory_purge),
-    cmd!("stats", 2, 0, 0, 0, 0, [], "server", "Returns details about memory usage.", "4.0.0", "O(1)", memory_stats),
-    cmd!("usage", -3, READONLY, 2, 2, 1, ["read"], "server", "Estimates the memory usage of a key.", "4.0.0", "O(N) where N is the number of samples.", memory_usage),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "server", "Returns helpful text about the different subcommands.", "4.0.0", "O(1)", memory_help),
+    cmd!("doctor", 2, 0, 0, 0, 0, [], memory_doctor),
+    cmd!("malloc-stats", 2, 0, 0, 0, 0, [], memory_malloc_stats),
+    cmd!("purge", 2, 0, 0, 0, 0, [], memory_purge),
+    cmd!("stats", 2, 0, 0, 0, 0, [], memory_stats),
+    cmd!("usage", -3, READONLY, 2, 2, 1, ["read"], memory_usage),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], memory_help),
 ];
 
 /// The memory family's rows of the command table.
@@ -222,6 +222,6 @@ const MEMORY: &[Command] = &[
 pub const COMMANDS: &[Command] = &[
     Command {
         subcommands: MEMORY,
-        ..cmd!("memory", -2, 0, 0, 0, 0, [], "server", "A container for memory diagnostics commands.", "4.0.0", "Depends on subcommand.", container)
+        ..cmd!("memory", -2, 0, 0, 0, 0, [], container)
     },
 ];

@@ -261,11 +261,11 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
 /// DUMP, RESTORE, SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE and SHUTDOWN's table rows.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", shutdown),
-    cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], "generic", "Returns a serialized representation of the value stored at a key.", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", dump_cmd),
-    cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], "generic", "Creates a key from the serialized representation of a value.", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", restore),
-    cmd!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, 0, 0, ["dangerous"], "server", "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", save),
-    cmd!("bgsave", -1, ADMIN | NOSCRIPT, 0, 0, 0, ["dangerous"], "server", "Asynchronously saves the database(s) to disk.", "1.0.0", "O(1)", bgsave),
-    cmd!("bgrewriteaof", 1, ADMIN | NOSCRIPT, 0, 0, 0, ["dangerous"], "server", "Asynchronously rewrites the append-only file to disk.", "1.0.0", "O(1)", bgrewriteaof),
-    cmd!("lastsave", 1, LOADING | STALE | FAST, 0, 0, 0, ["admin", "dangerous"], "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)", lastsave),
+    cmd!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, 0, 0, [], shutdown),
+    cmd!("dump", 2, READONLY, 1, 1, 1, ["keyspace"], dump_cmd),
+    cmd!("restore", -4, WRITE | DENYOOM, 1, 1, 1, ["keyspace", "dangerous"], restore),
+    cmd!("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, 0, 0, 0, ["dangerous"], save),
+    cmd!("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, 0, 0, 0, ["dangerous"], bgsave),
+    cmd!("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, 0, 0, 0, ["dangerous"], bgrewriteaof),
+    cmd!("lastsave", 1, LOADING | STALE | FAST, 0, 0, 0, ["admin", "dangerous"], lastsave),
 ];

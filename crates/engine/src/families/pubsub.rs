@@ -261,27 +261,27 @@ pub fn reset(ctx: &mut Ctx<'_>) {
 
 #[rustfmt::skip]
 const SUBCOMMANDS: &[Command] = &[
-    cmd!("channels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the active channels.", "2.8.0", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", pubsub_channels),
-    cmd!("numpat", 2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns a count of unique pattern subscriptions.", "2.8.0", "O(1)", pubsub_numpat),
-    cmd!("numsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns a count of subscribers to channels.", "2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", pubsub_numsub),
-    cmd!("shardchannels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the active shard channels.", "7.0.0", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", pubsub_shardchannels),
-    cmd!("shardnumsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns the count of subscribers of shard channels.", "7.0.0", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", pubsub_shardnumsub),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], "pubsub", "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", pubsub_help),
+    cmd!("channels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], pubsub_channels),
+    cmd!("numpat", 2, PUBSUB | LOADING | STALE, 0, 0, 0, [], pubsub_numpat),
+    cmd!("numsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], pubsub_numsub),
+    cmd!("shardchannels", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], pubsub_shardchannels),
+    cmd!("shardnumsub", -2, PUBSUB | LOADING | STALE, 0, 0, 0, [], pubsub_shardnumsub),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, [], pubsub_help),
 ];
 
 /// The pub/sub family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("subscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels.", "2.0.0", "O(N) where N is the number of channels to subscribe to.", subscribe),
-    cmd!("unsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages posted to channels.", "2.0.0", "O(N) where N is the number of channels to unsubscribe.", unsubscribe),
-    cmd!("psubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Listens for messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to subscribe to.", psubscribe),
-    cmd!("punsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], "pubsub", "Stops listening to messages published to channels that match one or more patterns.", "2.0.0", "O(N) where N is the number of patterns to unsubscribe.", punsubscribe),
-    cmd!("ssubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Listens for messages published to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to subscribe to.", ssubscribe),
-    cmd!("sunsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], "pubsub", "Stops listening to messages posted to shard channels.", "7.0.0", "O(N) where N is the number of shard channels to unsubscribe.", sunsubscribe),
-    cmd!("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 0, 0, 0, [], "pubsub", "Posts a message to a channel.", "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", publish),
-    cmd!("spublish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 1, 1, 1, [], "pubsub", "Post a message to a shard channel", "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.", spublish),
+    cmd!("subscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], subscribe),
+    cmd!("unsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], unsubscribe),
+    cmd!("psubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], psubscribe),
+    cmd!("punsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 0, 0, 0, [], punsubscribe),
+    cmd!("ssubscribe", -2, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], ssubscribe),
+    cmd!("sunsubscribe", -1, SUBSCRIBED | PUBSUB | NOSCRIPT | LOADING | STALE, 1, -1, 1, [], sunsubscribe),
+    cmd!("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 0, 0, 0, [], publish),
+    cmd!("spublish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, 1, 1, 1, [], spublish),
     Command {
         subcommands: SUBCOMMANDS,
-        ..cmd!("pubsub", -2, 0, 0, 0, 0, [], "pubsub", "A container for Pub/Sub commands.", "2.8.0", "Depends on subcommand.", container)
+        ..cmd!("pubsub", -2, 0, 0, 0, 0, [], container)
     },
 ];

@@ -515,26 +515,26 @@ fn function_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// SCRIPT's subcommands.
 #[rustfmt::skip]
 const SCRIPT: &[Command] = &[
-    cmd!("load", 3, NOSCRIPT | STALE, 0, 0, 0, ["scripting"], "scripting", "Loads a server-side Lua script to the script cache.", "2.6.0", "O(N) with N being the length in bytes of the script body.", script_load),
-    cmd!("debug", 3, NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Sets the debug mode of server-side Lua scripts.", "3.2.0", "O(1)", script_debug),
-    cmd!("exists", -3, NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", script_exists),
-    cmd!("flush", -2, NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Removes all server-side Lua scripts from the script cache.", "2.6.0", "O(N) with N being the number of scripts in cache", script_flush),
-    cmd!("kill", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], "scripting", "Terminates a server-side Lua script during execution.", "2.6.0", "O(1)", script_kill),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["scripting"], "scripting", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", script_help),
+    cmd!("load", 3, NOSCRIPT | STALE, 0, 0, 0, ["scripting"], script_load),
+    cmd!("debug", 3, NOSCRIPT, 0, 0, 0, ["scripting"], script_debug),
+    cmd!("exists", -3, NOSCRIPT, 0, 0, 0, ["scripting"], script_exists),
+    cmd!("flush", -2, NOSCRIPT, 0, 0, 0, ["scripting"], script_flush),
+    cmd!("kill", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], script_kill),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["scripting"], script_help),
 ];
 
 /// FUNCTION's subcommands.
 #[rustfmt::skip]
 const FUNCTION: &[Command] = &[
-    cmd!("load", -3, WRITE | DENYOOM | NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Creates a library.", "7.0.0", "O(1) (considering compilation time is redundant)", function_load),
-    cmd!("list", -2, NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Returns information about all libraries.", "7.0.0", "O(N) where N is the number of functions", function_list),
-    cmd!("delete", 3, WRITE | NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Deletes a library and its functions.", "7.0.0", "O(1)", function_delete),
-    cmd!("dump", 2, NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Dumps all libraries into a serialized binary payload.", "7.0.0", "O(N) where N is the number of functions", function_dump),
-    cmd!("restore", -3, WRITE | DENYOOM | NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Restores all libraries from a payload.", "7.0.0", "O(N) where N is the number of functions on the payload", function_restore),
-    cmd!("flush", -2, WRITE | NOSCRIPT, 0, 0, 0, ["scripting"], "scripting", "Deletes all libraries and functions.", "7.0.0", "O(N) where N is the number of functions deleted", function_flush),
-    cmd!("stats", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], "scripting", "Returns information about a function during execution.", "7.0.0", "O(1)", function_stats),
-    cmd!("kill", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], "scripting", "Terminates a function during execution.", "7.0.0", "O(1)", function_kill),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["scripting"], "scripting", "Returns helpful text about the different subcommands.", "7.0.0", "O(1)", function_help),
+    cmd!("load", -3, WRITE | DENYOOM | NOSCRIPT, 0, 0, 0, ["scripting"], function_load),
+    cmd!("list", -2, NOSCRIPT, 0, 0, 0, ["scripting"], function_list),
+    cmd!("delete", 3, WRITE | NOSCRIPT, 0, 0, 0, ["scripting"], function_delete),
+    cmd!("dump", 2, NOSCRIPT, 0, 0, 0, ["scripting"], function_dump),
+    cmd!("restore", -3, WRITE | DENYOOM | NOSCRIPT, 0, 0, 0, ["scripting"], function_restore),
+    cmd!("flush", -2, WRITE | NOSCRIPT, 0, 0, 0, ["scripting"], function_flush),
+    cmd!("stats", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], function_stats),
+    cmd!("kill", 2, NOSCRIPT | ALLOW_BUSY, 0, 0, 0, ["scripting"], function_kill),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["scripting"], function_help),
 ];
 
 const RUN_FLAGS: u32 =
@@ -543,12 +543,12 @@ const RUN_FLAGS: u32 =
 /// The scripting family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command { numkeys: 2, ..cmd!("eval", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], "scripting", "Executes a server-side Lua script.", "2.6.0", "Depends on the script that is executed.", eval) },
-    Command { numkeys: 2, ..cmd!("evalsha", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], "scripting", "Executes a server-side Lua script by SHA1 digest.", "2.6.0", "Depends on the script that is executed.", evalsha) },
-    Command { numkeys: 2, ..cmd!("eval_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], "scripting", "Executes a read-only server-side Lua script.", "7.0.0", "Depends on the script that is executed.", eval_ro) },
-    Command { numkeys: 2, ..cmd!("evalsha_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], "scripting", "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0", "Depends on the script that is executed.", evalsha_ro) },
-    Command { numkeys: 2, ..cmd!("fcall", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], "scripting", "Invokes a function.", "7.0.0", "Depends on the function that is executed.", fcall) },
-    Command { numkeys: 2, ..cmd!("fcall_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], "scripting", "Invokes a read-only function.", "7.0.0", "Depends on the function that is executed.", fcall_ro) },
-    Command { subcommands: SCRIPT, ..cmd!("script", -2, 0, 0, 0, 0, [], "scripting", "A container for Lua scripts management commands.", "2.6.0", "Depends on subcommand.", container) },
-    Command { subcommands: FUNCTION, ..cmd!("function", -2, 0, 0, 0, 0, [], "scripting", "A container for function commands.", "7.0.0", "Depends on subcommand.", container) },
+    Command { numkeys: 2, ..cmd!("eval", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], eval) },
+    Command { numkeys: 2, ..cmd!("evalsha", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], evalsha) },
+    Command { numkeys: 2, ..cmd!("eval_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], eval_ro) },
+    Command { numkeys: 2, ..cmd!("evalsha_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], evalsha_ro) },
+    Command { numkeys: 2, ..cmd!("fcall", -3, RUN_FLAGS | MAY_REPLICATE, 0, 0, 0, ["scripting"], fcall) },
+    Command { numkeys: 2, ..cmd!("fcall_ro", -3, RUN_FLAGS | READONLY, 0, 0, 0, ["scripting"], fcall_ro) },
+    Command { subcommands: SCRIPT, ..cmd!("script", -2, 0, 0, 0, 0, [], container) },
+    Command { subcommands: FUNCTION, ..cmd!("function", -2, 0, 0, 0, 0, [], container) },
 ];

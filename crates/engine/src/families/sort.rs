@@ -325,6 +325,6 @@ fn reads_other_keys(args: &[&[u8]]) -> bool {
 /// SORT's table rows.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command { getkeys: Some(store_key), alone: Some(reads_other_keys), ..cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort) },
-    Command { alone: Some(reads_other_keys), ..cmd!("sort_ro", -2, READONLY, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], "generic", "Returns the sorted elements of a list, a set, or a sorted set.", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", sort_ro) },
+    Command { getkeys: Some(store_key), alone: Some(reads_other_keys), ..cmd!("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], sort) },
+    Command { alone: Some(reads_other_keys), ..cmd!("sort_ro", -2, READONLY | MOVABLE_KEYS, 1, 1, 1, ["set", "sortedset", "list", "dangerous"], sort_ro) },
 ];

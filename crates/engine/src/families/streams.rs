@@ -1883,38 +1883,38 @@ fn xinfo_help(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 #[rustfmt::skip]
 const XGROUP_SUBCOMMANDS: &[Command] = &[
-    cmd!("create", -5, WRITE | DENYOOM, 2, 2, 1, ["stream"], "stream", "Creates a consumer group.", "5.0.0", "O(1)", xgroup_create),
-    cmd!("setid", -5, WRITE, 2, 2, 1, ["stream"], "stream", "Sets the last-delivered ID of a consumer group.", "5.0.0", "O(1)", xgroup_setid),
-    cmd!("destroy", 4, WRITE, 2, 2, 1, ["stream"], "stream", "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", xgroup_destroy),
-    cmd!("createconsumer", 5, WRITE | DENYOOM, 2, 2, 1, ["stream"], "stream", "Creates a consumer in a consumer group.", "6.2.0", "O(1)", xgroup_createconsumer),
-    cmd!("delconsumer", 5, WRITE, 2, 2, 1, ["stream"], "stream", "Deletes a consumer from a consumer group.", "5.0.0", "O(1)", xgroup_delconsumer),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["stream"], "stream", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", xgroup_help),
+    cmd!("create", -5, WRITE | DENYOOM, 2, 2, 1, ["stream"], xgroup_create),
+    cmd!("setid", -5, WRITE, 2, 2, 1, ["stream"], xgroup_setid),
+    cmd!("destroy", 4, WRITE, 2, 2, 1, ["stream"], xgroup_destroy),
+    cmd!("createconsumer", 5, WRITE | DENYOOM, 2, 2, 1, ["stream"], xgroup_createconsumer),
+    cmd!("delconsumer", 5, WRITE, 2, 2, 1, ["stream"], xgroup_delconsumer),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["stream"], xgroup_help),
 ];
 
 #[rustfmt::skip]
 const XINFO_SUBCOMMANDS: &[Command] = &[
-    cmd!("stream", -3, READONLY, 2, 2, 1, ["stream"], "stream", "Returns information about a stream.", "5.0.0", "O(1)", xinfo_stream),
-    cmd!("groups", 3, READONLY, 2, 2, 1, ["stream"], "stream", "Returns a list of the consumer groups of a stream.", "5.0.0", "O(1)", xinfo_groups),
-    cmd!("consumers", 4, READONLY, 2, 2, 1, ["stream"], "stream", "Returns a list of the consumers in a consumer group.", "5.0.0", "O(1)", xinfo_consumers),
-    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["stream"], "stream", "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", xinfo_help),
+    cmd!("stream", -3, READONLY, 2, 2, 1, ["stream"], xinfo_stream),
+    cmd!("groups", 3, READONLY, 2, 2, 1, ["stream"], xinfo_groups),
+    cmd!("consumers", 4, READONLY, 2, 2, 1, ["stream"], xinfo_consumers),
+    cmd!("help", 2, LOADING | STALE, 0, 0, 0, ["stream"], xinfo_help),
 ];
 
 /// The stream family's rows.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("xadd", -5, WRITE | DENYOOM | FAST, 1, 1, 1, ["stream"], "stream", "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", xadd),
-    cmd!("xrange", -4, READONLY, 1, 1, 1, ["stream"], "stream", "Returns the messages from a stream within a range of IDs.", "5.0.0", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", xrange),
-    cmd!("xrevrange", -4, READONLY, 1, 1, 1, ["stream"], "stream", "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", xrevrange),
-    cmd!("xlen", 2, READONLY | FAST, 1, 1, 1, ["stream"], "stream", "Return the number of messages in a stream.", "5.0.0", "O(1)", xlen),
-    cmd!("xdel", -3, WRITE | FAST, 1, 1, 1, ["stream"], "stream", "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", xdel),
-    cmd!("xtrim", -4, WRITE, 1, 1, 1, ["stream"], "stream", "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", xtrim),
-    cmd!("xsetid", -3, WRITE | DENYOOM | FAST, 1, 1, 1, ["stream"], "stream", "An internal command for replicating stream values.", "5.0.0", "O(1)", xsetid),
-    Command { getkeys: Some(read_keys), ..cmd!("xread", -4, READONLY | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["stream"], "stream", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", "5.0.0", "", xread) },
-    Command { getkeys: Some(read_keys), ..cmd!("xreadgroup", -7, WRITE | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["stream"], "stream", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", xreadgroup) },
-    cmd!("xack", -4, WRITE | FAST, 1, 1, 1, ["stream"], "stream", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", xack),
-    cmd!("xpending", -3, READONLY, 1, 1, 1, ["stream"], "stream", "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", xpending),
-    cmd!("xclaim", -6, WRITE | FAST, 1, 1, 1, ["stream"], "stream", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", xclaim),
-    cmd!("xautoclaim", -6, WRITE | FAST, 1, 1, 1, ["stream"], "stream", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "6.2.0", "O(1) if COUNT is small.", xautoclaim),
-    Command { subcommands: XGROUP_SUBCOMMANDS, ..cmd!("xgroup", -2, 0, 0, 0, 0, [], "stream", "A container for consumer groups commands.", "5.0.0", "Depends on subcommand.", container) },
-    Command { subcommands: XINFO_SUBCOMMANDS, ..cmd!("xinfo", -2, 0, 0, 0, 0, [], "stream", "A container for stream introspection commands.", "5.0.0", "Depends on subcommand.", container) },
+    cmd!("xadd", -5, WRITE | DENYOOM | FAST, 1, 1, 1, ["stream"], xadd),
+    cmd!("xrange", -4, READONLY, 1, 1, 1, ["stream"], xrange),
+    cmd!("xrevrange", -4, READONLY, 1, 1, 1, ["stream"], xrevrange),
+    cmd!("xlen", 2, READONLY | FAST, 1, 1, 1, ["stream"], xlen),
+    cmd!("xdel", -3, WRITE | FAST, 1, 1, 1, ["stream"], xdel),
+    cmd!("xtrim", -4, WRITE, 1, 1, 1, ["stream"], xtrim),
+    cmd!("xsetid", -3, WRITE | DENYOOM | FAST, 1, 1, 1, ["stream"], xsetid),
+    Command { getkeys: Some(read_keys), ..cmd!("xread", -4, READONLY | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["stream"], xread) },
+    Command { getkeys: Some(read_keys), ..cmd!("xreadgroup", -7, WRITE | BLOCKING | MOVABLE_KEYS, 0, 0, 0, ["stream"], xreadgroup) },
+    cmd!("xack", -4, WRITE | FAST, 1, 1, 1, ["stream"], xack),
+    cmd!("xpending", -3, READONLY, 1, 1, 1, ["stream"], xpending),
+    cmd!("xclaim", -6, WRITE | FAST, 1, 1, 1, ["stream"], xclaim),
+    cmd!("xautoclaim", -6, WRITE | FAST, 1, 1, 1, ["stream"], xautoclaim),
+    Command { subcommands: XGROUP_SUBCOMMANDS, ..cmd!("xgroup", -2, 0, 0, 0, 0, [], container) },
+    Command { subcommands: XINFO_SUBCOMMANDS, ..cmd!("xinfo", -2, 0, 0, 0, 0, [], container) },
 ];

@@ -146,9 +146,9 @@ fn unwatch(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// The transaction family's rows of the command table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd!("multi", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Starts a transaction.", "1.2.0", "O(1)", multi),
-    cmd!("exec", 1, EXCLUSIVE | IN_MULTI | NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, 0, 0, 0, ["transaction"], "transactions", "Executes all commands in a transaction.", "1.2.0", "Depends on commands in the transaction", exec),
-    cmd!("discard", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Discards a transaction.", "2.0.0", "O(N), when N is the number of queued commands", discard),
-    cmd!("watch", -2, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 1, -1, 1, ["transaction"], "transactions", "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", "O(1) for every key.", watch),
-    cmd!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], "transactions", "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", unwatch),
+    cmd!("multi", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], multi),
+    cmd!("exec", 1, EXCLUSIVE | IN_MULTI | NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, 0, 0, 0, ["transaction"], exec),
+    cmd!("discard", 1, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], discard),
+    cmd!("watch", -2, IN_MULTI | NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 1, -1, 1, ["transaction"], watch),
+    cmd!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, 0, 0, 0, ["transaction"], unwatch),
 ];
