@@ -418,7 +418,7 @@ fn in_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
 }
 
 /// [`parse_memory`]'s forms with Redis's overflow rules (see [`parse_size`]).
-fn memtoull(v: &str) -> Option<u64> {
+pub fn memtoull(v: &str) -> Option<u64> {
     let lower = v.to_ascii_lowercase();
     let digits_end = lower.bytes().take_while(u8::is_ascii_digit).count();
     let (num, unit) = lower.split_at(digits_end);
@@ -1378,6 +1378,9 @@ pub fn param(name: &str) -> Option<&'static Param> {
 #[derive(Default)]
 pub struct Config {
     values: RwLock<Values>,
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are PLAIN quicklist
+    /// nodes (in RDB files and DEBUG OBJECT). Not a setting: Redis keeps it outside its config.
+    pub packed_threshold: std::sync::atomic::AtomicUsize,
 }
 
 impl Config {
@@ -1385,6 +1388,7 @@ impl Config {
     pub fn new(values: Values) -> Config {
         Config {
             values: RwLock::new(values),
+            packed_threshold: std::sync::atomic::AtomicUsize::new(crate::rdb::PLAIN_THRESHOLD),
         }
     }
 
@@ -1475,6 +1479,9 @@ impl Config {
         crate::rdb::Options {
             compression: v.rdbcompression,
             checksum: v.rdbchecksum,
+            plain_threshold: self
+                .packed_threshold
+                .load(std::sync::atomic::Ordering::Relaxed),
             ..crate::rdb::Options::default()
         }
     }

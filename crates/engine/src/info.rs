@@ -373,7 +373,10 @@ fn section_text(e: &Engine, section: &str, now_ms: u64, out: &mut String) {
             line("role", &"master");
             line("connected_slaves", &0);
             line("master_failover_state", &"no-failover");
-            line("master_replid", &e.run_id);
+            line(
+                "master_replid",
+                &*e.replid.lock().unwrap_or_else(|p| p.into_inner()),
+            );
             line(
                 "master_replid2",
                 &"0000000000000000000000000000000000000000",

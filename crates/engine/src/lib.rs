@@ -198,6 +198,9 @@ pub struct Engine {
     pub clock: Arc<dyn Clock>,
     /// 40 hex characters identifying this run (INFO run_id).
     pub run_id: String,
+    /// The replication ID (INFO master_replid): 40 hex characters, new at start-up and after
+    /// DEBUG CHANGE-REPL-ID. The secondary ID is none (zeros) until a replica is promoted.
+    pub replid: std::sync::Mutex<String>,
     started: Instant,
     /// Unix time (seconds) of start-up: LASTSAVE before any save.
     started_unix: u64,
@@ -233,6 +236,7 @@ impl Engine {
             latency: latency::Monitor::default(),
             clock,
             run_id: rand::hex_id(),
+            replid: std::sync::Mutex::new(rand::hex_id()),
             started: Instant::now(),
             started_unix,
         };

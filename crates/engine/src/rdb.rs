@@ -131,8 +131,9 @@ const T_STREAM_LISTPACKS_3: u8 = 21;
 
 const QUICKLIST_PLAIN: u64 = 1;
 const QUICKLIST_PACKED: u64 = 2;
-/// Elements at least this long get a PLAIN quicklist node (Redis's `packed_threshold`).
-const PLAIN_THRESHOLD: usize = 1 << 30;
+/// Elements at least this long get a PLAIN quicklist node: Redis's default `packed_threshold`
+/// (DEBUG QUICKLIST-PACKED-THRESHOLD changes it).
+pub const PLAIN_THRESHOLD: usize = 1 << 30;
 /// The writer hands its buffer to the output when it grows past this.
 const FLUSH_AT: usize = 64 * 1024;
 
@@ -222,6 +223,8 @@ pub struct Options {
     /// `list-max-listpack-size`: -1 to -5 limit each quicklist node to 4, 8, 16, 32 or 64 KB,
     /// a positive number to that many elements (and 8 KB).
     pub list_max_listpack_size: i64,
+    /// List elements at least this long are PLAIN quicklist nodes of their own.
+    pub plain_threshold: usize,
 }
 
 impl Default for Options {
@@ -238,6 +241,7 @@ impl Default for Options {
             zset_max_listpack_value: 64,
             set_max_intset_entries: 512,
             list_max_listpack_size: -2,
+            plain_threshold: PLAIN_THRESHOLD,
         }
     }
 }
@@ -1235,13 +1239,13 @@ enum QuickNode<'a> {
 }
 
 /// `items` split into quicklist nodes: PACKED listpacks filled up to `list-max-listpack-size`,
-/// PLAIN nodes for elements of 1 GiB or more.
+/// PLAIN nodes for elements of `plain_threshold` (1 GiB) or more.
 fn quicklist_nodes<'a>(items: &'a [Vec<u8>], o: &Options) -> Vec<QuickNode<'a>> {
     let (max_bytes, max_count) = quicklist_limits(o.list_max_listpack_size);
     let mut nodes = Vec::new();
     let mut lp = listpack::Builder::new();
     for item in items {
-        if item.len() >= PLAIN_THRESHOLD {
+        if item.len() >= o.plain_threshold {
             if lp.count() > 0 {
                 nodes.push(QuickNode::Packed(
                     std::mem::replace(&mut lp, listpack::Builder::new()).finish(),
@@ -1276,6 +1280,51 @@ pub fn quicklist_shape(items: &[Vec<u8>], opts: &Options) -> (usize, usize) {
         })
         .sum();
     (nodes.len(), bytes)
+}
+
+/// The nodes of the quicklist a list of `items` makes under `opts`, as DEBUG QUICKLIST shows
+/// them: (PLAIN, bytes, elements) per node.
+pub fn quicklist_layout(items: &[Vec<u8>], opts: &Options) -> Vec<(bool, usize, usize)> {
+    quicklist_nodes(items, opts)
+        .iter()
+        .map(|n| match n {
+            QuickNode::Packed(b) => (false, b.len(), listpack::decode(b).map_or(0, |v| v.len())),
+            QuickNode::Plain(b) => (true, b.len(), 1),
+        })
+        .collect()
+}
+
+/// The listpack Redis would hold `items` in, described entry by entry for DEBUG LISTPACK:
+/// its header, then each entry's offset, size and content.
+pub fn listpack_repr(items: &[&[u8]]) -> String {
+    let mut b = listpack::Builder::new();
+    for item in items {
+        b.push(item);
+    }
+    let lp = b.finish();
+    let mut out = format!(
+        "{{total bytes {}}} {{num entries {}}}\n{{first entry pos 6}}\n",
+        lp.len(),
+        items.len()
+    );
+    let mut at = 6;
+    for (i, item) in listpack::decode(&lp)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let (_, next) = listpack::entry_at(&lp, at);
+        let shown = match item {
+            listpack::Item::Int(v) => format!("[int]{v}"),
+            listpack::Item::Str(s) => format!("[str]{}", String::from_utf8_lossy(s)),
+        };
+        out += &format!(
+            "{{\n\tindex: {i:3},\n\toffset: {at:5},\n\thdr+entrylen+backlen: {},\n\t{shown}\n}}\n",
+            next - at
+        );
+        at = next;
+    }
+    out + "{end}"
 }
 
 fn put_quicklist(out: &mut Vec<u8>, items: &[Vec<u8>], o: &Options) {

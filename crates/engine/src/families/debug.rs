@@ -1,5 +1,6 @@
 //! DEBUG: Redis's debugging subcommands that test suites and tools use (SLEEP, RELOAD, OBJECT,
-//! SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, POPULATE, PROTOCOL, ERROR, LOG, HELP), behind
+//! SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID,
+//! LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD, STRINGMATCH-TEST, HELP), behind
 //! `enable-debug-command` (`no` by default, as Redis 7.0; `local` allows loopback
 //! connections). DEBUG runs alone: while it sleeps or reloads, no other command runs, as in
 //! Redis's single thread.
@@ -7,9 +8,12 @@
 //! DIGEST is Redis's dataset digest, bit for bit (`computeDatasetDigest` in `debug.c`): SHA-1
 //! mixes of keys and values, XORed where order does not matter (set members, hash fields,
 //! sorted-set members, keys), so two servers holding the same data print the same digest.
-//! Subcommands of Redis's DEBUG that poke at its internals (JMAP, QUICKLIST-PACKED-THRESHOLD,
-//! LISTPACK, SDSLEN, CHANGE-REPL-ID before replication exists...) are not listed: they answer
-//! the unknown-subcommand error.
+//! LISTPACK and QUICKLIST describe, in the log, the listpack or quicklist Redis would hold the
+//! value in (the layout the RDB writer produces, under the threshold of the moment: Redis keeps
+//! nodes as they were made); QUICKLIST-PACKED-THRESHOLD moves the size
+//! from which a list element is a PLAIN node of its own there. Subcommands of Redis's DEBUG
+//! that poke at its C internals (JMAP, SDSLEN, MALLCTL, STRUCTSIZE, SEGFAULT...) are not
+//! listed: they answer the unknown-subcommand error.
 
 use super::is;
 use crate::command::{flags::*, CmdResult, Command};
@@ -87,6 +91,41 @@ fn debug(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             ctx.out.error(&msg);
             Ok(())
         }
+        _ if is(sub, "change-repl-id") && n == 2 => {
+            tracing::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
+            *ctx.engine.replid.lock().unwrap_or_else(|p| p.into_inner()) = crate::rand::hex_id();
+            ctx.out.ok();
+            Ok(())
+        }
+        _ if is(sub, "quicklist-packed-threshold") && n == 3 => {
+            // Redis's quicklistisSetPackedThreshold: up to 4 GB less 1 MB; 0 restores 1 GB.
+            let size = std::str::from_utf8(args[2])
+                .ok()
+                .and_then(crate::config::memtoull)
+                .filter(|&sz| sz <= (1u64 << 32) - (1 << 20))
+                .ok_or(CmdError::from_static(
+                    "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+                ))?;
+            let size = if size == 0 {
+                crate::rdb::PLAIN_THRESHOLD
+            } else {
+                usize::try_from(size).unwrap_or(usize::MAX)
+            };
+            ctx.engine
+                .config
+                .packed_threshold
+                .store(size, std::sync::atomic::Ordering::Relaxed);
+            ctx.out.ok();
+            Ok(())
+        }
+        _ if is(sub, "listpack") && n == 3 => layout(ctx, args[2], "listpack"),
+        _ if is(sub, "quicklist") && (n == 3 || n == 4) => layout(ctx, args[2], "quicklist"),
+        _ if is(sub, "stringmatch-test") && n == 2 => {
+            stringmatch_test();
+            ctx.out
+                .simple("Apparently Redis did not crash: test passed");
+            Ok(())
+        }
         _ if is(sub, "log") && n == 3 => {
             tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(args[2]));
             ctx.out.ok();
@@ -100,11 +139,101 @@ fn debug(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     }
 }
 
+/// `DEBUG LISTPACK key` and `DEBUG QUICKLIST key [0|1]`: the value's listpack (a small hash
+/// or sorted set) or quicklist (a list) written to the log, entry by entry or node by node.
+fn layout(ctx: &mut Ctx<'_>, key: &[u8], want: &str) -> CmdResult {
+    let k = ctx.key(key);
+    let opts = ctx.engine.config.rdb_options();
+    let text = super::peek_key(ctx, &k, |e| {
+        let e = e?;
+        if super::keys::encoding_of(&e) != want {
+            return Some(Err(()));
+        }
+        Some(Ok(match crate::dump::to_value(&e) {
+            Value::Hash(pairs) => {
+                let items: Vec<&[u8]> = pairs.iter().flat_map(|(f, v)| [&f[..], &v[..]]).collect();
+                crate::rdb::listpack_repr(&items)
+            }
+            Value::ZSet(mut members) => {
+                // In score order, as the listpack holds them.
+                members.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+                let scores: Vec<Vec<u8>> = members
+                    .iter()
+                    .map(|(_, s)| crate::rdb::d2string(*s).into_bytes())
+                    .collect();
+                let items: Vec<&[u8]> = members
+                    .iter()
+                    .zip(&scores)
+                    .flat_map(|((m, _), s)| [&m[..], &s[..]])
+                    .collect();
+                crate::rdb::listpack_repr(&items)
+            }
+            Value::List(items) => {
+                let nodes = crate::rdb::quicklist_layout(&items, &opts);
+                let mut out = format!(
+                    "{{count : {}}}\n{{len   : {}}}\n{{fill  : {}}}\n",
+                    items.len(),
+                    nodes.len(),
+                    opts.list_max_listpack_size
+                );
+                for (i, (plain, bytes, count)) in nodes.iter().enumerate() {
+                    out += &format!(
+                        "{{quicklist node({i})\n{{container : {}, count: {count}, sz: {bytes}}}\n}}\n",
+                        if *plain { "PLAIN" } else { "PACKED" }
+                    );
+                }
+                out
+            }
+            _ => String::new(),
+        }))
+    });
+    match text {
+        None => Err(crate::error::NO_SUCH_KEY),
+        Some(Err(())) if want == "listpack" => {
+            Err(CmdError::from_static("ERR Not a listpack encoded object."))
+        }
+        Some(Err(())) => Err(CmdError::from_static("ERR Not a quicklist encoded object.")),
+        Some(Ok(text)) => {
+            tracing::info!(
+                "DEBUG {} {}:\n{text}",
+                want.to_uppercase(),
+                String::from_utf8_lossy(key)
+            );
+            ctx.out.simple(if want == "listpack" {
+                "Listpack structure printed on stdout"
+            } else {
+                "Quicklist structure printed on stdout"
+            });
+            Ok(())
+        }
+    }
+}
+
+/// Redis's `stringmatchlen_fuzz_test`: glob matching over random patterns and strings must
+/// terminate without a crash (deep `*` runs, unbalanced `[`, trailing `\\`).
+fn stringmatch_test() {
+    const ALPHABET: &[u8] = b"*?[]\\^-ab";
+    for _ in 0..100_000 {
+        let gen = |max: usize| -> Vec<u8> {
+            let len = crate::rand::below(max);
+            (0..len)
+                .map(|_| ALPHABET[crate::rand::below(ALPHABET.len())])
+                .collect()
+        };
+        let pattern = gen(32);
+        let text = gen(32);
+        std::hint::black_box(crate::glob::matches(&pattern, &text, false));
+    }
+}
+
 fn help(ctx: &mut Ctx<'_>) -> CmdResult {
     super::help_reply(
         ctx,
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         &[
+            "CHANGE-REPL-ID",
+            "    Change the replication IDs of the instance.",
+            "    Dangerous: should be used only for testing the replication subsystem.",
             "DIGEST",
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
@@ -142,8 +271,18 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "QUICKLIST-PACKED-THRESHOLD <size>",
+            "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+            "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "STRINGMATCH-TEST",
+            "    Run a fuzz tester against the stringmatchlen() function.",
+            "LISTPACK <key>",
+            "    Show low level info about the listpack encoding of <key>.",
+            "QUICKLIST <key> [<0|1>]",
+            "    Show low level info about the quicklist encoding of <key>.",
+            "    The optional argument (0 by default) sets the level of detail",
         ],
     );
     Ok(())
@@ -477,3 +616,11 @@ fn hex(d: &[u8; 20]) -> String {
 pub const COMMANDS: &[Command] = &[
     Command { alone: Some(|_| true), ..cmd!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, ["dangerous"], debug) },
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stringmatch_test_terminates() {
+        super::stringmatch_test();
+    }
+}
