@@ -723,3 +723,53 @@ fn the_dashboard_needs_the_password_and_lets_a_browser_prompt() {
         (200, "text/event-stream")
     );
 }
+
+/// Every metric name in a PromQL expression of contrib/grafana/ferrokv.json.
+fn grafana_metric_names(v: &Json, out: &mut BTreeSet<String>) {
+    match v {
+        Json::Object(m) => {
+            for (k, v) in m {
+                match v {
+                    Json::String(text) if ["expr", "query", "definition"].contains(&k.as_str()) => {
+                        let mut rest = text.as_str();
+                        while let Some(at) = rest.find("ferrokv_") {
+                            let name: String = rest[at..]
+                                .chars()
+                                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                                .collect();
+                            rest = &rest[at + name.len()..];
+                            out.insert(name);
+                        }
+                    }
+                    _ => grafana_metric_names(v, out),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| grafana_metric_names(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_grafana_dashboard_names_only_exported_metrics() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../contrib/grafana/ferrokv.json"
+    );
+    let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut names = BTreeSet::new();
+    grafana_metric_names(&doc, &mut names);
+    assert!(names.len() > 20, "{names:?}");
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut c = s.client();
+    c.cmd("SET a 1");
+    c.cmd("GET a");
+    let metrics = parse_prometheus(&String::from_utf8(h.get("/metrics").body).unwrap());
+    let exported: BTreeSet<String> = metrics
+        .keys()
+        .map(|series| series.split('{').next().unwrap().to_string())
+        .collect();
+    let missing: Vec<_> = names.difference(&exported).collect();
+    assert!(missing.is_empty(), "not in /metrics: {missing:?}");
+}
