@@ -773,3 +773,29 @@ fn the_grafana_dashboard_names_only_exported_metrics() {
     let missing: Vec<_> = names.difference(&exported).collect();
     assert!(missing.is_empty(), "not in /metrics: {missing:?}");
 }
+
+#[test]
+fn a_blocked_client_shows_in_metrics_and_the_dashboard_as_in_info() {
+    use std::io::Write;
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut blocked = std::net::TcpStream::connect(s.addr).unwrap();
+    blocked.write_all(b"BLPOP queue 0\r\n").unwrap();
+    let mut c = s.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let info = match c.cmd("INFO clients") {
+            Value::Bulk(b) => String::from_utf8(b).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        if info.contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let metrics = parse_prometheus(&String::from_utf8(h.get("/metrics").body).unwrap());
+    assert_eq!(metrics["ferrokv_blocked_clients"], 1.0);
+    let snap = h.get("/v1/dashboard/snapshot").json();
+    assert_eq!(snap["clients"]["blocked_clients"], json!(1));
+}
