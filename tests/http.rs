@@ -344,7 +344,11 @@ fn openapi_document_lists_exactly_the_routes_served() {
     assert_eq!(documented, declared);
     // Every declared route is really routed: neither the no-route fallback nor 405.
     for (method, path) in &declared {
-        let concrete = path.replace("{key}", "some-key");
+        let mut concrete = path.replace("{key}", "some-key");
+        if path == "/v1/dashboard/events" {
+            // Endless without a count.
+            concrete.push_str("?count=1");
+        }
         let got = h.request(method, &concrete);
         assert!(
             got.status != 405 && !(got.status == 404 && got.error_code() == "no_route"),
@@ -528,4 +532,270 @@ fn server_sent_events_stream_published_messages() {
         r#"data: {"channel":"news","message":"hello","pattern":"n*"}"#
     );
     assert_eq!(h.get("/v1/subscribe").status, 400);
+}
+
+/// The ids app.js fills, which tests and scripts/dashboard_check.sh look for.
+const DASHBOARD_IDS: &[&str] = &[
+    "ops",
+    "ops-spark",
+    "total-commands",
+    "used-memory",
+    "used-memory-peak",
+    "maxmemory",
+    "connected-clients",
+    "blocked-clients",
+    "rdb-bgsave",
+    "rdb-last-save",
+    "rdb-status",
+    "aof-enabled",
+    "aof-rewrite",
+    "aof-status",
+    "keyspace-rows",
+    "latency-rows",
+    "slowlog-table",
+    "slowlog-rows",
+];
+
+#[test]
+fn dashboard_page_and_its_assets_come_from_this_origin() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let page = h.get("/");
+    assert_eq!(
+        (page.status, page.content_type.as_str()),
+        (200, "text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(page.body).unwrap();
+    for id in DASHBOARD_IDS {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no element {id}");
+    }
+    for (path, kind) in [
+        ("/dashboard/app.js", "text/javascript; charset=utf-8"),
+        ("/dashboard/style.css", "text/css; charset=utf-8"),
+    ] {
+        let got = h.get(path);
+        assert_eq!(
+            (got.status, got.content_type.as_str()),
+            (200, kind),
+            "{path}"
+        );
+        let text = String::from_utf8(got.body).unwrap();
+        assert!(
+            !text.contains("http://") && !text.contains("https://"),
+            "{path} names another origin"
+        );
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    let r = h.agent.get(format!("{}/", h.base)).call().unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe") && !csp.contains('*'), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}
+
+/// The `data:` of each `event: snapshot` of a finite dashboard stream.
+fn dashboard_events(h: &Http, query: &str) -> Vec<Json> {
+    let got = h.get(&format!("/v1/dashboard/events{query}"));
+    assert_eq!(
+        (got.status, got.content_type.as_str()),
+        (200, "text/event-stream")
+    );
+    let text = String::from_utf8(got.body).unwrap();
+    let mut snapshots = Vec::new();
+    for event in text.split("\n\n").filter(|e| !e.is_empty()) {
+        let (kind, data) = event.split_once('\n').expect("event and data lines");
+        assert_eq!(kind, "event: snapshot");
+        let data = data.strip_prefix("data: ").expect("data line");
+        snapshots.push(serde_json::from_str(data).unwrap());
+    }
+    snapshots
+}
+
+#[test]
+fn dashboard_events_carry_info_figures_and_the_slowlog() {
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut c = s.client();
+    c.cmd("CONFIG SET slowlog-log-slower-than 0");
+    for i in 0..7 {
+        c.cmd(&format!("SET key:{i} v"));
+    }
+    c.cmd("SELECT 3");
+    c.cmd("SET other v EX 100");
+    let snaps = dashboard_events(&h, "?count=2");
+    assert_eq!(snaps.len(), 2);
+    let snap = &snaps[1];
+    assert_eq!(snap["keyspace"]["db0"]["keys"], json!(7));
+    assert_eq!(snap["keyspace"]["db3"]["expires"], json!(1));
+    // The same figures INFO prints.
+    let info = match c.cmd("INFO keyspace") {
+        Value::Bulk(b) => String::from_utf8(b).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(info.contains("db0:keys=7,expires=0,avg_ttl=0"), "{info}");
+    for (section, field) in [
+        ("stats", "instantaneous_ops_per_sec"),
+        ("stats", "total_commands_processed"),
+        ("stats", "expired_keys"),
+        ("stats", "evicted_keys"),
+        ("memory", "used_memory"),
+        ("memory", "used_memory_peak"),
+        ("memory", "maxmemory"),
+        ("clients", "connected_clients"),
+        ("clients", "blocked_clients"),
+        ("persistence", "rdb_bgsave_in_progress"),
+        ("persistence", "rdb_last_save_time"),
+        ("persistence", "aof_enabled"),
+        ("persistence", "aof_rewrite_in_progress"),
+        ("server", "uptime_in_seconds"),
+    ] {
+        assert!(
+            snap[section][field].is_number(),
+            "{section}.{field}: {snap}"
+        );
+    }
+    assert!(snap["persistence"]["rdb_last_bgsave_status"].is_string());
+    assert!(snap["clients"]["connected_clients"].as_u64() >= Some(1));
+    assert!(snap["stats"]["total_commands_processed"].as_u64() >= Some(10));
+    assert!(snap["time_ms"].as_u64() > snaps[0]["time_ms"].as_u64());
+    let set = &snap["latencystats"]["set"];
+    for p in ["p50", "p99", "p99.9"] {
+        assert!(set[p].as_f64() > Some(0.0), "{p}: {set}");
+    }
+    assert_eq!(snap["commandstats"]["set"]["calls"], json!(8));
+    let newest = &snap["slowlog"]["entries"][0];
+    assert_eq!(newest["args"], json!(["SET", "other", "v", "EX", "100"]));
+    assert!(snap["slowlog"]["len"].as_u64() >= Some(9));
+    // One snapshot as plain JSON.
+    let one = h.get("/v1/dashboard/snapshot");
+    assert_eq!(one.content_type, "application/json");
+    assert_eq!(one.json()["keyspace"]["db0"]["keys"], json!(7));
+    assert_eq!(h.get("/v1/dashboard/events?count=0").status, 400);
+    assert_eq!(h.get("/v1/dashboard/events?count=x").status, 400);
+}
+
+#[test]
+fn the_dashboard_needs_the_password_and_lets_a_browser_prompt() {
+    let s = TestServer::start_with(engine::config::Values {
+        requirepass: "s3cret".into(),
+        ..Default::default()
+    });
+    let h = Http::new(&s);
+    assert_eq!(h.get("/healthz").status, 200);
+    for path in [
+        "/",
+        "/dashboard/app.js",
+        "/v1/dashboard/snapshot",
+        "/v1/dashboard/events?count=1",
+    ] {
+        let r = h.agent.get(format!("{}{path}", h.base)).call().unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let challenges: Vec<&str> = r
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(
+            challenges,
+            ["Basic realm=\"ferrokv\"", "Bearer realm=\"ferrokv\""],
+            "{path}"
+        );
+    }
+    // What a browser sends after its prompt: Basic default:s3cret (or an empty user).
+    for auth in ["Basic ZGVmYXVsdDpzM2NyZXQ=", "Basic OnMzY3JldA=="] {
+        let page = Http::finish(
+            h.agent
+                .get(format!("{}/", h.base))
+                .header("Authorization", auth)
+                .call(),
+        );
+        assert_eq!(page.status, 200, "{auth}");
+    }
+    let events = Http::finish(
+        h.agent
+            .get(format!("{}/v1/dashboard/events?count=1", h.base))
+            .header("Authorization", "Bearer s3cret")
+            .call(),
+    );
+    assert_eq!(
+        (events.status, events.content_type.as_str()),
+        (200, "text/event-stream")
+    );
+}
+
+/// Every metric name in a PromQL expression of contrib/grafana/ferrokv.json.
+fn grafana_metric_names(v: &Json, out: &mut BTreeSet<String>) {
+    match v {
+        Json::Object(m) => {
+            for (k, v) in m {
+                match v {
+                    Json::String(text) if ["expr", "query", "definition"].contains(&k.as_str()) => {
+                        let mut rest = text.as_str();
+                        while let Some(at) = rest.find("ferrokv_") {
+                            let name: String = rest[at..]
+                                .chars()
+                                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                                .collect();
+                            rest = &rest[at + name.len()..];
+                            out.insert(name);
+                        }
+                    }
+                    _ => grafana_metric_names(v, out),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| grafana_metric_names(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_grafana_dashboard_names_only_exported_metrics() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../contrib/grafana/ferrokv.json"
+    );
+    let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut names = BTreeSet::new();
+    grafana_metric_names(&doc, &mut names);
+    assert!(names.len() > 20, "{names:?}");
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut c = s.client();
+    c.cmd("SET a 1");
+    c.cmd("GET a");
+    let metrics = parse_prometheus(&String::from_utf8(h.get("/metrics").body).unwrap());
+    let exported: BTreeSet<String> = metrics
+        .keys()
+        .map(|series| series.split('{').next().unwrap().to_string())
+        .collect();
+    let missing: Vec<_> = names.difference(&exported).collect();
+    assert!(missing.is_empty(), "not in /metrics: {missing:?}");
+}
+
+#[test]
+fn a_blocked_client_shows_in_metrics_and_the_dashboard_as_in_info() {
+    use std::io::Write;
+    let s = TestServer::start();
+    let h = Http::new(&s);
+    let mut blocked = std::net::TcpStream::connect(s.addr).unwrap();
+    blocked.write_all(b"BLPOP queue 0\r\n").unwrap();
+    let mut c = s.client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let info = match c.cmd("INFO clients") {
+            Value::Bulk(b) => String::from_utf8(b).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        if info.contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let metrics = parse_prometheus(&String::from_utf8(h.get("/metrics").body).unwrap());
+    assert_eq!(metrics["ferrokv_blocked_clients"], 1.0);
+    let snap = h.get("/v1/dashboard/snapshot").json();
+    assert_eq!(snap["clients"]["blocked_clients"], json!(1));
 }

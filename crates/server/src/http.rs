@@ -31,6 +31,9 @@
 //! - with `protected-mode yes` and no password only loopback peers are served (403
 //!   `DENIED`), as on the RESP port.
 //!
+//! `GET /` and `/v1/dashboard/*` are the live dashboard ([`crate::dashboard`]), behind the
+//! same checks and password as every route but `/healthz`.
+//!
 //! Connections count against `maxclients` with RESP's; headers must arrive within
 //! [`HEADER_TIMEOUT`] (also the idle limit between requests) and a body may pause at most
 //! [`BODY_IDLE_TIMEOUT`] between chunks.
@@ -54,6 +57,11 @@ use std::time::Duration;
 /// Every route served, as (method, OpenAPI path). The OpenAPI document and the router are both
 /// checked against this list by the tests.
 pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/dashboard/app.js"),
+    ("GET", "/dashboard/style.css"),
+    ("GET", "/v1/dashboard/snapshot"),
+    ("GET", "/v1/dashboard/events"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -79,6 +87,14 @@ pub fn router(engine: Shared) -> Router {
     // Redis compatibility: a body may be as large as a bulk string may be.
     let limit = usize::try_from(engine.config.proto_max_bulk_len()).unwrap_or(usize::MAX);
     Router::new()
+        .route("/", get(crate::dashboard::index))
+        .route("/dashboard/app.js", get(crate::dashboard::app_js))
+        .route("/dashboard/style.css", get(crate::dashboard::style_css))
+        .route(
+            "/v1/dashboard/snapshot",
+            get(crate::dashboard::snapshot_route),
+        )
+        .route("/v1/dashboard/events", get(crate::dashboard::events))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
@@ -309,7 +325,7 @@ impl IntoResponse for ApiError {
 }
 
 /// A JSON error body with a status.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"error": {"code": code, "message": message}});
     (
         status,
@@ -694,12 +710,18 @@ async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) ->
     let mut r = error(
         StatusCode::UNAUTHORIZED,
         "NOAUTH",
-        "Authentication required: send Authorization: Bearer <password>.",
+        "Authentication required: send Authorization: Bearer <password>, or Basic with user \
+         default (or empty) and the password.",
     );
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer realm=\"ferrokv\", Basic realm=\"ferrokv\""),
-    );
+    // One challenge per header: browsers take the Basic one and prompt for the password (the
+    // dashboard at / is used that way); Basic comes first because some clients read only the
+    // first header.
+    for challenge in ["Basic realm=\"ferrokv\"", "Bearer realm=\"ferrokv\""] {
+        r.headers_mut().append(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static(challenge),
+        );
+    }
     r
 }
 
@@ -1221,6 +1243,26 @@ pub fn openapi_document(databases: usize) -> Json {
         "info": {"title": "ferrokv HTTP API", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Key-value access and any Redis command over HTTP. Replies map to JSON as documented in crates/server/src/http.rs."},
         "paths": {
+            "/": {"get": {"operationId": "dashboard", "summary": "The live dashboard (HTML page).",
+                "responses": {"200": {"description": "The page; its script follows /v1/dashboard/events.",
+                    "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+            "/dashboard/app.js": {"get": {"operationId": "dashboardScript", "summary": "The dashboard's script.",
+                "responses": {"200": {"description": "JavaScript.",
+                    "content": {"text/javascript": {"schema": {"type": "string"}}}}}}},
+            "/dashboard/style.css": {"get": {"operationId": "dashboardStyle", "summary": "The dashboard's style sheet.",
+                "responses": {"200": {"description": "CSS.",
+                    "content": {"text/css": {"schema": {"type": "string"}}}}}}},
+            "/v1/dashboard/snapshot": {"get": {"operationId": "dashboardSnapshot",
+                "summary": "The dashboard's figures now: INFO's sections, the newest slow log entries.",
+                "responses": {"200": {"description": "One snapshot.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Snapshot"}}}}}}},
+            "/v1/dashboard/events": {"get": {"operationId": "dashboardEvents",
+                "summary": "Server-sent events: event: snapshot, data: a snapshot, once a second.",
+                "parameters": [query_param("count", "End the stream after this many snapshots (default: never).",
+                    json!({"type": "integer", "minimum": 1}))],
+                "responses": {"200": {"description": "event: snapshot, data: a Snapshot as JSON.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                    "400": err_response("count is not a positive integer.")}}},
             "/healthz": {"get": {"operationId": "healthz", "summary": "Liveness.",
                 "responses": {"200": {"description": "The process serves requests."}}}},
             "/readyz": {"get": {"operationId": "readyz", "summary": "Readiness.",
@@ -1318,6 +1360,16 @@ pub fn openapi_document(databases: usize) -> Json {
             "KeyValue": {"type": "object", "properties": {"key": {}, "value": {}, "ttl_ms": {"type": "integer", "nullable": true}}},
             "Written": {"type": "object", "properties": {"created": {"type": "boolean"}}},
             "Ttl": {"type": "object", "properties": {"ttl_ms": {"type": "integer", "nullable": true}}},
+            "Snapshot": {"type": "object",
+                "required": ["time_ms", "server", "clients", "memory", "persistence", "stats", "commandstats",
+                             "latencystats", "errorstats", "keyspace", "slowlog"],
+                "properties": {"time_ms": {"type": "integer"},
+                    "server": {"type": "object"}, "clients": {"type": "object"}, "memory": {"type": "object"},
+                    "persistence": {"type": "object"}, "stats": {"type": "object"},
+                    "commandstats": {"type": "object"}, "latencystats": {"type": "object"},
+                    "errorstats": {"type": "object"}, "keyspace": {"type": "object"},
+                    "slowlog": {"type": "object", "required": ["len", "entries"],
+                        "properties": {"len": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object"}}}}}},
             "ScanPage": {"type": "object", "properties": {"cursor": {"type": "string"}, "keys": {"type": "array"}}}
         }}
     })

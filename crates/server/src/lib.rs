@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`args`]: command-line flags and config files into a [`engine::config::Values`].
 //! - [`conn`]: one client connection: read, parse every complete command, execute, one write.
-//! - [`http`]: the HTTP/JSON API (axum) on the same engine, and [`metrics`] for `/metrics`.
+//! - [`http`]: the HTTP/JSON API (axum) on the same engine, and [`metrics`] for `/metrics`;
+//!   [`dashboard`]: the live dashboard at `/` (its page is in `crates/server/dashboard/`).
 //! - this file: [`Server`], which binds the listeners, runs the accept loops and the expiry
 //!   thread, and stops on SHUTDOWN, SIGTERM or SIGINT.
 //!
@@ -15,6 +16,7 @@
 
 pub mod args;
 pub mod conn;
+pub mod dashboard;
 pub mod http;
 pub mod metrics;
 

@@ -106,12 +106,21 @@ pub fn render(engine: &Engine) -> String {
         "Client connections open.",
         engine.clients.len(),
     );
+    // The figures INFO prints (clients and persistence), read from its table rather than
+    // counted here a second way.
+    let now_ms = engine.clock.now_ms();
+    let info: std::collections::HashMap<String, String> =
+        crate::dashboard::info_sections(engine, &["clients", "persistence"], now_ms)
+            .into_iter()
+            .flat_map(|(_, fields)| fields)
+            .collect();
+    let field = |name: &str| info.get(name).map(String::as_str);
     single(
         &mut out,
         "ferrokv_blocked_clients",
         "gauge",
-        "Clients blocked in a blocking command.",
-        0,
+        "Clients blocked in a blocking command or paused (INFO blocked_clients).",
+        field("blocked_clients").unwrap_or("0"),
     );
     single(
         &mut out,
@@ -251,12 +260,71 @@ pub fn render(engine: &Engine) -> String {
         "Seconds since the server started.",
         engine.uptime().as_secs_f64(),
     );
+    let aof = field("aof_enabled") == Some("1");
+    let snapshots = engine.persistence().is_some() && !engine.config.values().save.is_empty();
     single(
         &mut out,
         "ferrokv_persistence_enabled",
         "gauge",
-        "1 when a persistence mechanism is on (none exists yet).",
-        0,
+        "1 when the append-only file or save points are on.",
+        u8::from(aof || snapshots),
     );
+    // (metric, INFO field, help); a status field is exported as 1 for ok, 0 for err.
+    let persistence: [(&str, &str, &str); 9] = [
+        (
+            "ferrokv_loading",
+            "loading",
+            "1 while the dataset is being loaded.",
+        ),
+        (
+            "ferrokv_rdb_changes_since_last_save",
+            "rdb_changes_since_last_save",
+            "Changes since the last snapshot.",
+        ),
+        (
+            "ferrokv_rdb_bgsave_in_progress",
+            "rdb_bgsave_in_progress",
+            "1 while BGSAVE runs.",
+        ),
+        (
+            "ferrokv_rdb_last_save_timestamp_seconds",
+            "rdb_last_save_time",
+            "Unix time of the last successful snapshot.",
+        ),
+        (
+            "ferrokv_rdb_last_bgsave_ok",
+            "rdb_last_bgsave_status",
+            "1 when the last BGSAVE succeeded.",
+        ),
+        (
+            "ferrokv_aof_enabled",
+            "aof_enabled",
+            "1 when the append-only file is on.",
+        ),
+        (
+            "ferrokv_aof_rewrite_in_progress",
+            "aof_rewrite_in_progress",
+            "1 while the append-only file is rewritten.",
+        ),
+        (
+            "ferrokv_aof_last_rewrite_ok",
+            "aof_last_bgrewrite_status",
+            "1 when the last rewrite succeeded.",
+        ),
+        (
+            "ferrokv_aof_last_write_ok",
+            "aof_last_write_status",
+            "1 when the last append-only file write succeeded.",
+        ),
+    ];
+    for (name, info_field, help) in persistence {
+        let value = match field(info_field) {
+            Some("ok") => "1",
+            Some("err") => "0",
+            Some(v) => v,
+            None => continue,
+        };
+        single(&mut out, name, "gauge", help, value);
+    }
     out
 }
