@@ -955,6 +955,8 @@ def ops_groups():
         X("CONFIG SET oom-score-adj relative"), X("CONFIG GET oom-score-adj"), X("CONFIG SET oom-score-adj no"),
         X("CONFIG SET acllog-max-len 5"), X("CONFIG GET acllog-max-len"), X("CONFIG SET acllog-max-len 128"),
         X("CONFIG GET shutdown-on-sigint"), X("CONFIG GET shutdown-on-sigterm"),
+        X("CONFIG GET syslog-*", n="pairs"), X("CONFIG SET syslog-enabled yes"), X("CONFIG SET syslog-ident x"),
+        X("CONFIG SET syslog-facility local1"),
         X("CONFIG SET shutdown-on-sigint", "nosave force"), X("CONFIG GET shutdown-on-sigint"),
         X("CONFIG SET shutdown-on-sigint", "save nosave"), X("CONFIG SET shutdown-on-sigint", "default save"),
         X("CONFIG GET shutdown-on-sigint"), X("CONFIG SET shutdown-on-sigint", "force now"),

@@ -959,3 +959,97 @@ fn shutdown_on_signals_follows_its_setting() {
     assert!(b.wait_exit().success());
     assert!(dir.path().join("dump.rdb").exists());
 }
+
+/// `syslog-enabled yes` copies the log to `/dev/log` with `syslog-ident`, the pid and
+/// `syslog-facility`. The server runs in a mount namespace of its own (`unshare -m`) whose
+/// `/dev/log` is this test's datagram socket, so the host's logger is neither needed nor touched.
+#[test]
+fn syslog_enabled_sends_the_log_to_the_system_logger() {
+    let dir = TempDir::new("syslog");
+    let sock_path = dir.path().join("log");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let script = "mount -t tmpfs none /dev && touch /dev/log && mount --bind \"$1\" /dev/log && \
+                  shift && exec \"$@\"";
+    let mut child = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script, "sh"])
+        .arg(&sock_path)
+        .arg(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args([
+            "--port",
+            "0",
+            "--http-port",
+            "0",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args(["--syslog-enabled", "yes", "--syslog-ident", "fkv-test"])
+        .args(["--syslog-facility", "local3", "--dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("unshare (util-linux) runs the server in its own mount namespace");
+    // unshare and sh exec: the child's pid is the server's.
+    let pid = child.id();
+    let mut lines = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !lines
+        .iter()
+        .any(|l: &String| l.contains("Ready to accept connections"))
+    {
+        let n = sock.recv(&mut buf).unwrap_or_else(|e| {
+            let _ = child.kill();
+            panic!("no syslog line within 20 s ({e}); got {lines:?}")
+        });
+        lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+    // local3 (19) * 8 + notice (5): <157>, then the time, the ident and the pid.
+    let ready = lines.last().unwrap();
+    assert!(ready.starts_with("<157>"), "{ready}");
+    assert!(ready.contains(&format!(" fkv-test[{pid}]: ")), "{ready}");
+    assert!(
+        lines.iter().any(|l| l.contains("DB loaded from disk")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn syslog_settings_are_checked_and_shown() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+        .args(["--port", "0", "--syslog-facility", "local8"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("argument(s) must be one of the following: user, local0"),
+        "{err}"
+    );
+    let s = TestServer::start();
+    let mut c = s.client();
+    let Value::Array(items) = c.cmd("CONFIG GET syslog-*") else {
+        panic!("CONFIG GET answers an array")
+    };
+    let mut pairs: Vec<(Value, Value)> = items
+        .chunks(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect();
+    pairs.sort_by_key(|p| format!("{:?}", p.0));
+    assert_eq!(
+        pairs,
+        vec![
+            (bulk("syslog-enabled"), bulk("no")),
+            (bulk("syslog-facility"), bulk("local0")),
+            (bulk("syslog-ident"), bulk("redis")),
+        ]
+    );
+    assert!(
+        matches!(c.cmd("CONFIG SET syslog-ident x"), Value::Error(e) if e.contains("immutable"))
+    );
+}

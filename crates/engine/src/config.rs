@@ -48,6 +48,13 @@ pub struct Values {
     pub pidfile: String,
     /// `daemonize`: detach from the terminal into the background at start-up.
     pub daemonize: bool,
+    /// `syslog-enabled`: every log line also goes to the system logger.
+    pub syslog_enabled: bool,
+    /// `syslog-ident`: the program name syslog shows (Redis's default, `redis`, so an existing
+    /// syslog filter keeps matching).
+    pub syslog_ident: String,
+    /// `syslog-facility`: `user` or `local0`..`local7`.
+    pub syslog_facility: String,
     /// `shutdown-on-sigint`, `shutdown-on-sigterm`: how a signal stops the server
     /// ([`ShutdownFlags`]).
     pub shutdown_on_sig: [ShutdownFlags; 2],
@@ -201,6 +208,9 @@ impl Default for Values {
             logfile: String::new(),
             pidfile: String::new(),
             daemonize: false,
+            syslog_enabled: false,
+            syslog_ident: "redis".to_string(),
+            syslog_facility: "local0".to_string(),
             shutdown_on_sig: [ShutdownFlags::default(); 2],
             inert: INERT
                 .iter()
@@ -893,6 +903,41 @@ pub const PARAMS: &[Param] = &[
         get: |v| if v.daemonize { "yes" } else { "no" }.to_string(),
         set: |v, s| {
             v.daemonize = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "syslog-enabled",
+        mutable: false,
+        get: |v| if v.syslog_enabled { "yes" } else { "no" }.to_string(),
+        set: |v, s| {
+            v.syslog_enabled = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "syslog-ident",
+        mutable: false,
+        get: |v| v.syslog_ident.clone(),
+        set: |v, s| {
+            v.syslog_ident = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "syslog-facility",
+        mutable: false,
+        get: |v| v.syslog_facility.clone(),
+        set: |v, s| {
+            let s = s.to_ascii_lowercase();
+            if s != "user"
+                && !(s.len() == 6
+                    && s.starts_with("local")
+                    && (b'0'..=b'7').contains(&s.as_bytes()[5]))
+            {
+                return Err("argument(s) must be one of the following: user, local0, local1, local2, local3, local4, local5, local6, local7".into());
+            }
+            v.syslog_facility = s;
             Ok(())
         },
     },

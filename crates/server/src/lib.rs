@@ -6,10 +6,12 @@
 //! - [`conn`]: one client connection: read, parse every complete command, execute, one write.
 //! - [`http`]: the HTTP/JSON API (axum) on the same engine, and [`metrics`] for `/metrics`;
 //!   [`dashboard`]: the live dashboard at `/` (its page is in `crates/server/dashboard/`).
+//! - [`syslog`]: `syslog-enabled`, the log copied to the system logger.
 //! - this file: [`Server`], which binds the listeners, runs the accept loops and the expiry
 //!   thread, and stops on SHUTDOWN, SIGTERM or SIGINT.
 //!
-//! The binary (`main.rs`) only parses flags, sets up logging and calls [`Server::run`]; tests
+//! The binary (`main.rs`) only parses flags, sets up logging (standard error or `logfile`, and
+//! syslog) and calls [`Server::run`]; tests
 //! start a [`Server`] in-process on `127.0.0.1:0`.
 
 #![deny(missing_docs)]
@@ -19,6 +21,7 @@ pub mod conn;
 pub mod dashboard;
 pub mod http;
 pub mod metrics;
+pub mod syslog;
 
 use engine::config::{Config, Values};
 use engine::persistence::Persistence;

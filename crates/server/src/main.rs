@@ -1,8 +1,10 @@
 //! `ferrokv-server`: parses flags and the config file, sets up logging, runs the server.
 
 use ferrokv_server::args::{self, Action, USAGE};
+use ferrokv_server::syslog;
 use ferrokv_server::{shutdown_signal, worker_threads, Server};
 use std::process::ExitCode;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Every allocation is counted: INFO's `used_memory` and the `maxmemory` limit read the total.
 #[global_allocator]
@@ -45,27 +47,40 @@ fn main() -> ExitCode {
         "nothing" => tracing::Level::ERROR,
         _ => tracing::Level::INFO,
     };
-    let logger = tracing_subscriber::fmt().with_max_level(level);
-    if values.logfile.is_empty() {
-        logger
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
+    let (writer, ansi) = if values.logfile.is_empty() {
+        (
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr),
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
     } else {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&values.logfile);
         match file {
-            Ok(f) => logger
-                .with_writer(std::sync::Mutex::new(f))
-                .with_ansi(false)
-                .init(),
+            Ok(f) => (
+                tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::sync::Mutex::new(f)),
+                false,
+            ),
             Err(e) => {
                 eprintln!("Can't open the log file: {e}");
                 return ExitCode::FAILURE;
             }
         }
+    };
+    // syslog-enabled: the same events also go to the system logger (config checked the facility).
+    let syslog = values.syslog_enabled.then(|| {
+        let facility = syslog::facility(&values.syslog_facility).unwrap_or(libc::LOG_LOCAL0);
+        syslog::Syslog::open(&values.syslog_ident, facility)
+    });
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(writer)
+        .with_ansi(ansi)
+        .finish()
+        .with(syslog);
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("a logger was already installed");
     }
     // Written before `dir` is entered: a relative path is the caller's, as in Redis.
     let pidfile = (!values.pidfile.is_empty()).then(|| {
