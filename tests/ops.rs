@@ -849,6 +849,50 @@ fn the_redis_cli_tools_work_against_ferrokv() {
         .split_whitespace()
         .collect();
     assert_eq!(first.len(), 4, "{hist}");
+    // --latency-dist: its legend, then one spectrum line per interval.
+    let dist = redis_cli(a, &["--latency-dist", "-i", "1"], |t| {
+        t.lines().filter(|l| l.contains("\u{1b}[38;5;0m")).count() >= 2
+    });
+    assert!(dist.contains("From 0 to 100%:"), "{dist}");
+    assert!(
+        dist.contains("K,L,M,N,O,P,Q,?  1,2,4,8,16,30,60,>60 seconds"),
+        "{dist}"
+    );
+    // redis-benchmark's default test list (in db 9, away from the keys above): every test
+    // completes with a rate.
+    let bench = std::process::Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", &a.port().to_string()])
+        .args(["-q", "-n", "500", "-c", "4", "-r", "100", "--dbnum", "9"])
+        .output()
+        .expect("redis-benchmark (apt-get install redis-tools)");
+    let text = String::from_utf8_lossy(&bench.stdout).replace('\r', "\n");
+    let done: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" requests per second"))
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect();
+    for test in [
+        "PING_INLINE",
+        "PING_MBULK",
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPUSH",
+        "LPOP",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "ZADD",
+        "ZPOPMIN",
+        "LRANGE_100 (first 100 elements)",
+        "LRANGE_600 (first 600 elements)",
+        "MSET (10 keys)",
+    ] {
+        assert!(done.contains(&test), "{test} missing from: {text}");
+    }
+    assert!(!text.contains("ERR"), "{text}");
     // --hotkeys needs an LFU policy, as in Redis.
     assert_eq!(
         s.client().cmd("CONFIG SET maxmemory-policy allkeys-lfu"),
