@@ -19,6 +19,9 @@ Groups:
                   compare as maps, the subcommands map in any order; every
                   value exactly: summary, since, group, complexity, doc flags,
                   deprecated_since, replaced_by, history, argument trees).
+  commands:list-filterby  COMMAND LIST FILTERBY ACLCAT of the categories
+                  whose commands are all built here, PATTERN, MODULE, errors
+                  (as sets).
   commands:getkeys  for each command with key specs (or none: the error),
                   --commands-count seeded random argument lists built from its
                   argument tree (optional parts, oneof choices, repeats,
@@ -232,6 +235,17 @@ def run_commands(h, filt, seed, count=DEFAULT_COUNT):
                                           b"object"], "docs"),
                                    ("c", [b"COMMAND", b"INFO", b"get", b"nosuch", b"config|set"],
                                     "cmdinfo")]),
+        # The families built here in full: the same commands in each category (any order).
+        ("commands:list-filterby", [("c", [b"COMMAND", b"LIST", b"FILTERBY", b"ACLCAT", c], "sorted")
+                                    for c in (b"string", b"list", b"hash", b"set", b"sortedset", b"bitmap",
+                                              b"hyperloglog", b"geo", b"stream", b"pubsub", b"transaction",
+                                              b"scripting", b"nosuch")] +
+         [("c", [b"COMMAND", b"LIST", b"FILTERBY", b"PATTERN", p], "sorted")
+          for p in (b"x*", b"z*", b"object|*", b"[cx]*|help", b"[gh]*", b"nosuch")] +
+         [("c", [b"COMMAND", b"LIST", b"FILTERBY", b"MODULE", b"m"], None),
+          ("c", [b"COMMAND", b"LIST", b"FILTERBY", b"NOSUCH", b"m"], None),
+          ("c", [b"COMMAND", b"LIST", b"FILTERBY"], None),
+          ("c", [b"COMMAND", b"LIST", b"FOO", b"ACLCAT", b"geo"], None)]),
     ]
     if count > 0:
         groups += getkeys_groups(h, names, seed, count)

@@ -321,13 +321,11 @@ fn command_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         _ => return Err(error::SYNTAX),
     };
     let mut names = Vec::new();
-    for (i, e) in reg.entries.iter().enumerate() {
+    for e in &reg.entries {
         let keep = match filter {
             None => true,
-            Some((kind, value)) if is(kind, "module") => {
-                let _ = value;
-                false
-            }
+            // No modules are loaded: no command belongs to one.
+            Some((kind, _)) if is(kind, "module") => false,
             Some((kind, value)) if is(kind, "aclcat") => {
                 let want = format!("@{}", String::from_utf8_lossy(value).to_ascii_lowercase());
                 acl_categories(e.cmd).contains(&want)
@@ -337,7 +335,6 @@ fn command_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             }
             Some(_) => return Err(error::SYNTAX),
         };
-        let _ = i;
         if keep {
             names.push(e.full_name.clone());
         }
