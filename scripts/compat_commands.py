@@ -241,7 +241,7 @@ def run_commands(h, filt, seed, count=DEFAULT_COUNT):
                                               b"hyperloglog", b"geo", b"stream", b"pubsub", b"transaction",
                                               b"scripting", b"nosuch")] +
          [("c", [b"COMMAND", b"LIST", b"FILTERBY", b"PATTERN", p], "sorted")
-          for p in (b"x*", b"z*", b"object|*", b"[cx]*|help", b"[gh]*", b"nosuch")] +
+          for p in (b"x*", b"z*", b"object|*", b"[sx]*|help", b"[gh]*", b"nosuch")] +
          [("c", [b"COMMAND", b"LIST", b"FILTERBY", b"MODULE", b"m"], None),
           ("c", [b"COMMAND", b"LIST", b"FILTERBY", b"NOSUCH", b"m"], None),
           ("c", [b"COMMAND", b"LIST", b"FILTERBY"], None),
