@@ -337,7 +337,7 @@ impl Engine {
                 return refused;
             }
         };
-        if let Err(err) = self.admit(&mut *session, idx) {
+        if let Err(err) = self.admit(&mut *session, idx, args) {
             self.refuse(session, Some(idx), &err, out);
             return refused;
         }
@@ -383,7 +383,7 @@ impl Engine {
 
     /// Whether the client may run command `idx` now: every check comes from the command's
     /// flags, in Redis's order. The AOF replay obeys whatever the state.
-    fn admit(&self, session: &mut Session, idx: usize) -> Result<(), CmdError> {
+    fn admit(&self, session: &mut Session, idx: usize, args: &[&[u8]]) -> Result<(), CmdError> {
         let entry = &self.registry.entries[idx];
         let f = entry.cmd.flags;
         if !session.authenticated && f & flags::NO_AUTH == 0 {
@@ -391,6 +391,14 @@ impl Engine {
         }
         if session.replaying {
             return Ok(());
+        }
+        if f & flags::NO_AUTH == 0 {
+            let context = if session.multi.is_some() {
+                "multi"
+            } else {
+                "toplevel"
+            };
+            self.acl_check(session, idx, args, context)?;
         }
         // A busy script refuses what is not allowed while it runs, queued or not.
         if f & flags::ALLOW_BUSY == 0
@@ -425,6 +433,99 @@ impl Engine {
             return Err(CmdError::new(format!("ERR Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")));
         }
         Ok(())
+    }
+
+    /// The user whose permissions apply to `session`, re-read when users changed; None when
+    /// it was deleted (its connections are being closed).
+    pub fn session_user(&self, session: &mut Session) -> Option<std::sync::Arc<crate::acl::User>> {
+        let generation = self.acl.generation();
+        if let Some((g, u)) = &session.acl_user {
+            if *g == generation {
+                return Some(u.clone());
+            }
+        }
+        let user = self.acl.get(&session.client.user_name())?;
+        session.acl_user = Some((generation, user.clone()));
+        Some(user)
+    }
+
+    /// Redis's `ACLCheckAllPerm`: the session's user may run command `idx` with `args`, or
+    /// `-NOPERM` and an ACL LOG entry (`context`: `toplevel`, `multi` or `lua`).
+    pub(crate) fn acl_check(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        context: &'static str,
+    ) -> Result<(), CmdError> {
+        let full = &self.registry.entries[idx].full_name;
+        match self.acl_denied(session, idx, args, context) {
+            None => Ok(()),
+            Some(crate::acl::Denied::Command) => Err(CmdError::new(format!(
+                "NOPERM this user has no permissions to run the '{full}' command"
+            ))),
+            Some(crate::acl::Denied::Key(_)) => Err(CmdError::from_static(
+                "NOPERM this user has no permissions to access one of the keys used as arguments",
+            )),
+            Some(crate::acl::Denied::Channel(_)) => Err(CmdError::from_static(
+                "NOPERM this user has no permissions to access one of the channels used as arguments",
+            )),
+        }
+    }
+
+    /// What the session's user may not do in running `idx` with `args`, logged in the ACL
+    /// LOG under `context`; None when allowed. A deleted user's connection is closed.
+    pub(crate) fn acl_denied(
+        &self,
+        session: &mut Session,
+        idx: usize,
+        args: &[&[u8]],
+        context: &'static str,
+    ) -> Option<crate::acl::Denied> {
+        let Some(user) = self.session_user(session) else {
+            session.client.kill();
+            return Some(crate::acl::Denied::Command);
+        };
+        if user.unrestricted() {
+            return None;
+        }
+        let denied = user.check(&self.registry, idx, args).err()?;
+        let (reason, object) = match denied {
+            crate::acl::Denied::Command => {
+                ("command", self.registry.entries[idx].full_name.clone())
+            }
+            crate::acl::Denied::Key(p) => ("key", String::from_utf8_lossy(args[p]).into_owned()),
+            crate::acl::Denied::Channel(p) => {
+                ("channel", String::from_utf8_lossy(args[p]).into_owned())
+            }
+        };
+        self.acl_log(session, reason, context, object, None);
+        Some(denied)
+    }
+
+    /// Adds an ACL LOG entry for `session` (`username`: the one tried, for AUTH failures).
+    pub fn acl_log(
+        &self,
+        session: &Session,
+        reason: &'static str,
+        context: &'static str,
+        object: String,
+        username: Option<String>,
+    ) {
+        let now = self.clock.now_ms();
+        let entry = crate::acl::LogEntry {
+            count: 1,
+            reason,
+            context,
+            object,
+            username: username.unwrap_or_else(|| session.client.user_name()),
+            time_ms: now,
+            client_info: crate::families::client::client_line(self, &session.client, now)
+                .trim_end()
+                .to_string(),
+        };
+        let max = self.config.read(|v| v.acllog_max_len);
+        self.acl.log(entry, max);
     }
 
     /// Whether command `idx` is refused while `maxmemory` cannot be met (Redis's

@@ -469,6 +469,28 @@ impl Registry {
         out
     }
 
+    /// Redis's `getKeysFromCommandWithSpecs`: the keys of `args` (a whole command) and their flags.
+    /// The key specs decide, unless their flags depend on the arguments or they cannot tell (an
+    /// unknown or incomplete spec, a bad key count); then the command's own key finder does, as
+    /// Redis's `getkeys_proc`.
+    pub fn keys_and_flags(&self, idx: usize, args: &[&[u8]]) -> Vec<(usize, u16)> {
+        let spec = self.entries[idx].spec;
+        let has_keyspec = spec
+            .keys
+            .iter()
+            .any(|k| k.flags & crate::command_spec::key_flags::NOT_KEY == 0);
+        let has_varflags = spec
+            .keys
+            .iter()
+            .any(|k| k.flags & crate::command_spec::key_flags::VARIABLE_FLAGS != 0);
+        if has_keyspec && !has_varflags {
+            if let Some(keys) = crate::command_spec::keys_from_specs(spec, args) {
+                return keys;
+            }
+        }
+        crate::command_spec::native_keys(&self.entries[idx].full_name, args)
+    }
+
     /// Commands executed so far (INFO total_commands_processed).
     pub fn total_calls(&self) -> u64 {
         self.entries
@@ -559,33 +581,35 @@ fn unknown_command(args: &[&[u8]]) -> CmdError {
     ])
 }
 
+/// Redis's ACL categories, in the order of its category table (`ACLCommandCategories`): the
+/// order COMMAND INFO lists a command's categories in and ACL LIST describes rules in.
+pub const ACL_CATEGORIES: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
 /// The ACL categories of a command, as COMMAND INFO lists them.
 pub fn acl_categories(cmd: &Command) -> Vec<String> {
-    // Redis lists a command's categories in the order of its category table
-    // (`ACLCommandCategories`), whatever set them.
-    const ORDER: &[&str] = &[
-        "keyspace",
-        "read",
-        "write",
-        "set",
-        "sortedset",
-        "list",
-        "hash",
-        "string",
-        "bitmap",
-        "hyperloglog",
-        "geo",
-        "stream",
-        "pubsub",
-        "admin",
-        "fast",
-        "slow",
-        "blocking",
-        "dangerous",
-        "connection",
-        "transaction",
-        "scripting",
-    ];
+    const ORDER: &[&str] = ACL_CATEGORIES;
     let f = cmd.flags;
     let mut has: Vec<&str> = cmd.acl.to_vec();
     for (flag, name) in [

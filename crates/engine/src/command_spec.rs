@@ -390,6 +390,119 @@ pub fn keys_from_specs(spec: &Spec, args: &[&[u8]]) -> Option<Vec<(usize, u16)>>
     Some(out)
 }
 
+/// The key finders of the commands whose key specs cannot always tell (Redis's `setGetKeys`,
+/// `bitfieldGetKeys`, `sortGetKeys`, and `genericGetKeys` behind the `numkeys` commands, which
+/// read the count as `atoi` does and give no flags).
+pub fn native_keys(name: &str, args: &[&[u8]]) -> Vec<(usize, u16)> {
+    use key_flags::*;
+    let counted = |store: usize, count_at: usize, first: usize| {
+        let n = args.get(count_at).map_or(0, |a| atoi(a));
+        let Ok(n) = usize::try_from(n) else {
+            return Vec::new();
+        };
+        if n < 1 || n > args.len().saturating_sub(first) {
+            return Vec::new();
+        }
+        let mut keys: Vec<(usize, u16)> = (first..first + n).map(|p| (p, 0)).collect();
+        if store > 0 {
+            keys.push((store, 0));
+        }
+        keys
+    };
+    match name {
+        "set" => {
+            let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+            let flags = if get {
+                RW | ACCESS | UPDATE
+            } else {
+                OW | UPDATE
+            };
+            vec![(1, flags)]
+        }
+        "bitfield" => {
+            let mut readonly = true;
+            let mut i = 2;
+            while i < args.len() {
+                let rest = args.len() - i - 1;
+                let a = args[i];
+                if a.eq_ignore_ascii_case(b"get") && rest >= 2 {
+                    i += 2;
+                } else if (a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby"))
+                    && rest >= 3
+                {
+                    readonly = false;
+                    break;
+                } else if a.eq_ignore_ascii_case(b"overflow") && rest >= 1 {
+                    i += 1;
+                } else {
+                    // A syntax error: safer to assume a write.
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            let flags = if readonly {
+                RO | ACCESS
+            } else {
+                RW | ACCESS | UPDATE
+            };
+            vec![(1, flags)]
+        }
+        "sort" => {
+            let mut keys = vec![(1, RO | ACCESS)];
+            let mut store = None;
+            let mut i = 2;
+            while i < args.len() {
+                let a = args[i];
+                if a.eq_ignore_ascii_case(b"limit") {
+                    i += 2;
+                } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+                    i += 1;
+                } else if a.eq_ignore_ascii_case(b"store") && i + 1 < args.len() {
+                    // The last STORE wins, as SORT itself reads it.
+                    store = Some(i + 1);
+                }
+                i += 1;
+            }
+            keys.extend(store.map(|p| (p, OW | UPDATE)));
+            keys
+        }
+        "sort_ro" => vec![(1, RO | ACCESS)],
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => counted(0, 2, 3),
+        "blmpop" | "bzmpop" => counted(0, 2, 3),
+        "zunionstore" | "zinterstore" | "zdiffstore" => counted(1, 2, 3),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            counted(0, 1, 2)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// C's `atoi`: leading blanks, a sign, digits, and whatever follows ignored.
+fn atoi(s: &[u8]) -> i64 {
+    let mut i = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut n: i64 = 0;
+    for &c in s[i..].iter().take_while(|c| c.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,6 +535,16 @@ mod tests {
                 startfrom: -2
             }
         );
+    }
+
+    #[test]
+    fn atoi_reads_as_c_does() {
+        assert_eq!(atoi(b"12"), 12);
+        assert_eq!(atoi(b"  -3x"), -3);
+        assert_eq!(atoi(b"+7"), 7);
+        assert_eq!(atoi(b"x1"), 0);
+        assert_eq!(atoi(b""), 0);
+        assert_eq!(atoi(b"99999999999999999999999"), i64::MAX);
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub struct Values {
     pub pidfile: String,
     /// `daemonize`: detach from the terminal into the background at start-up.
     pub daemonize: bool,
+    /// `acllog-max-len`: entries the ACL LOG keeps.
+    pub acllog_max_len: usize,
+    /// `aclfile`: where ACL SAVE writes and ACL LOAD and start-up read the users (empty: none;
+    /// users then come from `user` lines of the config file).
+    pub aclfile: String,
+    /// `acl-pubsub-default`: new users start with every channel (`allchannels`) or none.
+    pub acl_allchannels: bool,
+    /// `user` lines of the config file, applied at start-up.
+    pub acl_users: Vec<String>,
     /// `syslog-enabled`: every log line also goes to the system logger.
     pub syslog_enabled: bool,
     /// `syslog-ident`: the program name syslog shows (Redis's default, `redis`, so an existing
@@ -208,6 +217,10 @@ impl Default for Values {
             logfile: String::new(),
             pidfile: String::new(),
             daemonize: false,
+            acllog_max_len: 128,
+            aclfile: String::new(),
+            acl_allchannels: false,
+            acl_users: Vec::new(),
             syslog_enabled: false,
             syslog_ident: "redis".to_string(),
             syslog_facility: "local0".to_string(),
@@ -601,7 +614,6 @@ const NO_REPLICATION: &str = "replication is not available yet (REPLICAOF is unk
 
 /// The inert settings.
 pub const INERT: &[Inert] = &[
-    Inert { name: "acllog-max-len", default: "128", mutable: true, kind: InertKind::Int(0, i64::MAX), why: "there are no ACL users yet, so no ACL LOG" },
     Inert { name: "activerehashing", default: "yes", mutable: true, kind: InertKind::Bool, why: "shard tables grow and shrink as they are written; there is no background rehash" },
     Inert { name: "always-show-logo", default: "no", mutable: false, kind: InertKind::Bool, why: "ferrokv prints no logo" },
     Inert { name: "aof-rewrite-incremental-fsync", default: "yes", mutable: true, kind: InertKind::Bool, why: "a rewrite's files are synced once, when complete" },
@@ -682,8 +694,8 @@ macro_rules! inert_params {
     };
 }
 
-const INERT_PARAMS: [Param; 25] =
-    inert_params!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+const INERT_PARAMS: [Param; 24] =
+    inert_params!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23);
 
 /// Every setting.
 pub const PARAMS: &[Param] = &[
@@ -903,6 +915,50 @@ pub const PARAMS: &[Param] = &[
         get: |v| if v.daemonize { "yes" } else { "no" }.to_string(),
         set: |v, s| {
             v.daemonize = parse_bool(s)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "acllog-max-len",
+        mutable: true,
+        get: |v| v.acllog_max_len.to_string(),
+        set: |v, s| {
+            v.acllog_max_len =
+                usize::try_from(parse_u64(s, 0, i64::MAX as u64)?).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    Param {
+        name: "aclfile",
+        mutable: false,
+        get: |v| v.aclfile.clone(),
+        set: |v, s| {
+            v.aclfile = s.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "acl-pubsub-default",
+        mutable: true,
+        get: |v| {
+            if v.acl_allchannels {
+                "allchannels"
+            } else {
+                "resetchannels"
+            }
+            .to_string()
+        },
+        set: |v, s| {
+            v.acl_allchannels = match s.to_ascii_lowercase().as_str() {
+                "allchannels" => true,
+                "resetchannels" => false,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: allchannels, resetchannels"
+                            .into(),
+                    )
+                }
+            };
             Ok(())
         },
     },
@@ -1411,7 +1467,6 @@ pub const PARAMS: &[Param] = &[
     INERT_PARAMS[21],
     INERT_PARAMS[22],
     INERT_PARAMS[23],
-    INERT_PARAMS[24],
 ];
 
 /// Finds a parameter by name (case-insensitive).
@@ -1470,14 +1525,6 @@ impl Config {
     pub fn password(&self) -> Option<String> {
         let v = self.values.read().unwrap_or_else(|e| e.into_inner());
         (!v.requirepass.is_empty()).then(|| v.requirepass.clone())
-    }
-
-    /// True when `candidate` is the configured password, compared in constant time.
-    pub fn check_password(&self, candidate: &[u8]) -> bool {
-        match self.password() {
-            Some(p) => constant_time_eq(p.as_bytes(), candidate),
-            None => false,
-        }
     }
 
     /// The output buffer limit of pub/sub subscribers.

@@ -45,6 +45,7 @@
 //! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 //! - [`gate`]: the lock every command shares and EXEC takes alone (transactions).
 //! - [`pubsub`]: the pub/sub registry and the subscribers' mailboxes.
+//! - [`acl`]: ACL users, selectors, the permission check and the ACL LOG.
 //! - [`session`]: per-connection state and the registry of connected clients (CLIENT LIST/KILL).
 //! - [`config`]: the settings CONFIG GET/SET know, with redis.conf names.
 //! - [`info`]: the INFO reply.
@@ -56,6 +57,7 @@
 
 #![deny(missing_docs)]
 
+pub mod acl;
 pub mod blocking;
 pub mod busy;
 pub mod call;
@@ -160,6 +162,8 @@ pub struct Engine {
     pub keyspace: Keyspace,
     /// The command registry.
     pub registry: Registry,
+    /// ACL users and the ACL LOG.
+    pub acl: acl::Users,
     /// Settings.
     pub config: Config,
     /// Loading, MISCONF, CLIENT PAUSE, shutdown.
@@ -213,9 +217,11 @@ impl Engine {
         let pubsub = keyspace.events.hub.clone();
         let blocking = keyspace.blocking.clone();
         let started_unix = clock.now_ms() / 1000;
+        let registry = Registry::new(families::TABLES);
         let engine = Engine {
             keyspace,
-            registry: Registry::new(families::TABLES),
+            acl: acl::Users::new(&registry),
+            registry,
             config,
             state: state::ServerState::default(),
             stats: Stats::default(),

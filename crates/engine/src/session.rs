@@ -47,6 +47,8 @@ pub struct ClientInfo {
     pub bcast: AtomicBool,
     /// A MONITOR connection (flag `O`).
     pub monitor: AtomicBool,
+    /// The authenticated user's name (CLIENT LIST `user`).
+    pub user: Mutex<String>,
     killed: AtomicBool,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
@@ -73,6 +75,7 @@ impl ClientInfo {
             redir: std::sync::atomic::AtomicI64::new(-1),
             bcast: AtomicBool::new(false),
             monitor: AtomicBool::new(false),
+            user: Mutex::new("default".to_string()),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
         }
@@ -104,6 +107,16 @@ impl ClientInfo {
     /// Installs what [`Self::kill`] calls to wake the connection.
     pub fn set_waker(&self, w: Box<dyn Fn() + Send + Sync>) {
         *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(w);
+    }
+
+    /// The authenticated user's name.
+    pub fn user_name(&self) -> String {
+        self.user.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records the user the connection authenticated as.
+    pub fn set_user(&self, name: &str) {
+        *self.user.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
     }
 
     /// The name as text.
@@ -211,6 +224,9 @@ pub struct Session {
     pub resp3: bool,
     /// False while a password is required and the client has not presented it.
     pub authenticated: bool,
+    /// The user whose permissions apply, as of ACL generation `acl_gen` (re-read when users
+    /// change; None until first needed).
+    pub acl_user: Option<(u64, std::sync::Arc<crate::acl::User>)>,
     /// Subscriptions, once the connection subscribed to anything.
     pub pubsub: Option<Box<PubSubState>>,
     /// The open transaction, between MULTI and EXEC/DISCARD.
@@ -376,6 +392,7 @@ impl Session {
             db,
             resp3,
             authenticated: true,
+            acl_user: None,
             pubsub: None,
             multi: None,
             watching: None,

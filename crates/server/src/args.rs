@@ -140,6 +140,13 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
         pairs.retain(|(n, _)| n != "save");
         pairs.insert(first.min(pairs.len()), ("save".to_string(), joined));
     }
+    // `user` lines define ACL users (applied at start-up, as an aclfile's lines).
+    let users: Vec<String> = pairs
+        .iter()
+        .filter(|(n, _)| n == "user")
+        .map(|(_, v)| format!("user {v}"))
+        .collect();
+    pairs.retain(|(n, _)| n != "user");
     let config = Config::default();
     for (name, value) in &pairs {
         if engine::config::param(name).is_none() {
@@ -152,6 +159,7 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
             .map_err(|e| format!("'{name} {value}': {e}"))?;
     }
     let mut values = config.values();
+    values.acl_users = users;
     if let Some(path) = args.first().filter(|a| !a.starts_with('-')) {
         values.config_file = std::fs::canonicalize(path)
             .map(|p| p.display().to_string())

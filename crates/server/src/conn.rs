@@ -114,7 +114,7 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let fd = i64::from(stream.as_raw_fd());
-    if engine.config.password().is_none()
+    if engine::families::acl::default_is_open(&engine)
         && engine.config.values().protected_mode
         && !is_loopback(&stream)
     {
@@ -134,9 +134,8 @@ async fn serve_session<S: Stream>(
     fd: i64,
     _slot: engine::session::Slot,
 ) {
-    let password = engine.config.password();
     let mut session = Session::new(&engine.clients, peer, local, fd, engine.clock.now_ms());
-    session.authenticated = password.is_none();
+    session.authenticated = engine::families::acl::default_is_open(&engine);
     engine::families::pubsub::ensure_mailbox(&engine, &mut session);
     session.defers_shutdown = true;
     let kill = Arc::new(Notify::new());

@@ -216,7 +216,7 @@ async fn timed_body(req: Request, next: Next) -> Response {
 /// The checks every route but /healthz makes before anything else (see the module docs):
 /// protected mode, the `Host` of a request without a password, a foreign `Origin`.
 async fn guard(State(engine): State<Shared>, req: Request, next: Next) -> Response {
-    let no_password = engine.config.password().is_none();
+    let no_password = engine::families::acl::default_is_open(&engine);
     if no_password && engine.config.values().protected_mode {
         let remote = req
             .extensions()
@@ -362,7 +362,11 @@ fn redis_error(text: &str) -> Response {
 
 /// A session for one request (a pipeline shares one, so MULTI ... EXEC works inside it).
 fn session(engine: &Engine, db: usize) -> Session {
-    Session::detached(&engine.clients, "http", db, engine.clock.now_ms())
+    let s = Session::detached(&engine.clients, "http", db, engine.clock.now_ms());
+    if let Ok(user) = HTTP_USER.try_with(|u| u.clone()) {
+        s.client.set_user(&user);
+    }
+    s
 }
 
 /// Runs one command in database `db` and decodes its RESP3 reply, once it may be sent.
@@ -693,19 +697,40 @@ fn argv(cmd: &[Vec<u8>]) -> Vec<&[u8]> {
 // ---------------------------------------------------------------------------------------------
 // Authentication
 
-/// With `requirepass` set, a request needs `Authorization: Bearer <password>` or
-/// `Authorization: Basic <base64 of default:password>` (the only user is `default`, which may be
-/// left empty). Passwords are compared in constant time.
+tokio::task_local! {
+    /// The ACL user a request authenticated as: its commands run with that user's permissions.
+    static HTTP_USER: String;
+}
+
+/// Requests authenticate as ACL users: `Authorization: Basic <base64 of user:password>` (an
+/// empty user is `default`) or `Authorization: Bearer <password>` (the `default` user's).
+/// Without a header a request is the `default` user's, when that user needs no password.
+/// Every command a request runs is then checked against its user's permissions in the call
+/// path, as on the RESP port; `/metrics` and the dashboard read server figures directly, so
+/// they need a user that may run `INFO`.
 async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) -> Response {
-    if engine.config.password().is_none() {
-        return next.run(req).await;
-    }
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if header.is_some_and(|h| credentials_ok(&engine, h)) {
-        return next.run(req).await;
+    let user = match header {
+        Some(h) => credentials_ok(&engine, h),
+        None => engine::families::acl::default_is_open(&engine).then(|| "default".to_string()),
+    };
+    if let Some(user) = user {
+        let path = req.uri().path();
+        let reads_info = path == "/"
+            || path == "/metrics"
+            || path.starts_with("/dashboard/")
+            || path.starts_with("/v1/dashboard/");
+        if reads_info && !may_run(&engine, &user, &[b"info"]) {
+            return error(
+                StatusCode::FORBIDDEN,
+                "NOPERM",
+                "this user has no permissions to run the 'info' command",
+            );
+        }
+        return HTTP_USER.scope(user, next.run(req)).await;
     }
     let mut r = error(
         StatusCode::UNAUTHORIZED,
@@ -725,21 +750,39 @@ async fn require_auth(State(engine): State<Shared>, req: Request, next: Next) ->
     r
 }
 
-fn credentials_ok(engine: &Engine, header: &str) -> bool {
-    if let Some(token) = header.strip_prefix("Bearer ") {
-        return engine.config.check_password(token.trim().as_bytes());
-    }
-    if let Some(encoded) = header.strip_prefix("Basic ") {
-        let Ok(decoded) = B64.decode(encoded.trim()) else {
-            return false;
+/// The user `header` authenticates, if it does (passwords compared as hashes, in constant
+/// time).
+fn credentials_ok(engine: &Engine, header: &str) -> Option<String> {
+    let (user, password) = if let Some(token) = header.strip_prefix("Bearer ") {
+        ("default".to_string(), token.trim().as_bytes().to_vec())
+    } else {
+        let encoded = header.strip_prefix("Basic ")?;
+        let decoded = B64.decode(encoded.trim()).ok()?;
+        let colon = decoded.iter().position(|&c| c == b':')?;
+        let user = String::from_utf8_lossy(&decoded[..colon]).into_owned();
+        let user = if user.is_empty() {
+            "default".to_string()
+        } else {
+            user
         };
-        let Some(colon) = decoded.iter().position(|&c| c == b':') else {
-            return false;
-        };
-        let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
-        return (user.is_empty() || user == b"default") && engine.config.check_password(password);
-    }
-    false
+        (user, decoded[colon + 1..].to_vec())
+    };
+    engine
+        .acl
+        .get(&user)
+        .is_some_and(|u| u.accepts(&password))
+        .then_some(user)
+}
+
+/// Whether `user` may run `args`.
+fn may_run(engine: &Engine, user: &str, args: &[&[u8]]) -> bool {
+    let Ok(idx) = engine.registry.resolve(args) else {
+        return false;
+    };
+    engine
+        .acl
+        .get(user)
+        .is_some_and(|u| u.unrestricted() || u.check(&engine.registry, idx, args).is_ok())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ impl Server {
             http.push((l, HttpRole::Metrics));
         }
         let engine = Arc::new(Engine::new(Config::new(values), clock));
+        engine::families::acl::load_at_startup(&engine).map_err(std::io::Error::other)?;
         // Nothing is loaded yet: until `run` has loaded the data, commands get -LOADING.
         engine.state.set_loading(true);
         let stop = Arc::new(Notify::new());

@@ -43,7 +43,8 @@ fn client_flags(c: &ClientInfo, subs: &[usize], blocked: bool) -> String {
     f
 }
 
-fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
+/// One CLIENT LIST line (CLIENT INFO, the ACL LOG's `client-info`).
+pub fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
     let idle = now_ms.saturating_sub(c.last_interaction_ms.load(Relaxed)) / 1000;
     let age = now_ms.saturating_sub(c.created_ms) / 1000;
     let last = c.last_command.load(Relaxed);
@@ -56,7 +57,7 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
     let omem = c.omem.load(Relaxed);
     let subs: Vec<usize> = c.subscriptions.iter().map(|n| n.load(Relaxed)).collect();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir={} resp={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -75,6 +76,7 @@ fn client_line(engine: &Engine, c: &ClientInfo, now_ms: u64) -> String {
         omem,
         qbuf + omem + 16384,
         cmd,
+        c.user_name(),
         c.redir.load(Relaxed),
         c.resp.load(Relaxed),
     )
@@ -216,7 +218,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         } else if is(opt, "laddr") {
             laddr = Some(val);
         } else if is(opt, "user") {
-            if val != b"default" {
+            if ctx.engine.acl.get(&String::from_utf8_lossy(val)).is_none() {
                 return Err(CmdError::concat(&[
                     b"ERR No such user '",
                     c_str(val, 128),
@@ -236,10 +238,10 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
             return Err(error::SYNTAX);
         }
     }
-    let _ = user;
     let mut killed = 0;
     for c in ctx.engine.clients.list() {
         let matched = id.is_none_or(|i| i == c.id)
+            && user.is_none_or(|u| u == c.user_name().as_bytes())
             && addr.is_none_or(|a| a == c.addr.as_bytes())
             && laddr.is_none_or(|a| a == c.laddr.as_bytes())
             && ctype.as_deref().is_none_or(|t| t == "normal")

@@ -38,6 +38,14 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         .set(&pairs, false)
         .map_err(|e| CmdError::new(format!("ERR {e}")))?;
     ctx.engine.sync_config();
+    if pairs.iter().any(|(n, _)| n == "requirepass") {
+        super::acl::sync_requirepass(ctx.engine);
+    }
+    if pairs.iter().any(|(n, _)| n == "acllog-max-len") {
+        ctx.engine
+            .acl
+            .trim_log(ctx.engine.config.read(|v| v.acllog_max_len));
+    }
     for (name, value) in &pairs {
         if let Some(x) = crate::config::inert(name).filter(|x| value != x.default) {
             tracing::warn!("'{} {value}' has no effect in ferrokv: {}", x.name, x.why);

@@ -49,7 +49,9 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 /// RESP2, no name, and authenticated only when no password is set. CLIENT NO-EVICT stays as
 /// it was: Redis 7.0 leaves the flag alone (7.2 clears it).
 fn reset(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
-    ctx.session.authenticated = ctx.engine.config.password().is_none();
+    ctx.session.authenticated = super::acl::default_is_open(ctx.engine);
+    ctx.session.client.set_user("default");
+    ctx.session.acl_user = None;
     super::pubsub::reset(ctx);
     super::transactions::end(ctx);
     ctx.session.stop_tracking();
@@ -89,24 +91,37 @@ pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
         .unwrap_or_else(|e| e.into_inner()) = name.to_vec();
 }
 
-/// Checks credentials for AUTH and HELLO. The only user is `default`; without `requirepass` it
-/// needs no password (AUTH with a bare password is then an error, as in Redis).
+/// Checks credentials for AUTH and HELLO against the ACL users (a bare password is the
+/// `default` user's; with `default` nopass that is an error, as in Redis). A failure is
+/// logged in the ACL LOG with reason `auth`.
 fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdResult {
-    let config = &ctx.engine.config;
-    let ok = match user {
-        Some(u) if u != b"default" => false,
-        Some(_) => config.password().is_none() || config.check_password(password),
+    let name = match user {
+        Some(u) => String::from_utf8_lossy(u).into_owned(),
         None => {
-            if config.password().is_none() {
+            if ctx.engine.acl.get("default").is_some_and(|u| u.nopass) {
                 return Err(CmdError::from_static("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
             }
-            config.check_password(password)
+            "default".to_string()
         }
     };
+    let ok = ctx
+        .engine
+        .acl
+        .get(&name)
+        .is_some_and(|u| u.accepts(password));
     if !ok {
+        let context = if ctx.session.multi.is_some() {
+            "multi"
+        } else {
+            "toplevel"
+        };
+        ctx.engine
+            .acl_log(ctx.session, "auth", context, "AUTH".to_string(), Some(name));
         return Err(error::WRONGPASS);
     }
     ctx.session.authenticated = true;
+    ctx.session.client.set_user(&name);
+    ctx.session.acl_user = None;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use super::{help_reply, is};
 use crate::command::{acl_categories, flags, flags::*, CmdResult, Command, Registry};
-use crate::command_spec::{self, key_flags, Arg, BeginSearch, FindKeys, KeySpec};
+use crate::command_spec::{key_flags, Arg, BeginSearch, FindKeys, KeySpec};
 use crate::error::{self, CmdError};
 use crate::{cmd, Ctx};
 use resp::ReplyBuf;
@@ -346,138 +346,6 @@ fn command_list(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Redis's `getKeysFromCommandWithSpecs`: the keys of `args` (a whole command) and their flags.
-/// The key specs decide, unless their flags depend on the arguments or they cannot tell (an
-/// unknown or incomplete spec, a bad key count); then the command's own key finder does, as
-/// Redis's `getkeys_proc`.
-fn keys_and_flags(reg: &Registry, idx: usize, args: &[&[u8]]) -> Vec<(usize, u16)> {
-    let spec = reg.entries[idx].spec;
-    let has_keyspec = spec.keys.iter().any(|k| k.flags & key_flags::NOT_KEY == 0);
-    let has_varflags = spec
-        .keys
-        .iter()
-        .any(|k| k.flags & key_flags::VARIABLE_FLAGS != 0);
-    if has_keyspec && !has_varflags {
-        if let Some(keys) = command_spec::keys_from_specs(spec, args) {
-            return keys;
-        }
-    }
-    native_keys(&reg.entries[idx].full_name, args)
-}
-
-/// The key finders of the commands whose key specs cannot always tell (Redis's `setGetKeys`,
-/// `bitfieldGetKeys`, `sortGetKeys`, and `genericGetKeys` behind the `numkeys` commands, which
-/// read the count as `atoi` does and give no flags).
-fn native_keys(name: &str, args: &[&[u8]]) -> Vec<(usize, u16)> {
-    use key_flags::*;
-    let counted = |store: usize, count_at: usize, first: usize| {
-        let n = args.get(count_at).map_or(0, |a| atoi(a));
-        let Ok(n) = usize::try_from(n) else {
-            return Vec::new();
-        };
-        if n < 1 || n > args.len().saturating_sub(first) {
-            return Vec::new();
-        }
-        let mut keys: Vec<(usize, u16)> = (first..first + n).map(|p| (p, 0)).collect();
-        if store > 0 {
-            keys.push((store, 0));
-        }
-        keys
-    };
-    match name {
-        "set" => {
-            let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
-            let flags = if get {
-                RW | ACCESS | UPDATE
-            } else {
-                OW | UPDATE
-            };
-            vec![(1, flags)]
-        }
-        "bitfield" => {
-            let mut readonly = true;
-            let mut i = 2;
-            while i < args.len() {
-                let rest = args.len() - i - 1;
-                let a = args[i];
-                if a.eq_ignore_ascii_case(b"get") && rest >= 2 {
-                    i += 2;
-                } else if (a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby"))
-                    && rest >= 3
-                {
-                    readonly = false;
-                    break;
-                } else if a.eq_ignore_ascii_case(b"overflow") && rest >= 1 {
-                    i += 1;
-                } else {
-                    // A syntax error: safer to assume a write.
-                    readonly = false;
-                    break;
-                }
-                i += 1;
-            }
-            let flags = if readonly {
-                RO | ACCESS
-            } else {
-                RW | ACCESS | UPDATE
-            };
-            vec![(1, flags)]
-        }
-        "sort" => {
-            let mut keys = vec![(1, RO | ACCESS)];
-            let mut store = None;
-            let mut i = 2;
-            while i < args.len() {
-                let a = args[i];
-                if a.eq_ignore_ascii_case(b"limit") {
-                    i += 2;
-                } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
-                    i += 1;
-                } else if a.eq_ignore_ascii_case(b"store") && i + 1 < args.len() {
-                    // The last STORE wins, as SORT itself reads it.
-                    store = Some(i + 1);
-                }
-                i += 1;
-            }
-            keys.extend(store.map(|p| (p, OW | UPDATE)));
-            keys
-        }
-        "sort_ro" => vec![(1, RO | ACCESS)],
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => counted(0, 2, 3),
-        "blmpop" | "bzmpop" => counted(0, 2, 3),
-        "zunionstore" | "zinterstore" | "zdiffstore" => counted(1, 2, 3),
-        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
-            counted(0, 1, 2)
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// C's `atoi`: leading blanks, a sign, digits, and whatever follows ignored.
-fn atoi(s: &[u8]) -> i64 {
-    let mut i = s.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut n: i64 = 0;
-    for &c in s[i..].iter().take_while(|c| c.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 /// `COMMAND GETKEYS command [arg ...]` and `COMMAND GETKEYSANDFLAGS command [arg ...]`.
 fn getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]], with_flags: bool) -> CmdResult {
     let reg = &ctx.engine.registry;
@@ -511,7 +379,7 @@ fn getkeys(ctx: &mut Ctx<'_>, args: &[&[u8]], with_flags: bool) -> CmdResult {
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let keys = keys_and_flags(reg, idx, sub);
+    let keys = reg.keys_and_flags(idx, sub);
     if keys.is_empty() && entry.cmd.flags & NO_MANDATORY_KEYS == 0 {
         return Err(CmdError::from_static(
             "ERR Invalid arguments specified for command",
@@ -739,7 +607,7 @@ mod tests {
                 sample(&e.spec.args, choice, &mut argv);
                 let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
                 let locked = reg.key_positions(idx, &args);
-                for (pos, _) in keys_and_flags(&reg, idx, &args) {
+                for (pos, _) in reg.keys_and_flags(idx, &args) {
                     assert!(
                         locked.contains(&pos),
                         "{}: key at {pos} of {:?} is not locked ({locked:?})",
@@ -751,15 +619,5 @@ mod tests {
             }
         }
         assert!(checked > 300, "only {checked} keys checked");
-    }
-
-    #[test]
-    fn atoi_reads_as_c_does() {
-        assert_eq!(atoi(b"12"), 12);
-        assert_eq!(atoi(b"  -3x"), -3);
-        assert_eq!(atoi(b"+7"), 7);
-        assert_eq!(atoi(b"x1"), 0);
-        assert_eq!(atoi(b""), 0);
-        assert_eq!(atoi(b"99999999999999999999999"), i64::MAX);
     }
 }

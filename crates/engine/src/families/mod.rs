@@ -1,6 +1,7 @@
 //! The command families, one module each, every module ending with its command table rows.
 //! This file holds the argument parsing every family shares.
 
+pub mod acl;
 pub mod bitmaps;
 pub mod client;
 pub mod config;
@@ -37,6 +38,7 @@ use resp::ReplyBuf;
 
 /// Every family's rows, in the order the registry numbers them.
 pub const TABLES: &[&[crate::command::Command]] = &[
+    acl::COMMANDS,
     strings::COMMANDS,
     bitmaps::COMMANDS,
     keys::COMMANDS,

@@ -91,6 +91,18 @@ fn exec(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
             started: std::time::Instant::now(),
             hint: None,
         };
+        // Permissions may have changed since the command was queued (Redis checks again).
+        if let Some(d) = engine.acl_denied(ctx.session, *idx, &argv, "multi") {
+            let why = match d {
+                crate::acl::Denied::Command => "no permission to execute the command or subcommand",
+                crate::acl::Denied::Key(_) => "no permission to touch the specified keys",
+                crate::acl::Denied::Channel(_) => {
+                    "no permission to access one of the channels used as arguments"
+                }
+            };
+            ctx.out.error(format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {why}").as_bytes());
+            continue;
+        }
         // Blocking commands inside a transaction answer at once, as if they timed out.
         let called = engine.call(ctx.session, *idx, &argv, ctx.out, site, Mode::Exec);
         if called.close {

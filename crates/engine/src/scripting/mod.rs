@@ -335,6 +335,17 @@ pub fn error_text(text: &[u8]) -> Vec<u8> {
 }
 
 impl Run<'_> {
+    /// redis.acl_check_cmd: whether the script's user may run `args` (nothing is logged).
+    pub fn acl_allows(&mut self, args: &[&[u8]]) -> bool {
+        let engine = self.engine;
+        let Ok(idx) = engine.registry.resolve(args) else {
+            return false;
+        };
+        engine
+            .session_user(&mut self.session)
+            .is_some_and(|u| u.unrestricted() || u.check(&engine.registry, idx, args).is_ok())
+    }
+
     /// `redis.call` (`raise`) and `redis.pcall`: runs a command for the script. Returns the
     /// reply as a Lua value, or `Err` with the error table to raise (`redis.call`) — pcall
     /// returns it as its value.
@@ -375,6 +386,17 @@ impl Run<'_> {
         let cmd = engine.registry.entries[idx].cmd;
         if cmd.flags & flags::NOSCRIPT != 0 {
             return refuse("This Redis command is not allowed from script");
+        }
+        if let Some(d) = engine.acl_denied(&mut self.session, idx, &argv, "lua") {
+            return refuse(match d {
+                crate::acl::Denied::Command => {
+                    "The user executing the script can't run this command or subcommand"
+                }
+                crate::acl::Denied::Key(_) => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
+                crate::acl::Denied::Channel(_) => {
+                    "The user executing the script can't publish to the channel mentioned in the command"
+                }
+            });
         }
         if cmd.flags & flags::WRITE != 0 {
             if self.flags.no_writes || self.read_only_command {

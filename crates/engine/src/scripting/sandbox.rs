@@ -752,8 +752,12 @@ fn redis_table(lua: &Lua) -> mlua::Result<Table> {
             if !known {
                 return raise_err(lua, "Invalid command passed to redis.acl_check_cmd()");
             }
-            // No ACL users yet: the caller may run every command.
-            Ok(one(Value::Boolean(true)))
+            let allowed = with_run(|r| {
+                let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+                r.acl_allows(&refs)
+            })
+            .unwrap_or(false);
+            Ok(one(Value::Boolean(allowed)))
         })?,
     )?;
     Ok(t)
