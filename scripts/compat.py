@@ -135,6 +135,11 @@ Parts:
           GETKEYSANDFLAGS over --commands-count seeded random argument lists
           per command built from its COMMAND DOCS argument tree.  Never
           skipped.
+  acl     ACL (compat_acl.py): every ACL subcommand, rule and error text,
+          AUTH / HELLO AUTH with users, permission checks of commands,
+          subcommands, keys (read / write), channels and selectors at top
+          level, in MULTI and in scripts, the ACL LOG, and --acl-count seeded
+          random SETUSER rule lists with GETUSER / LIST / DRYRUN after each.
   random  seeded random command stream over a small keyspace, followed by a
           comparison of the final dataset of databases 0..15.  After a
           mismatch the reference dataset is copied into ferrokv (disable with
@@ -160,9 +165,9 @@ The final ``N passed, M failed`` line counts all passes.
 Usage:
   scripts/compat.sh [--ferrokv PATH] [--redis PATH] [--seed N] [--count N]
                     [--parts hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,
-                             hll,geo,commands,random]
+                             hll,geo,commands,acl,random]
                     [--stream-count N] [--bitmap-count N] [--hll-count N] [--geo-count N]
-                    [--commands-count N] [-k SUBSTR]
+                    [--commands-count N] [--acl-count N] [-k SUBSTR]
                     [--verbose]
                     [--max-report N] [--exclude CMD,CMD] [--no-resync]
                     [--protocols 2,3 | --resp3]
@@ -187,6 +192,7 @@ import sys
 import tempfile
 import time
 
+import compat_acl
 import compat_bitmaps
 import compat_commands
 import compat_hll
@@ -3157,9 +3163,11 @@ def main():
     ap.add_argument("--count", type=int, default=5000, help="number of random commands")
     ap.add_argument("--parts",
                     default="hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,bitmaps,"
-                            "hll,geo,commands,random",
+                            "hll,geo,commands,acl,random",
                     help="comma list of hand,proto,pubsub,tx,notify,tracking,types,blocking,scripting,streams,memory,"
-                         "bitmaps,hll,geo,commands,random (default all)")
+                         "bitmaps,hll,geo,commands,acl,random (default all)")
+    ap.add_argument("--acl-count", type=int, default=compat_acl.DEFAULT_COUNT,
+                    help="random SETUSER rule lists of the acl part (per protocol pass; 0: none; seeded by --seed)")
     ap.add_argument("--commands-count", type=int, default=compat_commands.DEFAULT_COUNT,
                     help="random argument lists per command of the commands part's GETKEYS groups (per protocol "
                          "pass; 0: none; seeded by --seed)")
@@ -3280,6 +3288,9 @@ def main():
             if "commands" in parts:
                 compat_commands.run_commands(h, opts.filter, opts.seed, opts.commands_count)
                 h.fresh()
+            if "acl" in parts:
+                compat_acl.run_acl(h, opts.filter, opts.seed, opts.acl_count)
+                h.fresh()
             if "random" in parts:
                 types = run_random(h, opts.seed, opts.count, exclude, not opts.no_resync)
                 compare_final(h, types)
@@ -3320,6 +3331,7 @@ compat_bitmaps.install(sys.modules[__name__])
 compat_hll.install(sys.modules[__name__])
 compat_geo.install(sys.modules[__name__])
 compat_commands.install(sys.modules[__name__])
+compat_acl.install(sys.modules[__name__])
 
 if __name__ == "__main__":
     sys.exit(main())

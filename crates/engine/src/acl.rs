@@ -197,13 +197,9 @@ impl Selector {
                 }
                 (flags, &b[tilde + 1..])
             };
+            // Only `~*` is allkeys: `%RW~*` is a pattern like any other, as in Redis.
             if self.allkeys {
                 return Err(AFTER_ALLKEYS);
-            }
-            if flags == READ | WRITE && pattern == b"*" {
-                self.allkeys = true;
-                self.keys.clear();
-                return Ok(());
             }
             match self.keys.iter_mut().find(|(_, p)| p == pattern) {
                 Some(k) => k.0 |= flags,
@@ -242,7 +238,10 @@ impl Selector {
         if !cat.children[idx].is_empty() {
             return Err(UNKNOWN);
         }
-        if arg.is_empty() || arg.contains('|') {
+        if arg.contains('|') {
+            return Err(UNKNOWN);
+        }
+        if arg.is_empty() {
             return Err(SYNTAX);
         }
         if !allow {
@@ -258,10 +257,10 @@ impl Selector {
         Ok(())
     }
 
-    /// Top-level commands of category `c` allowed and denied (Redis counts no subcommands).
+    /// Commands and subcommands of category `c` allowed and denied.
     fn category_counts(&self, cat: &Catalog, c: usize) -> (usize, usize) {
         let (mut on, mut off) = (0, 0);
-        for &i in &cat.top {
+        for i in 0..cat.names.len() {
             if cat.cats[i] & (1 << c) != 0 {
                 if self.allowed[i] {
                     on += 1;

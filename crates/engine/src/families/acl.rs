@@ -142,7 +142,7 @@ fn getuser(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     out.map(6);
     out.bulk(b"flags");
     let flags = u.flags();
-    out.array(flags.len());
+    out.set(flags.len());
     for f in flags {
         out.bulk(f.as_bytes());
     }
@@ -218,6 +218,11 @@ fn whoami(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
 
 /// `ACL CAT [category]`
 fn cat(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::from_static(
+            "ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP.",
+        ));
+    }
     match args.get(2) {
         None => {
             ctx.out.array(crate::command::ACL_CATEGORIES.len());
@@ -317,13 +322,18 @@ fn dryrun(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     let reg = &ctx.engine.registry;
     let idx = match reg.resolve(cmd) {
         Ok(i) => i,
-        Err((None, _)) => {
+        Err((p, _))
+            if p.is_none_or(|i| {
+                !reg.entries[i].cmd.subcommands.is_empty()
+                    && cmd.get(1).is_some_and(|s| reg.lookup_sub(i, s).is_none())
+            }) =>
+        {
             return Err(CmdError::new(format!(
                 "ERR Command '{}' not found",
                 String::from_utf8_lossy(cmd[0])
             )))
         }
-        Err((Some(_), e)) => return Err(e),
+        Err((_, e)) => return Err(e),
     };
     match user.check(reg, idx, cmd) {
         Ok(()) => ctx.out.ok(),

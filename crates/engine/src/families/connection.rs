@@ -94,7 +94,7 @@ pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
 /// Checks credentials for AUTH and HELLO against the ACL users (a bare password is the
 /// `default` user's; with `default` nopass that is an error, as in Redis). A failure is
 /// logged in the ACL LOG with reason `auth`.
-fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdResult {
+fn authenticate(ctx: &mut Ctx<'_>, cmd: &[u8], user: Option<&[u8]>, password: &[u8]) -> CmdResult {
     let name = match user {
         Some(u) => String::from_utf8_lossy(u).into_owned(),
         None => {
@@ -115,8 +115,13 @@ fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdR
         } else {
             "toplevel"
         };
-        ctx.engine
-            .acl_log(ctx.session, "auth", context, "AUTH".to_string(), Some(name));
+        ctx.engine.acl_log(
+            ctx.session,
+            "auth",
+            context,
+            String::from_utf8_lossy(cmd).into_owned(),
+            Some(name),
+        );
         return Err(error::WRONGPASS);
     }
     ctx.session.authenticated = true;
@@ -128,8 +133,8 @@ fn authenticate(ctx: &mut Ctx<'_>, user: Option<&[u8]>, password: &[u8]) -> CmdR
 /// `AUTH [username] password`
 fn auth(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     match args.len() {
-        2 => authenticate(ctx, None, args[1])?,
-        3 => authenticate(ctx, Some(args[1]), args[2])?,
+        2 => authenticate(ctx, args[0], None, args[1])?,
+        3 => authenticate(ctx, args[0], Some(args[1]), args[2])?,
         _ => return Err(error::SYNTAX),
     }
     ctx.out.ok();
@@ -155,7 +160,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
     while j < args.len() {
         let more = args.len() - 1 - j;
         if is(args[j], "auth") && more >= 2 {
-            authenticate(ctx, Some(args[j + 1]), args[j + 2])?;
+            authenticate(ctx, args[0], Some(args[j + 1]), args[j + 2])?;
             j += 3;
         } else if is(args[j], "setname") && more >= 1 {
             valid_client_name(args[j + 1])?;
