@@ -5,16 +5,16 @@ use resp::Value;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
 
-struct Http {
-    base: String,
-    agent: ureq::Agent,
+pub(super) struct Http {
+    pub(super) base: String,
+    pub(super) agent: ureq::Agent,
 }
 
 /// A response: status, content type, body bytes.
-struct Got {
-    status: u16,
+pub(super) struct Got {
+    pub(super) status: u16,
     content_type: String,
-    body: Vec<u8>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Got {
@@ -32,7 +32,7 @@ impl Got {
 }
 
 impl Http {
-    fn new(s: &TestServer) -> Http {
+    pub(super) fn new(s: &TestServer) -> Http {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
@@ -43,7 +43,7 @@ impl Http {
         }
     }
 
-    fn finish(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Got {
+    pub(super) fn finish(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Got {
         let mut r = r.expect("HTTP request");
         let status = r.status().as_u16();
         let content_type = r

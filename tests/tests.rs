@@ -2,6 +2,7 @@
 //! protocol and semantics, the real binary for flags, config files, SHUTDOWN and signals.
 //! Raw RESP bytes are asserted where the protocol itself is under test.
 
+mod acl;
 mod aof_files;
 mod geo;
 mod hardening;
