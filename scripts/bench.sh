@@ -47,6 +47,10 @@
 #   KEYSPACE         redis-benchmark -r (keyspace is pre-filled)    [1000000]
 #   MEM_KEYS         keys loaded for the memory test                [1000000]
 #   SKIP_MEM=1       skip the memory test                           [0]
+#   ACL=1            run the benchmarks as an ACL user whose key patterns cover every benchmark
+#                    key (ACL SETUSER bench on >bench ~key:* ~counter:* ~my* ~bench:* ~rl:* +@all),
+#                    on both servers, so the permission check (commands and keys) is in every
+#                    figure                                          [0]
 #   SERVER_CPU / CLIENT_CPU   CPUs for the servers / redis-benchmark  [0 / 1]
 #   RUN_TIMEOUT      seconds before one redis-benchmark run is abandoned  [300]
 #   OUT              report file                                    [<repo>/target/bench-latest.txt]
@@ -69,6 +73,7 @@ KEYSPACE=${KEYSPACE:-1000000}
 MEM_KEYS=${MEM_KEYS:-1000000}
 SKIP_BUILD=${SKIP_BUILD:-0}
 SKIP_MEM=${SKIP_MEM:-0}
+ACL=${ACL:-0}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
@@ -333,6 +338,16 @@ PID_REDIS=$STARTED_PID
 wait_ready ferrokv "$PID_OURS" "$PORT_OURS"
 wait_ready redis "$PID_REDIS" "$PORT_REDIS"
 log "ferrokv pid $PID_OURS on $HOST:$PORT_OURS, redis pid $PID_REDIS on $HOST:$PORT_REDIS"
+AUTH_ARGS=()
+if [[ $ACL == 1 ]]; then
+    for port in "$PORT_OURS" "$PORT_REDIS"; do
+        ok=$(timeout --foreground 10 redis-cli -h "$HOST" -p "$port" acl setuser bench on '>bench' \
+            '~key:*' '~counter:*' '~my*' '~bench:*' '~rl:*' '+@all' 2>&1 || true)
+        [[ $ok == OK ]] || die "ACL SETUSER on port $port failed: $ok"
+    done
+    AUTH_ARGS=(--user bench -a bench)
+    log "benchmarks run as ACL user bench (key patterns ~key:* ~counter:* ~my* ~bench:* ~rl:*)"
+fi
 
 FAILURES=0
 log "pre-filling keyspace: $KEYSPACE key:* and counter:* keys per server"
@@ -432,7 +447,7 @@ bench_one() {
     esac
     t0=$(proc_ticks "$pid")
     csv=$(timeout --foreground -k 5 "$RUN_TIMEOUT" taskset -c "$CLIENT_CPU" redis-benchmark -h "$HOST" -p "$port" \
-        -P "$p" -c "$CLIENTS" -r "$KEYSPACE" -n "$n" --csv "${what[@]}" 2>"$WORK/run.err") || rc=$?
+        "${AUTH_ARGS[@]}" -P "$p" -c "$CLIENTS" -r "$KEYSPACE" -n "$n" --csv "${what[@]}" 2>"$WORK/run.err") || rc=$?
     cat "$WORK/run.err" >>"$WORK/benchmark.err"
     alive "$pid" || server_died "$srv" "$pid"
     t1=$(proc_ticks "$pid")
