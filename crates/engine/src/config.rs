@@ -1795,6 +1795,27 @@ pub fn rewrite(old: &str, v: &Values) -> String {
             lines[last] = Some(joined);
         }
     }
+    // ACL users (`acl_users`, one `user ...` line each) replace the file's user lines, as
+    // Redis's rewriteConfigUserOption; with an aclfile the users live there and the lines go.
+    let user_at: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.as_deref()
+                .and_then(|l| l.split_whitespace().next())
+                .is_some_and(|w| w.eq_ignore_ascii_case("user"))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut users = if v.aclfile.is_empty() {
+        v.acl_users.clone().into_iter()
+    } else {
+        Vec::new().into_iter()
+    };
+    for &i in &user_at {
+        lines[i] = users.next();
+    }
+    tail.extend(users);
     if !tail.is_empty() && !has_tail {
         lines.push(Some(REWRITE_SIGNATURE.to_string()));
     }
@@ -1891,5 +1912,35 @@ mod tests {
         // No save points: `save ""`, so the defaults do not come back.
         v.save.clear();
         assert!(rewrite(&new, &v).contains("\nsave \"\"\n"));
+    }
+
+    #[test]
+    fn rewrite_puts_the_users_where_their_lines_were() {
+        let old = "port 7000
+user alice on nopass +@all
+user gone off
+hz 20
+";
+        let v = Values {
+            port: 7000,
+            hz: 20,
+            acl_users: vec![
+                "user alice on nopass ~* +@all".into(),
+                "user bob off".into(),
+            ],
+            ..Values::default()
+        };
+        // (The save points follow after the signature, as always.)
+        let new = rewrite(old, &v);
+        assert!(
+            new.starts_with("port 7000\nuser alice on nopass ~* +@all\nuser bob off\nhz 20\n#"),
+            "{new}"
+        );
+        // With an aclfile the users live there: their lines go.
+        let with_file = Values {
+            aclfile: "users.acl".into(),
+            ..v
+        };
+        assert!(!rewrite(old, &with_file).contains("user "));
     }
 }

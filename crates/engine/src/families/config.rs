@@ -105,6 +105,14 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(failed(e)),
     };
+    let mut v = v.clone();
+    v.acl_users = ctx
+        .engine
+        .acl
+        .all()
+        .iter()
+        .map(|u| u.describe(&ctx.engine.acl.catalog))
+        .collect();
     let text = crate::config::rewrite(&old, &v);
     let tmp = path.with_file_name(format!(
         ".{}.tmp-{}",
