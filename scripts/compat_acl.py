@@ -187,6 +187,13 @@ def hand_groups():
         C("ACL DRYRUN u publish x y"), C("ACL DRYRUN u subscribe c1 x"), C("ACL DRYRUN u psubscribe c*"),
         C("ACL DRYRUN u psubscribe c1*"), C("ACL DRYRUN u config set x y"), C("ACL DRYRUN u get"),
     ] + cleanup()))
+    # Redis 7's protected settings (both servers run with enable-protected-configs no).
+    G.append(("acl:protected-configs", [
+        C("CONFIG GET enable-*"), C("CONFIG SET dir /tmp"), C("CONFIG SET dbfilename x.rdb"),
+        C("CONFIG SET maxmemory-samples 7 dir /tmp"), C("CONFIG GET maxmemory-samples"),
+        C("CONFIG SET enable-protected-configs yes"), C("CONFIG SET enable-debug-command no"),
+        C("CONFIG GET dbfilename"), C("CONFIG SET maxmemory-samples 5"),
+    ]))
     G.append(("acl:selectors", [
         S("ACL SETUSER u on nopass +get ~a* (+set ~b*) (+del %R~c*)"), C("AUTH u x"), C("GET a1"), C("SET b1 v"),
         C("SET a1 v"), C("GET b1"), C("DEL c1"), C("DEL a1"), C("HSET a1 f v"), C("AUTH default x"),

@@ -23,6 +23,9 @@ pub struct Values {
     pub unixsocketperm: u32,
     /// `enable-debug-command`: `no`, `yes` or `local` (connections from the loopback).
     pub enable_debug_command: &'static str,
+    /// `enable-protected-configs`: whether CONFIG SET may change [`PROTECTED`] settings (`no`,
+    /// `yes`, `local`).
+    pub enable_protected_configs: &'static str,
     /// `dir`
     pub dir: String,
     /// `proto-max-bulk-len`
@@ -206,6 +209,7 @@ impl Default for Values {
             unixsocket: String::new(),
             unixsocketperm: 0,
             enable_debug_command: "no",
+            enable_protected_configs: "no",
             dir: "./data".to_string(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
@@ -615,6 +619,7 @@ const NO_REPLICATION: &str = "replication is not available yet (REPLICAOF is unk
 /// The inert settings.
 pub const INERT: &[Inert] = &[
     Inert { name: "activerehashing", default: "yes", mutable: true, kind: InertKind::Bool, why: "shard tables grow and shrink as they are written; there is no background rehash" },
+    Inert { name: "enable-module-command", default: "no", mutable: false, kind: InertKind::Enum(&["no", "yes", "local"]), why: "there is no MODULE command: modules cannot be loaded" },
     Inert { name: "always-show-logo", default: "no", mutable: false, kind: InertKind::Bool, why: "ferrokv prints no logo" },
     Inert { name: "aof-rewrite-incremental-fsync", default: "yes", mutable: true, kind: InertKind::Bool, why: "a rewrite's files are synced once, when complete" },
     Inert { name: "aof-timestamp-enabled", default: "no", mutable: true, kind: InertKind::Bool, why: "the AOF carries no timestamp annotations" },
@@ -694,8 +699,8 @@ macro_rules! inert_params {
     };
 }
 
-const INERT_PARAMS: [Param; 24] =
-    inert_params!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23);
+const INERT_PARAMS: [Param; 25] =
+    inert_params!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
 
 /// Every setting.
 pub const PARAMS: &[Param] = &[
@@ -810,6 +815,18 @@ pub const PARAMS: &[Param] = &[
                 .ok()
                 .filter(|p| *p <= 0o777)
                 .ok_or("argument must be between 0 and 511 inclusive")?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "enable-protected-configs",
+        mutable: false,
+        get: |v| v.enable_protected_configs.to_string(),
+        set: |v, s| {
+            v.enable_protected_configs = ["no", "yes", "local"]
+                .into_iter()
+                .find(|o| o.eq_ignore_ascii_case(s))
+                .ok_or("argument(s) must be one of the following: no, yes, local")?;
             Ok(())
         },
     },
@@ -1467,6 +1484,7 @@ pub const PARAMS: &[Param] = &[
     INERT_PARAMS[21],
     INERT_PARAMS[22],
     INERT_PARAMS[23],
+    INERT_PARAMS[24],
 ];
 
 /// Finds a parameter by name (case-insensitive).
@@ -1662,6 +1680,10 @@ impl Config {
         Ok(())
     }
 }
+
+/// Settings CONFIG SET changes only as `enable-protected-configs` allows (Redis 7.0's
+/// PROTECTED_CONFIG: where files are written).
+pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 /// Old names CONFIG REWRITE folds into the current ones (a file's `hash-max-ziplist-entries`
 /// line is rewritten as `hash-max-listpack-entries`, as Redis does).

@@ -33,6 +33,18 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         }
         pairs.push((name, String::from_utf8_lossy(p[1]).into_owned()));
     }
+    let protected_ok = super::protected_action_allowed(
+        ctx,
+        ctx.engine.config.read(|v| v.enable_protected_configs),
+    );
+    for (name, _) in &pairs {
+        let canonical = crate::config::param(name).map_or(name.as_str(), |p| p.name);
+        if crate::config::PROTECTED.contains(&canonical) && !protected_ok {
+            return Err(CmdError::new(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
+            )));
+        }
+    }
     ctx.engine
         .config
         .set(&pairs, false)

@@ -26,14 +26,7 @@ use sha1_smol::Sha1;
 /// Whether this connection may run DEBUG under `enable-debug-command` (Redis's
 /// `allowProtectedAction`): `yes`, or `local` and a loopback or Unix-socket peer.
 fn allowed(ctx: &Ctx<'_>) -> bool {
-    match ctx.engine.config.read(|v| v.enable_debug_command) {
-        "yes" => true,
-        "local" => {
-            let a = ctx.session.client.addr.as_str();
-            a.starts_with("127.") || a.starts_with("[::1]") || a.starts_with('/') || a.is_empty()
-        }
-        _ => false,
-    }
+    super::protected_action_allowed(ctx, ctx.engine.config.read(|v| v.enable_debug_command))
 }
 
 /// `DEBUG subcommand [argument ...]`

@@ -197,6 +197,19 @@ pub fn read_keys_with<R>(
     f(ctx.out, &entries)
 }
 
+/// Redis's `allowProtectedAction`: a setting of `yes`, or `local` and a loopback or
+/// Unix-socket peer (DEBUG, protected CONFIG SET).
+pub fn protected_action_allowed(ctx: &Ctx<'_>, setting: &str) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => {
+            let a = ctx.session.client.addr.as_str();
+            a.starts_with("127.") || a.starts_with("[::1]") || a.starts_with('/') || a.is_empty()
+        }
+        _ => false,
+    }
+}
+
 /// Reads `key` without counting stats or touching its clock (TYPE-like inspection in SCAN).
 pub fn peek_key<R>(ctx: &Ctx<'_>, k: &Key<'_>, f: impl FnOnce(Option<EntryRef<'_>>) -> R) -> R {
     let shard = ctx.ks().db(ctx.db()).read(k.shard);
