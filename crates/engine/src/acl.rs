@@ -481,6 +481,8 @@ pub struct User {
     pub root: Selector,
     /// Further selectors.
     pub selectors: Vec<Selector>,
+    /// Every command, key and channel allowed: the check is skipped (computed when stored).
+    open: bool,
 }
 
 /// The SHA-256 of `password` in lowercase hex (how ACL stores and shows passwords).
@@ -504,6 +506,7 @@ impl User {
             passwords: Vec::new(),
             root: Selector::new(cat.names.len(), allchannels),
             selectors: Vec::new(),
+            open: false,
         }
     }
 
@@ -618,12 +621,15 @@ impl User {
             .any(|p| crate::config::constant_time_eq(p.as_bytes(), h.as_bytes()))
     }
 
-    /// True when nothing is restricted (the check can be skipped).
+    /// True when nothing is restricted (the check can be skipped): read from what
+    /// [`Users`] computed when it stored the user, so the default user costs nothing.
     pub fn unrestricted(&self) -> bool {
-        self.root.future
-            && self.root.allowed.iter().all(|&b| b)
-            && self.root.allkeys
-            && self.root.allchannels
+        self.open
+    }
+
+    fn compute_open(&mut self) {
+        let r = &self.root;
+        self.open = r.future && r.allowed.iter().all(|&b| b) && r.allkeys && r.allchannels;
     }
 
     /// Redis's `ACLCheckAllUserCommandPerm`: allowed when one selector allows everything;
@@ -719,10 +725,9 @@ impl Users {
     pub fn new(reg: &Registry) -> Users {
         let catalog = Catalog::new(reg);
         let mut users = BTreeMap::new();
-        users.insert(
-            "default".to_string(),
-            Arc::new(User::default_user(&catalog)),
-        );
+        let mut default = User::default_user(&catalog);
+        default.compute_open();
+        users.insert("default".to_string(), Arc::new(default));
         Users {
             catalog,
             users: RwLock::new(users),
@@ -756,7 +761,8 @@ impl Users {
     }
 
     /// Stores `user` (new or replacing the one of its name).
-    pub fn put(&self, user: User) {
+    pub fn put(&self, mut user: User) {
+        user.compute_open();
         self.users
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -769,7 +775,8 @@ impl Users {
         let mut map = self.users.write().unwrap_or_else(|e| e.into_inner());
         let default = map.get("default").cloned();
         map.clear();
-        for u in users {
+        for mut u in users {
+            u.compute_open();
             map.insert(u.name.clone(), Arc::new(u));
         }
         if let (false, Some(d)) = (map.contains_key("default"), default) {
