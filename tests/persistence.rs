@@ -2,7 +2,7 @@
 //! `appendfsync always`, a torn AOF tail is dropped (or refused), damage elsewhere refuses to
 //! start, and the files load in Redis's tools.
 
-use super::{bulk, Binary, Client, TempDir};
+use super::{bulk, ok, Binary, Client, TempDir};
 use resp::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1343,4 +1343,52 @@ fn kill_9_during_a_rewrite_loses_nothing_and_leaves_no_debris() {
             "round {round}: {names:?}"
         );
     }
+}
+
+/// RDB files carry each key's access clock as Redis writes it (`FREQ` under an LFU policy,
+/// `IDLE` under an LRU one), both ways between redis-server and ferrokv.
+#[test]
+fn lfu_and_lru_clocks_move_through_rdb_files_both_ways() {
+    let rdir = TempDir::new("clock-redis");
+    let (redis, raddr) = redis_server(rdir.path(), &["--maxmemory-policy", "allkeys-lfu"]);
+    let mut r = Client::connect(raddr);
+    assert_eq!(r.cmd("SET hot v"), ok());
+    for _ in 0..300 {
+        r.cmd("GET hot");
+    }
+    let freq = r.cmd("OBJECT FREQ hot");
+    assert!(matches!(freq, Value::Int(f) if f > 5), "{freq:?}");
+    assert_eq!(r.cmd("SAVE"), ok());
+    drop(r);
+    drop(redis);
+    let fdir = TempDir::new("clock-ours");
+    std::fs::copy(rdir.path().join("dump.rdb"), fdir.path().join("dump.rdb")).unwrap();
+    let dir = fdir.path().to_str().unwrap();
+    let b = Binary::spawn(&[
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "allkeys-lfu",
+        "--dir",
+        dir,
+    ]);
+    let mut f = Client::connect(b.addr);
+    assert_eq!(f.cmd("OBJECT FREQ hot"), freq, "the counter Redis saved");
+    // Under LRU ferrokv saves idle times; redis-server reads them back.
+    assert_eq!(f.cmd("CONFIG SET maxmemory-policy allkeys-lru"), ok());
+    assert_eq!(f.cmd("SET cold v"), ok());
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(f.cmd("SAVE"), ok());
+    drop(f);
+    drop(b);
+    let (_redis, raddr) = redis_server(fdir.path(), &["--maxmemory-policy", "allkeys-lru"]);
+    let mut r = Client::connect(raddr);
+    let idle = r.cmd("OBJECT IDLETIME cold");
+    assert!(matches!(idle, Value::Int(2..=4)), "{idle:?}");
 }

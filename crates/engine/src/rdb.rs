@@ -192,8 +192,19 @@ pub struct Entry {
     pub value: Value,
     /// Absolute expiry in unix milliseconds, if any (possibly already past).
     pub expire_ms: Option<u64>,
+    /// The `IDLE` or `FREQ` opcode before it, if any.
+    pub hint: Option<Hint>,
     /// Where the entry ends in the file (progress reports).
     pub end: usize,
+}
+
+/// What Redis saves of a key's access clock under an LRU or LFU `maxmemory-policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// `IDLE`: seconds since the last access (LRU policies).
+    Idle(u64),
+    /// `FREQ`: the logarithmic access counter (LFU policies).
+    Freq(u8),
 }
 
 /// What [`Writer`] and [`dump_payload_with`] write: aux fields and Redis's encoding
@@ -925,6 +936,7 @@ fn parse(
     };
     let mut db = 0usize;
     let mut expire: Option<u64> = None;
+    let mut hint: Option<Hint> = None;
     loop {
         let op_at = r.pos;
         let op = r.byte("opcode")?;
@@ -954,10 +966,10 @@ fn parse(
                 on_aux(&key, &value);
             }
             OP_IDLE => {
-                r.length("LRU idle time")?;
+                hint = Some(Hint::Idle(r.length("LRU idle time")?));
             }
             OP_FREQ => {
-                r.byte("LFU frequency")?;
+                hint = Some(Hint::Freq(r.byte("LFU frequency")?));
             }
             OP_FUNCTION2 => {
                 let code = r.string("function library")?;
@@ -979,6 +991,7 @@ fn parse(
                 let key = r.string("key")?.into_owned();
                 let value = read_object(&mut r, ty, op_at).map_err(|e| e.in_key(&key))?;
                 let expire_ms = expire.take();
+                let hint = hint.take();
                 if value.is_empty_collection() {
                     continue;
                 }
@@ -987,6 +1000,7 @@ fn parse(
                     key,
                     value,
                     expire_ms,
+                    hint,
                     end: r.pos,
                 })?;
             }
@@ -1570,6 +1584,18 @@ impl<W: Write> Writer<W> {
         value: &Value,
         expire_ms: Option<u64>,
     ) -> io::Result<()> {
+        self.write_entry_hinted(key, value, expire_ms, None)
+    }
+
+    /// [`Self::write_entry`] with the key's access clock as Redis saves it under an LRU or LFU
+    /// policy (`IDLE` / `FREQ` after the expiry, before the key).
+    pub fn write_entry_hinted(
+        &mut self,
+        key: &[u8],
+        value: &Value,
+        expire_ms: Option<u64>,
+        hint: Option<Hint>,
+    ) -> io::Result<()> {
         if value.is_empty_collection() {
             return Err(invalid("empty collections cannot be written"));
         }
@@ -1582,6 +1608,17 @@ impl<W: Write> Writer<W> {
             let ms = i64::try_from(ms).map_err(|_| invalid("expiry beyond i64::MAX ms"))?;
             self.buf.push(OP_EXPIRETIME_MS);
             self.buf.extend_from_slice(&ms.to_le_bytes());
+        }
+        match hint {
+            Some(Hint::Idle(secs)) => {
+                self.buf.push(OP_IDLE);
+                put_len(&mut self.buf, secs);
+            }
+            Some(Hint::Freq(f)) => {
+                self.buf.push(OP_FREQ);
+                self.buf.push(f);
+            }
+            None => {}
         }
         put_object(&mut self.buf, Some(key), value, &self.opts);
         self.maybe_flush()

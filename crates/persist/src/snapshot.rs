@@ -71,7 +71,10 @@ fn write_snapshot(engine: &Engine, tmp: &Path) -> std::io::Result<u64> {
                 if failed.is_some() || e.is_expired(now) {
                     return;
                 }
-                if let Err(err) = w.write_entry(e.key(), &dump::to_value(&e), e.expire()) {
+                let hint = clock_hint(engine, &e, now);
+                if let Err(err) =
+                    w.write_entry_hinted(e.key(), &dump::to_value(&e), e.expire(), hint)
+                {
                     failed = Some(err);
                 }
             });
@@ -135,7 +138,7 @@ fn load_bytes_with(
     let ks = &engine.keyspace;
     let now = engine.clock.now_ms();
     let limits = engine.limits.load();
-    let clock = ((now / 1000) & 0x00ff_ffff) as u32;
+    let lfu = engine.memory.policy().is_lfu();
     let started = std::time::Instant::now();
     let mut loaded = Loaded::default();
     let mut progress = crate::progress::Progress::new(&engine.stats, name, bytes.len());
@@ -168,6 +171,16 @@ fn load_bytes_with(
             loaded.expired += 1;
             return Ok(());
         }
+        // As Redis's `objectSetLRUOrLFU`: the saved frequency under an LFU policy, the saved
+        // idle time under any other, else a fresh key's clock.
+        let clock = match (lfu, entry.hint) {
+            (true, Some(rdb::Hint::Freq(f))) => engine::memory::lfu_clock(now, f),
+            (false, Some(rdb::Hint::Idle(secs))) => {
+                let secs = secs.min(u64::from(engine::memory::CLOCK_MASK)) as u32;
+                engine::memory::lru_clock(now).wrapping_sub(secs) & engine::memory::CLOCK_MASK
+            }
+            _ => ks.access.new_clock(now),
+        };
         let meta = EntryMeta {
             expire: entry.expire_ms,
             clock,
@@ -261,10 +274,14 @@ impl Out {
         }
     }
 
-    fn entry(&mut self, e: &engine::entry::EntryRef<'_>) -> std::io::Result<()> {
+    fn entry(
+        &mut self,
+        e: &engine::entry::EntryRef<'_>,
+        hint: Option<rdb::Hint>,
+    ) -> std::io::Result<()> {
         let value = dump::to_value(e);
         match self {
-            Out::Rdb(w) => w.write_entry(e.key(), &value, e.expire()),
+            Out::Rdb(w) => w.write_entry_hinted(e.key(), &value, e.expire(), hint),
             Out::Commands(w) => {
                 let mut rec = Vec::new();
                 commands(&mut rec, e.key(), &value, e.expire());
@@ -498,6 +515,7 @@ fn write_snapshot_shards(
         }
     }
     let mut written = 0u64;
+    let now = engine.clock.now_ms();
     for (db, &(keys, expires)) in hints.iter().enumerate() {
         // Every shard is visited, empty databases too: from then on writers there keep no
         // old values. A database is selected before its first key.
@@ -520,7 +538,8 @@ fn write_snapshot_shards(
                     selected = true;
                     out.select_db(db, keys, expires)
                 };
-                if let Err(err) = r.and_then(|()| out.entry(&e)) {
+                let hint = clock_hint(engine, &e, now);
+                if let Err(err) = r.and_then(|()| out.entry(&e, hint)) {
                     failed = Some(err);
                 }
             });
@@ -535,6 +554,21 @@ fn write_snapshot_shards(
 }
 
 /// Moves a finished temporary file into place and makes the rename durable.
+/// What Redis saves of a key's access clock (`rdbSaveKeyValuePair`): its idle seconds under
+/// allkeys-lru / volatile-lru, its decayed frequency under the LFU policies, nothing else.
+fn clock_hint(engine: &Engine, e: &engine::entry::EntryRef<'_>, now_ms: u64) -> Option<rdb::Hint> {
+    use engine::memory::Policy;
+    match engine.memory.policy() {
+        Policy::AllKeysLru | Policy::VolatileLru => Some(rdb::Hint::Idle(
+            engine::memory::idle_seconds(e.clock(), now_ms),
+        )),
+        Policy::AllKeysLfu | Policy::VolatileLfu => Some(rdb::Hint::Freq(
+            engine::memory::lfu_decayed(e.clock(), now_ms, engine.keyspace.access.decay_time()),
+        )),
+        _ => None,
+    }
+}
+
 pub fn install(tmp: &Path, path: &Path) -> std::io::Result<()> {
     std::fs::rename(tmp, path)?;
     std::fs::File::open(parent(path))?.sync_all()
