@@ -4,20 +4,11 @@
 //! compared with redis-server by the differential suite (`scripts/compat_acl.py`).
 
 use super::http::Http;
-use super::persistence::{redis_server, start};
+use super::persistence::{redis_server, start, strings};
 use super::*;
 
 fn list(c: &mut Client) -> Vec<String> {
-    match c.cmd("ACL LIST") {
-        Value::Array(lines) => lines
-            .into_iter()
-            .map(|l| match l {
-                Value::Bulk(b) => String::from_utf8(b).unwrap(),
-                other => panic!("{other:?}"),
-            })
-            .collect(),
-        other => panic!("{other:?}"),
-    }
+    strings(c.cmd("ACL LIST"))
 }
 
 /// An ACL LIST line with each run of single-command rules (`+hset -hgetall`) sorted: Redis

@@ -40,7 +40,7 @@ pub(super) fn loaded(c: &mut Client) {
     }
 }
 
-fn strings(v: Value) -> Vec<String> {
+pub(super) fn strings(v: Value) -> Vec<String> {
     match v {
         Value::Array(items) => items
             .into_iter()
