@@ -171,3 +171,27 @@ fn the_http_api_runs_commands_as_the_authenticated_user() {
     assert_eq!(call(&basic("web", "bad"), r#"["PING"]"#).0, 401);
     assert_eq!(call("Bearer root", r#"["DEL","web:1"]"#).0, 200);
 }
+
+/// As Redis's ACLKillPubsubClientsIfNeeded: taking a channel away closes the user's connections
+/// subscribed to it; its other connections stay.
+#[test]
+fn a_subscriber_whose_channel_is_revoked_is_disconnected() {
+    let s = TestServer::start();
+    let mut admin = s.client();
+    assert_eq!(admin.cmd("ACL SETUSER k on nopass ~* &* +@all"), ok());
+    let mut plain = s.client();
+    assert_eq!(plain.cmd("AUTH k x"), ok());
+    let mut sub = s.client();
+    assert_eq!(sub.cmd("AUTH k x"), ok());
+    sub.send_raw(&Client::encode(&[b"SUBSCRIBE", b"chan"]));
+    assert!(sub.read_reply().is_some(), "subscribed");
+    assert_eq!(admin.cmd("ACL SETUSER k resetkeys ~*"), ok());
+    assert_eq!(plain.cmd("PING"), Value::Simple("PONG".into()));
+    assert_eq!(admin.cmd("ACL SETUSER k resetchannels &other"), ok());
+    assert_eq!(
+        sub.read_reply(),
+        None,
+        "the subscriber of a revoked channel is closed"
+    );
+    assert_eq!(plain.cmd("PING"), Value::Simple("PONG".into()));
+}

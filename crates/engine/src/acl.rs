@@ -653,6 +653,13 @@ impl User {
         Err(reason)
     }
 
+    /// Whether some selector allows `channel` (a PSUBSCRIBE pattern when `is_pattern`).
+    pub fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
+        std::iter::once(&self.root)
+            .chain(&self.selectors)
+            .any(|s| s.channel_allowed(channel, is_pattern))
+    }
+
     /// The user's flags as ACL GETUSER lists them.
     pub fn flags(&self) -> Vec<&'static str> {
         let mut f = vec![if self.enabled { "on" } else { "off" }];

@@ -189,6 +189,26 @@ impl Hub {
         }
     }
 
+    /// Every subscription of the clients authenticated as `user`: (client, space, name).
+    pub fn subscriptions_of(&self, user: &str) -> Vec<(Arc<ClientInfo>, Space, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut take = |space: Space, name: &[u8], subs: &Subscribers| {
+            for s in subs.iter().filter(|s| s.client.user_name() == user) {
+                out.push((s.client.clone(), space, name.to_vec()));
+            }
+        };
+        for (name, subs) in read(&self.channels).iter() {
+            take(Space::Channel, name, subs);
+        }
+        for (name, subs) in read(&self.shard_channels).iter() {
+            take(Space::Shard, name, subs);
+        }
+        for (name, subs) in read(&self.patterns).iter() {
+            take(Space::Pattern, name, subs);
+        }
+        out
+    }
+
     /// Removes a subscription of client `id`.
     pub fn remove(&self, space: Space, name: &[u8], id: u64) {
         let drop_from = |map: &RwLock<HashMap<Vec<u8>, Subscribers>>| {

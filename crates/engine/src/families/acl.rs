@@ -127,8 +127,29 @@ fn setuser(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         })?;
     }
     ctx.engine.acl.put(user);
+    kill_pubsub_clients_if_needed(ctx, &name);
     ctx.out.ok();
     Ok(())
+}
+
+/// Redis's `ACLKillPubsubClientsIfNeeded`: a connection of `name` subscribed to a channel or
+/// pattern the user may no longer use is closed (other connections of the user stay: their
+/// next command is checked against the new rules).
+fn kill_pubsub_clients_if_needed(ctx: &mut Ctx<'_>, name: &str) {
+    let Some(user) = ctx.engine.acl.get(name) else {
+        return;
+    };
+    let me = ctx.session.client.id;
+    for (client, space, channel) in ctx.engine.pubsub.subscriptions_of(name) {
+        let pattern = space == crate::pubsub::Space::Pattern;
+        if !user.channel_allowed(&channel, pattern) {
+            if client.id == me {
+                ctx.close_after_reply();
+            } else {
+                client.kill();
+            }
+        }
+    }
 }
 
 /// `ACL GETUSER username`
