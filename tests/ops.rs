@@ -1097,3 +1097,65 @@ fn syslog_settings_are_checked_and_shown() {
         matches!(c.cmd("CONFIG SET syslog-ident x"), Value::Error(e) if e.contains("immutable"))
     );
 }
+
+/// `rename-command` in the config file: the new name works, the old one is unknown, an empty
+/// name takes the command away, and the AOF still replays after a restart.
+#[test]
+fn rename_command_in_the_config_file() {
+    let dir = TempDir::new("rename");
+    let conf = dir.path().join("ferrokv.conf");
+    std::fs::write(
+        &conf,
+        "rename-command CONFIG \"\"\nrename-command get fetch\n",
+    )
+    .unwrap();
+    let args = [
+        conf.to_str().unwrap(),
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--appendonly",
+        "yes",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ];
+    let b = Binary::spawn(&args);
+    let mut c = Client::connect(b.addr);
+    assert!(
+        matches!(c.cmd("CONFIG GET hz"), Value::Error(e) if e.starts_with("ERR unknown command 'CONFIG'"))
+    );
+    assert_eq!(c.cmd("SET a 1"), ok());
+    assert!(
+        matches!(c.cmd("GET a"), Value::Error(e) if e.starts_with("ERR unknown command 'GET'"))
+    );
+    assert_eq!(c.cmd("FETCH a"), bulk("1"));
+    drop(c);
+    drop(b);
+    let b = Binary::spawn(&args);
+    let mut c = Client::connect(b.addr);
+    assert_eq!(
+        c.cmd("fetch a"),
+        bulk("1"),
+        "the AOF replays past the rename"
+    );
+    for (line, err) in [
+        (
+            "rename-command nosuch x",
+            "No such command in rename-command",
+        ),
+        (
+            "rename-command get set",
+            "Target command name already exists",
+        ),
+    ] {
+        std::fs::write(&conf, line).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+            .arg(&conf)
+            .args(["--port", "0"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(err), "{line}");
+    }
+}

@@ -328,6 +328,7 @@ impl Engine {
         let resolved = match site.hint {
             // Prefetching resolved the command already (never a container): only arity is left.
             Some(h) => self.registry.check_arity(h.cmd, args).map(|_| h.cmd),
+            None if session.replaying => self.registry.resolve_original(args),
             None => self.registry.resolve(args),
         };
         let idx = match resolved {

@@ -314,6 +314,9 @@ pub struct Registry {
     /// Every entry, top-level commands and subcommands.
     pub entries: Vec<Entry>,
     top: NameMap<&'static [u8]>,
+    /// The commands by their own names, whatever `rename-command` did: what the AOF (which
+    /// logs effects under those names) replays through.
+    original: NameMap<&'static [u8]>,
     subs: NameMap<(usize, &'static [u8])>,
 }
 
@@ -323,6 +326,7 @@ impl Registry {
         let mut r = Registry {
             entries: Vec::new(),
             top: NameMap::default(),
+            original: NameMap::default(),
             subs: NameMap::default(),
         };
         for table in tables {
@@ -351,7 +355,39 @@ impl Registry {
                 }
             }
         }
+        r.original = r.top.clone();
         r
+    }
+
+    /// `rename-command old new` of the config file: clients call the command `new` from now
+    /// on (an empty `new` takes it away); the AOF still replays it by its own name. Errors are
+    /// Redis's texts.
+    pub fn rename(&mut self, old: &str, new: &str) -> Result<(), String> {
+        let old_l = old.to_ascii_lowercase();
+        let Some(&idx) = self.top.get(old_l.as_bytes()) else {
+            return Err("No such command in rename-command".into());
+        };
+        let new_l = new.to_ascii_lowercase();
+        if !new_l.is_empty() && self.top.contains_key(new_l.as_bytes()) {
+            return Err("Target command name already exists".into());
+        }
+        self.top.remove(old_l.as_bytes());
+        if !new_l.is_empty() {
+            // A handful of names, once at start-up: leaked to live as long as the table.
+            let name: &'static [u8] = Box::leak(new_l.into_bytes().into_boxed_slice());
+            self.top.insert(name, idx);
+        }
+        Ok(())
+    }
+
+    /// [`Self::resolve`] by the commands' own names (the AOF's replay, past `rename-command`).
+    pub fn resolve_original(&self, args: &[&[u8]]) -> Result<usize, (Option<usize>, CmdError)> {
+        match lower_lookup(args[0], |n| self.original.get(n).copied()) {
+            Some(idx) if self.entries[idx].cmd.subcommands.is_empty() => {
+                self.check_arity(idx, args).map(|_| idx)
+            }
+            _ => self.resolve(args),
+        }
     }
 
     /// Finds a top-level command by name, case-insensitively.

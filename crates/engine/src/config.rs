@@ -60,6 +60,8 @@ pub struct Values {
     pub acl_allchannels: bool,
     /// `user` lines of the config file, applied at start-up.
     pub acl_users: Vec<String>,
+    /// `rename-command old new` lines of the config file (new empty: the command is gone).
+    pub renames: Vec<(String, String)>,
     /// `syslog-enabled`: every log line also goes to the system logger.
     pub syslog_enabled: bool,
     /// `syslog-ident`: the program name syslog shows (Redis's default, `redis`, so an existing
@@ -225,6 +227,7 @@ impl Default for Values {
             aclfile: String::new(),
             acl_allchannels: false,
             acl_users: Vec::new(),
+            renames: Vec::new(),
             syslog_enabled: false,
             syslog_ident: "redis".to_string(),
             syslog_facility: "local0".to_string(),

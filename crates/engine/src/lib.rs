@@ -217,7 +217,13 @@ impl Engine {
         let pubsub = keyspace.events.hub.clone();
         let blocking = keyspace.blocking.clone();
         let started_unix = clock.now_ms() / 1000;
-        let registry = Registry::new(families::TABLES);
+        let mut registry = Registry::new(families::TABLES);
+        for (old, new) in &config.values().renames {
+            // Checked when the config was read (args.rs): an error here is a bug.
+            if let Err(e) = registry.rename(old, new) {
+                tracing::warn!("rename-command {old} {new}: {e}");
+            }
+        }
         let engine = Engine {
             keyspace,
             acl: acl::Users::new(&registry),

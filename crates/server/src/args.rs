@@ -147,6 +147,27 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
         .map(|(_, v)| format!("user {v}"))
         .collect();
     pairs.retain(|(n, _)| n != "user");
+    // `rename-command old new`: checked against the command table now, applied when the
+    // engine builds its registry.
+    let mut renames = Vec::new();
+    let mut table = engine::command::Registry::new(engine::families::TABLES);
+    for (_, v) in pairs.iter().filter(|(n, _)| n == "rename-command") {
+        // The line's two words joined by one space (an empty new name leaves just the space).
+        let Some((old, new)) = v
+            .split_once(' ')
+            .filter(|(o, n)| !o.is_empty() && !n.contains(' '))
+        else {
+            return Err(format!(
+                "'rename-command {v}': Bad directive or wrong number of arguments"
+            ));
+        };
+        let (old, new) = (old.to_string(), new.to_string());
+        table
+            .rename(&old, &new)
+            .map_err(|e| format!("'rename-command {v}': {e}"))?;
+        renames.push((old, new));
+    }
+    pairs.retain(|(n, _)| n != "rename-command");
     let config = Config::default();
     for (name, value) in &pairs {
         if engine::config::param(name).is_none() {
@@ -160,6 +181,7 @@ pub fn parse(args: &[String]) -> Result<Action, String> {
     }
     let mut values = config.values();
     values.acl_users = users;
+    values.renames = renames;
     if let Some(path) = args.first().filter(|a| !a.starts_with('-')) {
         values.config_file = std::fs::canonicalize(path)
             .map(|p| p.display().to_string())
