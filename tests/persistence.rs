@@ -1004,7 +1004,16 @@ fn automatic_rewrite_with_a_command_base() {
 #[test]
 fn save_points_and_stop_writes_on_bgsave_error() {
     let dir = TempDir::new("savepoints");
-    let flags = ["--appendonly", "no", "--save", "1", "1"];
+    // dbfilename is a protected setting: CONFIG SET may change it only when allowed.
+    let flags = [
+        "--appendonly",
+        "no",
+        "--save",
+        "1",
+        "1",
+        "--enable-protected-configs",
+        "yes",
+    ];
     let mut b = start(dir.path(), &flags);
     let mut c = Client::connect(b.addr);
     loaded(&mut c);
@@ -1019,7 +1028,7 @@ fn save_points_and_stop_writes_on_bgsave_error() {
     assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
     // A snapshot that cannot be written (its name is taken by a directory) stops writes.
     std::fs::create_dir(dir.path().join("blocked.rdb")).unwrap();
-    c.cmd("CONFIG SET dbfilename blocked.rdb");
+    assert_eq!(c.cmd("CONFIG SET dbfilename blocked.rdb"), ok());
     c.cmd("SET k2 v2");
     wait_info(&mut c, "rdb_last_bgsave_status", "err");
     match c.cmd("SET k3 v3") {
