@@ -2055,6 +2055,40 @@ mod tests {
     }
 
     #[test]
+    fn tls_settings_as_redis_shows_them() {
+        let c = Config::default();
+        let got = c.get(&[b"tls-*"]);
+        let find = |n: &str| {
+            got.iter()
+                .find(|(k, _)| k == n.as_bytes())
+                .map(|x| x.1.clone())
+        };
+        assert_eq!(got.len(), 20, "Redis 7.0 has 20 tls-* settings");
+        assert_eq!(find("tls-port").as_deref(), Some("0"));
+        assert_eq!(find("tls-auth-clients").as_deref(), Some("yes"));
+        assert_eq!(find("tls-session-cache-size").as_deref(), Some("20480"));
+        assert_eq!(find("tls-session-cache-timeout").as_deref(), Some("300"));
+        assert_eq!(find("tls-session-caching").as_deref(), Some("yes"));
+        assert_eq!(find("tls-protocols").as_deref(), Some(""));
+        let err = |k: &str, v: &str| c.set(&[(k.into(), v.into())], false).unwrap_err();
+        assert_eq!(
+            err("tls-auth-clients", "maybe"),
+            "CONFIG SET failed (possibly related to argument 'tls-auth-clients') - argument(s) must be one of the following: no, yes, optional"
+        );
+        assert!(err("tls-session-cache-size", "-1")
+            .ends_with("argument must be between 0 and 2147483647 inclusive"));
+        assert!(err("tls-session-cache-timeout", "abc")
+            .ends_with("argument couldn't be parsed into an integer"));
+        assert!(err("tls-port", "7000").ends_with("can't set immutable config"));
+        // With TLS off nothing loads: a missing file is stored, as Redis stores it.
+        c.set(&[("tls-cert-file".into(), "/nonexistent".into())], false)
+            .unwrap();
+        let v = c.values();
+        assert_eq!(v.tls.cert_file, "/nonexistent");
+        assert!(rewrite("", &v).contains("\ntls-cert-file /nonexistent\n"));
+    }
+
+    #[test]
     fn rewrite_keeps_the_file_and_changes_only_settings() {
         let old = "# my server\nport 7000\n\n\n# memory\nmaxmemory 1gb\nhash-max-ziplist-entries 64\nsave 900 1\nsave 300 10\nunknown-thing x\nmaxmemory 2gb\n";
         let mut v = Values {
