@@ -1,7 +1,8 @@
 //! TLS: the real binary on `tls-port` with certificates the test makes (rcgen), reached by a
 //! rustls client, `redis-cli --tls`, `redis-benchmark --tls` and redis-py (`ssl=True`);
-//! client certificates (`tls-auth-clients`), a reload by CONFIG SET, HTTPS (`http-tls`).
-//! A missing tool fails the test: CI installs redis-tools and redis-py.
+//! client certificates (`tls-auth-clients`), a reload by CONFIG SET, HTTPS (`http-tls`), an
+//! encrypted key (`tls-key-file-pass`, encrypted by the openssl CLI).
+//! A missing tool fails the test: CI installs redis-tools, openssl and redis-py.
 
 use super::TempDir;
 use rcgen::{
@@ -471,4 +472,39 @@ fn a_certificate_that_does_not_load_stops_start_up() {
         "{log}"
     );
     assert!(!log.contains("Ready to accept"), "{log}");
+}
+
+#[test]
+fn an_encrypted_key_opens_with_tls_key_file_pass() {
+    let dir = TempDir::new("tls-pki");
+    let pki = Pki::new(dir.path(), "a");
+    // Encrypted as users encrypt keys: PKCS#8 with PBES2 (PBKDF2, AES-256-CBC).
+    let enc = dir.path().join("a-server-encrypted.key");
+    let out = run_tool(Command::new("openssl").args([
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-in",
+        s(&pki.server_key),
+        "-out",
+        s(&enc),
+        "-passout",
+        "pass:s3cret",
+    ]));
+    let text = std::fs::read_to_string(&enc).unwrap_or_default();
+    assert!(text.contains("BEGIN ENCRYPTED PRIVATE KEY"), "{out}");
+    let args = ["--tls-auth-clients", "no", "--tls-key-file-pass", "s3cret"];
+    let server = TlsServer::spawn(&pki, &[&args[..], &["--tls-key-file", s(&enc)]].concat());
+    let mut c = connect(server.port, client_config(&pki.ca, None));
+    assert_eq!(try_cmd(&mut c, "PING").unwrap(), "+PONG");
+    // A wrong passphrase does not load: refused, and the key in use stays.
+    assert_eq!(
+        try_cmd(&mut c, "CONFIG SET tls-key-file-pass wrong").unwrap(),
+        "-ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - Unable to update TLS configuration. Check server logs."
+    );
+    assert_eq!(
+        ping_with(server.port, client_config(&pki.ca, None)).unwrap(),
+        "+PONG"
+    );
 }

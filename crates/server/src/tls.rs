@@ -15,8 +15,10 @@
 //!   OpenSSL ones (`TLS_AES_256_GCM_SHA384`, `ECDHE-RSA-AES128-GCM-SHA256`) or IANA ones; the
 //!   words `DEFAULT`, `HIGH` and `ALL` select every suite, and `!`, `-`, `+` or `@` items are
 //!   ignored. A list that names no suite rustls has fails, as OpenSSL's would.
-//! - `tls-key-file-pass`: an encrypted PKCS#8 key is refused with a clear log line (decrypt it
-//!   with `openssl pkcs8`); rustls reads unencrypted PKCS#8, PKCS#1 and SEC1 keys.
+//! - `tls-key-file-pass` decrypts an encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`,
+//!   PBES2 as `openssl pkcs8 -topk8` writes it); OpenSSL's legacy encrypted PEM
+//!   (`Proc-Type: 4,ENCRYPTED`) is refused with a log line saying how to convert it. Plain keys
+//!   may be PKCS#8, PKCS#1 or SEC1.
 //! - `tls-session-cache-timeout` is accepted: rustls's session cache evicts by size only.
 //! - `tls-dh-params-file` is accepted: rustls has no finite-field Diffie-Hellman.
 //! - `tls-replication`, `tls-cluster` and the `tls-client-*` files are accepted and checked as
@@ -145,7 +147,7 @@ mod imp {
     use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
     use rustls::{RootCertStore, ServerConfig, SupportedCipherSuite};
     use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     use std::sync::{Arc, RwLock};
     use tokio::net::TcpStream;
 
@@ -198,19 +200,30 @@ mod imp {
     }
 
     fn load_key(path: &str, pass: &str) -> Result<PrivateKeyDer<'static>, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("Failed to load private key: {path}: {e}"))?;
-        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("ENCRYPTED") {
-            // Redis compatibility: OpenSSL decrypts with tls-key-file-pass; rustls cannot.
-            let hint = if pass.is_empty() {
-                "the key is encrypted and tls-key-file-pass is empty"
-            } else {
-                "encrypted keys (tls-key-file-pass) are not supported by ferrokv; decrypt it with `openssl pkcs8 -in KEY -out PLAIN.key`"
-            };
-            return Err(format!("Failed to load private key: {path}: {hint}"));
+        let failed = |e: &dyn std::fmt::Display| format!("Failed to load private key: {path}: {e}");
+        let text = std::fs::read_to_string(path).map_err(|e| failed(&e))?;
+        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            // An encrypted PKCS#8 key, as `openssl pkcs8 -topk8` writes it.
+            if pass.is_empty() {
+                return Err(failed(
+                    &"the key is encrypted and tls-key-file-pass is empty",
+                ));
+            }
+            let (_, doc) = pkcs8::der::Document::from_pem(&text).map_err(|e| failed(&e))?;
+            let info =
+                pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).map_err(|e| failed(&e))?;
+            let plain = info
+                .decrypt(pass)
+                .map_err(|e| failed(&format!("{e} (is tls-key-file-pass right?)")))?;
+            return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                plain.as_bytes().to_vec(),
+            )));
         }
-        PrivateKeyDer::from_pem_slice(text.as_bytes())
-            .map_err(|e| format!("Failed to load private key: {path}: {e}"))
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            // Redis compatibility: OpenSSL also reads its legacy encrypted PEM; not here.
+            return Err(failed(&"a legacy encrypted PEM key is not supported: convert it with `openssl pkcs8 -topk8 -in KEY -out NEW.key` (PKCS#8, encrypted or not)"));
+        }
+        PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| failed(&e))
     }
 
     /// The CA certificates of `tls-ca-cert-file` and every certificate file of
