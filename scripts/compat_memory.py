@@ -965,6 +965,26 @@ def ops_groups():
         X("CONFIG GET shutdown-on-sigterm"), X("CONFIG SET shutdown-on-sigint default"),
         X("CONFIG SET shutdown-on-sigterm default"),
     ]))
+    # TLS settings with TLS off (both servers run without tls-port): Redis's defaults, parsing,
+    # errors, and a reload that cannot load (tls-replication needs a certificate).
+    tls = ["tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+           "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
+           "tls-ca-cert-dir", "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+           "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+           "tls-session-cache-timeout", "tls-replication", "tls-cluster"]
+    G.append(("ops-tls-config", [X("CONFIG GET", name) for name in tls] + [
+        X("CONFIG GET tls-*", n="pairs"), X("CONFIG SET tls-auth-clients maybe"),
+        X("CONFIG SET tls-auth-clients OPTIONAL"), X("CONFIG GET tls-auth-clients"),
+        X("CONFIG SET tls-auth-clients yes"), X("CONFIG SET tls-session-cache-size -1"),
+        X("CONFIG SET tls-session-cache-size 100"), X("CONFIG GET tls-session-cache-size"),
+        X("CONFIG SET tls-session-cache-size 20480"), X("CONFIG SET tls-session-cache-timeout abc"),
+        X("CONFIG SET tls-prefer-server-ciphers x"), X("CONFIG SET tls-session-caching no"),
+        X("CONFIG GET tls-session-caching"), X("CONFIG SET tls-session-caching yes"),
+        X("CONFIG SET tls-cert-file /nonexistent/server.crt"), X("CONFIG GET tls-cert-file"),
+        X("CONFIG SET tls-cert-file", ""), X("CONFIG SET tls-protocols TLSv1.5"),
+        X("CONFIG SET tls-protocols", ""), X("CONFIG SET tls-replication yes"),
+        X("CONFIG GET tls-replication"), X("CONFIG SET tls-cluster yes"), X("CONFIG GET tls-cluster"),
+    ]))
     G.append(("ops-slowlog", [
         X("SLOWLOG HELP"), X("slowlog help"), X("SLOWLOG FOO"), X("SLOWLOG"), X("SLOWLOG LEN x"),
         X("SLOWLOG RESET x"), X("SLOWLOG GET 1 2"),

@@ -13,6 +13,7 @@ mod ops;
 mod persistence;
 mod scripting;
 mod streams;
+mod tls;
 
 use ferrokv_server::{HttpRole, Server};
 use resp::{parse_value, Value};

@@ -186,6 +186,8 @@ pub struct Values {
     /// `hash-max-listpack-entries`, `hash-max-listpack-value`, `set-max-intset-entries`,
     /// `zset-max-listpack-entries`, `zset-max-listpack-value`, `list-max-listpack-size`.
     pub encodings: crate::types::Limits,
+    /// The `tls-*` settings and `http-tls` ([`TlsValues`]).
+    pub tls: TlsValues,
 }
 
 impl Values {
@@ -297,9 +299,200 @@ impl Default for Values {
             lazyfree_lazy_user_del: false,
             lazyfree_lazy_user_flush: false,
             rdbchecksum: true,
+            tls: TlsValues::default(),
         }
     }
 }
+
+/// The `tls-*` settings (Redis 7.0's names and defaults) and ferrokv's `http-tls`. The server
+/// crate reads them (its `tls` module); here they are only parsed and shown.
+#[derive(Clone, Debug)]
+pub struct TlsValues {
+    /// `tls-port`: the TLS listener's port on every `bind` address (0: none).
+    pub port: u16,
+    /// `tls-cert-file`: the server's certificate chain (PEM).
+    pub cert_file: String,
+    /// `tls-key-file`: its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_file: String,
+    /// `tls-key-file-pass`: the passphrase of an encrypted key.
+    pub key_file_pass: String,
+    /// `tls-client-cert-file`: the certificate of outgoing connections (replication).
+    pub client_cert_file: String,
+    /// `tls-client-key-file`: its key.
+    pub client_key_file: String,
+    /// `tls-client-key-file-pass`: that key's passphrase.
+    pub client_key_file_pass: String,
+    /// `tls-dh-params-file`: Diffie-Hellman parameters (rustls has no finite-field DH).
+    pub dh_params_file: String,
+    /// `tls-ca-cert-file`: the CA certificates client certificates are checked against.
+    pub ca_cert_file: String,
+    /// `tls-ca-cert-dir`: a directory of CA certificates, as `tls-ca-cert-file`.
+    pub ca_cert_dir: String,
+    /// `tls-auth-clients`: `yes` (a client certificate is required), `optional` (checked
+    /// when given) or `no`.
+    pub auth_clients: &'static str,
+    /// `tls-protocols`: the versions allowed (`TLSv1.2 TLSv1.3`; empty: both).
+    pub protocols: String,
+    /// `tls-ciphers`: TLS 1.2 cipher suites, an OpenSSL-style list (empty: all).
+    pub ciphers: String,
+    /// `tls-ciphersuites`: TLS 1.3 cipher suites, colon-separated (empty: all).
+    pub ciphersuites: String,
+    /// `tls-prefer-server-ciphers`: the server's order of suites wins over the client's.
+    pub prefer_server_ciphers: bool,
+    /// `tls-session-caching`: resumable sessions.
+    pub session_caching: bool,
+    /// `tls-session-cache-size`: sessions the cache keeps.
+    pub session_cache_size: u64,
+    /// `tls-session-cache-timeout`: seconds a cached session stays valid.
+    pub session_cache_timeout: u64,
+    /// `tls-replication`: replication links use TLS (accepted; there is no replication yet).
+    pub replication: bool,
+    /// `tls-cluster`: the cluster bus uses TLS (accepted; there is no cluster mode yet).
+    pub cluster: bool,
+    /// `http-tls` (ferrokv's own): the HTTP API and `metrics-port` serve HTTPS with the same
+    /// certificate, key, CA and `tls-auth-clients` as `tls-port`.
+    pub http: bool,
+}
+
+impl TlsValues {
+    /// Whether a TLS configuration is in use, so that a changed `tls-*` setting must load
+    /// (Redis reloads only then: with TLS off a bad file is stored, and checked when used).
+    pub fn active(&self) -> bool {
+        self.port != 0 || self.http || self.replication || self.cluster
+    }
+}
+
+impl Default for TlsValues {
+    fn default() -> Self {
+        TlsValues {
+            port: 0,
+            cert_file: String::new(),
+            key_file: String::new(),
+            key_file_pass: String::new(),
+            client_cert_file: String::new(),
+            client_key_file: String::new(),
+            client_key_file_pass: String::new(),
+            dh_params_file: String::new(),
+            ca_cert_file: String::new(),
+            ca_cert_dir: String::new(),
+            auth_clients: "yes",
+            protocols: String::new(),
+            ciphers: String::new(),
+            ciphersuites: String::new(),
+            prefer_server_ciphers: false,
+            session_caching: true,
+            session_cache_size: 20480,
+            session_cache_timeout: 300,
+            replication: false,
+            cluster: false,
+            http: false,
+        }
+    }
+}
+
+/// A `tls-*` text setting (a file name, a list of names).
+macro_rules! tls_text_param {
+    ($name:literal, $field:ident) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |v| v.tls.$field.clone(),
+            set: |v, s| {
+                v.tls.$field = s.to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A yes/no `tls-*` setting.
+macro_rules! tls_bool_param {
+    ($name:literal, $field:ident, $mutable:literal) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |v| if v.tls.$field { "yes" } else { "no" }.to_string(),
+            set: |v, s| {
+                v.tls.$field = parse_bool(s)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// The TLS settings, in one block of [`PARAMS`].
+const TLS_PARAMS: [Param; 21] = [
+    // Redis compatibility: `tls-port` is fixed at start-up, as `port` is here.
+    Param {
+        name: "tls-port",
+        mutable: false,
+        get: |v| v.tls.port.to_string(),
+        set: |v, s| {
+            v.tls.port = parse_u64(s, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    tls_text_param!("tls-cert-file", cert_file),
+    tls_text_param!("tls-key-file", key_file),
+    tls_text_param!("tls-key-file-pass", key_file_pass),
+    tls_text_param!("tls-client-cert-file", client_cert_file),
+    tls_text_param!("tls-client-key-file", client_key_file),
+    tls_text_param!("tls-client-key-file-pass", client_key_file_pass),
+    tls_text_param!("tls-dh-params-file", dh_params_file),
+    tls_text_param!("tls-ca-cert-file", ca_cert_file),
+    tls_text_param!("tls-ca-cert-dir", ca_cert_dir),
+    Param {
+        name: "tls-auth-clients",
+        mutable: true,
+        get: |v| v.tls.auth_clients.to_string(),
+        set: |v, s| {
+            v.tls.auth_clients = match s.to_ascii_lowercase().as_str() {
+                "no" => "no",
+                "yes" => "yes",
+                "optional" => "optional",
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: no, yes, optional".into(),
+                    )
+                }
+            };
+            Ok(())
+        },
+    },
+    tls_text_param!("tls-protocols", protocols),
+    tls_text_param!("tls-ciphers", ciphers),
+    tls_text_param!("tls-ciphersuites", ciphersuites),
+    tls_bool_param!("tls-prefer-server-ciphers", prefer_server_ciphers, true),
+    tls_bool_param!("tls-session-caching", session_caching, true),
+    Param {
+        name: "tls-session-cache-size",
+        mutable: true,
+        get: |v| v.tls.session_cache_size.to_string(),
+        set: |v, s| {
+            v.tls.session_cache_size = parse_count(s, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tls-session-cache-timeout",
+        mutable: true,
+        get: |v| v.tls.session_cache_timeout.to_string(),
+        set: |v, s| {
+            v.tls.session_cache_timeout = parse_count(s, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    tls_bool_param!("tls-replication", replication, true),
+    tls_bool_param!("tls-cluster", cluster, true),
+    // ferrokv's own: HTTPS on the HTTP ports, fixed at start-up like the listeners.
+    tls_bool_param!("http-tls", http, false),
+];
+
+/// Checks a CONFIG SET about to be committed: given the new values and the settings named,
+/// an error `(setting, message)` rejects the whole command and keeps the old values. The
+/// server installs one to reload TLS certificates ([`Config::set_apply_hook`]).
+pub type ApplyHook =
+    Box<dyn Fn(&Values, &[(String, String)]) -> Result<(), (String, String)> + Send + Sync>;
 
 /// `appendfsync`: when written records are made durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1488,6 +1681,27 @@ pub const PARAMS: &[Param] = &[
     INERT_PARAMS[22],
     INERT_PARAMS[23],
     INERT_PARAMS[24],
+    TLS_PARAMS[0],
+    TLS_PARAMS[1],
+    TLS_PARAMS[2],
+    TLS_PARAMS[3],
+    TLS_PARAMS[4],
+    TLS_PARAMS[5],
+    TLS_PARAMS[6],
+    TLS_PARAMS[7],
+    TLS_PARAMS[8],
+    TLS_PARAMS[9],
+    TLS_PARAMS[10],
+    TLS_PARAMS[11],
+    TLS_PARAMS[12],
+    TLS_PARAMS[13],
+    TLS_PARAMS[14],
+    TLS_PARAMS[15],
+    TLS_PARAMS[16],
+    TLS_PARAMS[17],
+    TLS_PARAMS[18],
+    TLS_PARAMS[19],
+    TLS_PARAMS[20],
 ];
 
 /// Finds a parameter by name (case-insensitive).
@@ -1502,6 +1716,8 @@ pub struct Config {
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are PLAIN quicklist
     /// nodes (in RDB files and DEBUG OBJECT). Not a setting: Redis keeps it outside its config.
     pub packed_threshold: std::sync::atomic::AtomicUsize,
+    /// Runs before a CONFIG SET is committed (see [`ApplyHook`]).
+    apply: std::sync::OnceLock<ApplyHook>,
 }
 
 impl Config {
@@ -1510,6 +1726,7 @@ impl Config {
         Config {
             values: RwLock::new(values),
             packed_threshold: std::sync::atomic::AtomicUsize::new(crate::rdb::PLAIN_THRESHOLD),
+            apply: std::sync::OnceLock::new(),
         }
     }
 
@@ -1679,8 +1896,23 @@ impl Config {
                 )
             })?;
         }
+        if !startup {
+            if let Some(hook) = self.apply.get() {
+                // Under the write lock: two CONFIG SETs never reload out of order.
+                hook(&next, pairs).map_err(|(name, e)| {
+                    format!("CONFIG SET failed (possibly related to argument '{name}') - {e}")
+                })?;
+            }
+        }
         *v = next;
         Ok(())
+    }
+
+    /// Installs the check every later CONFIG SET passes before it is committed (once; a
+    /// second call is ignored). The hook must not read this configuration: it runs under
+    /// its write lock.
+    pub fn set_apply_hook(&self, hook: ApplyHook) {
+        let _ = self.apply.set(hook);
     }
 }
 
@@ -1913,6 +2145,40 @@ mod tests {
         assert_eq!(c.values().save, vec![(100, 1), (200, 2)]);
         assert_eq!(parse_memory("1gb"), Some(1 << 30));
         assert_eq!(parse_memory("12x"), None);
+    }
+
+    #[test]
+    fn tls_settings_as_redis_shows_them() {
+        let c = Config::default();
+        let got = c.get(&[b"tls-*"]);
+        let find = |n: &str| {
+            got.iter()
+                .find(|(k, _)| k == n.as_bytes())
+                .map(|x| x.1.clone())
+        };
+        assert_eq!(got.len(), 20, "Redis 7.0 has 20 tls-* settings");
+        assert_eq!(find("tls-port").as_deref(), Some("0"));
+        assert_eq!(find("tls-auth-clients").as_deref(), Some("yes"));
+        assert_eq!(find("tls-session-cache-size").as_deref(), Some("20480"));
+        assert_eq!(find("tls-session-cache-timeout").as_deref(), Some("300"));
+        assert_eq!(find("tls-session-caching").as_deref(), Some("yes"));
+        assert_eq!(find("tls-protocols").as_deref(), Some(""));
+        let err = |k: &str, v: &str| c.set(&[(k.into(), v.into())], false).unwrap_err();
+        assert_eq!(
+            err("tls-auth-clients", "maybe"),
+            "CONFIG SET failed (possibly related to argument 'tls-auth-clients') - argument(s) must be one of the following: no, yes, optional"
+        );
+        assert!(err("tls-session-cache-size", "-1")
+            .ends_with("argument must be between 0 and 2147483647 inclusive"));
+        assert!(err("tls-session-cache-timeout", "abc")
+            .ends_with("argument couldn't be parsed into an integer"));
+        assert!(err("tls-port", "7000").ends_with("can't set immutable config"));
+        // With TLS off nothing loads: a missing file is stored, as Redis stores it.
+        c.set(&[("tls-cert-file".into(), "/nonexistent".into())], false)
+            .unwrap();
+        let v = c.values();
+        assert_eq!(v.tls.cert_file, "/nonexistent");
+        assert!(rewrite("", &v).contains("\ntls-cert-file /nonexistent\n"));
     }
 
     #[test]

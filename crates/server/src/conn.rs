@@ -32,7 +32,7 @@ const KEEP_BUFFER_CAPACITY: usize = 1024 * 1024;
 /// the batch runs.
 pub const FLUSH_AT: usize = 64 * 1024;
 
-/// A client's byte stream: a TCP connection or a Unix-socket one.
+/// A client's byte stream: a TCP connection, a Unix-socket one or a TLS one ([`crate::tls`]).
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
@@ -91,9 +91,9 @@ pub async fn accept_loop(engine: Arc<Engine>, listener: TcpListener) {
 }
 
 /// The reply to a remote client in protected mode.
-const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED ferrokv is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. Set a password (requirepass) or disable protected mode (CONFIG SET protected-mode no, from the loopback interface) to accept remote clients.\r\n";
+pub(crate) const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED ferrokv is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. Set a password (requirepass) or disable protected mode (CONFIG SET protected-mode no, from the loopback interface) to accept remote clients.\r\n";
 
-fn is_loopback(stream: &TcpStream) -> bool {
+pub(crate) fn is_loopback(stream: &TcpStream) -> bool {
     stream
         .peer_addr()
         .map(|a| a.ip().is_loopback())
@@ -126,7 +126,7 @@ pub async fn serve(engine: Arc<Engine>, mut stream: TcpStream, peer: String) {
 }
 
 /// The session of an admitted connection, from its first command to its last.
-async fn serve_session<S: Stream>(
+pub(crate) async fn serve_session<S: Stream>(
     engine: Arc<Engine>,
     mut stream: S,
     peer: String,
@@ -558,6 +558,37 @@ async fn write_unless_killed<S: Stream>(
                     return false;
                 }
                 // Only a wake-up for new messages: they wait in the mailbox.
+                woken = true;
+            }
+            _ = sleep_until(deadline) => {
+                session.client.output_limit_hit.store(true, Relaxed);
+                log_kill(session);
+                return false;
+            }
+        }
+    }
+    // A TLS stream may still hold the last records (a TCP or Unix flush does nothing).
+    let patience = if limit.soft > 0 {
+        Some(Duration::from_secs(limit.soft_seconds))
+    } else if idle > 0 {
+        Some(Duration::from_secs(idle))
+    } else {
+        None
+    };
+    let deadline = patience.map(|p| tokio::time::Instant::now() + p);
+    loop {
+        tokio::select! {
+            r = stream.flush() => {
+                if r.is_err() {
+                    return false;
+                }
+                break;
+            }
+            _ = kill.notified() => {
+                if session.client.is_killed() {
+                    log_kill(session);
+                    return false;
+                }
                 woken = true;
             }
             _ = sleep_until(deadline) => {

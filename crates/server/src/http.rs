@@ -136,8 +136,15 @@ struct Peer {
 }
 
 /// Serves the API (or only /metrics) on `listener` until the task is dropped: one task per
-/// connection, each admitted against `maxclients` and held to [`HEADER_TIMEOUT`].
-pub async fn serve(engine: Shared, listener: tokio::net::TcpListener, role: crate::HttpRole) {
+/// connection, each admitted against `maxclients` and held to [`HEADER_TIMEOUT`]. With `tls`
+/// (`http-tls yes`) each connection is HTTPS: the same certificate, key, CA and
+/// `tls-auth-clients` as `tls-port`, reloaded by CONFIG SET as theirs are.
+pub async fn serve(
+    engine: Shared,
+    listener: tokio::net::TcpListener,
+    role: crate::HttpRole,
+    tls: Option<Arc<crate::tls::Tls>>,
+) {
     let app = match role {
         crate::HttpRole::Api => router(engine.clone()),
         crate::HttpRole::Metrics => Router::new()
@@ -169,22 +176,38 @@ pub async fn serve(engine: Shared, listener: tokio::net::TcpListener, role: crat
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(Peer { addr });
-                    let mut app = app.clone();
-                    async move { tower_service::Service::call(&mut app, req).await }
-                });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!("HTTP connection from {addr}: {e}");
+            match tls {
+                Some(tls) => {
+                    let peer = addr.to_string();
+                    if let Some(stream) = crate::tls::handshake(&tls, stream, &peer).await {
+                        serve_connection(app, addr, stream).await;
+                    }
+                }
+                None => serve_connection(app, addr, stream).await,
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 requests on one connection (plain or TLS) until it closes.
+async fn serve_connection<S>(app: Router, addr: std::net::SocketAddr, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(Peer { addr });
+        let mut app = app.clone();
+        async move { tower_service::Service::call(&mut app, req).await }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    if let Err(e) = conn.await {
+        tracing::debug!("HTTP connection from {addr}: {e}");
     }
 }
 

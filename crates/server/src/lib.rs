@@ -7,6 +7,8 @@
 //! - [`http`]: the HTTP/JSON API (axum) on the same engine, and [`metrics`] for `/metrics`;
 //!   [`dashboard`]: the live dashboard at `/` (its page is in `crates/server/dashboard/`).
 //! - [`syslog`]: `syslog-enabled`, the log copied to the system logger.
+//! - [`tls`]: the `tls-port` listener and HTTPS (`http-tls`), rustls with the `ring`
+//!   provider, behind the default cargo feature `tls`.
 //! - this file: [`Server`], which binds the listeners, runs the accept loops and the expiry
 //!   thread, and stops on SHUTDOWN, SIGTERM or SIGINT.
 //!
@@ -22,6 +24,7 @@ pub mod dashboard;
 pub mod http;
 pub mod metrics;
 pub mod syslog;
+pub mod tls;
 
 use engine::config::{Config, Values};
 use engine::persistence::Persistence;
@@ -39,6 +42,10 @@ pub struct Server {
     /// The `unixsocket` listener and its path.
     unix: Option<(tokio::net::UnixListener, String)>,
     http: Vec<(TcpListener, HttpRole)>,
+    /// The `tls-port` listeners.
+    tls_listeners: Vec<TcpListener>,
+    /// The TLS configuration (loaded when TLS is in use; CONFIG SET reloads it).
+    tls: Arc<tls::Tls>,
     stop: Arc<Notify>,
 }
 
@@ -64,20 +71,19 @@ impl Server {
         values: Values,
         clock: Arc<dyn engine::Clock>,
     ) -> std::io::Result<Server> {
-        let mut listeners = Vec::new();
-        for addr in &values.bind {
-            // As Redis: a `-` prefix makes the address optional, skipped when this host has no
-            // such address or protocol (`bind 127.0.0.1 -::1` on a host without IPv6).
-            let optional = addr.starts_with('-');
-            let addr = addr.trim_start_matches('-');
-            match TcpListener::bind((addr, values.port)).await {
-                Ok(l) => listeners.push(l),
-                Err(e) if optional && skippable(&e) => {
-                    tracing::warn!("Skipping the optional address {addr}: {e}");
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        // Redis compatibility: `port 0` means no plain listener only beside a `tls-port` (a
+        // TLS-only server); alone it picks an ephemeral port, which tests rely on.
+        let plain = values.port != 0 || values.tls.port == 0;
+        let listeners = if plain {
+            bind_all(&values.bind, values.port).await?
+        } else {
+            Vec::new()
+        };
+        let tls_listeners = if values.tls.port != 0 {
+            bind_all(&values.bind, values.tls.port).await?
+        } else {
+            Vec::new()
+        };
         let unix = if values.unixsocket.is_empty() {
             None
         } else {
@@ -95,8 +101,16 @@ impl Server {
             let l = TcpListener::bind((values.http_bind.as_str(), values.metrics_port)).await?;
             http.push((l, HttpRole::Metrics));
         }
+        let tls_values = values.tls.clone();
         let engine = Arc::new(Engine::new(Config::new(values), clock));
         engine::families::acl::load_at_startup(&engine).map_err(std::io::Error::other)?;
+        let tls = tls::start(&engine, &tls_values).map_err(|e| {
+            tracing::error!("Failed to configure TLS: {e}");
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("Failed to configure TLS. Check logs for more info. ({e})"),
+            )
+        })?;
         // Nothing is loaded yet: until `run` has loaded the data, commands get -LOADING.
         engine.state.set_loading(true);
         let stop = Arc::new(Notify::new());
@@ -109,6 +123,8 @@ impl Server {
             listeners,
             unix,
             http,
+            tls_listeners,
+            tls,
             stop,
         })
     }
@@ -130,6 +146,14 @@ impl Server {
         self.http
             .iter()
             .filter_map(|(l, _)| l.local_addr().ok())
+            .collect()
+    }
+
+    /// The addresses of the `tls-port` listeners.
+    pub fn tls_addrs(&self) -> Vec<SocketAddr> {
+        self.tls_listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
             .collect()
     }
 
@@ -155,6 +179,8 @@ impl Server {
             listeners,
             unix,
             http,
+            tls_listeners,
+            tls,
             stop,
         } = self;
         let running = Arc::new(AtomicBool::new(true));
@@ -194,6 +220,17 @@ impl Server {
             }
             accepts.push(tokio::spawn(conn::accept_loop(engine.clone(), l)));
         }
+        for l in tls_listeners {
+            if let Ok(addr) = l.local_addr() {
+                tracing::info!("Listening on tls {addr} (loading)");
+                ready.push(format!("tls on {addr}"));
+            }
+            accepts.push(tokio::spawn(tls::accept_loop(
+                engine.clone(),
+                l,
+                tls.clone(),
+            )));
+        }
         let unix_path = unix.as_ref().map(|(_, p)| p.clone());
         if let Some((l, path)) = unix {
             tracing::info!("Listening on unix socket {path} (loading)");
@@ -204,12 +241,20 @@ impl Server {
                 path,
             )));
         }
+        // `http-tls yes`: every HTTP listener serves HTTPS with the `tls-*` certificate.
+        let https = values.tls.http.then(|| tls.clone());
+        let scheme = if https.is_some() { "https" } else { "http" };
         for (l, role) in http {
             if let Ok(addr) = l.local_addr() {
-                tracing::info!("Listening on http {addr} ({role:?})");
-                ready.push(format!("http on {addr} ({role:?})"));
+                tracing::info!("Listening on {scheme} {addr} ({role:?})");
+                ready.push(format!("{scheme} on {addr} ({role:?})"));
             }
-            accepts.push(tokio::spawn(http::serve(engine.clone(), l, role)));
+            accepts.push(tokio::spawn(http::serve(
+                engine.clone(),
+                l,
+                role,
+                https.clone(),
+            )));
         }
         let started = std::time::Instant::now();
         let failure = match loader.await {
@@ -331,6 +376,25 @@ async fn signal_shutdown(engine: &Arc<Engine>, persister: &Arc<persist::Persiste
             false
         }
     }
+}
+
+/// Binds every `bind` address on `port`. As Redis: a `-` prefix makes an address optional,
+/// skipped when this host has no such address or protocol (`bind 127.0.0.1 -::1` on a host
+/// without IPv6).
+async fn bind_all(bind: &[String], port: u16) -> std::io::Result<Vec<TcpListener>> {
+    let mut listeners = Vec::new();
+    for addr in bind {
+        let optional = addr.starts_with('-');
+        let addr = addr.trim_start_matches('-');
+        match TcpListener::bind((addr, port)).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if optional && skippable(&e) => {
+                tracing::warn!("Skipping the optional address {addr}: {e}");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(listeners)
 }
 
 /// Whether a failed bind of an optional address is skipped: the address or its protocol does

@@ -128,6 +128,11 @@ fn main() -> ExitCode {
     let code = runtime.block_on(async move {
         let server = match Server::bind(values).await {
             Ok(s) => s,
+            // The TLS configuration's reason was logged by `bind`.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                tracing::error!("{e}");
+                return ExitCode::FAILURE;
+            }
             Err(e) => {
                 tracing::error!("Could not create server TCP listening socket: {e}");
                 return ExitCode::FAILURE;
