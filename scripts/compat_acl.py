@@ -150,6 +150,7 @@ def hand_groups():
         C("ACL SETUSER u", "(+hget", "~h*)"), C("ACL GETUSER u", n="acl-rules"),
         C("ACL SETUSER u (+get"), C("ACL SETUSER u (+nosuch)"), C("ACL SETUSER u clearselectors"),
         C("ACL GETUSER u", n="acl-rules"), C("ACL SETUSER u reset"), C("ACL GETUSER u", n="acl-rules"),
+        C("ACL SETUSER", "a b", "on"), C("ACL SETUSER", "a\x00b"),
         C("ACL SETUSER v on nopass +@all ~* &*"), C("ACL USERS"), C("ACL DELUSER u v nosuch"), C("ACL USERS"),
         C("CONFIG SET acl-pubsub-default allchannels"), C("ACL SETUSER w"), C("ACL GETUSER w", n="acl-rules"),
         C("ACL SETUSER w reset"), C("ACL LIST", n="acl-rules"), C("CONFIG SET acl-pubsub-default resetchannels"),

@@ -131,11 +131,10 @@ impl Selector {
                 if cat.cats[i] & (1 << c) != 0 {
                     s.change(cat, i, allow);
                 }
-                walk(s, cat, &cat.children[i].clone(), c, allow);
+                walk(s, cat, &cat.children[i], c, allow);
             }
         }
-        let top = cat.top.clone();
-        walk(self, cat, &top, c, allow);
+        walk(self, cat, &cat.top, c, allow);
     }
 
     fn all(&mut self, allow: bool) {
@@ -651,6 +650,12 @@ impl User {
             }
         }
         Err(reason)
+    }
+
+    /// Whether this user may run the command `args` (its name first): known, and allowed.
+    pub fn may_run(&self, reg: &Registry, args: &[&[u8]]) -> bool {
+        reg.resolve(args)
+            .is_ok_and(|idx| self.unrestricted() || self.check(reg, idx, args).is_ok())
     }
 
     /// Whether some selector allows `channel` (a PSUBSCRIBE pattern when `is_pattern`).

@@ -799,13 +799,10 @@ fn credentials_ok(engine: &Engine, header: &str) -> Option<String> {
 
 /// Whether `user` may run `args`.
 fn may_run(engine: &Engine, user: &str, args: &[&[u8]]) -> bool {
-    let Ok(idx) = engine.registry.resolve(args) else {
-        return false;
-    };
     engine
         .acl
         .get(user)
-        .is_some_and(|u| u.unrestricted() || u.check(&engine.registry, idx, args).is_ok())
+        .is_some_and(|u| u.may_run(&engine.registry, args))
 }
 
 // ---------------------------------------------------------------------------------------------

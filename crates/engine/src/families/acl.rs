@@ -90,23 +90,31 @@ fn load_file(engine: &Engine, path: &str) -> Result<(), String> {
 
 const NO_ACLFILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
 
-/// Closes the connections authenticated as `name` (a deleted user), the caller's after its
-/// reply.
-fn disconnect_user(ctx: &mut Ctx<'_>, name: &str) {
-    let me = ctx.session.client.id;
+/// Closes connection `c`: the caller's own after its reply.
+fn close(ctx: &mut Ctx<'_>, c: &crate::session::ClientInfo) {
+    if c.id == ctx.session.client.id {
+        ctx.close_after_reply();
+    } else {
+        c.kill();
+    }
+}
+
+/// Closes the connections of the users `gone` says went away.
+fn disconnect_users(ctx: &mut Ctx<'_>, gone: impl Fn(&str) -> bool) {
     for c in ctx.engine.clients.list() {
-        if c.user_name() == name {
-            if c.id == me {
-                ctx.close_after_reply();
-            } else {
-                c.kill();
-            }
+        if gone(&c.user_name()) {
+            close(ctx, &c);
         }
     }
 }
 
 /// `ACL SETUSER username [rule ...]`: every rule applies, or none.
 fn setuser(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
+    if args[2].iter().any(|&c| c == b' ' || c == 0) {
+        return Err(CmdError::from_static(
+            "ERR Usernames can't contain spaces or null characters",
+        ));
+    }
     let name = String::from_utf8_lossy(args[2]).into_owned();
     let cat = &ctx.engine.acl.catalog;
     let allchannels = ctx.engine.config.read(|v| v.acl_allchannels);
@@ -115,12 +123,6 @@ fn setuser(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         Some(u) => (*u).clone(),
         None => User::new(&name, cat, allchannels),
     };
-    if name.contains(' ') {
-        return Err(CmdError::new(format!(
-            "ERR Error in ACL SETUSER modifier '{}': Syntax error",
-            name.split(' ').next_back().unwrap_or("")
-        )));
-    }
     for rule in &rules {
         user.apply(cat, rule, allchannels).map_err(|e| {
             CmdError::new(format!("ERR Error in ACL SETUSER modifier '{rule}': {e}"))
@@ -139,15 +141,9 @@ fn kill_pubsub_clients_if_needed(ctx: &mut Ctx<'_>, name: &str) {
     let Some(user) = ctx.engine.acl.get(name) else {
         return;
     };
-    let me = ctx.session.client.id;
     for (client, space, channel) in ctx.engine.pubsub.subscriptions_of(name) {
-        let pattern = space == crate::pubsub::Space::Pattern;
-        if !user.channel_allowed(&channel, pattern) {
-            if client.id == me {
-                ctx.close_after_reply();
-            } else {
-                client.kill();
-            }
+        if !user.channel_allowed(&channel, space == crate::pubsub::Space::Pattern) {
+            close(ctx, &client);
         }
     }
 }
@@ -204,9 +200,7 @@ fn deluser(ctx: &mut Ctx<'_>, args: &[&[u8]]) -> CmdResult {
         ));
     }
     let n = ctx.engine.acl.delete(&names);
-    for name in &names {
-        disconnect_user(ctx, name);
-    }
+    disconnect_users(ctx, |user| names.iter().any(|n| n == user));
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -414,15 +408,8 @@ fn load(ctx: &mut Ctx<'_>, _args: &[&[u8]]) -> CmdResult {
     }
     load_file(ctx.engine, &path).map_err(|e| CmdError::new(format!("ERR {e}")))?;
     // Connections of users that no longer exist are closed.
-    for c in ctx.engine.clients.list() {
-        if ctx.engine.acl.get(&c.user_name()).is_none() {
-            if c.id == ctx.session.client.id {
-                ctx.close_after_reply();
-            } else {
-                c.kill();
-            }
-        }
-    }
+    let engine = ctx.engine;
+    disconnect_users(ctx, |user| engine.acl.get(user).is_none());
     ctx.out.ok();
     Ok(())
 }

@@ -338,12 +338,9 @@ impl Run<'_> {
     /// redis.acl_check_cmd: whether the script's user may run `args` (nothing is logged).
     pub fn acl_allows(&mut self, args: &[&[u8]]) -> bool {
         let engine = self.engine;
-        let Ok(idx) = engine.registry.resolve(args) else {
-            return false;
-        };
         engine
             .session_user(&mut self.session)
-            .is_some_and(|u| u.unrestricted() || u.check(&engine.registry, idx, args).is_ok())
+            .is_some_and(|u| u.may_run(&engine.registry, args))
     }
 
     /// `redis.call` (`raise`) and `redis.pcall`: runs a command for the script. Returns the
